@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <linux/if_link.h>
+
+#include "attach.h"
+#include "bpf-util.h"
+#include "root.skel.h"
+#include "util.h"
+
+int root_load(Hook hook, int *ret_prog_fd, int *ret_slot_fd)
+{
+        struct root_bpf *skel;
+        int prog_fd, slot_fd, r;
+
+        skel = root_bpf__open();
+        if (!skel)
+                return negative_errno();
+        bpf_program__set_autoload(skel->progs.l3af_root_xdp, hook == HOOK_XDP);
+        bpf_program__set_autoload(skel->progs.l3af_root_tc, hook != HOOK_XDP);
+        r = root_bpf__load(skel);
+        if (r < 0) {
+                root_bpf__destroy(skel);
+                return r;
+        }
+        prog_fd = fcntl(bpf_program__fd(hook == HOOK_XDP ? skel->progs.l3af_root_xdp : skel->progs.l3af_root_tc),
+                        F_DUPFD_CLOEXEC, 3);
+        slot_fd = fcntl(bpf_map__fd(skel->maps.l3af_slot), F_DUPFD_CLOEXEC, 3);
+        root_bpf__destroy(skel);
+        if (prog_fd < 0 || slot_fd < 0) {
+                r = negative_errno();
+                closep(&prog_fd);
+                closep(&slot_fd);
+                return r;
+        }
+        *ret_prog_fd = prog_fd;
+        *ret_slot_fd = slot_fd;
+        return 0;
+}
+
+static uint32_t xdp_flags(XdpMode mode)
+{
+        switch (mode) {
+        case XDP_MODE_NATIVE:
+                return XDP_FLAGS_DRV_MODE;
+        case XDP_MODE_GENERIC:
+                return XDP_FLAGS_SKB_MODE;
+        default:
+                return 0;
+        }
+}
+
+int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error)
+{
+        LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = hook == HOOK_XDP ? xdp_flags(mode) : 0);
+        int fd, r;
+
+        fd = bpf_link_create(root_fd, ifindex, hook_attach_type(hook), &opts);
+        if (fd >= 0) {
+                *ret_link_fd = fd;
+                return 0;
+        }
+        r = negative_errno();
+        if (r == -EBUSY || r == -EEXIST) {
+                uint32_t id = 0;
+
+                (void) hook_query(hook, ifindex, &id);
+                *ret_error = g_strdup_printf("another program (id %u) is attached to the hook; l3afd does not "
+                                             "displace it", id);
+        } else if (r == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
+                *ret_error = g_strdup("the driver has no native XDP support (use Mode=generic or auto)");
+        else
+                *ret_error = g_strdup_printf("cannot attach: %s", g_strerror(-r));
+        return r;
+}
+
+int link_ifindex(int link_fd, uint32_t *ret)
+{
+        struct bpf_link_info info;
+        int r = bpf_link_info_of_fd(link_fd, &info);
+
+        if (r < 0)
+                return r;
+        /* xdp and tcx links both report their ifindex first in the union. */
+        *ret = info.xdp.ifindex;
+        return 0;
+}
+
+int hook_query(Hook hook, int ifindex, uint32_t *ret_id)
+{
+        if (hook == HOOK_XDP) {
+                LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+                if (bpf_xdp_query(ifindex, 0, &q) < 0)
+                        return negative_errno();
+                *ret_id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
+                          q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+                return 0;
+        } else {
+                LIBBPF_OPTS(bpf_prog_query_opts, q);
+                __u32 ids[64];
+
+                q.prog_ids = ids;
+                q.prog_cnt = ELEMENTSOF(ids);
+                if (bpf_prog_query_opts(ifindex, hook_attach_type(hook), &q) < 0)
+                        return negative_errno();
+                *ret_id = q.prog_cnt > 0 ? ids[0] : 0;
+                return 0;
+        }
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The root program: loading it, attaching it to a hook with a bpf_link, and
+ * asking the kernel what is attached to a hook. */
+#pragma once
+
+#include <stdint.h>
+
+#include "hook.h"
+
+/* Loads a fresh root program for the hook, with its own empty slot map. */
+int root_load(Hook hook, int *ret_prog_fd, int *ret_slot_fd);
+
+/* Attaches with a new bpf_link. On failure *ret_error says why in words. */
+int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error);
+
+/* The ifindex a link is attached to; 0 when the link was detached. */
+int link_ifindex(int link_fd, uint32_t *ret);
+
+/*
+ * The program attached to a hook: for XDP the one in any mode, for tcx the
+ * first of the hook's programs. *ret_id is 0 when there is none.
+ */
+int hook_query(Hook hook, int ifindex, uint32_t *ret_id);

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "bpf-util.h"
+#include "log.h"
+#include "util.h"
+
+int bpf_prog_info_of_fd(int fd, struct bpf_prog_info *ret)
+{
+        struct bpf_prog_info info = {};
+        __u32 len = sizeof(info);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return negative_errno();
+        *ret = info;
+        return 0;
+}
+
+int bpf_prog_id_of_fd(int fd, uint32_t *ret)
+{
+        struct bpf_prog_info info;
+        int r = bpf_prog_info_of_fd(fd, &info);
+
+        if (r < 0)
+                return r;
+        *ret = info.id;
+        return 0;
+}
+
+int bpf_map_info_of_fd(int fd, struct bpf_map_info *ret)
+{
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return negative_errno();
+        *ret = info;
+        return 0;
+}
+
+int bpf_link_info_of_fd(int fd, struct bpf_link_info *ret)
+{
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return negative_errno();
+        *ret = info;
+        return 0;
+}
+
+int bpf_pin_open(const char *path)
+{
+        int fd = bpf_obj_get(path);
+
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+        return g_mkdir_with_parents(path, (int) mode) < 0 ? negative_errno() : 0;
+}
+
+int rm_rf(const char *path)
+{
+        g_autoptr(GDir) dir = NULL;
+        struct stat st;
+        const char *name;
+        int r = 0;
+
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return unlink(path) < 0 && errno != ENOENT ? negative_errno() : 0;
+
+        dir = g_dir_open(path, 0, NULL);
+        while (dir && (name = g_dir_read_name(dir))) {
+                g_autofree char *child = g_build_filename(path, name, NULL);
+                int k = rm_rf(child);
+
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        if (rmdir(path) < 0 && errno != ENOENT && r == 0)
+                r = negative_errno();
+        return r;
+}
+
+int path_is_bpffs(const char *path)
+{
+        struct statfs sfs;
+
+        if (statfs(path, &sfs) < 0)
+                return negative_errno();
+        return sfs.f_type == BPF_FS_MAGIC;
+}
+
+static GString *capture;
+
+static int libbpf_print(enum libbpf_print_level level, const char *format, va_list ap)
+{
+        g_autofree char *line = g_strdup_vprintf(format, ap);
+
+        if (capture)
+                g_string_append(capture, line);
+        g_strchomp(line);
+        if (level == LIBBPF_DEBUG)
+                return 0;  /* libbpf's debug stream is very chatty */
+        log_debug("libbpf: %s", line);
+        return 0;
+}
+
+void libbpf_log_setup(void)
+{
+        libbpf_set_print(libbpf_print);
+}
+
+void libbpf_capture_begin(void)
+{
+        if (capture)
+                g_string_truncate(capture, 0);
+        else
+                capture = g_string_new(NULL);
+}
+
+char *libbpf_capture_end(void)
+{
+        char *s = capture ? g_string_free(capture, FALSE) : g_strdup("");
+
+        capture = NULL;
+        return s;
+}
+
+char *log_tail(const char *log, unsigned lines)
+{
+        g_auto(GStrv) all = NULL;
+        g_autoptr(GPtrArray) kept = g_ptr_array_new();
+        guint n;
+
+        if (isempty(log))
+                return g_strdup("");
+        all = g_strsplit(log, "\n", -1);
+        n = g_strv_length(all);
+        for (guint i = 0; i < n; i++)
+                if (!isempty(g_strstrip(all[i])))
+                        g_ptr_array_add(kept, all[i]);
+        n = kept->len > lines ? kept->len - lines : 0;
+        g_ptr_array_add(kept, NULL);
+        return g_strjoinv("\n", (char **) kept->pdata + n);
+}

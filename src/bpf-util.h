@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small helpers around the bpf syscall, bpffs and libbpf's messages. */
+#pragma once
+
+#include <glib.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+
+int bpf_prog_id_of_fd(int fd, uint32_t *ret);
+int bpf_prog_info_of_fd(int fd, struct bpf_prog_info *ret);
+int bpf_map_info_of_fd(int fd, struct bpf_map_info *ret);
+int bpf_link_info_of_fd(int fd, struct bpf_link_info *ret);
+
+/* Opens a pinned object; -ENOENT when there is no pin. */
+int bpf_pin_open(const char *path);
+
+/* mkdir -p, on bpffs or elsewhere. */
+int mkdir_p(const char *path, mode_t mode);
+/* Removes a tree of pins and directories; missing is fine. */
+int rm_rf(const char *path);
+
+/* True when 'path' lives on a bpf filesystem. */
+int path_is_bpffs(const char *path);
+
+/*
+ * libbpf's messages go to the debug log; between capture_begin and
+ * capture_end they are also collected, so a failure can quote them.
+ */
+void libbpf_log_setup(void);
+void libbpf_capture_begin(void);
+char *libbpf_capture_end(void);
+
+/* The last 'lines' lines of a log, for quoting a verifier rejection. */
+char *log_tail(const char *log, unsigned lines);

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+
+#include "attach.h"
+#include "bpf-util.h"
+#include "chain.h"
+#include "l3af/pins.h"
+#include "log.h"
+#include "plan.h"
+#include "util.h"
+
+#define WALK_MAX 64
+
+Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
+{
+        Chain *c = g_new0(Chain, 1);
+
+        c->key = chain_key(ifname, hook);
+        c->ifname = g_strdup(ifname);
+        c->hook = hook;
+        c->dir = g_build_filename(pin_root, ifname, hook_to_string(hook), NULL);
+        c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
+        c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        return c;
+}
+
+static void chain_close(Chain *c)
+{
+        safe_close(&c->root_fd);
+        safe_close(&c->slot_fd);
+        safe_close(&c->meta_fd);
+        safe_close(&c->link_fd);
+        c->root_id = 0;
+        c->ifindex = 0;
+        g_ptr_array_set_size(c->instances, 0);
+}
+
+void chain_free(Chain *c)
+{
+        if (!c)
+                return;
+        chain_close(c);
+        g_ptr_array_unref(c->instances);
+        g_hash_table_unref(c->sources);
+        g_free(c->key);
+        g_free(c->ifname);
+        g_free(c->dir);
+        g_free(c->error);
+        g_free(c);
+}
+
+static char *pin_path(Chain *c, const char *name)
+{
+        return g_build_filename(c->dir, name, NULL);
+}
+
+int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
+{
+        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GDir) root = g_dir_open(pin_root, 0, NULL);
+        const char *ifname;
+
+        while (root && (ifname = g_dir_read_name(root))) {
+                g_autofree char *ifdir = g_build_filename(pin_root, ifname, NULL);
+                g_autoptr(GDir) d = g_dir_open(ifdir, 0, NULL);
+                const char *h;
+
+                if (!ifname_is_valid(ifname))
+                        continue;
+                while (d && (h = g_dir_read_name(d)))
+                        if (hook_from_string(h) >= 0)
+                                g_ptr_array_add(keys, chain_key(ifname, hook_from_string(h)));
+        }
+        *ret_keys = TAKE_PTR(keys);
+        return 0;
+}
+
+static void meta_key(struct l3af_meta_key *k, const char *name)
+{
+        memset(k, 0, sizeof(*k));
+        g_strlcpy(k->name, name, sizeof(k->name));
+}
+
+static int meta_read(Chain *c)
+{
+        struct l3af_meta_key k, next;
+        struct l3af_meta v;
+        void *prev = NULL;
+
+        g_hash_table_remove_all(c->sources);
+        while (bpf_map_get_next_key(c->meta_fd, prev, &next) == 0) {
+                k = next;
+                prev = &k;
+                if (bpf_map_lookup_elem(c->meta_fd, &k, &v) < 0)
+                        continue;
+                k.name[sizeof(k.name) - 1] = 0;
+                v.source[sizeof(v.source) - 1] = 0;
+                if (k.name[0] == 0) {
+                        c->generation = v.generation;
+                        c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
+                } else
+                        g_hash_table_replace(c->sources, g_strdup(k.name), g_strdup(v.source));
+        }
+        return 0;
+}
+
+static int meta_write(Chain *c, GPtrArray *programs)
+{
+        struct l3af_meta_key k, next;
+        struct l3af_meta v = { .generation = c->generation, .mode = c->mode };
+        g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
+        void *prev = NULL;
+
+        meta_key(&k, "");
+        if (bpf_map_update_elem(c->meta_fd, &k, &v, BPF_ANY) < 0)
+                return negative_errno();
+
+        g_hash_table_remove_all(c->sources);
+        for (guint i = 0; programs && i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+
+                memset(&v, 0, sizeof(v));
+                g_strlcpy(v.source, p->source, sizeof(v.source));
+                if (p->package)
+                        g_strlcpy(v.package, p->package, sizeof(v.package));
+                if (p->version)
+                        g_strlcpy(v.version, p->version, sizeof(v.version));
+                if (p->signer)
+                        g_strlcpy(v.signer, p->signer, sizeof(v.signer));
+                meta_key(&k, p->name);
+                if (bpf_map_update_elem(c->meta_fd, &k, &v, BPF_ANY) < 0)
+                        return negative_errno();
+                g_hash_table_replace(c->sources, g_strdup(p->name), g_strdup(p->source));
+        }
+
+        /* Drop records of programs that left the chain. */
+        while (bpf_map_get_next_key(c->meta_fd, prev, &next) == 0) {
+                k = next;
+                prev = &k;
+                k.name[sizeof(k.name) - 1] = 0;
+                if (k.name[0] && !g_hash_table_contains(c->sources, k.name))
+                        g_ptr_array_add(stale, g_strdup(k.name));
+        }
+        for (guint i = 0; i < stale->len; i++) {
+                meta_key(&k, stale->pdata[i]);
+                (void) bpf_map_delete_elem(c->meta_fd, &k);
+        }
+        return 0;
+}
+
+/* Loads every pinned instance of every program, indexed by program id. */
+static GHashTable *index_instances(Chain *c)
+{
+        GHashTable *by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) instance_free);
+        g_autofree char *programs = pin_path(c, "programs");
+        g_autoptr(GDir) pd = g_dir_open(programs, 0, NULL);
+        const char *name;
+
+        while (pd && (name = g_dir_read_name(pd))) {
+                g_autofree char *pdir = g_build_filename(programs, name, NULL);
+                g_autoptr(GDir) d = g_dir_open(pdir, 0, NULL);
+                const char *e;
+
+                while (d && (e = g_dir_read_name(d))) {
+                        g_autofree char *idir = g_build_filename(pdir, e, NULL);
+                        g_autofree char *prog = g_build_filename(idir, "prog", NULL);
+                        g_autofree char *next = g_build_filename(idir, "next", NULL);
+                        g_autoptr(Instance) inst = NULL;
+                        const char *dash = strchr(e, '-');
+                        g_autofree char *gen_text = dash ? g_strndup(e, dash - e) : NULL;
+                        guint64 gen;
+
+                        if (streq(e, "maps"))
+                                continue;
+                        inst = g_new0(Instance, 1);
+                        inst->prog_fd = inst->next_fd = -EBADF;
+                        inst->name = g_strdup(name);
+                        inst->dir = g_strdup(idir);
+                        if (!dash || strlen(dash + 1) != DIGEST_SHORT ||
+                            !g_ascii_string_to_unsigned(gen_text, 10, 0, G_MAXUINT64, &gen, NULL)) {
+                                log_warning("Removing unexpected entry %s.", idir);
+                                instance_unpin(inst);
+                                continue;
+                        }
+                        inst->gen = gen;
+                        g_strlcpy(inst->digest, dash + 1, sizeof(inst->digest));
+                        inst->prog_fd = bpf_pin_open(prog);
+                        inst->next_fd = bpf_pin_open(next);
+                        if (inst->prog_fd < 0 || bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id) < 0) {
+                                log_warning("Removing incomplete instance %s.", idir);
+                                instance_unpin(inst);
+                                continue;
+                        }
+                        g_hash_table_insert(by_id, GUINT_TO_POINTER(inst->prog_id), TAKE_PTR(inst));
+                }
+        }
+        return by_id;
+}
+
+static int slot_get(int map_fd, uint32_t *ret_id)
+{
+        uint32_t key = 0, id = 0;
+
+        if (bpf_map_lookup_elem(map_fd, &key, &id) < 0) {
+                if (errno == ENOENT) {
+                        *ret_id = 0;
+                        return 0;
+                }
+                return negative_errno();
+        }
+        *ret_id = id;
+        return 0;
+}
+
+int chain_adopt(Chain *c)
+{
+        g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
+        g_autofree char *link = pin_path(c, "link");
+        g_autoptr(GHashTable) by_id = NULL;
+        uint32_t id;
+        int r;
+
+        chain_close(c);
+        c->root_fd = bpf_pin_open(root);
+        c->slot_fd = bpf_pin_open(slot);
+        c->meta_fd = bpf_pin_open(meta);
+        if (c->root_fd < 0 || c->slot_fd < 0 || c->meta_fd < 0) {
+                /* Debris of a chain that was never completed: nothing references it. */
+                chain_close(c);
+                c->link_fd = bpf_pin_open(link);
+                if (c->link_fd >= 0)
+                        (void) bpf_link_detach(c->link_fd);
+                chain_close(c);
+                (void) rm_rf(c->dir);
+                return -ENOENT;
+        }
+        r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
+        if (r < 0)
+                return r;
+        c->link_fd = bpf_pin_open(link);
+        if (c->link_fd >= 0 && link_ifindex(c->link_fd, &c->ifindex) < 0)
+                c->ifindex = 0;
+
+        meta_read(c);
+
+        by_id = index_instances(c);
+        r = slot_get(c->slot_fd, &id);
+        if (r < 0)
+                return r;
+        for (int n = 0; id != 0; n++) {
+                Instance *inst;
+
+                if (n >= WALK_MAX) {
+                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", c->key, c->dir);
+                        break;
+                }
+                if (!g_hash_table_steal_extended(by_id, GUINT_TO_POINTER(id), NULL, (gpointer *) &inst)) {
+                        /* A program we have no pin for: make sure the plan rebuilds it. */
+                        inst = g_new0(Instance, 1);
+                        inst->prog_fd = inst->next_fd = -EBADF;
+                        inst->name = g_strdup("?");
+                        inst->prog_id = id;
+                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.", c->key, id);
+                        g_ptr_array_add(c->instances, inst);
+                        break;
+                }
+                g_ptr_array_add(c->instances, inst);
+                if (inst->next_fd < 0 || slot_get(inst->next_fd, &id) < 0)
+                        break;
+        }
+
+        /* Whatever the walk did not reach is left over from an interrupted change. */
+        {
+                GHashTableIter it;
+                Instance *inst;
+
+                g_hash_table_iter_init(&it, by_id);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
+                        log_debug("Chain %s: removing unreachable instance %s.", c->key, inst->dir);
+                        instance_unpin(inst);
+                }
+        }
+        return 0;
+}
+
+bool chain_is_attached(Chain *c)
+{
+        uint32_t ifindex = 0;
+
+        if (c->link_fd < 0 || link_ifindex(c->link_fd, &ifindex) < 0)
+                return false;
+        c->ifindex = ifindex;
+        return ifindex != 0 && ifindex == if_nametoindex(c->ifname);
+}
+
+static int chain_create_root(Chain *c)
+{
+        g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
+        int r;
+
+        r = mkdir_p(c->dir, 0700);
+        if (r < 0)
+                return r;
+        r = root_load(c->hook, &c->root_fd, &c->slot_fd);
+        if (r < 0)
+                return r;
+        r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
+        if (r < 0)
+                return r;
+        c->meta_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "l3af_meta", sizeof(struct l3af_meta_key),
+                                     sizeof(struct l3af_meta), 64, NULL);
+        if (c->meta_fd < 0)
+                return negative_errno();
+        if (bpf_obj_pin(c->slot_fd, slot) < 0 || bpf_obj_pin(c->meta_fd, meta) < 0 ||
+            bpf_obj_pin(c->root_fd, root) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int chain_attach(Chain *c, char **ret_error)
+{
+        g_autofree char *link = pin_path(c, "link");
+        _cleanup_close_ int fd = -EBADF;
+        unsigned ifindex = if_nametoindex(c->ifname);
+        int r;
+
+        if (ifindex == 0) {
+                c->waiting = true;
+                *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                return -ENODEV;
+        }
+        c->waiting = false;
+
+        /* A link that is still attached elsewhere (an old ifindex) is let go first. */
+        if (c->link_fd >= 0) {
+                (void) bpf_link_detach(c->link_fd);
+                safe_close(&c->link_fd);
+        }
+        (void) unlink(link);
+
+        r = root_attach(c->root_fd, c->hook, (int) ifindex, c->mode, &fd, ret_error);
+        if (r < 0)
+                return r;
+        if (bpf_obj_pin(fd, link) < 0) {
+                r = negative_errno();
+                (void) bpf_link_detach(fd);
+                *ret_error = g_strdup_printf("cannot pin link at %s: %s", link, g_strerror(-r));
+                return r;
+        }
+        c->link_fd = TAKE_FD(fd);
+        c->ifindex = ifindex;
+        return 0;
+}
+
+/* Drops the pins (state maps included) of programs that left the chain. */
+static void prune_programs(Chain *c)
+{
+        g_autofree char *programs = pin_path(c, "programs");
+        g_autoptr(GDir) d = g_dir_open(programs, 0, NULL);
+        g_autoptr(GHashTable) keep = g_hash_table_new(g_str_hash, g_str_equal);
+        const char *name;
+
+        for (guint i = 0; i < c->instances->len; i++)
+                g_hash_table_add(keep, ((Instance *) c->instances->pdata[i])->name);
+        while (d && (name = g_dir_read_name(d)))
+                if (!g_hash_table_contains(keep, name)) {
+                        g_autofree char *path = g_build_filename(programs, name, NULL);
+
+                        log_debug("Chain %s: removing pins of program '%s', which left the chain.", c->key, name);
+                        (void) rm_rf(path);
+                }
+}
+
+static char *instance_identity(const char *name, const char *digest)
+{
+        return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
+}
+
+int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
+{
+        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        bool created = false, reattach;
+        ChainPlan plan;
+        uint64_t gen;
+        int r, next_fd = -EBADF, head_fd;
+        uint32_t zero = 0;
+
+        g_return_val_if_fail(programs->len > 0, -EINVAL);
+
+        if (c->root_fd < 0) {
+                if (if_nametoindex(c->ifname) == 0) {
+                        c->waiting = true;
+                        *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                        return -ENODEV;
+                }
+                r = chain_create_root(c);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("cannot set up the root program under %s: %s", c->dir,
+                                                     g_strerror(-r));
+                        goto fail_new;
+                }
+                created = true;
+        }
+
+        for (guint i = 0; i < c->instances->len; i++) {
+                Instance *inst = c->instances->pdata[i];
+                g_ptr_array_add(cur_ids, instance_identity(inst->name, inst->digest));
+        }
+        for (guint i = 0; i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+                g_ptr_array_add(want_ids, instance_identity(p->name, p->digest));
+        }
+        chain_plan((const char *const *) cur_ids->pdata, cur_ids->len, (const char *const *) want_ids->pdata,
+                   want_ids->len, &plan);
+
+        reattach = created || c->mode != mode || !chain_is_attached(c);
+
+        /* Config first: entries are in place before any new instance is reachable. */
+        for (guint i = plan.create; i < programs->len; i++) {
+                r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
+                if (r < 0)
+                        goto fail;
+        }
+        if (plan.noop && !reattach) {
+                meta_write(c, programs);
+                return 0;
+        }
+
+        gen = c->generation + 1;
+        if (plan.shared > 0)
+                next_fd = ((Instance *) c->instances->pdata[c->instances->len - plan.shared])->prog_fd;
+
+        /* Build the new prefix back to front, each instance fully linked before anything points at it. */
+        for (size_t i = plan.create; i-- > 0;) {
+                ProgramSpec *p = programs->pdata[i];
+                Instance *inst = NULL;
+
+                r = program_instantiate(p, c->dir, gen, &inst, ret_error);
+                if (r < 0)
+                        goto fail;
+                g_ptr_array_insert(fresh, 0, inst);
+                r = program_write_map_entries(p, c->dir, ret_error);
+                if (r < 0)
+                        goto fail;
+                if (next_fd >= 0) {
+                        if (inst->next_fd < 0) {
+                                *ret_error = g_strdup_printf("program '%s' has no next map and cannot precede another",
+                                                             p->name);
+                                r = -EINVAL;
+                                goto fail;
+                        }
+                        if (bpf_map_update_elem(inst->next_fd, &zero, &next_fd, BPF_ANY) < 0) {
+                                r = negative_errno();
+                                *ret_error = g_strdup_printf("cannot link '%s' to its successor: %s", p->name,
+                                                             g_strerror(-r));
+                                goto fail;
+                        }
+                }
+                next_fd = inst->prog_fd;
+        }
+        head_fd = next_fd;
+
+        /* The flip: one update makes the whole new generation live. */
+        if (bpf_map_update_elem(c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot switch the root to the new generation: %s", g_strerror(-r));
+                goto fail;
+        }
+
+        if (reattach) {
+                c->mode = mode;
+                r = chain_attach(c, ret_error);
+                if (r < 0 && created)
+                        goto fail_new;
+                if (r < 0) {
+                        /* The new generation stays pinned; attaching is retried when the interface is back. */
+                        log_warning("Chain %s: %s; the chain is kept and attached when possible.", c->key,
+                                    *ret_error);
+                        g_clear_pointer(ret_error, g_free);
+                }
+        }
+
+        /* Release the old prefix; packets still inside it keep it alive until they leave. */
+        for (size_t i = 0; i < plan.release; i++)
+                instance_unpin(c->instances->pdata[i]);
+        g_ptr_array_remove_range(c->instances, 0, plan.release);
+        for (guint i = fresh->len; i-- > 0;)
+                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
+
+        c->generation = gen;
+        c->mode = mode;
+        prune_programs(c);
+        r = meta_write(c, programs);
+        if (r < 0)
+                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+        return 1;
+
+fail:
+        for (guint i = 0; i < fresh->len; i++)
+                instance_unpin(fresh->pdata[i]);
+        if (!created) {
+                prune_programs(c);
+                return r;
+        }
+fail_new:
+        chain_remove(c);
+        return r;
+}
+
+int chain_remove(Chain *c)
+{
+        g_autofree char *ifdir = g_path_get_dirname(c->dir);
+        int r;
+
+        if (c->link_fd < 0) {
+                g_autofree char *link = pin_path(c, "link");
+                c->link_fd = bpf_pin_open(link);
+        }
+        if (c->link_fd >= 0)
+                (void) bpf_link_detach(c->link_fd);
+        chain_close(c);
+        r = rm_rf(c->dir);
+        (void) rmdir(ifdir);  /* only if no other hook of the interface remains */
+        c->generation = 0;
+        g_hash_table_remove_all(c->sources);
+        return r;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's one context. */
+#pragma once
+
+#include <glib.h>
+#include <systemd/sd-event.h>
+
+#include "settings.h"
+
+typedef struct Context {
+        Settings settings;
+        sd_event *event;
+        int pin_root_fd;          /* held with an exclusive flock */
+
+        GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
+        GPtrArray *problems;      /* Problem*, from the last reconcile */
+        unsigned reconciles;
+} Context;
+
+void context_init(Context *c);
+void context_done(Context *c);

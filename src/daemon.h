@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's life: start-up (adopt, reconcile), the event loop, signals. */
+#pragma once
+
+#include "context.h"
+
+/* Runs until SIGTERM/SIGINT. Leaving never touches the data path. */
+int daemon_run(Context *c);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One program declaration: a *.conf drop-in with a [Program] group and
+ * optional [Map NAME] groups of initial entries. See l3af.d(5).
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hook.h"
+
+#define PROGRAM_NAME_MAX 63
+#define PRIORITY_MAX 65535
+
+typedef struct MapEntrySpec {
+        char *map;         /* map name in the object */
+        char *key;         /* text, parsed through the map's BTF */
+        char *value;
+        /* Filled by program_prepare(): */
+        GBytes *key_bytes;
+        GBytes *value_bytes;
+} MapEntrySpec;
+
+typedef struct ProgramSpec {
+        char *source;        /* drop-in path */
+        char *name;
+        char *ifname;
+        Hook hook;
+        int priority;
+        char *object;        /* absolute path of the BPF object, Object= */
+        char *package;       /* Package= (with Version=) instead of Object= */
+        char *version;
+        char *repository;
+        char *entry;         /* program in the object, Entry= */
+        char *type;          /* Type=, checked against the hook */
+        char *next_map;      /* NextMap= */
+        XdpMode mode;
+        bool mode_set;
+        GPtrArray *maps;     /* MapEntrySpec, in file order */
+
+        /* Filled by program_prepare(): */
+        GBytes *elf;         /* the exact bytes that are loaded */
+        char *entry_resolved;
+        char *next_resolved; /* NULL: the program has no next map */
+        char digest[65];     /* sha256 over everything that defines an instance */
+        GPtrArray *shared_maps; /* names of maps pinned by name (chain-wide) */
+        char *signer;        /* subject of the package signer, if any */
+} ProgramSpec;
+
+void map_entry_spec_free(MapEntrySpec *m);
+void program_spec_free(ProgramSpec *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProgramSpec, program_spec_free)
+
+bool program_name_is_valid(const char *s);
+bool ifname_is_valid(const char *s);
+
+/* "IFACE/HOOK", the key of a chain. */
+char *chain_key(const char *ifname, Hook hook);
+
+/*
+ * Parses one drop-in. Every problem found is added to 'problems' (with the
+ * chain it belongs to when Interface= and Hook= could be read). Returns 0 and
+ * the spec, or a negative errno when the file holds an error.
+ */
+int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "hook.h"
+#include "util.h"
+
+static const char *const hook_names[_HOOK_MAX] = {
+        [HOOK_XDP] = "xdp",
+        [HOOK_TC_INGRESS] = "tc-ingress",
+        [HOOK_TC_EGRESS] = "tc-egress",
+};
+
+static const char *const xdp_mode_names[_XDP_MODE_MAX] = {
+        [XDP_MODE_AUTO] = "auto",
+        [XDP_MODE_NATIVE] = "native",
+        [XDP_MODE_GENERIC] = "generic",
+};
+
+const char *hook_to_string(Hook h)
+{
+        return h >= 0 && h < _HOOK_MAX ? hook_names[h] : NULL;
+}
+
+Hook hook_from_string(const char *s)
+{
+        for (int i = 0; s && i < _HOOK_MAX; i++)
+                if (streq(s, hook_names[i]))
+                        return (Hook) i;
+        return _HOOK_INVALID;
+}
+
+enum bpf_prog_type hook_prog_type(Hook h)
+{
+        return h == HOOK_XDP ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS;
+}
+
+enum bpf_attach_type hook_attach_type(Hook h)
+{
+        switch (h) {
+        case HOOK_XDP:
+                return BPF_XDP;
+        case HOOK_TC_INGRESS:
+                return (enum bpf_attach_type) L3AF_BPF_TCX_INGRESS;
+        default:
+                return (enum bpf_attach_type) L3AF_BPF_TCX_EGRESS;
+        }
+}
+
+const char *hook_root_program(Hook h)
+{
+        return h == HOOK_XDP ? "l3af_root_xdp" : "l3af_root_tc";
+}
+
+const char *xdp_mode_to_string(XdpMode m)
+{
+        return m >= 0 && m < _XDP_MODE_MAX ? xdp_mode_names[m] : NULL;
+}
+
+XdpMode xdp_mode_from_string(const char *s)
+{
+        for (int i = 0; s && i < _XDP_MODE_MAX; i++)
+                if (streq(s, xdp_mode_names[i]))
+                        return (XdpMode) i;
+        return _XDP_MODE_INVALID;
+}

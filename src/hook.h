@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The hooks a chain can live on, and how each is attached. */
+#pragma once
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+
+typedef enum Hook {
+        HOOK_XDP,
+        HOOK_TC_INGRESS,
+        HOOK_TC_EGRESS,
+        _HOOK_MAX,
+        _HOOK_INVALID = -EINVAL,
+} Hook;
+
+typedef enum XdpMode {
+        XDP_MODE_AUTO,     /* native where the driver supports it, else generic */
+        XDP_MODE_NATIVE,
+        XDP_MODE_GENERIC,
+        _XDP_MODE_MAX,
+        _XDP_MODE_INVALID = -EINVAL,
+} XdpMode;
+
+/* libbpf 1.1's uapi copy predates tcx; these are the kernel's values. */
+#define L3AF_BPF_TCX_INGRESS 46
+#define L3AF_BPF_TCX_EGRESS 47
+
+const char *hook_to_string(Hook h);
+Hook hook_from_string(const char *s);
+enum bpf_prog_type hook_prog_type(Hook h);
+enum bpf_attach_type hook_attach_type(Hook h);
+/* Name of the root program in root.bpf.c for this hook. */
+const char *hook_root_program(Hook h);
+
+const char *xdp_mode_to_string(XdpMode m);
+XdpMode xdp_mode_from_string(const char *s);

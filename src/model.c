@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "conf-files.h"
+#include "model.h"
+#include "problem.h"
+#include "util.h"
+
+void chain_spec_free(ChainSpec *c)
+{
+        if (!c)
+                return;
+        g_free(c->key);
+        g_free(c->ifname);
+        if (c->programs)
+                g_ptr_array_unref(c->programs);
+        g_free(c);
+}
+
+int model_load_dropins(char *const *dirs, GPtrArray *problems, GPtrArray **ret_specs)
+{
+        g_autoptr(GPtrArray) files = NULL, specs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        int r;
+
+        r = conf_files_list(dirs, ".conf", &files);
+        if (r < 0) {
+                problems_add(problems, false, NULL, NULL, NULL, NULL, "cannot list drop-in directories: %s",
+                             g_strerror(-r));
+                return r;
+        }
+        for (guint i = 0; i < files->len; i++) {
+                ConfFile *f = files->pdata[i];
+                ProgramSpec *p = NULL;
+
+                if (f->masked)
+                        continue;
+                if (dropin_parse(f->path, problems, &p) >= 0)
+                        g_ptr_array_add(specs, p);
+        }
+        *ret_specs = TAKE_PTR(specs);
+        return 0;
+}
+
+int program_spec_compare(const ProgramSpec *a, const ProgramSpec *b)
+{
+        if (a->priority != b->priority)
+                return a->priority < b->priority ? -1 : 1;
+        return strcmp(a->name, b->name);
+}
+
+static gint compare_ptrs(gconstpointer a, gconstpointer b)
+{
+        return program_spec_compare(*(ProgramSpec *const *) a, *(ProgramSpec *const *) b);
+}
+
+static void check_chain(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
+
+        g_ptr_array_sort(p, compare_ptrs);
+
+        for (guint i = 0; i + 1 < p->len; i++) {
+                ProgramSpec *a = p->pdata[i];
+
+                for (guint j = i + 1; j < p->len; j++) {
+                        ProgramSpec *b = p->pdata[j];
+
+                        if (streq(a->name, b->name))
+                                problems_add(problems, false, b->source, c->key, "Program", "Name",
+                                             "program '%s' is also declared by %s", b->name, a->source);
+                }
+        }
+
+        if (p->len > CHAIN_PROGRAMS_MAX) {
+                ProgramSpec *extra = p->pdata[CHAIN_PROGRAMS_MAX];
+
+                problems_add(problems, false, extra->source, c->key, "Program", "Name",
+                             "chain %s would have %u programs; the kernel allows %d tail calls, so a chain holds at "
+                             "most %d programs ('%s' is number %d)",
+                             c->key, p->len, CHAIN_PROGRAMS_MAX + 1, CHAIN_PROGRAMS_MAX, extra->name,
+                             CHAIN_PROGRAMS_MAX + 1);
+        }
+
+        for (guint i = 0; i + 1 < p->len; i++) {
+                ProgramSpec *a = p->pdata[i], *b = p->pdata[i + 1];
+
+                if (!a->next_resolved)
+                        problems_add(problems, false, a->source, c->key, "Program", "NextMap",
+                                     "program '%s' has no next map, so it can only be last, but '%s' (%s) comes "
+                                     "after it",
+                                     a->name, b->name, b->source);
+        }
+
+        c->mode = XDP_MODE_AUTO;
+        for (guint i = 0; i < p->len; i++) {
+                ProgramSpec *a = p->pdata[i];
+
+                if (!a->mode_set)
+                        continue;
+                for (guint j = 0; j < i; j++) {
+                        ProgramSpec *b = p->pdata[j];
+
+                        if (b->mode_set && b->mode != a->mode)
+                                problems_add(problems, false, a->source, c->key, "Program", "Mode",
+                                             "'%s' conflicts with Mode=%s in %s", xdp_mode_to_string(a->mode),
+                                             xdp_mode_to_string(b->mode), b->source);
+                }
+                c->mode = a->mode;
+        }
+}
+
+GHashTable *model_build(GPtrArray *specs, GPtrArray *problems)
+{
+        GHashTable *chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_spec_free);
+        GHashTableIter it;
+        ChainSpec *c;
+
+        while (specs->len > 0) {
+                ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
+                g_autofree char *key = chain_key(p->ifname, p->hook);
+
+                c = g_hash_table_lookup(chains, key);
+                if (!c) {
+                        c = g_new0(ChainSpec, 1);
+                        c->key = TAKE_PTR(key);
+                        c->ifname = g_strdup(p->ifname);
+                        c->hook = p->hook;
+                        c->programs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+                        g_hash_table_insert(chains, c->key, c);
+                }
+                g_ptr_array_add(c->programs, p);
+        }
+
+        g_hash_table_iter_init(&it, chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &c))
+                check_chain(c, problems);
+        return chains;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The desired state: the union of all drop-ins, grouped into chains, ordered
+ * (Priority, then Name) and checked as chains (duplicate names, length, a
+ * program without a next map anywhere but last, conflicting modes).
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "dropin.h"
+
+/* The kernel allows 33 tail calls: the root plus 32 programs. */
+#define CHAIN_PROGRAMS_MAX 32
+
+typedef struct ChainSpec {
+        char *key;          /* "IFACE/HOOK" */
+        char *ifname;
+        Hook hook;
+        XdpMode mode;
+        GPtrArray *programs;   /* ProgramSpec*, in chain order (owned) */
+} ChainSpec;
+
+void chain_spec_free(ChainSpec *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChainSpec, chain_spec_free)
+
+/* Reads every drop-in in 'dirs'. Valid specs are returned; the others are in 'problems'. */
+int model_load_dropins(char *const *dirs, GPtrArray *problems, GPtrArray **ret_specs);
+
+/*
+ * Groups prepared specs (consumed) into chains. Chain-level problems are added
+ * to 'problems' against the chain; such chains are still returned.
+ */
+GHashTable *model_build(GPtrArray *specs, GPtrArray *problems);
+
+/* Compares by Priority, then Name. */
+int program_spec_compare(const ProgramSpec *a, const ProgramSpec *b);

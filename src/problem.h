@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Problems found in configuration or while applying it. Each names where it
+ * comes from (file, [group], key) and, when known, the chain it blocks, so that
+ * one bad drop-in holds back only its own chain.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct Problem {
+        char *file;     /* drop-in path, or NULL */
+        char *chain;    /* "IFACE/HOOK" the problem blocks, or NULL if unknown */
+        char *text;     /* full human-readable text, location included */
+        bool warning;   /* reported, but blocks nothing */
+} Problem;
+
+void problem_free(Problem *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Problem, problem_free)
+
+GPtrArray *problems_new(void);
+
+/* Adds "FILE: [GROUP] KEY=: message"; group and key may be NULL. */
+void problems_add(GPtrArray *problems, bool warning, const char *file, const char *chain,
+                  const char *group, const char *key, const char *format, ...)
+        __attribute__((format(printf, 7, 8)));
+
+size_t problems_count_errors(GPtrArray *problems);

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "bpf-util.h"
+#include "btf-text.h"
+#include "log.h"
+#include "problem.h"
+#include "program.h"
+#include "util.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+#define VERIFIER_LOG_SIZE (1024 * 1024)
+#define VERIFIER_LOG_LINES 12
+
+typedef struct bpf_object BpfObject;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BpfObject, bpf_object__close)
+
+void instance_free(Instance *i)
+{
+        if (!i)
+                return;
+        g_free(i->name);
+        g_free(i->dir);
+        closep(&i->prog_fd);
+        closep(&i->next_fd);
+        g_free(i);
+}
+
+int instance_unpin(Instance *i)
+{
+        return i->dir ? rm_rf(i->dir) : 0;
+}
+
+char *program_map_pin_path(const char *chain_dir, const char *program, const char *map, bool shared)
+{
+        if (shared)
+                return g_build_filename(chain_dir, "maps", map, NULL);
+        return g_build_filename(chain_dir, "programs", program, "maps", map, NULL);
+}
+
+static int read_object(const char *path, GBytes **ret, char **error)
+{
+        _cleanup_close_ int fd = -EBADF;
+        g_autofree uint8_t *buf = NULL;
+        struct stat st;
+        size_t done = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                *error = g_strdup_printf("cannot open %s: %s", path, g_strerror(errno));
+                return negative_errno();
+        }
+        if (fstat(fd, &st) < 0) {
+                *error = g_strdup_printf("cannot stat %s: %s", path, g_strerror(errno));
+                return negative_errno();
+        }
+        if (!S_ISREG(st.st_mode)) {
+                *error = g_strdup_printf("%s is not a regular file", path);
+                return -EINVAL;
+        }
+        if ((uint64_t) st.st_size > OBJECT_SIZE_MAX) {
+                *error = g_strdup_printf("%s is %lld bytes, the limit is %u", path, (long long) st.st_size,
+                                         OBJECT_SIZE_MAX);
+                return -EFBIG;
+        }
+        buf = g_malloc(st.st_size ? st.st_size : 1);
+        while (done < (size_t) st.st_size) {
+                ssize_t n = read(fd, buf + done, st.st_size - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        *error = g_strdup_printf("cannot read %s: %s", path, n < 0 ? g_strerror(errno) : "short read");
+                        return n < 0 ? negative_errno() : -EIO;
+                }
+                done += n;
+        }
+        if (done < sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) != 0) {
+                *error = g_strdup_printf("%s is not an ELF file", path);
+                return -ENOEXEC;
+        }
+        if (((Elf64_Ehdr *) buf)->e_ident[EI_CLASS] != ELFCLASS64 || ((Elf64_Ehdr *) buf)->e_machine != EM_BPF) {
+                *error = g_strdup_printf("%s is an ELF file but not a BPF object", path);
+                return -ENOEXEC;
+        }
+        *ret = g_bytes_new_take(TAKE_PTR(buf), done);
+        return 0;
+}
+
+static int open_object(const ProgramSpec *p, const char *pin_root, struct bpf_object **ret, char **error)
+{
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = p->name, .pin_root_path = pin_root);
+        g_autofree char *captured = NULL;
+        struct bpf_object *obj;
+        gsize size;
+        const void *data = g_bytes_get_data(p->elf, &size);
+
+        libbpf_capture_begin();
+        obj = bpf_object__open_mem(data, size, &opts);
+        captured = libbpf_capture_end();
+        if (!obj) {
+                int r = negative_errno();
+                g_autofree char *tail = log_tail(captured, 4);
+
+                *error = g_strdup_printf("libbpf cannot open the object: %s%s%s", g_strerror(-r),
+                                         isempty(tail) ? "" : "\n", tail);
+                return r;
+        }
+        *ret = obj;
+        return 0;
+}
+
+static char *list_programs(struct bpf_object *obj)
+{
+        GString *s = g_string_new(NULL);
+        struct bpf_program *prog;
+
+        bpf_object__for_each_program(prog, obj)
+                g_string_append_printf(s, "%s%s", s->len ? ", " : "", bpf_program__name(prog));
+        return g_string_free(s, FALSE);
+}
+
+static char *list_maps(struct bpf_object *obj)
+{
+        GString *s = g_string_new(NULL);
+        struct bpf_map *map;
+
+        bpf_object__for_each_map(map, obj)
+                if (!bpf_map__is_internal(map))
+                        g_string_append_printf(s, "%s%s", s->len ? ", " : "", bpf_map__name(map));
+        return g_string_free(s, FALSE);
+}
+
+static bool map_type_takes_entries(enum bpf_map_type t)
+{
+        switch (t) {
+        case BPF_MAP_TYPE_ARRAY:
+        case BPF_MAP_TYPE_PERCPU_ARRAY:
+        case BPF_MAP_TYPE_HASH:
+        case BPF_MAP_TYPE_PERCPU_HASH:
+        case BPF_MAP_TYPE_LRU_HASH:
+        case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+        case BPF_MAP_TYPE_LPM_TRIE:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static bool map_is_array(enum bpf_map_type t)
+{
+        return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+static int type_entries(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+{
+        const struct btf *btf = bpf_object__btf(obj);
+        int r = 0;
+
+        for (guint i = 0; i < p->maps->len; i++) {
+                MapEntrySpec *m = p->maps->pdata[i];
+                g_autofree char *group = g_strdup_printf("Map %s", m->map);
+                g_autofree char *error = NULL;
+                g_autofree void *key = NULL, *value = NULL;
+                struct bpf_map *map = bpf_object__find_map_by_name(obj, m->map);
+                size_t ksize, vsize;
+
+                if (!map || bpf_map__is_internal(map)) {
+                        g_autofree char *maps = list_maps(obj);
+
+                        problems_add(problems, false, p->source, chain, group, NULL,
+                                     "no map '%s' in %s (maps: %s)", m->map, p->object, maps);
+                        r = -ENOENT;
+                        continue;
+                }
+                if (streq_ptr(m->map, p->next_resolved)) {
+                        problems_add(problems, false, p->source, chain, group, NULL,
+                                     "'%s' is the program's next map; l3afd fills it", m->map);
+                        r = -EINVAL;
+                        continue;
+                }
+                if (!map_type_takes_entries(bpf_map__type(map))) {
+                        problems_add(problems, false, p->source, chain, group, NULL,
+                                     "map '%s' is of type %s, which takes no entries from a drop-in", m->map,
+                                     libbpf_bpf_map_type_str(bpf_map__type(map)));
+                        r = -EINVAL;
+                        continue;
+                }
+                ksize = bpf_map__key_size(map);
+                vsize = bpf_map__value_size(map);
+                key = g_malloc0(ksize);
+                value = g_malloc0(vsize);
+                if (btf_text_parse(btf, bpf_map__btf_key_type_id(map), m->key, key, ksize, &error) < 0) {
+                        problems_add(problems, false, p->source, chain, group, m->key, "key: %s", error);
+                        r = -EINVAL;
+                        continue;
+                }
+                if (map_is_array(bpf_map__type(map)) && *(uint32_t *) key >= bpf_map__max_entries(map)) {
+                        problems_add(problems, false, p->source, chain, group, m->key,
+                                     "index %u is out of range (map '%s' has %u entries)", *(uint32_t *) key,
+                                     m->map, bpf_map__max_entries(map));
+                        r = -ERANGE;
+                        continue;
+                }
+                if (btf_text_parse(btf, bpf_map__btf_value_type_id(map), m->value, value, vsize, &error) < 0) {
+                        problems_add(problems, false, p->source, chain, group, m->key, "value '%s': %s",
+                                     m->value, error);
+                        r = -EINVAL;
+                        continue;
+                }
+                m->key_bytes = g_bytes_new_take(TAKE_PTR(key), ksize);
+                m->value_bytes = g_bytes_new_take(TAKE_PTR(value), vsize);
+        }
+        return r;
+}
+
+static bool prog_type_fits_hook(enum bpf_prog_type t, Hook hook)
+{
+        return t == BPF_PROG_TYPE_UNSPEC || t == hook_prog_type(hook);
+}
+
+static void compute_digest(ProgramSpec *p)
+{
+        g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+        const char *fields[] = { "l3afd-instance-1", hook_to_string(p->hook), p->entry_resolved,
+                                 p->next_resolved ? p->next_resolved : "", p->type ? p->type : "" };
+        gsize size;
+        const void *data = g_bytes_get_data(p->elf, &size);
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                g_checksum_update(c, (const guchar *) fields[i], strlen(fields[i]) + 1);
+        g_checksum_update(c, data, size);
+        g_strlcpy(p->digest, g_checksum_get_string(c), sizeof(p->digest));
+}
+
+int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
+{
+        g_autoptr(BpfObject) obj = NULL;
+        g_autofree char *error = NULL;
+        struct bpf_program *prog = NULL, *it;
+        struct bpf_map *map;
+        int r;
+
+        if (!p->object) {
+                problems_add(problems, false, p->source, chain, "Program", "Package",
+                             "package %s %s has not been fetched", p->package, p->version);
+                return -ENOENT;
+        }
+        if (!p->elf) {
+                r = read_object(p->object, &p->elf, &error);
+                if (r < 0) {
+                        problems_add(problems, false, p->source, chain, "Program", "Object", "%s", error);
+                        return r;
+                }
+        }
+        r = open_object(p, NULL, &obj, &error);
+        if (r < 0) {
+                problems_add(problems, false, p->source, chain, "Program", "Object", "%s: %s", p->object, error);
+                return r;
+        }
+
+        if (p->entry) {
+                prog = bpf_object__find_program_by_name(obj, p->entry);
+                if (!prog) {
+                        g_autofree char *progs = list_programs(obj);
+
+                        problems_add(problems, false, p->source, chain, "Program", "Entry",
+                                     "no program '%s' in %s (programs: %s)", p->entry, p->object, progs);
+                        return -ENOENT;
+                }
+        } else {
+                int n = 0;
+
+                bpf_object__for_each_program(it, obj) {
+                        prog = it;
+                        n++;
+                }
+                if (n != 1) {
+                        g_autofree char *progs = list_programs(obj);
+
+                        problems_add(problems, false, p->source, chain, "Program", "Entry",
+                                     n == 0 ? "%s holds no program" : "missing; %s holds several programs (%s)",
+                                     p->object, progs);
+                        return -EINVAL;
+                }
+        }
+        g_free(p->entry_resolved);
+        p->entry_resolved = g_strdup(bpf_program__name(prog));
+
+        if (!p->type && !prog_type_fits_hook(bpf_program__type(prog), p->hook)) {
+                problems_add(problems, false, p->source, chain, "Program", "Entry",
+                             "program '%s' (section '%s') is of type %s and cannot run on hook %s", p->entry_resolved,
+                             bpf_program__section_name(prog), libbpf_bpf_prog_type_str(bpf_program__type(prog)),
+                             hook_to_string(p->hook));
+                return -EINVAL;
+        }
+
+        g_free(p->next_resolved);
+        p->next_resolved = NULL;
+        map = bpf_object__find_map_by_name(obj, p->next_map ? p->next_map : "l3af_next");
+        if (p->next_map && !map) {
+                g_autofree char *maps = list_maps(obj);
+
+                problems_add(problems, false, p->source, chain, "Program", "NextMap",
+                             "no map '%s' in %s (maps: %s)", p->next_map, p->object, maps);
+                return -ENOENT;
+        }
+        if (map) {
+                if (bpf_map__type(map) != BPF_MAP_TYPE_PROG_ARRAY || bpf_map__max_entries(map) < 1) {
+                        problems_add(problems, false, p->source, chain, "Program", "NextMap",
+                                     "map '%s' is not a program array with at least one slot", bpf_map__name(map));
+                        return -EINVAL;
+                }
+                p->next_resolved = g_strdup(bpf_map__name(map));
+        }
+
+        if (p->shared_maps)
+                g_ptr_array_unref(p->shared_maps);
+        p->shared_maps = g_ptr_array_new_with_free_func(g_free);
+        bpf_object__for_each_map(map, obj)
+                if (!bpf_map__is_internal(map) && bpf_map__pin_path(map) &&
+                    !streq_ptr(bpf_map__name(map), p->next_resolved))
+                        g_ptr_array_add(p->shared_maps, g_strdup(bpf_map__name(map)));
+
+        r = type_entries(p, obj, chain, problems);
+        if (r < 0)
+                return r;
+
+        compute_digest(p);
+        return 0;
+}
+
+static bool map_is_shared(const ProgramSpec *p, const char *name)
+{
+        for (guint i = 0; p->shared_maps && i < p->shared_maps->len; i++)
+                if (streq(p->shared_maps->pdata[i], name))
+                        return true;
+        return false;
+}
+
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
+                        char **ret_log)
+{
+        g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
+        g_autofree char *own_dir = g_build_filename(chain_dir, "programs", p->name, "maps", NULL);
+        g_autofree char *error = NULL, *captured = NULL, *verifier = NULL, *prog_pin = NULL, *next_pin = NULL;
+        g_autofree char *dirname = NULL;
+        g_autoptr(BpfObject) obj = NULL;
+        g_autoptr(Instance) inst = NULL;
+        struct bpf_program *prog, *entry = NULL;
+        struct bpf_map *map, *next = NULL;
+        int r;
+
+        r = mkdir_p(shared_dir, 0700);
+        if (r >= 0)
+                r = mkdir_p(own_dir, 0700);
+        if (r < 0) {
+                *ret_log = g_strdup_printf("cannot create pin directories under %s: %s", chain_dir, g_strerror(-r));
+                return r;
+        }
+
+        r = open_object(p, shared_dir, &obj, &error);
+        if (r < 0) {
+                *ret_log = TAKE_PTR(error);
+                return r;
+        }
+
+        bpf_object__for_each_program(prog, obj) {
+                bool is_entry = streq(bpf_program__name(prog), p->entry_resolved);
+
+                bpf_program__set_autoload(prog, is_entry);
+                if (is_entry)
+                        entry = prog;
+        }
+        if (!entry) {
+                *ret_log = g_strdup_printf("program '%s' vanished from the object", p->entry_resolved);
+                return -ENOENT;
+        }
+        bpf_program__set_type(entry, hook_prog_type(p->hook));
+        if (p->hook == HOOK_XDP)
+                bpf_program__set_expected_attach_type(entry, BPF_XDP);
+        verifier = g_malloc0(VERIFIER_LOG_SIZE);
+        bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
+
+        bpf_object__for_each_map(map, obj) {
+                const char *name = bpf_map__name(map);
+
+                if (bpf_map__is_internal(map))
+                        continue;
+                if (streq_ptr(name, p->next_resolved)) {
+                        next = map;
+                        r = bpf_map__set_pin_path(map, NULL);  /* one per instance, pinned below */
+                } else if (map_is_shared(p, name)) {
+                        continue;  /* pin_root_path places it in the chain's maps/ */
+                } else {
+                        g_autofree char *path = program_map_pin_path(chain_dir, p->name, name, false);
+
+                        r = bpf_map__set_pin_path(map, path);
+                }
+                if (r < 0) {
+                        *ret_log = g_strdup_printf("cannot set up map '%s': %s", name, g_strerror(-r));
+                        return r;
+                }
+        }
+
+        libbpf_capture_begin();
+        r = bpf_object__load(obj);
+        captured = libbpf_capture_end();
+        if (r < 0) {
+                g_autofree char *vtail = log_tail(verifier, VERIFIER_LOG_LINES);
+                g_autofree char *ltail = log_tail(captured, 3);
+
+                if (!isempty(vtail))
+                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s", p->entry_resolved,
+                                                   g_strerror(-r), vtail);
+                else
+                        *ret_log = g_strdup_printf("cannot load program '%s': %s\n%s", p->entry_resolved,
+                                                   g_strerror(-r), ltail);
+                return r;
+        }
+
+        inst = g_new0(Instance, 1);
+        inst->prog_fd = inst->next_fd = -EBADF;
+        inst->name = g_strdup(p->name);
+        inst->gen = gen;
+        g_strlcpy(inst->digest, p->digest, sizeof(inst->digest));
+        dirname = g_strdup_printf("%" G_GUINT64_FORMAT "-%s", gen, inst->digest);
+        inst->dir = g_build_filename(chain_dir, "programs", p->name, dirname, NULL);
+
+        r = mkdir_p(inst->dir, 0700);
+        if (r < 0) {
+                *ret_log = g_strdup_printf("cannot create %s: %s", inst->dir, g_strerror(-r));
+                return r;
+        }
+        inst->prog_fd = fcntl(bpf_program__fd(entry), F_DUPFD_CLOEXEC, 3);
+        if (next)
+                inst->next_fd = fcntl(bpf_map__fd(next), F_DUPFD_CLOEXEC, 3);
+        if (inst->prog_fd < 0 || (next && inst->next_fd < 0)) {
+                r = negative_errno();
+                goto fail;
+        }
+        prog_pin = g_build_filename(inst->dir, "prog", NULL);
+        if (bpf_obj_pin(inst->prog_fd, prog_pin) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (next) {
+                next_pin = g_build_filename(inst->dir, "next", NULL);
+                if (bpf_obj_pin(inst->next_fd, next_pin) < 0) {
+                        r = negative_errno();
+                        goto fail;
+                }
+        }
+        r = bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id);
+        if (r < 0)
+                goto fail;
+
+        *ret = TAKE_PTR(inst);
+        return 0;
+fail:
+        *ret_log = g_strdup_printf("cannot pin instance of '%s' in %s: %s", p->name, inst->dir, g_strerror(-r));
+        instance_unpin(inst);
+        return r;
+}
+
+int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error)
+{
+        int ncpus = libbpf_num_possible_cpus();
+
+        for (guint i = 0; i < p->maps->len; i++) {
+                const MapEntrySpec *m = p->maps->pdata[i];
+                g_autofree char *path = program_map_pin_path(chain_dir, p->name, m->map, map_is_shared(p, m->map));
+                g_autofree uint8_t *want = NULL, *have = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                struct bpf_map_info info;
+                size_t vsize, total;
+                bool percpu;
+                int r;
+
+                fd = bpf_pin_open(path);
+                if (fd < 0) {
+                        *ret_error = g_strdup_printf("[Map %s]: cannot open pinned map %s: %s", m->map, path,
+                                                     g_strerror(-fd));
+                        return fd;
+                }
+                r = bpf_map_info_of_fd(fd, &info);
+                if (r < 0)
+                        return r;
+                percpu = info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+                         info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+                vsize = g_bytes_get_size(m->value_bytes);
+                if (info.value_size != vsize || info.key_size != g_bytes_get_size(m->key_bytes)) {
+                        *ret_error = g_strdup_printf("[Map %s]: the pinned map's sizes differ from the object's",
+                                                     m->map);
+                        return -EINVAL;
+                }
+                if (percpu) {
+                        size_t stride = (vsize + 7) & ~(size_t) 7;
+
+                        total = stride * ncpus;
+                        want = g_malloc0(total);
+                        for (int c = 0; c < ncpus; c++)
+                                memcpy(want + c * stride, g_bytes_get_data(m->value_bytes, NULL), vsize);
+                } else {
+                        total = vsize;
+                        want = g_memdup2(g_bytes_get_data(m->value_bytes, NULL), vsize);
+                }
+                have = g_malloc0(total);
+                if (bpf_map_lookup_elem(fd, g_bytes_get_data(m->key_bytes, NULL), have) == 0 &&
+                    memcmp(have, want, total) == 0)
+                        continue;
+                if (bpf_map_update_elem(fd, g_bytes_get_data(m->key_bytes, NULL), want, BPF_ANY) < 0) {
+                        r = negative_errno();
+                        *ret_error = g_strdup_printf("[Map %s] %s=: cannot write: %s", m->map, m->key, g_strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Programs: preparing a declared program (read, check and digest its object,
+ * type its map entries; no kernel needed) and loading instances of it.
+ *
+ * An instance is one load of a program, with its own next map. Every instance
+ * of a program shares that program's pinned maps, so state and config survive
+ * chain changes.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dropin.h"
+
+#define OBJECT_SIZE_MAX (64u * 1024u * 1024u)
+#define DIGEST_SHORT 16
+
+typedef struct Instance {
+        char *name;
+        char digest[DIGEST_SHORT + 1];
+        uint64_t gen;
+        char *dir;          /* its pin directory */
+        int prog_fd;
+        int next_fd;        /* -EBADF when the program has no next map */
+        uint32_t prog_id;
+} Instance;
+
+void instance_free(Instance *i);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Instance, instance_free)
+
+/* Unpins an instance; the kernel frees it once no chain and no packet uses it. */
+int instance_unpin(Instance *i);
+
+/*
+ * Reads and checks the program's object, resolves Entry= and NextMap=, types
+ * its [Map] entries and computes its digest. Problems are added against
+ * 'chain'. Does not touch the kernel.
+ */
+int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
+
+/*
+ * Loads a new instance of a prepared program for a chain whose pins live in
+ * 'chain_dir', pins it as generation 'gen'. On a load failure, *ret_log gets
+ * libbpf's and the verifier's last lines.
+ */
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
+                        char **ret_log);
+
+/* Writes the program's [Map] entries where the kernel holds something else. */
+int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error);
+
+/* Where a map of a program is pinned. */
+char *program_map_pin_path(const char *chain_dir, const char *program, const char *map, bool shared);

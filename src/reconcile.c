@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+
+#include "bpf-util.h"
+#include "chain.h"
+#include "log.h"
+#include "model.h"
+#include "problem.h"
+#include "program.h"
+#include "reconcile.h"
+#include "util.h"
+
+static LogFields chain_fields(const Chain *ch)
+{
+        return (LogFields) {
+                .interface = ch->ifname,
+                .hook = hook_to_string(ch->hook),
+                .generation = ch->generation,
+                .prog_id = ch->root_id,
+        };
+}
+
+static char *describe_programs(const Chain *ch)
+{
+        GString *s = g_string_new(NULL);
+
+        for (guint i = 0; i < ch->instances->len; i++) {
+                const Instance *inst = ch->instances->pdata[i];
+
+                g_string_append_printf(s, "%s%s (id %u)", i ? " -> " : "", inst->name, inst->prog_id);
+        }
+        if (s->len == 0)
+                g_string_append(s, "(empty)");
+        return g_string_free(s, FALSE);
+}
+
+static int split_key(const char *key, char **ret_ifname, Hook *ret_hook)
+{
+        const char *slash = strrchr(key, '/');
+        Hook h;
+
+        if (!slash)
+                return -EINVAL;
+        h = hook_from_string(slash + 1);
+        if (h < 0)
+                return -EINVAL;
+        *ret_ifname = g_strndup(key, slash - key);
+        *ret_hook = h;
+        return 0;
+}
+
+static int ensure_pin_root(const Settings *s)
+{
+        int r;
+
+        r = path_is_bpffs(s->bpffs);
+        if ((r == 0 || r == -ENOENT) && g_str_has_prefix(s->pin_root, s->bpffs)) {
+                r = mkdir_p(s->bpffs, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot create %s: %m", s->bpffs);
+                if (mount("bpf", s->bpffs, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+                        return log_error_errno(errno, "No bpf filesystem at %s, and mounting one failed: %m", s->bpffs);
+                log_info("Mounted a bpf filesystem at %s.", s->bpffs);
+        }
+        r = mkdir_p(s->pin_root, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the pin root %s: %m", s->pin_root);
+        r = path_is_bpffs(s->pin_root);
+        if (r < 0)
+                return log_error_errno(r, "Cannot check the pin root %s: %m", s->pin_root);
+        if (r == 0)
+                return log_error_errno(ENOTDIR, "The pin root %s is not on a bpf filesystem.", s->pin_root);
+        return 0;
+}
+
+int reconcile_adopt(Context *c)
+{
+        g_autoptr(GPtrArray) keys = NULL;
+        int r;
+
+        r = ensure_pin_root(&c->settings);
+        if (r < 0)
+                return r;
+        c->pin_root_fd = open(c->settings.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (c->pin_root_fd < 0)
+                return log_error_errno(errno, "Cannot open %s: %m", c->settings.pin_root);
+        if (flock(c->pin_root_fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EWOULDBLOCK)
+                        return log_error_errno(EBUSY, "Another l3afd already manages %s.", c->settings.pin_root);
+                return log_error_errno(errno, "Cannot lock %s: %m", c->settings.pin_root);
+        }
+
+        r = chain_list_pinned(c->settings.pin_root, &keys);
+        if (r < 0)
+                return log_error_errno(r, "Cannot list %s: %m", c->settings.pin_root);
+        for (guint i = 0; i < keys->len; i++) {
+                g_autofree char *ifname = NULL, *progs = NULL;
+                g_autoptr(Chain) ch = NULL;
+                LogFields f;
+                Hook hook;
+
+                if (split_key(keys->pdata[i], &ifname, &hook) < 0)
+                        continue;
+                ch = chain_new(c->settings.pin_root, ifname, hook);
+                r = chain_adopt(ch);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
+                        log_error_errno(r, "Cannot adopt chain %s from %s: %m", ch->key, ch->dir);
+                        continue;
+                }
+                progs = describe_programs(ch);
+                f = chain_fields(ch);
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
+                               "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
+                               chain_is_attached(ch) ? "" : " (not attached)", progs);
+                g_hash_table_insert(c->chains, ch->key, ch);
+                TAKE_PTR(ch);
+        }
+        return 0;
+}
+
+/* Reads and prepares every drop-in; returns the desired chains. */
+static GHashTable *load_desired(const Settings *s, GPtrArray *problems)
+{
+        g_autoptr(GPtrArray) specs = NULL, prepared = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+
+        if (model_load_dropins(s->conf_dirs, problems, &specs) < 0)
+                return NULL;
+        while (specs->len > 0) {
+                ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
+                g_autofree char *key = chain_key(p->ifname, p->hook);
+
+                if (program_prepare(p, key, problems) < 0)
+                        program_spec_free(p);
+                else
+                        g_ptr_array_add(prepared, p);
+        }
+        return model_build(prepared, problems);
+}
+
+static bool chain_has_source(Chain *ch, const char *file)
+{
+        GHashTableIter it;
+        const char *source;
+
+        g_hash_table_iter_init(&it, ch->sources);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &source))
+                if (streq(source, file))
+                        return true;
+        return false;
+}
+
+/* Chains that must keep their running generation, with the reasons. */
+static GHashTable *blocked_chains(Context *c, GPtrArray *problems)
+{
+        GHashTable *blocked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+                GHashTableIter it;
+                Chain *ch;
+
+                if (p->warning)
+                        continue;
+                if (p->chain) {
+                        if (!g_hash_table_contains(blocked, p->chain))
+                                g_hash_table_insert(blocked, g_strdup(p->chain), g_strdup(p->text));
+                        continue;
+                }
+                if (!p->file)
+                        continue;
+                /* A file too broken to name its chain blocks the chains it contributed to. */
+                g_hash_table_iter_init(&it, c->chains);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
+                        if (chain_has_source(ch, p->file) && !g_hash_table_contains(blocked, ch->key))
+                                g_hash_table_insert(blocked, g_strdup(ch->key), g_strdup(p->text));
+        }
+        return blocked;
+}
+
+static void report_problems(GPtrArray *problems)
+{
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+                const char *extra[] = { NULL, NULL };
+                g_autofree char *file = p->file ? g_strdup_printf("L3AF_DROPIN=%s", p->file) : NULL;
+                LogFields f = { .extra = extra };
+
+                extra[0] = file;
+                log_structured(p->warning ? LOG_WARNING : LOG_ERR, 0, L3AF_MSG_CONFIG_INVALID, &f, "%s", p->text);
+        }
+}
+
+static void chain_set_error(Chain *ch, const char *error)
+{
+        g_free(ch->error);
+        ch->error = g_strdup(error);
+}
+
+static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
+{
+        Chain *ch = g_hash_table_lookup(c->chains, key);
+        const char *reason = g_hash_table_lookup(blocked, key);
+        g_autofree char *error = NULL, *progs = NULL;
+        LogFields f;
+        int r;
+
+        if (reason) {
+                if (!ch) {
+                        g_autofree char *ifname = NULL;
+                        Hook hook;
+
+                        if (split_key(key, &ifname, &hook) < 0)
+                                return;
+                        ch = chain_new(c->settings.pin_root, ifname, hook);
+                        g_hash_table_insert(c->chains, ch->key, ch);
+                }
+                chain_set_error(ch, reason);
+                f = chain_fields(ch);
+                if (ch->root_fd >= 0)
+                        log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f,
+                                       "Chain %s not changed, generation %" PRIu64 " keeps running: %s", key,
+                                       ch->generation, reason);
+                else
+                        log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s not created: %s", key, reason);
+                return;
+        }
+
+        if (!want) {
+                if (!ch)
+                        return;
+                if (ch->root_fd >= 0) {
+                        f = chain_fields(ch);
+                        chain_remove(ch);
+                        log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f,
+                                       "Chain %s removed: no drop-in declares it any more.", key);
+                }
+                g_hash_table_remove(c->chains, key);
+                return;
+        }
+
+        if (!ch) {
+                ch = chain_new(c->settings.pin_root, want->ifname, want->hook);
+                g_hash_table_insert(c->chains, ch->key, ch);
+        }
+        r = chain_apply(ch, want->programs, want->mode, &error);
+        f = chain_fields(ch);
+        if (r == -ENODEV) {
+                chain_set_error(ch, error);
+                for (guint i = 0; i < want->programs->len; i++) {
+                        ProgramSpec *p = want->programs->pdata[i];
+                        g_hash_table_replace(ch->sources, g_strdup(p->name), g_strdup(p->source));
+                }
+                problems_add(problems, true, NULL, key, NULL, NULL, "%s; the chain waits for it", error);
+                log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
+                               "Chain %s waits: interface %s does not exist.", key, want->ifname);
+                return;
+        }
+        if (r < 0) {
+                chain_set_error(ch, error);
+                problems_add(problems, false, NULL, key, NULL, NULL, "chain %s: %s", key, error);
+                if (ch->root_fd >= 0)
+                        log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f,
+                                       "Chain %s change failed, generation %" PRIu64 " keeps running: %s", key,
+                                       ch->generation, error);
+                else
+                        log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s could not be created: %s",
+                                       key, error);
+                return;
+        }
+        chain_set_error(ch, NULL);
+        if (r > 0) {
+                progs = describe_programs(ch);
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live: %s",
+                               key, ch->generation, progs);
+        }
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+int reconcile(Context *c)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        g_autoptr(GHashTable) desired = NULL, blocked = NULL, keys = NULL;
+        g_autoptr(GPtrArray) sorted = NULL;
+        GHashTableIter it;
+        const char *key;
+
+        desired = load_desired(&c->settings, problems);
+        if (!desired) {
+                report_problems(problems);
+                if (c->problems)
+                        g_ptr_array_unref(c->problems);
+                c->problems = TAKE_PTR(problems);
+                return -EIO;
+        }
+        blocked = blocked_chains(c, problems);
+        report_problems(problems);
+
+        keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
+                g_hash_table_add(keys, g_strdup(key));
+        g_hash_table_iter_init(&it, desired);
+        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
+                g_hash_table_add(keys, g_strdup(key));
+
+        /* A stable order makes logs and tests predictable. */
+        sorted = g_ptr_array_new();
+        g_hash_table_iter_init(&it, keys);
+        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
+                g_ptr_array_add(sorted, (gpointer) key);
+        g_ptr_array_sort(sorted, compare_strings);
+        for (guint i = 0; i < sorted->len; i++)
+                apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
+
+        c->reconciles++;
+        if (c->problems)
+                g_ptr_array_unref(c->problems);
+        c->problems = g_ptr_array_ref(problems);
+        return (int) problems_count_errors(problems);
+}
+
+int reconcile_check(const Settings *s, GPtrArray *problems)
+{
+        g_autoptr(GHashTable) desired = load_desired(s, problems);
+        GHashTableIter it;
+        ChainSpec *cs;
+
+        if (!desired)
+                return (int) MAX(problems_count_errors(problems), 1u);
+        g_hash_table_iter_init(&it, desired);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &cs))
+                if (if_nametoindex(cs->ifname) == 0)
+                        problems_add(problems, true, NULL, cs->key, NULL, NULL,
+                                     "interface %s does not exist (now); the chain will wait for it", cs->ifname);
+        return (int) problems_count_errors(problems);
+}
+
+int reconcile_flush(Context *c)
+{
+        GHashTableIter it;
+        Chain *ch;
+        int r = 0;
+
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
+                LogFields f = chain_fields(ch);
+                int k = chain_remove(ch);
+
+                if (k < 0 && r == 0)
+                        r = k;
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f, "Chain %s removed (flush).", ch->key);
+                g_hash_table_iter_remove(&it);
+        }
+        return r;
+}

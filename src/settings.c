@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "log.h"
+#include "problem.h"
+#include "settings.h"
+#include "util.h"
+
+#define DAEMON_GROUP "Daemon"
+
+static char *prefixed(const char *root, const char *path)
+{
+        return isempty(root) ? g_strdup(path) : g_build_filename(root, path, NULL);
+}
+
+void settings_init(Settings *s, const char *root)
+{
+        *s = (Settings) { .log_level = -1 };
+        s->root = g_strdup(root ? root : "");
+        s->persistent_dir = prefixed(root, "/etc/l3af.d");
+        s->runtime_dir_conf = prefixed(root, "/run/l3af.d");
+        s->conf_dirs = g_new0(char *, 4);
+        s->conf_dirs[0] = g_strdup(s->persistent_dir);
+        s->conf_dirs[1] = g_strdup(s->runtime_dir_conf);
+        s->conf_dirs[2] = prefixed(root, "/usr/lib/l3af.d");
+        s->config_file = prefixed(root, "/etc/l3af/l3afd.conf");
+        s->bpffs = prefixed(root, "/sys/fs/bpf");
+        s->pin_root = prefixed(root, "/sys/fs/bpf/l3af");
+        s->runtime_dir = prefixed(root, "/run/l3af");
+        s->state_dir = prefixed(root, "/var/lib/l3af");
+        s->cache_dir = prefixed(root, "/var/cache/l3af");
+}
+
+void settings_done(Settings *s)
+{
+        g_free(s->root);
+        g_strfreev(s->conf_dirs);
+        g_free(s->persistent_dir);
+        g_free(s->runtime_dir_conf);
+        g_free(s->config_file);
+        g_free(s->bpffs);
+        g_free(s->pin_root);
+        g_free(s->runtime_dir);
+        g_free(s->state_dir);
+        g_free(s->cache_dir);
+        *s = (Settings) {};
+}
+
+static const char *const daemon_keys[] = { "PinRoot", "LogLevel", NULL };
+
+int settings_load(Settings *s, GPtrArray *problems)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *pin_root = NULL, *level = NULL;
+        g_auto(GStrv) keys = NULL;
+        int r = 0;
+
+        if (!g_key_file_load_from_file(kf, s->config_file, G_KEY_FILE_NONE, &error)) {
+                if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                        return 0;
+                problems_add(problems, false, s->config_file, NULL, NULL, NULL, "cannot parse: %s", error->message);
+                return -EINVAL;
+        }
+
+        pin_root = g_key_file_get_string(kf, DAEMON_GROUP, "PinRoot", NULL);
+        if (pin_root) {
+                if (!g_path_is_absolute(pin_root)) {
+                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "PinRoot",
+                                     "'%s' is not an absolute path", pin_root);
+                        r = -EINVAL;
+                } else {
+                        g_free(s->pin_root);
+                        s->pin_root = prefixed(s->root, pin_root);
+                }
+        }
+        level = g_key_file_get_string(kf, DAEMON_GROUP, "LogLevel", NULL);
+        if (level) {
+                int l = log_level_from_string(level);
+
+                if (l < 0) {
+                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "LogLevel",
+                                     "unknown level '%s' (err, warning, notice, info, debug)", level);
+                        r = -EINVAL;
+                } else
+                        s->log_level = l;
+        }
+
+        keys = g_key_file_get_keys(kf, DAEMON_GROUP, NULL, NULL);
+        for (char **k = keys; k && *k; k++)
+                if (!g_strv_contains(daemon_keys, *k))
+                        problems_add(problems, true, s->config_file, NULL, DAEMON_GROUP, *k, "unknown key, ignored");
+        return r;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Daemon settings: every path l3afd uses (all below --root=DIR when given) and
+ * the [Daemon] group of l3afd.conf. See l3afd.conf(5).
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct Settings {
+        char *root;              /* "" or the prefix of every default path */
+        char **conf_dirs;        /* drop-in directories, highest priority first */
+        char *persistent_dir;    /* where persistent API changes go: <root>/etc/l3af.d */
+        char *runtime_dir_conf;  /* where runtime API changes go: <root>/run/l3af.d */
+        char *config_file;       /* <root>/etc/l3af/l3afd.conf */
+        char *bpffs;             /* <root>/sys/fs/bpf: mounted if it is not a bpffs */
+        char *pin_root;          /* PinRoot=, <root>/sys/fs/bpf/l3af */
+        char *runtime_dir;       /* <root>/run/l3af */
+        char *state_dir;         /* <root>/var/lib/l3af */
+        char *cache_dir;         /* <root>/var/cache/l3af */
+        int log_level;           /* LogLevel=, -1: unset */
+} Settings;
+
+void settings_init(Settings *s, const char *root);
+void settings_done(Settings *s);
+
+/* Reads config_file if it exists; problems name the file and key. */
+int settings_load(Settings *s, GPtrArray *problems);

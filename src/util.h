@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void freep(void *p)
+{
+        free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+/* Hands an fd or pointer over to its new owner, leaving the old one empty. */
+#define TAKE_FD(fd)                     \
+        ({                              \
+                int _fd_ = (fd);        \
+                (fd) = -EBADF;          \
+                _fd_;                   \
+        })
+#define TAKE_PTR(p)                     \
+        ({                              \
+                typeof(p) _p_ = (p);    \
+                (p) = NULL;             \
+                _p_;                    \
+        })
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
+#define isempty(s) (!(s) || !*(s))
+#define strna(s) ((s) ? (s) : "n/a")
+
+static inline int negative_errno(void)
+{
+        return errno > 0 ? -errno : -EIO;
+}
+
+/* Closes an fd and sets it to -EBADF. */
+static inline void safe_close(int *fd)
+{
+        closep(fd);
+        *fd = -EBADF;
+}

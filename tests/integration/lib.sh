@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Sourced by every integration test. The test re-executes itself in private
+# mount, network and PID namespaces, so whatever happens (even SIGKILL), the
+# kernel takes down its veths, bpffs, pins, links and processes with it. Only
+# its temp dir is on the host's disk, and the EXIT trap removes that.
+
+set -euo pipefail
+
+: "${L3AF_BUILD:?L3AF_BUILD must point at the build directory}"
+L3AFD="$L3AF_BUILD/src/l3afd"
+TESTTOOL="$L3AF_BUILD/tests/testtool"
+UDPGEN="$L3AF_BUILD/tests/udpgen"
+SAMPLES="$L3AF_BUILD/bpf"
+TESTBPF="$L3AF_BUILD/tests"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; [ -n "${T:-}" ] && [ -f "$T/daemon.log" ] && { echo "--- daemon log (tail) ---" >&2; tail -n 40 "$T/daemon.log" >&2; }; exit 1; }
+info() { echo "# $*"; }
+
+if [ -z "${L3AF_SANDBOXED:-}" ]; then
+        [ "$(id -u)" = 0 ] || skip "needs root (bpf, network and mount namespaces)"
+        command -v unshare >/dev/null || skip "unshare(1) is missing"
+        unshare --mount --net --pid --fork --mount-proc true 2>/dev/null || skip "cannot create namespaces on this machine"
+        export L3AF_SANDBOXED=1
+        exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
+fi
+
+T=$(mktemp -d /tmp/l3af-test.XXXXXXXX)
+ROOT="$T/root"
+PINS="$ROOT/sys/fs/bpf/l3af"
+DROPINS="$ROOT/etc/l3af.d"
+DAEMON_PID=
+mkdir -p "$DROPINS" "$ROOT/run/l3af.d" "$ROOT/usr/lib/l3af.d" "$ROOT/etc/l3af"
+
+cleanup() {
+        local rc=$?
+        trap - EXIT
+        [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
+        # Everything else dies with our namespaces; unmount so rm stays on our disk.
+        umount -R "$ROOT/sys/fs/bpf" 2>/dev/null || true
+        rm -rf --one-file-system "$T"
+        exit $rc
+}
+trap cleanup EXIT
+
+ip link set lo up
+
+# Peer namespace: a process holding a fresh netns, which dies with our PID namespace.
+PEER_PID=
+peer_start() {
+        unshare --net sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; exec sleep infinity' &
+        PEER_PID=$!
+        for _ in $(seq 100); do
+                [ "$(readlink /proc/$PEER_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && \
+                        nsenter -t "$PEER_PID" -n sysctl -n net.ipv6.conf.default.disable_ipv6 2>/dev/null | grep -q 1 && return 0
+                sleep 0.05
+        done
+        fail "peer namespace did not start"
+}
+in_peer() { nsenter -t "$PEER_PID" -n "$@"; }
+
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+
+# veth_add DEV PEERDEV N: DEV here with 10.99.N.1, PEERDEV in the peer with 10.99.N.2,
+# static neighbours, no IPv6: the only packets are the ones the test sends.
+veth_add() {
+        local dev=$1 peer=$2 n=$3
+        [ -n "$PEER_PID" ] || peer_start
+        ip link add "$dev" type veth peer name "$peer"
+        ip link set "$peer" netns "$PEER_PID"
+        ip addr add "10.99.$n.1/24" dev "$dev"
+        in_peer ip addr add "10.99.$n.2/24" dev "$peer"
+        ip link set "$dev" up
+        in_peer ip link set "$peer" up
+        in_peer ip link set lo up
+        ip neigh replace "10.99.$n.2" lladdr "$(in_peer cat /sys/class/net/"$peer"/address 2>/dev/null || in_peer ip -br link show "$peer" | awk '{print $3}')" dev "$dev" nud permanent
+        in_peer ip neigh replace "10.99.$n.1" lladdr "$(ip -br link show "$dev" | awk '{print $3}')" dev "$peer" nud permanent
+}
+
+# send N DSTPORT [RATE] [NET]: from the peer to 10.99.NET.1
+send() {
+        local n=$1 port=$2 rate=${3:-20000} net=${4:-0}
+        in_peer "$UDPGEN" "10.99.$net.1" "$port" "$n" "$rate" >/dev/null
+}
+
+dropin() {  # dropin NAME < content
+        cat > "$DROPINS/$1.conf"
+}
+
+log_count() { grep -c -- "$1" "$T/daemon.log" 2>/dev/null || true; }
+
+wait_log() {  # wait_log PATTERN [MIN_COUNT] [TIMEOUT_S]
+        local pattern=$1 min=${2:-1} timeout=${3:-30} i
+        for i in $(seq $((timeout * 20))); do
+                [ "$(log_count "$pattern")" -ge "$min" ] && return 0
+                if [ -n "$DAEMON_PID" ] && ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+                        fail "l3afd exited while waiting for '$pattern'"
+                fi
+                sleep 0.05
+        done
+        fail "timed out waiting for '$pattern' (x$min) in the daemon log"
+}
+
+daemon_start() {
+        local started
+        started=$(log_count "l3afd started")
+        "$L3AFD" --root="$ROOT" --log-target=console --log-level=debug "$@" >>"$T/daemon.log" 2>&1 &
+        DAEMON_PID=$!
+        wait_log "l3afd started" $((started + 1))
+}
+
+daemon_reload() {
+        local n
+        n=$(log_count "Reload done")
+        kill -HUP "$DAEMON_PID"
+        wait_log "Reload done" $((n + 1))
+}
+
+daemon_stop() {  # daemon_stop [SIGNAL]
+        kill -"${1:-TERM}" "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+}
+
+assert_eq() {  # assert_eq ACTUAL EXPECTED WHAT
+        [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+        echo "ok - $3 ($1)"
+}
+
+assert_ne() {
+        [ "$1" != "$2" ] || fail "$3: got '$1', expected something else"
+        echo "ok - $3 ($1 != $2)"
+}
+
+assert_contains() {  # assert_contains FILE PATTERN WHAT
+        grep -q -- "$2" "$1" || fail "$3: '$2' not found in $1"
+        echo "ok - $3"
+}
+
+chain_dir() { echo "$PINS/$1/${2:-xdp}"; }
+prog_maps() { echo "$PINS/$1/${2:-xdp}/programs/$3/maps"; }   # IFACE HOOK PROGRAM
+chain_ids() { "$TESTTOOL" chain-ids "$(chain_dir "$1" "${2:-xdp}")"; }
+xdp_id() { "$TESTTOOL" xdp-id "$1"; }

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * testtool: reads what the kernel holds, independently of l3afd.
+ *
+ *   testtool sum PIN [INDEX]        sum over CPUs of u64 number INDEX of key 0
+ *   testtool get-u64 PIN KEY INDEX  u64 number INDEX of a u32 KEY (array/hash)
+ *   testtool pc-valid PIN ID...     declare a valid path (pathcheck sample)
+ *   testtool xdp-id IFACE           id of the XDP program attached (0: none)
+ *   testtool prog-id PIN            id of a pinned program
+ *   testtool chain-ids DIR          ids of a chain, walking slot and next maps
+ *   testtool link-ifindex PIN       ifindex of a pinned link (0: detached)
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "l3af/samples.h"
+
+static int die(const char *what)
+{
+        fprintf(stderr, "testtool: %s: %s\n", what, strerror(errno));
+        return 1;
+}
+
+static int open_pin(const char *path)
+{
+        int fd = bpf_obj_get(path);
+
+        if (fd < 0) {
+                fprintf(stderr, "testtool: %s: %s\n", path, strerror(errno));
+                exit(1);
+        }
+        return fd;
+}
+
+static int cmd_sum(int argc, char **argv, bool any_key, uint32_t key)
+{
+        int fd = open_pin(argv[0]), ncpus = libbpf_num_possible_cpus();
+        unsigned index = argc > 1 ? atoi(argv[1]) : 0;
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+        uint64_t sum = 0;
+        uint8_t *buf;
+        size_t stride;
+        bool percpu;
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return die("map info");
+        percpu = info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+                 info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+        stride = percpu ? (info.value_size + 7) & ~7u : info.value_size;
+        buf = calloc(percpu ? ncpus : 1, stride);
+        if ((index + 1) * 8 > info.value_size) {
+                fprintf(stderr, "testtool: index %u beyond value size %u\n", index, info.value_size);
+                return 1;
+        }
+        if (bpf_map_lookup_elem(fd, &key, buf) < 0) {
+                if (errno == ENOENT) {
+                        printf("0\n");
+                        return 0;
+                }
+                return die("lookup");
+        }
+        for (int c = 0; c < (percpu ? ncpus : 1); c++) {
+                uint64_t v;
+
+                memcpy(&v, buf + c * stride + index * 8, 8);
+                sum += v;
+        }
+        printf("%" PRIu64 "\n", sum);
+        return 0;
+}
+
+static int cmd_pc_valid(int argc, char **argv)
+{
+        int fd = open_pin(argv[0]);
+        struct l3af_pc_path path = {};
+        uint8_t one = 1;
+
+        for (int i = 1; i < argc && path.len < L3AF_PC_MAX_PATH; i++)
+                path.ids[path.len++] = atoi(argv[i]);
+        if (bpf_map_update_elem(fd, &path, &one, BPF_ANY) < 0)
+                return die("update pc_valid");
+        return 0;
+}
+
+static int cmd_xdp_id(const char *ifname)
+{
+        LIBBPF_OPTS(bpf_xdp_query_opts, q);
+        unsigned ifindex = if_nametoindex(ifname);
+
+        if (!ifindex)
+                return die(ifname);
+        if (bpf_xdp_query(ifindex, 0, &q) < 0)
+                return die("xdp query");
+        printf("%u\n", q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
+        return 0;
+}
+
+static uint32_t prog_id(int fd)
+{
+        struct bpf_prog_info info = {};
+        __u32 len = sizeof(info);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                exit(die("prog info"));
+        return info.id;
+}
+
+static int cmd_chain_ids(const char *dir)
+{
+        char path[4096];
+        uint32_t key = 0, id = 0;
+        int fd, n = 0;
+
+        snprintf(path, sizeof(path), "%s/slot", dir);
+        fd = open_pin(path);
+        while (bpf_map_lookup_elem(fd, &key, &id) == 0 && n++ < 64) {
+                int pfd = bpf_prog_get_fd_by_id(id);
+                struct bpf_prog_info info = {};
+                __u32 len = sizeof(info), map_ids[16];
+                int next = -1;
+
+                printf("%s%u", n > 1 ? " " : "", id);
+                if (pfd < 0)
+                        return die("prog by id");
+                info.nr_map_ids = 16;
+                info.map_ids = (uintptr_t) map_ids;
+                if (bpf_obj_get_info_by_fd(pfd, &info, &len) < 0)
+                        return die("prog info");
+                close(pfd);
+                /* The next map is the program's one-slot program array. */
+                for (unsigned i = 0; i < info.nr_map_ids && i < 16; i++) {
+                        int mfd = bpf_map_get_fd_by_id(map_ids[i]);
+                        struct bpf_map_info mi = {};
+                        __u32 ml = sizeof(mi);
+
+                        if (mfd >= 0 && bpf_obj_get_info_by_fd(mfd, &mi, &ml) == 0 &&
+                            mi.type == BPF_MAP_TYPE_PROG_ARRAY) {
+                                next = mfd;
+                                break;
+                        }
+                        if (mfd >= 0)
+                                close(mfd);
+                }
+                close(fd);
+                if (next < 0)
+                        break;
+                fd = next;
+        }
+        printf("\n");
+        return 0;
+}
+
+static int cmd_link_ifindex(const char *pin)
+{
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+        int fd = open_pin(pin);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return die("link info");
+        printf("%u\n", info.xdp.ifindex);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 3) {
+                fprintf(stderr, "usage: testtool sum|get-u64|pc-valid|xdp-id|prog-id|chain-ids|link-ifindex ...\n");
+                return 2;
+        }
+        if (!strcmp(argv[1], "sum"))
+                return cmd_sum(argc - 2, argv + 2, false, 0);
+        if (!strcmp(argv[1], "get-u64") && argc >= 5) {
+                char *args[] = { argv[2], argv[4] };
+                return cmd_sum(2, args, false, (uint32_t) atoi(argv[3]));
+        }
+        if (!strcmp(argv[1], "pc-valid"))
+                return cmd_pc_valid(argc - 2, argv + 2);
+        if (!strcmp(argv[1], "xdp-id"))
+                return cmd_xdp_id(argv[2]);
+        if (!strcmp(argv[1], "prog-id")) {
+                printf("%u\n", prog_id(open_pin(argv[2])));
+                return 0;
+        }
+        if (!strcmp(argv[1], "chain-ids"))
+                return cmd_chain_ids(argv[2]);
+        if (!strcmp(argv[1], "link-ifindex"))
+                return cmd_link_ifindex(argv[2]);
+        fprintf(stderr, "testtool: unknown command %s\n", argv[1]);
+        return 2;
+}
