@@ -102,7 +102,7 @@ int path_is_bpffs(const char *path)
         return sfs.f_type == BPF_FS_MAGIC;
 }
 
-static GString *capture;
+static __thread GString *capture;
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list ap)
 {

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "chain.h"
 #include "context.h"
+#include "reconcile.h"
 #include "util.h"
 
 void context_init(Context *c)
 {
         *c = (Context) { .pin_root_fd = -EBADF };
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
+        c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
+        c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
 }
 
 void context_done(Context *c)
 {
+        reconcile_cancel(c);
+        if (c->waiting_next)
+                g_array_unref(c->waiting_next);
+        if (c->waiting_running)
+                g_array_unref(c->waiting_running);
         if (c->chains)
                 g_hash_table_unref(c->chains);
         if (c->problems)

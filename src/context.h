@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 #include "settings.h"
@@ -15,6 +16,11 @@ typedef struct Context {
         GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         unsigned reconciles;
+
+        /* Asynchronous reconcile (reconcile.c) */
+        struct PrepareJob *job;   /* the prepare phase running in a worker, or NULL */
+        GArray *waiting_next;     /* ReconcileWaiter: for the next job */
+        GArray *waiting_running;  /* ReconcileWaiter: for the running job */
 } Context;
 
 void context_init(Context *c);

@@ -8,19 +8,22 @@
 #include "reconcile.h"
 #include "util.h"
 
-static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static void on_reload_done(Context *c, int r, void *userdata)
 {
-        Context *c = userdata;
-        int r;
-
-        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (SIGHUP).");
-        r = reconcile(c);
         if (r < 0)
                 log_error_errno(r, "Reload failed: %m");
         else if (r > 0)
                 log_warning("Reload done with %d error(s); the affected chains keep their running generation.", r);
         else
                 log_info("Reload done.");
+}
+
+static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        Context *c = userdata;
+
+        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (SIGHUP).");
+        (void) reconcile_request(c, on_reload_done, NULL);
         return 0;
 }
 

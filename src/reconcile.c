@@ -3,6 +3,9 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <sys/file.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 
 #include "bpf-util.h"
@@ -286,21 +289,19 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-int reconcile(Context *c)
+/* The apply phase: on the loop, consumes 'desired' and 'problems'. */
+static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
 {
-        g_autoptr(GPtrArray) problems = problems_new();
-        g_autoptr(GHashTable) desired = NULL, blocked = NULL, keys = NULL;
+        g_autoptr(GHashTable) blocked = NULL, keys = NULL;
         g_autoptr(GPtrArray) sorted = NULL;
         GHashTableIter it;
         const char *key;
+        int r;
 
-        desired = load_desired(&c->settings, problems);
         if (!desired) {
                 report_problems(problems);
-                if (c->problems)
-                        g_ptr_array_unref(c->problems);
-                c->problems = TAKE_PTR(problems);
-                return -EIO;
+                r = -EIO;
+                goto finish;
         }
         blocked = blocked_chains(c, problems);
         report_problems(problems);
@@ -321,12 +322,149 @@ int reconcile(Context *c)
         g_ptr_array_sort(sorted, compare_strings);
         for (guint i = 0; i < sorted->len; i++)
                 apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
-
+        r = (int) problems_count_errors(problems);
+finish:
         c->reconciles++;
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         c->problems = g_ptr_array_ref(problems);
-        return (int) problems_count_errors(problems);
+        return r;
+}
+
+int reconcile(Context *c)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        g_autoptr(GHashTable) desired = load_desired(&c->settings, problems);
+
+        return reconcile_apply(c, desired, problems);
+}
+
+/* Asynchronous reconcile */
+
+typedef struct PrepareJob {
+        const Settings *settings;
+        GHashTable *desired;
+        GPtrArray *problems;
+        pthread_t thread;
+        int efd;
+        sd_event_source *source;
+} PrepareJob;
+
+static void prepare_job_free(PrepareJob *j)
+{
+        if (!j)
+                return;
+        sd_event_source_disable_unref(j->source);
+        closep(&j->efd);
+        if (j->desired)
+                g_hash_table_unref(j->desired);
+        if (j->problems)
+                g_ptr_array_unref(j->problems);
+        g_free(j);
+}
+
+static void *prepare_thread(void *userdata)
+{
+        PrepareJob *j = userdata;
+        uint64_t one = 1;
+
+        j->desired = load_desired(j->settings, j->problems);
+        if (write(j->efd, &one, sizeof(one)) < 0)
+                log_error_errno(errno, "Cannot signal the end of the prepare phase: %m");
+        return NULL;
+}
+
+static int start_job(Context *c);
+
+static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        Context *c = userdata;
+        PrepareJob *j = c->job;
+        g_autoptr(GArray) waiters = NULL;
+        int r;
+
+        pthread_join(j->thread, NULL);
+        c->job = NULL;
+        r = reconcile_apply(c, j->desired, j->problems);
+        prepare_job_free(j);
+
+        waiters = TAKE_PTR(c->waiting_running);
+        c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
+        if (c->waiting_next->len > 0)
+                (void) start_job(c);
+        for (guint i = 0; i < waiters->len; i++) {
+                ReconcileWaiter *w = &g_array_index(waiters, ReconcileWaiter, i);
+
+                if (w->done)
+                        w->done(c, r, w->userdata);
+        }
+        return 0;
+}
+
+static int start_job(Context *c)
+{
+        g_autoptr(GArray) swap = NULL;
+        PrepareJob *j;
+        int r;
+
+        j = g_new0(PrepareJob, 1);
+        j->settings = &c->settings;
+        j->problems = problems_new();
+        j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (j->efd < 0) {
+                r = negative_errno();
+                prepare_job_free(j);
+                return r;
+        }
+        r = sd_event_add_io(c->event, &j->source, j->efd, EPOLLIN, on_job_done, c);
+        if (r < 0) {
+                prepare_job_free(j);
+                return r;
+        }
+        r = -pthread_create(&j->thread, NULL, prepare_thread, j);
+        if (r < 0) {
+                prepare_job_free(j);
+                return r;
+        }
+        c->job = j;
+        swap = c->waiting_running;
+        c->waiting_running = c->waiting_next;
+        c->waiting_next = TAKE_PTR(swap);
+        return 0;
+}
+
+int reconcile_request(Context *c, ReconcileDone done, void *userdata)
+{
+        ReconcileWaiter w = { .done = done, .userdata = userdata };
+        int r;
+
+        g_array_append_val(c->waiting_next, w);
+        if (c->job)
+                return 0;
+        r = start_job(c);
+        if (r < 0) {
+                g_array_set_size(c->waiting_next, c->waiting_next->len - 1);
+                return log_error_errno(r, "Cannot start a reconcile: %m");
+        }
+        return 0;
+}
+
+bool reconcile_pending(Context *c)
+{
+        return c->job || c->waiting_next->len > 0;
+}
+
+void reconcile_cancel(Context *c)
+{
+        if (c->job) {
+                pthread_join(c->job->thread, NULL);
+                prepare_job_free(c->job);
+                c->job = NULL;
+        }
+        if (c->waiting_next)
+                g_array_set_size(c->waiting_next, 0);
+        if (c->waiting_running)
+                g_array_set_size(c->waiting_running, 0);
 }
 
 int reconcile_check(const Settings *s, GPtrArray *problems)

@@ -12,11 +12,33 @@
 int reconcile_adopt(Context *c);
 
 /*
- * Reads the drop-ins and applies them. Problems are kept in c->problems.
- * Returns the number of errors (>= 0), or a negative errno if nothing could be
- * read at all.
+ * Reads the drop-ins and applies them, synchronously (start-up). Problems are
+ * kept in c->problems. Returns the number of errors (>= 0), or a negative
+ * errno if nothing could be read at all.
  */
 int reconcile(Context *c);
+
+/*
+ * Asks for a reconcile without blocking the event loop. The prepare phase
+ * (drop-ins, packages, signatures, object checks) runs in a worker thread; the
+ * apply phase (the kernel) runs on the loop. 'done' is called on the loop
+ * once a reconcile that started after this request has been applied, with the
+ * same result as reconcile(). Requests made while one runs are coalesced
+ * into the next.
+ */
+typedef void (*ReconcileDone)(Context *c, int result, void *userdata);
+int reconcile_request(Context *c, ReconcileDone done, void *userdata);
+
+typedef struct ReconcileWaiter {
+        ReconcileDone done;
+        void *userdata;
+} ReconcileWaiter;
+
+/* Waits for a running prepare phase and drops pending requests (shutdown). */
+void reconcile_cancel(Context *c);
+
+/* True while a requested reconcile is preparing or queued. */
+bool reconcile_pending(Context *c);
 
 /*
  * Checks the drop-ins as reconcile would, without touching the kernel.

@@ -13,7 +13,7 @@ static char *prefixed(const char *root, const char *path)
 
 void settings_init(Settings *s, const char *root)
 {
-        *s = (Settings) { .log_level = -1 };
+        *s = (Settings) { .log_level = -1, .require_signatures = true };
         s->root = g_strdup(root ? root : "");
         s->persistent_dir = prefixed(root, "/etc/l3af.d");
         s->runtime_dir_conf = prefixed(root, "/run/l3af.d");
@@ -44,7 +44,7 @@ void settings_done(Settings *s)
         *s = (Settings) {};
 }
 
-static const char *const daemon_keys[] = { "PinRoot", "LogLevel", NULL };
+static const char *const daemon_keys[] = { "PinRoot", "LogLevel", "RequireSignatures", NULL };
 
 int settings_load(Settings *s, GPtrArray *problems)
 {
@@ -82,6 +82,18 @@ int settings_load(Settings *s, GPtrArray *problems)
                         r = -EINVAL;
                 } else
                         s->log_level = l;
+        }
+
+        if (g_key_file_has_key(kf, DAEMON_GROUP, "RequireSignatures", NULL)) {
+                g_autoptr(GError) e = NULL;
+                gboolean b = g_key_file_get_boolean(kf, DAEMON_GROUP, "RequireSignatures", &e);
+
+                if (e) {
+                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "RequireSignatures",
+                                     "not a boolean (yes or no)");
+                        r = -EINVAL;
+                } else
+                        s->require_signatures = b;
         }
 
         keys = g_key_file_get_keys(kf, DAEMON_GROUP, NULL, NULL);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 typedef struct Settings {
         char *root;              /* "" or the prefix of every default path */
@@ -19,6 +20,7 @@ typedef struct Settings {
         char *state_dir;         /* <root>/var/lib/l3af */
         char *cache_dir;         /* <root>/var/cache/l3af */
         int log_level;           /* LogLevel=, -1: unset */
+        bool require_signatures; /* RequireSignatures=, default yes (secure mode) */
 } Settings;
 
 void settings_init(Settings *s, const char *root);
