@@ -35,6 +35,7 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->package);
         g_free(p->version);
         g_free(p->repository);
+        g_free(p->artifact);
         g_free(p->entry);
         g_free(p->type);
         g_free(p->next_map);
@@ -81,7 +82,7 @@ char *chain_key(const char *ifname, Hook hook)
 
 static const char *const program_keys[] = {
         "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
-        "Repository", "Entry", "Type", "NextMap", "Mode", NULL,
+        "Repository", "Artifact", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", NULL,
 };
 
 /* Reads an optional string key; an empty value counts as unset. */
@@ -197,6 +198,26 @@ int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
                              "missing (Package= needs a Version=)");
                 bad = true;
         }
+        p->artifact = get_string(kf, "Artifact", path, problems, chain, &bad);
+        if (p->artifact && (strchr(p->artifact, '/') || streq(p->artifact, ".") || streq(p->artifact, ".."))) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Artifact",
+                             "'%s' is not a file name", p->artifact);
+                bad = true;
+        }
+        if (g_key_file_has_key(kf, PROGRAM_GROUP, "AllowDowngrade", NULL)) {
+                g_autoptr(GError) e = NULL;
+
+                p->allow_downgrade = g_key_file_get_boolean(kf, PROGRAM_GROUP, "AllowDowngrade", &e);
+                if (e) {
+                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "AllowDowngrade",
+                                     "not a boolean (yes or no)");
+                        bad = true;
+                }
+        }
+        if (!p->package && (p->repository || p->artifact || p->allow_downgrade))
+                problems_add(problems, true, path, chain, PROGRAM_GROUP, p->repository ? "Repository" :
+                             p->artifact ? "Artifact" : "AllowDowngrade", "ignored without Package=");
+
         if (p->object && !g_path_is_absolute(p->object)) {
                 g_autofree char *dir = g_path_get_dirname(path);
                 char *abs = g_build_filename(dir, p->object, NULL);

@@ -33,6 +33,8 @@ typedef struct ProgramSpec {
         char *package;       /* Package= (with Version=) instead of Object= */
         char *version;
         char *repository;
+        char *artifact;      /* Artifact=, file name in the repository; default <package>.tar.gz */
+        bool allow_downgrade; /* AllowDowngrade=: may run an older version than already ran */
         char *entry;         /* program in the object, Entry= */
         char *type;          /* Type=, checked against the hook */
         char *next_map;      /* NextMap= */

@@ -27,6 +27,14 @@ void settings_init(Settings *s, const char *root)
         s->runtime_dir = prefixed(root, "/run/l3af");
         s->state_dir = prefixed(root, "/var/lib/l3af");
         s->cache_dir = prefixed(root, "/var/cache/l3af");
+        s->trust_dir = prefixed(root, "/etc/l3af/trust.d");
+        s->fetch_size_max = FETCH_SIZE_MAX_DEFAULT;
+        s->connect_timeout_sec = CONNECT_TIMEOUT_SEC_DEFAULT;
+        s->fetch_timeout_sec = FETCH_TIMEOUT_SEC_DEFAULT;
+        s->fetch_retries = FETCH_RETRIES_DEFAULT;
+        s->cache_keep = CACHE_KEEP_DEFAULT;
+        s->extract_entries_max = EXTRACT_ENTRIES_MAX_DEFAULT;
+        s->extract_size_max = EXTRACT_SIZE_MAX_DEFAULT;
 }
 
 void settings_done(Settings *s)
@@ -41,10 +49,140 @@ void settings_done(Settings *s)
         g_free(s->runtime_dir);
         g_free(s->state_dir);
         g_free(s->cache_dir);
+        g_free(s->repository);
+        g_free(s->trust_dir);
+        g_free(s->ca_file);
         *s = (Settings) {};
 }
 
 static const char *const daemon_keys[] = { "PinRoot", "LogLevel", "RequireSignatures", NULL };
+
+/* [Packages] */
+
+#define PACKAGES_GROUP "Packages"
+
+static const char *const packages_keys[] = {
+        "Repository", "TrustDirectory", "CAFile", "FetchSizeMax", "ConnectTimeoutSec", "FetchTimeoutSec",
+        "FetchRetries", "CacheKeepVersions", "ExtractEntriesMax", "ExtractSizeMax", NULL,
+};
+
+/* "123", "64K", "64M", "1G" (powers of 1024). */
+int parse_size(const char *s, uint64_t *ret)
+{
+        static const struct { char c; unsigned shift; } units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 } };
+        g_autofree char *t = g_strstrip(g_strdup(s));
+        size_t n = strlen(t);
+        unsigned shift = 0;
+        guint64 v;
+
+        if (n > 1 && (t[n - 1] == 'B' || t[n - 1] == 'b') && g_ascii_isalpha(t[n - 2]))
+                t[--n] = 0;  /* "64MB" */
+        for (size_t i = 0; n > 0 && i < ELEMENTSOF(units); i++)
+                if (g_ascii_toupper(t[n - 1]) == units[i].c) {
+                        shift = units[i].shift;
+                        t[--n] = 0;
+                }
+        if (n == 0 || !g_ascii_string_to_unsigned(t, 10, 0, UINT64_MAX >> shift, &v, NULL))
+                return -EINVAL;
+        *ret = v << shift;
+        return 0;
+}
+
+static int get_path(GKeyFile *kf, const Settings *s, const char *key, char **path, GPtrArray *problems)
+{
+        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
+
+        if (!v)
+                return 0;
+        g_strstrip(v);
+        if (!g_path_is_absolute(v)) {
+                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
+                             "'%s' is not an absolute path", v);
+                return -EINVAL;
+        }
+        g_free(*path);
+        *path = prefixed(s->root, v);
+        return 0;
+}
+
+static int get_unsigned(GKeyFile *kf, const Settings *s, const char *key, unsigned min, unsigned max,
+                        unsigned *ret, GPtrArray *problems)
+{
+        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
+        guint64 u;
+
+        if (!v)
+                return 0;
+        g_strstrip(v);
+        if (!g_ascii_string_to_unsigned(v, 10, min, max, &u, NULL)) {
+                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
+                             "'%s' is not a number from %u to %u", v, min, max);
+                return -EINVAL;
+        }
+        *ret = (unsigned) u;
+        return 0;
+}
+
+static int get_size(GKeyFile *kf, const Settings *s, const char *key, uint64_t *ret, GPtrArray *problems)
+{
+        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
+        uint64_t u;
+
+        if (!v)
+                return 0;
+        if (parse_size(v, &u) < 0 || u == 0) {
+                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
+                             "'%s' is not a size (bytes, or a number followed by K, M or G)", v);
+                return -EINVAL;
+        }
+        *ret = u;
+        return 0;
+}
+
+static int settings_load_packages(Settings *s, GKeyFile *kf, GPtrArray *problems)
+{
+        g_autofree char *repository = NULL;
+        g_auto(GStrv) keys = NULL;
+        int r = 0;
+
+        repository = g_key_file_get_string(kf, PACKAGES_GROUP, "Repository", NULL);
+        if (repository) {
+                g_strstrip(repository);
+                if (!g_str_has_prefix(repository, "file:///") && !g_str_has_prefix(repository, "http://") &&
+                    !g_str_has_prefix(repository, "https://")) {
+                        problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, "Repository",
+                                     "'%s' is not a file:///, http:// or https:// URL", repository);
+                        r = -EINVAL;
+                } else {
+                        g_free(s->repository);
+                        s->repository = TAKE_PTR(repository);
+                }
+        }
+        if (get_path(kf, s, "TrustDirectory", &s->trust_dir, problems) < 0)
+                r = -EINVAL;
+        if (get_path(kf, s, "CAFile", &s->ca_file, problems) < 0)
+                r = -EINVAL;
+        if (get_size(kf, s, "FetchSizeMax", &s->fetch_size_max, problems) < 0)
+                r = -EINVAL;
+        if (get_size(kf, s, "ExtractSizeMax", &s->extract_size_max, problems) < 0)
+                r = -EINVAL;
+        if (get_unsigned(kf, s, "ConnectTimeoutSec", 1, 3600, &s->connect_timeout_sec, problems) < 0)
+                r = -EINVAL;
+        if (get_unsigned(kf, s, "FetchTimeoutSec", 1, 86400, &s->fetch_timeout_sec, problems) < 0)
+                r = -EINVAL;
+        if (get_unsigned(kf, s, "FetchRetries", 0, 10, &s->fetch_retries, problems) < 0)
+                r = -EINVAL;
+        if (get_unsigned(kf, s, "CacheKeepVersions", 1, 1000, &s->cache_keep, problems) < 0)
+                r = -EINVAL;
+        if (get_unsigned(kf, s, "ExtractEntriesMax", 1, 1000000, &s->extract_entries_max, problems) < 0)
+                r = -EINVAL;
+
+        keys = g_key_file_get_keys(kf, PACKAGES_GROUP, NULL, NULL);
+        for (char **k = keys; k && *k; k++)
+                if (!g_strv_contains(packages_keys, *k))
+                        problems_add(problems, true, s->config_file, NULL, PACKAGES_GROUP, *k, "unknown key, ignored");
+        return r;
+}
 
 int settings_load(Settings *s, GPtrArray *problems)
 {
@@ -100,5 +238,7 @@ int settings_load(Settings *s, GPtrArray *problems)
         for (char **k = keys; k && *k; k++)
                 if (!g_strv_contains(daemon_keys, *k))
                         problems_add(problems, true, s->config_file, NULL, DAEMON_GROUP, *k, "unknown key, ignored");
+        if (settings_load_packages(s, kf, problems) < 0)
+                r = -EINVAL;
         return r;
 }

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct Settings {
         char *root;              /* "" or the prefix of every default path */
@@ -21,10 +22,33 @@ typedef struct Settings {
         char *cache_dir;         /* <root>/var/cache/l3af */
         int log_level;           /* LogLevel=, -1: unset */
         bool require_signatures; /* RequireSignatures=, default yes (secure mode) */
+
+        /* [Packages]: fetching, trust and extraction (package.c and friends) */
+        char *repository;              /* Repository=, default base URL, or NULL */
+        char *trust_dir;               /* TrustDirectory=, <root>/etc/l3af/trust.d */
+        char *ca_file;                 /* CAFile=, for https; NULL: the system's store */
+        uint64_t fetch_size_max;       /* FetchSizeMax=, bytes of one artifact */
+        unsigned connect_timeout_sec;  /* ConnectTimeoutSec= */
+        unsigned fetch_timeout_sec;    /* FetchTimeoutSec=, one whole attempt */
+        unsigned fetch_retries;        /* FetchRetries=, extra attempts after a transient failure */
+        unsigned cache_keep;           /* CacheKeepVersions=, per package */
+        unsigned extract_entries_max;  /* ExtractEntriesMax= */
+        uint64_t extract_size_max;     /* ExtractSizeMax=, bytes unpacked */
 } Settings;
+
+#define FETCH_SIZE_MAX_DEFAULT (64u * 1024u * 1024u)
+#define CONNECT_TIMEOUT_SEC_DEFAULT 10u
+#define FETCH_TIMEOUT_SEC_DEFAULT 120u
+#define FETCH_RETRIES_DEFAULT 2u
+#define CACHE_KEEP_DEFAULT 3u
+#define EXTRACT_ENTRIES_MAX_DEFAULT 1000u
+#define EXTRACT_SIZE_MAX_DEFAULT (256u * 1024u * 1024u)
 
 void settings_init(Settings *s, const char *root);
 void settings_done(Settings *s);
+
+/* "4096", "64K", "64M", "1G" (powers of 1024) -> bytes. */
+int parse_size(const char *s, uint64_t *ret);
 
 /* Reads config_file if it exists; problems name the file and key. */
 int settings_load(Settings *s, GPtrArray *problems);
