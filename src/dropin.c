@@ -205,10 +205,11 @@ int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
                 bad = true;
         }
         if (g_key_file_has_key(kf, PROGRAM_GROUP, "AllowDowngrade", NULL)) {
-                g_autoptr(GError) e = NULL;
+                g_autofree char *v = g_key_file_get_string(kf, PROGRAM_GROUP, "AllowDowngrade", NULL);
+                int b = parse_boolean(v ? g_strstrip(v) : NULL);
 
-                p->allow_downgrade = g_key_file_get_boolean(kf, PROGRAM_GROUP, "AllowDowngrade", &e);
-                if (e) {
+                p->allow_downgrade = b > 0;
+                if (b < 0) {
                         problems_add(problems, false, path, chain, PROGRAM_GROUP, "AllowDowngrade",
                                      "not a boolean (yes or no)");
                         bad = true;

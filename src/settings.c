@@ -223,10 +223,10 @@ int settings_load(Settings *s, GPtrArray *problems)
         }
 
         if (g_key_file_has_key(kf, DAEMON_GROUP, "RequireSignatures", NULL)) {
-                g_autoptr(GError) e = NULL;
-                gboolean b = g_key_file_get_boolean(kf, DAEMON_GROUP, "RequireSignatures", &e);
+                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "RequireSignatures", NULL);
+                int b = parse_boolean(v ? g_strstrip(v) : NULL);
 
-                if (e) {
+                if (b < 0) {
                         problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "RequireSignatures",
                                      "not a boolean (yes or no)");
                         r = -EINVAL;

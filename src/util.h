@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -57,4 +58,21 @@ static inline void safe_close(int *fd)
 {
         closep(fd);
         *fd = -EBADF;
+}
+
+/* yes/no, true/false, on/off, 1/0 (as systemd); -EINVAL otherwise. GKeyFile knows only true/false/1/0. */
+static inline int parse_boolean(const char *v)
+{
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        if (!v)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
 }
