@@ -12,6 +12,7 @@
 #include "chain.h"
 #include "log.h"
 #include "model.h"
+#include "package.h"
 #include "problem.h"
 #include "program.h"
 #include "reconcile.h"
@@ -138,6 +139,10 @@ static GHashTable *load_desired(const Settings *s, GPtrArray *problems)
                 ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
                 g_autofree char *key = chain_key(p->ifname, p->hook);
 
+                if (p->package && package_resolve(s, p, key, problems) < 0) {
+                        program_spec_free(p);
+                        continue;
+                }
                 if (program_prepare(p, key, problems) < 0)
                         program_spec_free(p);
                 else
@@ -277,6 +282,8 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 return;
         }
         chain_set_error(ch, NULL);
+        for (guint i = 0; i < want->programs->len; i++)
+                (void) package_record_applied(&c->settings, want->programs->pdata[i]);
         if (r > 0) {
                 progs = describe_programs(ch);
                 log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live: %s",
@@ -457,7 +464,9 @@ bool reconcile_pending(Context *c)
 void reconcile_cancel(Context *c)
 {
         if (c->job) {
+                package_cancel(true);  /* a download in progress gives up at once */
                 pthread_join(c->job->thread, NULL);
+                package_cancel(false);
                 prepare_job_free(c->job);
                 c->job = NULL;
         }

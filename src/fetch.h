@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fetching artifacts with libcurl: file://, http:// and https:// (TLS
+ * verification always on; the CA file is configurable), with a size limit,
+ * connect and total timeouts and bounded retries of transient failures. It
+ * blocks: call it from a worker thread, never from the event loop.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct FetchOptions {
+        const char *ca_file;          /* NULL: the system's CA store */
+        uint64_t size_max;
+        unsigned connect_timeout_sec;
+        unsigned timeout_sec;         /* one attempt, from connect to last byte */
+        unsigned retries;             /* extra attempts after a transient failure */
+} FetchOptions;
+
+/*
+ * Downloads 'url' into 'fd' (from offset 0, truncating it). Returns 0,
+ * -ENOENT when the server says there is no such file (404, or a missing
+ * file://), -ECANCELED after fetch_cancel(), or another negative errno; on
+ * failure *ret_error says what happened.
+ */
+int fetch_to_fd(const FetchOptions *o, const char *url, int fd, char **ret_error);
+
+/* Makes running and future fetches fail at once (shutdown), or allows them again. */
+void fetch_cancel(bool cancel);
+
+/* True for the URL schemes fetch_to_fd() takes. */
+bool fetch_url_is_supported(const char *url);

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "manifest.h"
+#include "semver.h"
+#include "util.h"
+
+#define PACKAGE_GROUP "Package"
+#define PROGRAM_GROUP_PREFIX "Program "
+#define TEXT_MAX 1024
+#define CONFIG_MAPS_MAX 64
+#define MAP_NAME_MAX 15  /* BPF_OBJ_NAME_LEN - 1 */
+
+static void manifest_program_free(ManifestProgram *p)
+{
+        if (!p)
+                return;
+        g_free(p->name);
+        g_free(p->object);
+        g_free(p->entry);
+        g_free(p->type);
+        g_free(p->next_map);
+        g_strfreev(p->config_maps);
+        g_free(p);
+}
+
+void manifest_free(Manifest *m)
+{
+        if (!m)
+                return;
+        g_free(m->name);
+        g_free(m->version);
+        g_free(m->description);
+        g_free(m->license);
+        g_free(m->companion);
+        if (m->programs)
+                g_ptr_array_unref(m->programs);
+        if (m->warnings)
+                g_ptr_array_unref(m->warnings);
+        g_free(m);
+}
+
+static bool name_is_valid(const char *s, size_t max)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
+                return false;
+        for (const char *c = s; *c; c++)
+                if (!g_ascii_isalnum(*c) && !strchr("_.-", *c))
+                        return false;
+        return true;
+}
+
+bool package_name_is_valid(const char *s)
+{
+        return name_is_valid(s, PACKAGE_NAME_MAX);
+}
+
+bool package_path_is_valid(const char *s)
+{
+        g_auto(GStrv) parts = NULL;
+
+        if (isempty(s) || s[0] == '/' || strlen(s) > 255)
+                return false;
+        for (const char *c = s; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f || *c == '\\')
+                        return false;
+        parts = g_strsplit(s, "/", -1);
+        for (char **p = parts; *p; p++)
+                if (isempty(*p) || streq(*p, ".") || streq(*p, ".."))
+                        return false;
+        return true;
+}
+
+/* Reads an optional string; empty counts as unset. */
+static int get_text(GKeyFile *kf, const char *group, const char *key, const char *origin, char **ret,
+                    char **ret_error)
+{
+        g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+
+        if (v)
+                g_strstrip(v);
+        if (v && strlen(v) > TEXT_MAX) {
+                *ret_error = g_strdup_printf("%s: [%s] %s=: longer than %d bytes", origin, group, key, TEXT_MAX);
+                return -EINVAL;
+        }
+        if (v && !g_utf8_validate(v, -1, NULL)) {
+                *ret_error = g_strdup_printf("%s: [%s] %s=: not valid UTF-8", origin, group, key);
+                return -EINVAL;
+        }
+        *ret = isempty(v) ? NULL : TAKE_PTR(v);
+        return 0;
+}
+
+static void warn_unknown_keys(GKeyFile *kf, const char *group, const char *const *known, const char *origin,
+                              GPtrArray *warnings)
+{
+        g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+
+        for (char **k = keys; k && *k; k++)
+                if (!g_strv_contains(known, *k))
+                        g_ptr_array_add(warnings, g_strdup_printf("%s: [%s] %s=: unknown key, ignored", origin, group, *k));
+}
+
+static int parse_program(GKeyFile *kf, const char *group, const char *origin, Manifest *m, char **ret_error)
+{
+        static const char *const known[] = { "Object", "Entry", "Type", "NextMap", "ConfigMaps", NULL };
+        g_autoptr(GPtrArray) maps = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) list = NULL;
+        ManifestProgram *p;
+        const char *name = group + strlen(PROGRAM_GROUP_PREFIX);
+        int r;
+
+        if (!name_is_valid(name, 63)) {
+                *ret_error = g_strdup_printf("%s: [%s]: '%s' is not a valid program name", origin, group, name);
+                return -EINVAL;
+        }
+        for (guint i = 0; i < m->programs->len; i++)
+                if (streq(((ManifestProgram *) m->programs->pdata[i])->name, name)) {
+                        *ret_error = g_strdup_printf("%s: [%s]: program '%s' is declared twice", origin, group, name);
+                        return -EINVAL;
+                }
+        if (m->programs->len >= MANIFEST_PROGRAMS_MAX) {
+                *ret_error = g_strdup_printf("%s: more than %d programs", origin, MANIFEST_PROGRAMS_MAX);
+                return -E2BIG;
+        }
+
+        p = g_new0(ManifestProgram, 1);
+        g_ptr_array_add(m->programs, p);
+        p->name = g_strdup(name);
+        if ((r = get_text(kf, group, "Object", origin, &p->object, ret_error)) < 0 ||
+            (r = get_text(kf, group, "Entry", origin, &p->entry, ret_error)) < 0 ||
+            (r = get_text(kf, group, "Type", origin, &p->type, ret_error)) < 0 ||
+            (r = get_text(kf, group, "NextMap", origin, &p->next_map, ret_error)) < 0)
+                return r;
+        if (!p->object) {
+                *ret_error = g_strdup_printf("%s: [%s] Object=: missing", origin, group);
+                return -EINVAL;
+        }
+        if (!package_path_is_valid(p->object)) {
+                *ret_error = g_strdup_printf("%s: [%s] Object=: '%s' is not a relative path inside the package",
+                                             origin, group, p->object);
+                return -EINVAL;
+        }
+        if (p->entry && !name_is_valid(p->entry, 127)) {
+                *ret_error = g_strdup_printf("%s: [%s] Entry=: '%s' is not a program name", origin, group, p->entry);
+                return -EINVAL;
+        }
+        if (p->type && !streq(p->type, "xdp") && !streq(p->type, "tc") && !streq(p->type, "sched_cls") &&
+            !streq(p->type, "tcx")) {
+                *ret_error = g_strdup_printf("%s: [%s] Type=: unknown type '%s' (xdp, tc, sched_cls or tcx)", origin,
+                                             group, p->type);
+                return -EINVAL;
+        }
+        if (p->next_map && !name_is_valid(p->next_map, MAP_NAME_MAX)) {
+                *ret_error = g_strdup_printf("%s: [%s] NextMap=: '%s' is not a map name", origin, group, p->next_map);
+                return -EINVAL;
+        }
+        list = g_key_file_get_string_list(kf, group, "ConfigMaps", NULL, NULL);
+        for (char **c = list; c && *c; c++) {
+                g_strstrip(*c);
+                if (isempty(*c))
+                        continue;
+                if (!name_is_valid(*c, MAP_NAME_MAX) || maps->len >= CONFIG_MAPS_MAX) {
+                        *ret_error = g_strdup_printf("%s: [%s] ConfigMaps=: '%s' is not a map name (or too many)",
+                                                     origin, group, *c);
+                        return -EINVAL;
+                }
+                g_ptr_array_add(maps, g_strdup(*c));
+        }
+        g_ptr_array_add(maps, NULL);
+        p->config_maps = (char **) g_ptr_array_free(g_steal_pointer(&maps), FALSE);
+        warn_unknown_keys(kf, group, known, origin, m->warnings);
+        return 0;
+}
+
+int manifest_parse(const void *data, size_t size, const char *origin, Manifest **ret, char **ret_error)
+{
+        static const char *const known[] = { "Name", "Version", "Description", "License", "Companion", NULL };
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Manifest) m = g_new0(Manifest, 1);
+        g_auto(GStrv) groups = NULL;
+        int r;
+
+        m->programs = g_ptr_array_new_with_free_func((GDestroyNotify) manifest_program_free);
+        m->warnings = g_ptr_array_new_with_free_func(g_free);
+
+        if (size > MANIFEST_SIZE_MAX) {
+                *ret_error = g_strdup_printf("%s: %zu bytes, the limit is %u", origin, size, MANIFEST_SIZE_MAX);
+                return -EFBIG;
+        }
+        if (memchr(data, 0, size)) {
+                *ret_error = g_strdup_printf("%s: not a text file", origin);
+                return -EINVAL;
+        }
+        if (!g_key_file_load_from_data(kf, data, size, G_KEY_FILE_NONE, &error)) {
+                *ret_error = g_strdup_printf("%s: cannot parse: %s", origin, error->message);
+                return -EINVAL;
+        }
+        if (!g_key_file_has_group(kf, PACKAGE_GROUP)) {
+                *ret_error = g_strdup_printf("%s: no [%s] group", origin, PACKAGE_GROUP);
+                return -EINVAL;
+        }
+        if ((r = get_text(kf, PACKAGE_GROUP, "Name", origin, &m->name, ret_error)) < 0 ||
+            (r = get_text(kf, PACKAGE_GROUP, "Version", origin, &m->version, ret_error)) < 0 ||
+            (r = get_text(kf, PACKAGE_GROUP, "Description", origin, &m->description, ret_error)) < 0 ||
+            (r = get_text(kf, PACKAGE_GROUP, "License", origin, &m->license, ret_error)) < 0 ||
+            (r = get_text(kf, PACKAGE_GROUP, "Companion", origin, &m->companion, ret_error)) < 0)
+                return r;
+        if (!package_name_is_valid(m->name)) {
+                *ret_error = m->name ? g_strdup_printf("%s: [%s] Name=: '%s' is not a valid package name", origin,
+                                                       PACKAGE_GROUP, m->name)
+                                     : g_strdup_printf("%s: [%s] Name=: missing", origin, PACKAGE_GROUP);
+                return -EINVAL;
+        }
+        if (!semver_is_valid(m->version)) {
+                *ret_error = m->version ? g_strdup_printf("%s: [%s] Version=: '%s' is not a semantic version "
+                                                          "(MAJOR.MINOR.PATCH)", origin, PACKAGE_GROUP, m->version)
+                                        : g_strdup_printf("%s: [%s] Version=: missing", origin, PACKAGE_GROUP);
+                return -EINVAL;
+        }
+        if (m->companion && !package_path_is_valid(m->companion)) {
+                *ret_error = g_strdup_printf("%s: [%s] Companion=: '%s' is not a relative path inside the package",
+                                             origin, PACKAGE_GROUP, m->companion);
+                return -EINVAL;
+        }
+        warn_unknown_keys(kf, PACKAGE_GROUP, known, origin, m->warnings);
+
+        groups = g_key_file_get_groups(kf, NULL);
+        for (char **g = groups; g && *g; g++) {
+                if (streq(*g, PACKAGE_GROUP))
+                        continue;
+                if (!g_str_has_prefix(*g, PROGRAM_GROUP_PREFIX)) {
+                        g_ptr_array_add(m->warnings, g_strdup_printf("%s: [%s]: unknown group, ignored", origin, *g));
+                        continue;
+                }
+                r = parse_program(kf, *g, origin, m, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (m->programs->len == 0) {
+                *ret_error = g_strdup_printf("%s: no [Program NAME] group", origin);
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manifest_load(const char *dir, Manifest **ret, char **ret_error)
+{
+        g_autofree char *path = g_build_filename(dir, MANIFEST_FILE, NULL);
+        g_autofree char *data = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        ssize_t n;
+
+        /* O_NOFOLLOW: a package's manifest is a plain file, never a link. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                *ret_error = g_strdup_printf("%s: cannot open: %s", MANIFEST_FILE, g_strerror(errno));
+                return negative_errno();
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MANIFEST_SIZE_MAX) {
+                *ret_error = g_strdup_printf("%s: not a regular file of at most %u bytes", MANIFEST_FILE,
+                                             MANIFEST_SIZE_MAX);
+                return -EINVAL;
+        }
+        data = g_malloc(st.st_size + 1);
+        n = read(fd, data, st.st_size);
+        if (n != st.st_size) {
+                *ret_error = g_strdup_printf("%s: short read", MANIFEST_FILE);
+                return -EIO;
+        }
+        return manifest_parse(data, n, MANIFEST_FILE, ret, ret_error);
+}
+
+const ManifestProgram *manifest_find_program(const Manifest *m, const char *name)
+{
+        if (m->programs->len == 1)
+                return m->programs->pdata[0];
+        for (guint i = 0; i < m->programs->len; i++) {
+                const ManifestProgram *p = m->programs->pdata[i];
+
+                if (streq_ptr(p->name, name))
+                        return p;
+        }
+        return NULL;
+}

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <utime.h>
+
+#include "bpf-util.h"
+#include "extract.h"
+#include "fetch.h"
+#include "log.h"
+#include "manifest.h"
+#include "package.h"
+#include "problem.h"
+#include "semver.h"
+#include "trust.h"
+#include "util.h"
+
+#define SIGNATURE_SIZE_MAX (1024u * 1024u)
+#define SIGNATURE_SUFFIX ".p7s"
+#define INDEX_GROUP "Artifact"
+
+/* What one resolve is about; the fields of its journal entries. */
+typedef struct Job {
+        const Settings *s;
+        ProgramSpec *p;
+        const char *chain;
+        GPtrArray *problems;
+        char *artifact;     /* file name in the repository */
+        char *url;
+        char *sha256;       /* of the artifact in use */
+} Job;
+
+static void job_done(Job *j)
+{
+        g_free(j->artifact);
+        g_free(j->url);
+        g_free(j->sha256);
+}
+
+static void unlinkp(char **p)
+{
+        if (*p) {
+                (void) unlink(*p);
+                g_free(*p);
+        }
+}
+
+static void log_package(const Job *j, int level, const char *message_id, const char *signer, const char *text)
+{
+        g_autofree char *f_package = g_strdup_printf("L3AF_PACKAGE=%s", j->p->package);
+        g_autofree char *f_version = g_strdup_printf("L3AF_PACKAGE_VERSION=%s", j->p->version);
+        g_autofree char *f_dropin = g_strdup_printf("L3AF_DROPIN=%s", j->p->source);
+        g_autofree char *f_url = j->url ? g_strdup_printf("L3AF_URL=%s", j->url) : NULL;
+        g_autofree char *f_sha = j->sha256 ? g_strdup_printf("L3AF_SHA256=%s", j->sha256) : NULL;
+        g_autofree char *f_signer = signer ? g_strdup_printf("L3AF_SIGNER=%s", signer) : NULL;
+        g_autofree char *ifname = NULL;
+        const char *extra[8] = {};
+        const char *slash = j->chain ? strrchr(j->chain, '/') : NULL;
+        LogFields f = { .program = j->p->name, .extra = extra };
+        size_t n = 0;
+
+        extra[n++] = f_package;
+        extra[n++] = f_version;
+        extra[n++] = f_dropin;
+        if (f_url)
+                extra[n++] = f_url;
+        if (f_sha)
+                extra[n++] = f_sha;
+        if (f_signer)
+                extra[n++] = f_signer;
+        if (slash) {
+                ifname = g_strndup(j->chain, slash - j->chain);
+                f.interface = ifname;
+                f.hook = slash + 1;
+        }
+        log_structured(level, 0, message_id, &f, "%s", text);
+}
+
+/* Refuses the package: a problem blocking the chain, and a journal entry. Returns r. */
+static int refuse(const Job *j, int r, const char *key, const char *format, ...) _printf_(4, 5);
+static int refuse(const Job *j, int r, const char *key, const char *format, ...)
+{
+        g_autofree char *why = NULL, *text = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        why = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        problems_add(j->problems, false, j->p->source, j->chain, "Program", key, "package %s %s refused: %s",
+                     j->p->package, j->p->version, why);
+        text = g_strdup_printf("Package %s %s for %s refused: %s", j->p->package, j->p->version, j->p->name, why);
+        log_package(j, LOG_ERR, L3AF_MSG_PACKAGE_REFUSED, NULL, text);
+        return r;
+}
+
+int package_file_sha256(const char *path, char **ret)
+{
+        g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        g_autofree uint8_t *buf = NULL;
+
+        if (fd < 0)
+                return negative_errno();
+        buf = g_malloc(128 * 1024);
+        for (;;) {
+                ssize_t n = read(fd, buf, 128 * 1024);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                g_checksum_update(c, buf, n);
+        }
+        *ret = g_strdup(g_checksum_get_string(c));
+        return 0;
+}
+
+static char *cache_path(const Settings *s, const char *a, const char *b)
+{
+        return g_build_filename(s->cache_dir, a, b, NULL);
+}
+
+static char *index_path(const Job *j)
+{
+        return g_build_filename(j->s->cache_dir, "index", j->p->package, j->p->version, j->artifact, NULL);
+}
+
+/* The digests the index remembers for this URL: artifact, and signature (or NULL). */
+static int index_read(const Job *j, char **ret_artifact, char **ret_signature)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autofree char *path = index_path(j), *a = NULL, *sig = NULL;
+
+        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+                return -ENOENT;
+        a = g_key_file_get_string(kf, INDEX_GROUP, "SHA256", NULL);
+        sig = g_key_file_get_string(kf, INDEX_GROUP, "SignatureSHA256", NULL);
+        if (!a || strlen(a) != 64 || (sig && strlen(sig) != 64))
+                return -EINVAL;
+        *ret_artifact = TAKE_PTR(a);
+        *ret_signature = isempty(sig) ? NULL : TAKE_PTR(sig);
+        return 0;
+}
+
+static int index_write(const Job *j, const char *sha, const char *sig_sha)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autofree char *path = index_path(j), *dir = g_path_get_dirname(path), *data = NULL;
+        g_autoptr(GError) error = NULL;
+        int r;
+
+        g_key_file_set_string(kf, INDEX_GROUP, "URL", j->url);
+        g_key_file_set_string(kf, INDEX_GROUP, "SHA256", sha);
+        g_key_file_set_string(kf, INDEX_GROUP, "SignatureSHA256", sig_sha ? sig_sha : "");
+        data = g_key_file_to_data(kf, NULL, NULL);
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return r;
+        if (!g_file_set_contents_full(path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+                return -EIO;
+        return 0;
+}
+
+/* Is the cached blob still what its name says? */
+static int blob_check(const Settings *s, const char *sha)
+{
+        g_autofree char *path = cache_path(s, "artifacts", sha), *actual = NULL;
+        int r;
+
+        r = package_file_sha256(path, &actual);
+        if (r < 0)
+                return r;
+        return streq(actual, sha) ? 0 : -EBADMSG;
+}
+
+/*
+ * Downloads 'url' into the cache under its sha256. -ENOENT when the repository
+ * has no such file.
+ */
+static int download(const Job *j, const char *url, uint64_t size_max, char **ret_sha, char **ret_error)
+{
+        const Settings *s = j->s;
+        FetchOptions o = {
+                .ca_file = s->ca_file,
+                .size_max = size_max,
+                .connect_timeout_sec = s->connect_timeout_sec,
+                .timeout_sec = s->fetch_timeout_sec,
+                .retries = s->fetch_retries,
+        };
+        _cleanup_(unlinkp) char *tmp = g_build_filename(s->cache_dir, "tmp", "download-XXXXXX", NULL);
+        g_autofree char *sha = NULL, *dest = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                r = negative_errno();
+                g_clear_pointer(&tmp, g_free);
+                *ret_error = g_strdup_printf("cannot create a file in %s/tmp: %s", s->cache_dir, g_strerror(-r));
+                return r;
+        }
+        r = fetch_to_fd(&o, url, fd, ret_error);
+        if (r < 0)
+                return r;
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot write %s: %s", tmp, g_strerror(-r));
+                return r;
+        }
+        r = package_file_sha256(tmp, &sha);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot read back %s: %s", tmp, g_strerror(-r));
+                return r;
+        }
+        dest = cache_path(s, "artifacts", sha);
+        if (fchmod(fd, 0400) < 0 || rename(tmp, dest) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot store %s: %s", dest, g_strerror(-r));
+                return r;
+        }
+        g_clear_pointer(&tmp, g_free);
+        *ret_sha = TAKE_PTR(sha);
+        return 0;
+}
+
+typedef struct Artifact {
+        char *sha;         /* artifact */
+        char *sig_sha;     /* its signature, or NULL: the repository has none */
+        bool fetched;      /* downloaded now, not from the cache */
+} Artifact;
+
+static void artifact_done(Artifact *a)
+{
+        g_free(a->sha);
+        g_free(a->sig_sha);
+}
+
+/* Takes the artifact from the cache when it is intact there, or else fetches it. */
+static int obtain(Job *j, Artifact *ret)
+{
+        g_autofree char *sha = NULL, *sig_sha = NULL, *sig_url = NULL, *error = NULL, *modified = NULL;
+        int r;
+
+        r = index_read(j, &sha, &sig_sha);
+        if (r >= 0) {
+                int a = blob_check(j->s, sha), b = sig_sha ? blob_check(j->s, sig_sha) : 0;
+
+                if (a >= 0 && b >= 0) {
+                        g_autofree char *path = index_path(j);
+
+                        (void) utime(path, NULL);  /* recency, for the garbage collector */
+                        *ret = (Artifact) { .sha = TAKE_PTR(sha), .sig_sha = TAKE_PTR(sig_sha) };
+                        log_debug("Package %s %s: using the cached artifact %s.", j->p->package, j->p->version,
+                                  ret->sha);
+                        return 0;
+                }
+                if (a == -EBADMSG || b == -EBADMSG) {
+                        g_autofree char *blob = cache_path(j->s, "artifacts", a == -EBADMSG ? sha : sig_sha);
+                        g_autofree char *text = NULL;
+
+                        modified = g_strdup_printf("the cached %s %s was modified on disk (its sha256 is not %s)",
+                                                   a == -EBADMSG ? "artifact" : "signature", blob,
+                                                   a == -EBADMSG ? sha : sig_sha);
+                        text = g_strdup_printf("Package %s %s: %s; fetching it again.", j->p->package,
+                                               j->p->version, modified);
+                        log_package(j, LOG_WARNING, L3AF_MSG_PACKAGE_REFUSED, NULL, text);
+                        (void) unlink(blob);
+                }
+                g_clear_pointer(&sha, g_free);
+                g_clear_pointer(&sig_sha, g_free);
+        }
+
+        r = download(j, j->url, j->s->fetch_size_max, &sha, &error);
+        if (r < 0) {
+                if (modified)
+                        return refuse(j, r, "Package", "%s, and fetching %s again failed: %s", modified, j->url, error);
+                return refuse(j, r, "Package", "cannot fetch %s: %s", j->url, error);
+        }
+        sig_url = g_strconcat(j->url, SIGNATURE_SUFFIX, NULL);
+        g_clear_pointer(&error, g_free);
+        r = download(j, sig_url, SIGNATURE_SIZE_MAX, &sig_sha, &error);
+        if (r == -ENOENT)
+                log_debug("Package %s %s: the repository has no %s.", j->p->package, j->p->version, sig_url);
+        else if (r < 0)
+                return refuse(j, r, "Package", "cannot fetch the signature %s: %s", sig_url, error);
+        *ret = (Artifact) { .sha = TAKE_PTR(sha), .sig_sha = TAKE_PTR(sig_sha), .fetched = true };
+        return 0;
+}
+
+static GBytes *read_blob(const Settings *s, const char *sha, char **ret_error)
+{
+        g_autofree char *path = cache_path(s, "artifacts", sha);
+        g_autoptr(GError) error = NULL;
+        GMappedFile *m = g_mapped_file_new(path, FALSE, &error);
+        GBytes *b;
+
+        if (!m) {
+                *ret_error = g_strdup_printf("cannot read %s: %s", path, error->message);
+                return NULL;
+        }
+        b = g_mapped_file_get_bytes(m);
+        g_mapped_file_unref(m);
+        return b;
+}
+
+/* Verifies the signature. Returns 0 with *ret_signer (NULL in insecure mode when nothing verified). */
+static int verify(Job *j, const Artifact *a, char **ret_signer)
+{
+        g_autoptr(GBytes) data = NULL, sig = NULL;
+        g_autoptr(TrustStore) trust = NULL;
+        g_autofree char *error = NULL, *signer = NULL, *text = NULL;
+        bool secure = j->s->require_signatures;
+        gsize size, sig_size;
+        const void *d, *sd;
+        int r;
+
+        if (!a->sig_sha) {
+                if (secure)
+                        return refuse(j, -ENOKEY, "Package", "it is not signed: the repository has no %s%s "
+                                      "(RequireSignatures=yes)", j->artifact, SIGNATURE_SUFFIX);
+                *ret_signer = NULL;
+                return 0;
+        }
+        data = read_blob(j->s, a->sha, &error);
+        if (data)
+                sig = read_blob(j->s, a->sig_sha, &error);
+        if (!data || !sig)
+                return refuse(j, -EIO, "Package", "%s", error);
+        d = g_bytes_get_data(data, &size);
+        sd = g_bytes_get_data(sig, &sig_size);
+
+        r = trust_store_load(j->s->trust_dir, &trust, &error);
+        if (r >= 0)
+                r = trust_verify(trust, d, size, sd, sig_size, &signer, &error);
+        if (r < 0) {
+                if (secure)
+                        return refuse(j, r, "Package", "%s", error);
+                text = g_strdup_printf("Package %s %s: the signature does not verify (%s); loading it anyway "
+                                       "(RequireSignatures=no).", j->p->package, j->p->version, error);
+                log_package(j, LOG_WARNING, L3AF_MSG_PACKAGE_INSECURE, NULL, text);
+                *ret_signer = NULL;
+                return 0;
+        }
+        *ret_signer = TAKE_PTR(signer);
+        return 0;
+}
+
+static bool type_fits_hook(const char *type, Hook hook)
+{
+        if (hook == HOOK_XDP)
+                return streq(type, "xdp");
+        return streq(type, "tc") || streq(type, "sched_cls") || streq(type, "tcx");
+}
+
+/* The path of a file inside the tree, refusing anything that resolves outside it. */
+static int inside_tree(const Job *j, const char *tree, const char *rel, const char *what, char **ret)
+{
+        g_autofree char *path = g_build_filename(tree, rel, NULL), *real = NULL, *real_tree = NULL;
+        struct stat st;
+
+        real = realpath(path, NULL);
+        real_tree = realpath(tree, NULL);
+        if (!real || !real_tree)
+                return refuse(j, -ENOENT, "Package", "the package has no %s '%s'", what, rel);
+        if (!g_str_has_prefix(real, real_tree) || real[strlen(real_tree)] != '/')
+                return refuse(j, -EPERM, "Package", "the %s '%s' lies outside the package", what, rel);
+        if (stat(real, &st) < 0 || !S_ISREG(st.st_mode))
+                return refuse(j, -EINVAL, "Package", "the %s '%s' is not a regular file", what, rel);
+        *ret = TAKE_PTR(real);
+        return 0;
+}
+
+static void set_if_unset(char **field, const char *value)
+{
+        if (!*field && value)
+                *field = g_strdup(value);
+}
+
+/* Finds the BPF objects (*.o) of a package without manifest. */
+static void find_objects(const char *dir, const char *rel, GPtrArray *found, unsigned depth)
+{
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (d && depth < 16 && (name = g_dir_read_name(d))) {
+                g_autofree char *path = g_build_filename(dir, name, NULL);
+                g_autofree char *r = rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
+                struct stat st;
+
+                if (lstat(path, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode))
+                        find_objects(path, r, found, depth + 1);
+                else if (S_ISREG(st.st_mode) && g_str_has_suffix(name, ".o"))
+                        g_ptr_array_add(found, TAKE_PTR(r));
+        }
+}
+
+/* Applies the manifest (or, without one, the drop-in's keys) to the spec. */
+static int use_tree(Job *j, const char *tree)
+{
+        ProgramSpec *p = j->p;
+        g_autoptr(Manifest) m = NULL;
+        g_autofree char *error = NULL, *object = NULL;
+        const ManifestProgram *mp;
+        int r;
+
+        r = manifest_load(tree, &m, &error);
+        if (r == -ENOENT) {
+                g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func(g_free);
+
+                if (!p->entry)
+                        return refuse(j, -EINVAL, "Entry", "it has no %s, so the drop-in must name Entry= (and "
+                                      "NextMap= and Type= where the object needs them)", MANIFEST_FILE);
+                find_objects(tree, NULL, objects, 0);
+                if (objects->len != 1) {
+                        g_ptr_array_add(objects, NULL);
+                        g_autofree char *list = g_strjoinv(", ", (char **) objects->pdata);
+
+                        return refuse(j, -EINVAL, "Package", "it has no %s and %s BPF object (*.o)%s%s",
+                                      MANIFEST_FILE, objects->len == 1 ? "no" : "more than one",
+                                      objects->len == 1 ? "" : ": ", list);
+                }
+                r = inside_tree(j, tree, objects->pdata[0], "object", &object);
+                if (r < 0)
+                        return r;
+                g_free(p->object);
+                p->object = TAKE_PTR(object);
+                return 0;
+        }
+        if (r < 0)
+                return refuse(j, r, "Package", "its manifest is invalid: %s", error);
+
+        for (guint i = 0; i < m->warnings->len; i++)
+                problems_add(j->problems, true, p->source, j->chain, "Program", "Package", "package %s %s: %s",
+                             p->package, p->version, (char *) m->warnings->pdata[i]);
+
+        /* The signed manifest must say what the drop-in asked for. */
+        if (!streq(m->name, p->package) || !streq(m->version, p->version))
+                return refuse(j, -EBADMSG, "Package", "its signed manifest names package '%s' version '%s', but "
+                              "the drop-in asks for '%s' version '%s'", m->name, m->version, p->package, p->version);
+
+        mp = manifest_find_program(m, p->name);
+        if (!mp) {
+                GString *names = g_string_new(NULL);
+
+                for (guint i = 0; i < m->programs->len; i++)
+                        g_string_append_printf(names, "%s%s", i ? ", " : "",
+                                               ((ManifestProgram *) m->programs->pdata[i])->name);
+                r = refuse(j, -ENOENT, "Name", "it holds several programs (%s) and none is named '%s'", names->str,
+                           p->name);
+                g_string_free(names, TRUE);
+                return r;
+        }
+        if (mp->type && !p->type && !type_fits_hook(mp->type, p->hook))
+                return refuse(j, -EINVAL, "Hook", "its program '%s' is of type %s and cannot run on hook %s",
+                              mp->name, mp->type, hook_to_string(p->hook));
+        r = inside_tree(j, tree, mp->object, "object", &object);
+        if (r < 0)
+                return r;
+
+        for (guint i = 0; mp->config_maps[0] && i < p->maps->len; i++) {
+                const MapEntrySpec *e = p->maps->pdata[i];
+
+                g_autofree char *group = NULL;
+
+                if (g_strv_contains((const char *const *) mp->config_maps, e->map))
+                        continue;
+                group = g_strdup_printf("Map %s", e->map);
+                problems_add(j->problems, true, p->source, j->chain, group, NULL,
+                             "package %s does not list '%s' among its ConfigMaps=", p->package, e->map);
+        }
+
+        g_free(p->object);
+        p->object = TAKE_PTR(object);
+        set_if_unset(&p->entry, mp->entry);
+        set_if_unset(&p->type, mp->type);
+        set_if_unset(&p->next_map, mp->next_map);
+        return 0;
+}
+
+static int extract(Job *j, const Artifact *a, char **ret_tree)
+{
+        ExtractLimits limits = { .entries_max = j->s->extract_entries_max, .size_max = j->s->extract_size_max };
+        g_autofree char *blob = cache_path(j->s, "artifacts", a->sha), *tree = cache_path(j->s, "trees", a->sha);
+        g_autofree char *error = NULL;
+        int r;
+
+        /* Always afresh from the verified bytes: a tree left on disk is not trusted. */
+        r = rm_rf(tree);
+        if (r < 0)
+                return refuse(j, r, "Package", "cannot remove the old tree %s: %s", tree, g_strerror(-r));
+        r = extract_archive(blob, tree, &limits, &error);
+        if (r < 0)
+                return refuse(j, r, "Package", "unsafe or broken archive %s: %s", j->artifact, error);
+        *ret_tree = TAKE_PTR(tree);
+        return 0;
+}
+
+/* Rollback protection. */
+
+static char *state_path(const Settings *s, const char *name)
+{
+        return g_build_filename(s->state_dir, "packages", name, NULL);
+}
+
+char *package_highest_applied(const Settings *s, const char *name)
+{
+        g_autofree char *path = state_path(s, name), *v = NULL;
+
+        if (!package_name_is_valid(name) || !g_file_get_contents(path, &v, NULL, NULL))
+                return NULL;
+        g_strstrip(v);
+        return semver_is_valid(v) ? TAKE_PTR(v) : NULL;
+}
+
+int package_record_applied(const Settings *s, const ProgramSpec *p)
+{
+        g_autofree char *highest = NULL, *path = NULL, *dir = NULL, *text = NULL;
+        g_autoptr(GError) error = NULL;
+        int r;
+
+        if (!p->package || !p->version || !package_name_is_valid(p->package) || !semver_is_valid(p->version))
+                return 0;
+        highest = package_highest_applied(s, p->package);
+        if (highest && semver_compare(p->version, highest) <= 0)
+                return 0;
+        path = state_path(s, p->package);
+        dir = g_path_get_dirname(path);
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s: %m", dir);
+        text = g_strdup_printf("%s\n", p->version);
+        if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+                return log_error_errno(EIO, "Cannot record that %s %s ran, in %s: %s", p->package, p->version, path,
+                                       error->message);
+        log_debug("Package %s: %s is the highest version that ran.", p->package, p->version);
+        return 1;
+}
+
+/* Garbage collection: keep the most recently used versions of each package. */
+
+typedef struct Entry {
+        char *path;
+        time_t mtime;
+} Entry;
+
+static void entry_free(Entry *e)
+{
+        g_free(e->path);
+        g_free(e);
+}
+
+static gint newest_first(gconstpointer a, gconstpointer b)
+{
+        const Entry *x = *(Entry *const *) a, *y = *(Entry *const *) b;
+
+        return x->mtime == y->mtime ? 0 : x->mtime > y->mtime ? -1 : 1;
+}
+
+static void list_index(const char *dir, GPtrArray *out, unsigned depth)
+{
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *path = g_build_filename(dir, name, NULL);
+                struct stat st;
+
+                if (lstat(path, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode) && depth < 2)
+                        list_index(path, out, depth + 1);
+                else if (S_ISREG(st.st_mode) && depth == 2) {
+                        Entry *e = g_new0(Entry, 1);
+
+                        e->path = TAKE_PTR(path);
+                        e->mtime = st.st_mtime;
+                        g_ptr_array_add(out, e);
+                }
+        }
+}
+
+static void gc(const Settings *s, const char *package)
+{
+        g_autofree char *index = cache_path(s, "index", NULL), *mine = g_build_filename(index, package, NULL);
+        g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
+        g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
+        g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        const char *subdirs[] = { "artifacts", "trees", "tmp" };
+        g_autoptr(GDir) d = NULL;
+        const char *name;
+
+        /* index/<package>/<version>/<artifact>: one entry per version and artifact. */
+        d = g_dir_open(mine, 0, NULL);
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *vdir = g_build_filename(mine, name, NULL);
+
+                list_index(vdir, versions, 2);
+        }
+        g_ptr_array_sort(versions, newest_first);
+        for (guint i = s->cache_keep; i < versions->len; i++) {
+                Entry *e = versions->pdata[i];
+                g_autofree char *vdir = g_path_get_dirname(e->path);
+
+                log_debug("Cache: forgetting %s.", e->path);
+                (void) unlink(e->path);
+                (void) rmdir(vdir);
+        }
+
+        /* Blobs and trees that no index entry names any more go. */
+        list_index(index, all, 0);
+        for (guint i = 0; i < all->len; i++) {
+                g_autoptr(GKeyFile) kf = g_key_file_new();
+
+                if (!g_key_file_load_from_file(kf, ((Entry *) all->pdata[i])->path, G_KEY_FILE_NONE, NULL))
+                        continue;
+                g_hash_table_add(keep, g_key_file_get_string(kf, INDEX_GROUP, "SHA256", NULL));
+                g_hash_table_add(keep, g_key_file_get_string(kf, INDEX_GROUP, "SignatureSHA256", NULL));
+        }
+        for (size_t k = 0; k < ELEMENTSOF(subdirs); k++) {
+                g_autofree char *dir = cache_path(s, subdirs[k], NULL);
+                g_autoptr(GDir) dd = g_dir_open(dir, 0, NULL);
+
+                while (dd && (name = g_dir_read_name(dd))) {
+                        g_autofree char *path = NULL;
+
+                        if (g_hash_table_contains(keep, name))
+                                continue;
+                        path = g_build_filename(dir, name, NULL);
+                        log_debug("Cache: removing %s.", path);
+                        (void) rm_rf(path);
+                }
+        }
+}
+
+static int ensure_cache(const Job *j)
+{
+        const char *subdirs[] = { "artifacts", "index", "trees", "tmp" };
+
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                g_autofree char *dir = cache_path(j->s, subdirs[i], NULL);
+                int r = mkdir_p(dir, 0700);
+
+                if (r < 0)
+                        return refuse(j, r, "Package", "cannot create the cache directory %s: %s", dir,
+                                      g_strerror(-r));
+        }
+        return 0;
+}
+
+void package_cancel(bool cancel)
+{
+        fetch_cancel(cancel);
+}
+
+int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems)
+{
+        _cleanup_(job_done) Job j = { .s = s, .p = p, .chain = chain, .problems = problems };
+        _cleanup_(artifact_done) Artifact a = {};
+        g_autofree char *base = NULL, *highest = NULL, *signer = NULL, *tree = NULL, *text = NULL;
+        gint64 start = g_get_monotonic_time();
+        int r;
+
+        if (!package_name_is_valid(p->package))
+                return refuse(&j, -EINVAL, "Package", "'%s' is not a valid package name (letters, digits, '_', "
+                              "'.', '-'; at most %d)", p->package, PACKAGE_NAME_MAX);
+        if (!semver_is_valid(p->version))
+                return refuse(&j, -EINVAL, "Version", "'%s' is not a semantic version (MAJOR.MINOR.PATCH, "
+                              "e.g. 1.2.0)", p->version);
+        base = g_strdup(p->repository ? p->repository : s->repository);
+        if (!base)
+                return refuse(&j, -EINVAL, "Repository", "no repository: set Repository= in the drop-in, or in "
+                              "[Packages] of %s", s->config_file);
+        while (g_str_has_suffix(base, "/"))
+                base[strlen(base) - 1] = 0;
+        if (!fetch_url_is_supported(base))
+                return refuse(&j, -EINVAL, "Repository", "'%s' is not a file:///, http:// or https:// URL", base);
+
+        highest = package_highest_applied(s, p->package);
+        if (highest && semver_compare(p->version, highest) < 0 && !p->allow_downgrade)
+                return refuse(&j, -EPERM, "Version", "version %s is older than %s, which already ran on this host "
+                              "(rollback protection; AllowDowngrade=yes allows it)", p->version, highest);
+
+        j.artifact = p->artifact ? g_strdup(p->artifact) : g_strdup_printf("%s.tar.gz", p->package);
+        j.url = g_strdup_printf("%s/%s/%s/%s", base, p->package, p->version, j.artifact);
+
+        r = ensure_cache(&j);
+        if (r < 0)
+                return r;
+        r = obtain(&j, &a);
+        if (r < 0)
+                return r;
+        j.sha256 = g_strdup(a.sha);
+
+        r = verify(&j, &a, &signer);
+        if (r < 0)
+                return r;
+        r = index_write(&j, a.sha, a.sig_sha);
+        if (r < 0)
+                log_warning_errno(r, "Cannot remember %s in the cache index: %m", j.url);
+
+        r = extract(&j, &a, &tree);
+        if (r < 0)
+                return r;
+        r = use_tree(&j, tree);
+        if (r < 0)
+                return r;
+
+        g_free(p->signer);
+        p->signer = g_strdup(signer);
+        if (signer) {
+                text = g_strdup_printf("Package %s %s for %s verified%s in %.1f ms: signed by %s.", p->package,
+                                       p->version, p->name, a.fetched ? " (fetched)" : " (cached)",
+                                       (g_get_monotonic_time() - start) / 1000.0, signer);
+                log_package(&j, LOG_INFO, L3AF_MSG_PACKAGE_VERIFIED, signer, text);
+        }
+        if (!s->require_signatures) {
+                g_free(text);
+                text = g_strdup_printf("INSECURE: package %s %s for %s is loaded with RequireSignatures=no (%s).",
+                                       p->package, p->version, p->name,
+                                       signer ? "its signature did verify" : "no valid signature");
+                log_package(&j, LOG_WARNING, L3AF_MSG_PACKAGE_INSECURE, signer, text);
+        }
+        gc(s, p->package);
+        return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Packages: turning a drop-in's Package= and Version= into a verified BPF
+ * object on disk. See l3af-package(5).
+ *
+ *   URL       <repository>/<name>/<version>/<artifact>, and <artifact>.p7s
+ *   cache     <cache_dir>/artifacts/<sha256>         artifacts and signatures, by content
+ *             <cache_dir>/index/<name>/<version>/<artifact>   which sha256 the URL gave
+ *             <cache_dir>/trees/<sha256>/            the extracted package
+ *   state     <state_dir>/packages/<name>            the highest version that ran
+ *
+ * Everything here blocks (downloads): it runs in the reconcile worker thread
+ * and touches nothing but the cache and its arguments.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "dropin.h"
+#include "settings.h"
+
+/*
+ * Fetches (or takes from the cache, after re-checking its digest), verifies,
+ * and extracts the package a spec names, then sets p->object, p->signer and
+ * whatever of Entry=, Type= and NextMap= the drop-in left unset, from the
+ * manifest. Every refusal is added to 'problems' against 'chain' and
+ * journaled. Returns 0 or a negative errno.
+ */
+int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems);
+
+/*
+ * Remembers that the spec's package version ran (rollback protection):
+ * records it when it is newer than the highest recorded. Called after a
+ * chain went live. No-op for specs without Package=.
+ */
+int package_record_applied(const Settings *s, const ProgramSpec *p);
+
+/* The highest version of a package that ran here, or NULL. */
+char *package_highest_applied(const Settings *s, const char *name);
+
+/* Makes a running resolve give up its download (shutdown); false allows downloads again. */
+void package_cancel(bool cancel);
+
+/* sha256 of a file, as 64 hex digits. */
+int package_file_sha256(const char *path, char **ret);
