@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "bpf-util.h"
@@ -145,8 +146,12 @@ static int extract_entries(Archive *in, const char *top, const ExtractLimits *l,
 
         if (!out)
                 return -ENOMEM;
-        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+        /*
+         * Entries are checked above; libarchive's own checks stay on as a second line. Paths are handed
+         * to it absolute (below a canonical 'top'), since the working directory is the process's, not
+         * this thread's.
+         */
+        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 
         for (;;) {
                 g_autofree char *path = NULL, *full = NULL, *link_full = NULL;
@@ -268,8 +273,8 @@ static int extract(OpenFunc open_func, const void *source, size_t size, const ch
 {
         _cleanup_archive_read_ Archive *in = archive_read_new();
         _cleanup_(tmpdir_removep) char *tmp = NULL;
-        g_autofree char *parent = g_path_get_dirname(dest), *base = g_path_get_basename(dest);
-        g_autofree char *error = NULL;
+        g_autofree char *dir = g_path_get_dirname(dest), *base = g_path_get_basename(dest);
+        g_autofree char *error = NULL, *parent = NULL;
         int r;
 
         if (!in)
@@ -278,6 +283,13 @@ static int extract(OpenFunc open_func, const void *source, size_t size, const ch
         archive_read_support_format_tar(in);
         archive_read_support_format_zip(in);
 
+        /* Canonical, so that libarchive's symlink check meets no link on the way to it. */
+        parent = realpath(dir, NULL);
+        if (!parent) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot resolve %s: %s", dir, g_strerror(-r));
+                return r;
+        }
         tmp = g_strdup_printf("%s/.%s.tmp-XXXXXX", parent, base);
         if (!g_mkdtemp_full(tmp, 0700)) {
                 r = negative_errno();
@@ -294,7 +306,7 @@ static int extract(OpenFunc open_func, const void *source, size_t size, const ch
                 *ret_error = TAKE_PTR(error);
                 return r;
         }
-        if (chmod(tmp, 0755) < 0 || rename(tmp, dest) < 0) {
+        if (chmod(tmp, 0755) < 0 || rename(tmp, dest) < 0) {  /* same directory as tmp */
                 r = negative_errno();
                 *ret_error = g_strdup_printf("cannot move the package into %s: %s", dest, g_strerror(-r));
                 return r;

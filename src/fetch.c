@@ -48,6 +48,11 @@ typedef struct Sink {
         uint64_t size_max;
         bool too_large;
         int write_errno;
+        /* Stall detection: curl's own low-speed check averages over seconds and reacts late. */
+        unsigned stall_timeout_sec;
+        curl_off_t last_now;
+        gint64 last_change_usec;
+        bool stalled;
 } Sink;
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
@@ -74,9 +79,22 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
         return n;
 }
 
+/* Called by curl at least once a second, also while nothing arrives. */
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
-        return atomic_load(&cancelled) ? 1 : 0;
+        Sink *s = userdata;
+        gint64 now = g_get_monotonic_time();
+
+        if (atomic_load(&cancelled))
+                return 1;
+        if (dlnow != s->last_now) {
+                s->last_now = dlnow;
+                s->last_change_usec = now;
+        } else if (s->stall_timeout_sec > 0 && now - s->last_change_usec > (gint64) s->stall_timeout_sec * G_USEC_PER_SEC) {
+                s->stalled = true;
+                return 1;
+        }
+        return 0;
 }
 
 #define ERRTEXT (errbuf[0] ? errbuf : curl_easy_strerror(e))
@@ -87,7 +105,12 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
 {
         _cleanup_curl_ Curl *c = curl_easy_init();
         char errbuf[CURL_ERROR_SIZE] = "";
-        Sink sink = { .fd = fd, .size_max = o->size_max };
+        Sink sink = {
+                .fd = fd,
+                .size_max = o->size_max,
+                .stall_timeout_sec = o->stall_timeout_sec,
+                .last_change_usec = g_get_monotonic_time(),
+        };
         long code = 0;
         CURLcode e;
 
@@ -121,6 +144,7 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sink);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "l3afd/" L3AF_VERSION);
 
@@ -131,6 +155,12 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
 
         switch (e) {
         case CURLE_ABORTED_BY_CALLBACK:
+                if (sink.stalled) {
+                        *ret_r = -ETIMEDOUT;
+                        *ret_error = g_strdup_printf("the server stalled: no data for %u s (StallTimeoutSec=) after "
+                                                     "%" G_GUINT64_FORMAT " bytes", o->stall_timeout_sec, sink.written);
+                        return OUTCOME_RETRY;
+                }
                 *ret_r = -ECANCELED;
                 *ret_error = g_strdup("cancelled");
                 return OUTCOME_FAIL;
@@ -163,8 +193,7 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
         case CURLE_OPERATION_TIMEDOUT:
                 *ret_r = -ETIMEDOUT;
                 *ret_error = g_strdup_printf("timed out (ConnectTimeoutSec=%u, FetchTimeoutSec=%u): %s",
-                                             o->connect_timeout_sec, o->timeout_sec,
-                                             ERRTEXT);
+                                             o->connect_timeout_sec, o->timeout_sec, ERRTEXT);
                 return OUTCOME_RETRY;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_CONNECT:

@@ -15,6 +15,7 @@ typedef struct FetchOptions {
         uint64_t size_max;
         unsigned connect_timeout_sec;
         unsigned timeout_sec;         /* one attempt, from connect to last byte */
+        unsigned stall_timeout_sec;   /* gives up when no byte came for this long */
         unsigned retries;             /* extra attempts after a transient failure */
 } FetchOptions;
 

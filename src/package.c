@@ -133,9 +133,13 @@ static char *index_path(const Job *j)
 static int index_read(const Job *j, char **ret_artifact, char **ret_signature)
 {
         g_autoptr(GKeyFile) kf = g_key_file_new();
-        g_autofree char *path = index_path(j), *a = NULL, *sig = NULL;
+        g_autofree char *path = index_path(j), *a = NULL, *sig = NULL, *url = NULL;
 
         if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+                return -ENOENT;
+        /* Another repository is another source: fetch from the one asked for. */
+        url = g_key_file_get_string(kf, INDEX_GROUP, "URL", NULL);
+        if (!streq_ptr(url, j->url))
                 return -ENOENT;
         a = g_key_file_get_string(kf, INDEX_GROUP, "SHA256", NULL);
         sig = g_key_file_get_string(kf, INDEX_GROUP, "SignatureSHA256", NULL);
@@ -189,6 +193,7 @@ static int download(const Job *j, const char *url, uint64_t size_max, char **ret
                 .size_max = size_max,
                 .connect_timeout_sec = s->connect_timeout_sec,
                 .timeout_sec = s->fetch_timeout_sec,
+                .stall_timeout_sec = s->stall_timeout_sec,
                 .retries = s->fetch_retries,
         };
         _cleanup_(unlinkp) char *tmp = g_build_filename(s->cache_dir, "tmp", "download-XXXXXX", NULL);
@@ -546,7 +551,7 @@ int package_record_applied(const Settings *s, const ProgramSpec *p)
 
 typedef struct Entry {
         char *path;
-        time_t mtime;
+        struct timespec mtime;
 } Entry;
 
 static void entry_free(Entry *e)
@@ -559,7 +564,11 @@ static gint newest_first(gconstpointer a, gconstpointer b)
 {
         const Entry *x = *(Entry *const *) a, *y = *(Entry *const *) b;
 
-        return x->mtime == y->mtime ? 0 : x->mtime > y->mtime ? -1 : 1;
+        if (x->mtime.tv_sec != y->mtime.tv_sec)
+                return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
+        if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+                return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : 1;
+        return strcmp(x->path, y->path);
 }
 
 static void list_index(const char *dir, GPtrArray *out, unsigned depth)
@@ -579,14 +588,19 @@ static void list_index(const char *dir, GPtrArray *out, unsigned depth)
                         Entry *e = g_new0(Entry, 1);
 
                         e->path = TAKE_PTR(path);
-                        e->mtime = st.st_mtime;
+                        e->mtime = st.st_mtim;
                         g_ptr_array_add(out, e);
                 }
         }
 }
 
-static void gc(const Settings *s, const char *package)
+/* Keeps what 'current' (the index entry just used) names, whatever the dates say. */
+static void gc(const Job *j, const Artifact *current)
 {
+        const Settings *s = j->s;
+        const char *package = j->p->package;
+        g_autofree char *current_index = index_path(j);
+        unsigned kept = 1;
         g_autofree char *index = cache_path(s, "index", NULL), *mine = g_build_filename(index, package, NULL);
         g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
         g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
@@ -603,16 +617,26 @@ static void gc(const Settings *s, const char *package)
                 list_index(vdir, versions, 2);
         }
         g_ptr_array_sort(versions, newest_first);
-        for (guint i = s->cache_keep; i < versions->len; i++) {
+        for (guint i = 0; i < versions->len; i++) {
                 Entry *e = versions->pdata[i];
-                g_autofree char *vdir = g_path_get_dirname(e->path);
+                g_autofree char *vdir = NULL;
 
+                if (streq(e->path, current_index))
+                        continue;
+                if (kept < s->cache_keep) {
+                        kept++;
+                        continue;
+                }
+                vdir = g_path_get_dirname(e->path);
                 log_debug("Cache: forgetting %s.", e->path);
                 (void) unlink(e->path);
                 (void) rmdir(vdir);
         }
 
         /* Blobs and trees that no index entry names any more go. */
+        g_hash_table_add(keep, g_strdup(current->sha));
+        if (current->sig_sha)
+                g_hash_table_add(keep, g_strdup(current->sig_sha));
         list_index(index, all, 0);
         for (guint i = 0; i < all->len; i++) {
                 g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -726,6 +750,6 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
                                        signer ? "its signature did verify" : "no valid signature");
                 log_package(&j, LOG_WARNING, L3AF_MSG_PACKAGE_INSECURE, signer, text);
         }
-        gc(s, p->package);
+        gc(&j, &a);
         return 0;
 }

@@ -31,6 +31,7 @@ void settings_init(Settings *s, const char *root)
         s->fetch_size_max = FETCH_SIZE_MAX_DEFAULT;
         s->connect_timeout_sec = CONNECT_TIMEOUT_SEC_DEFAULT;
         s->fetch_timeout_sec = FETCH_TIMEOUT_SEC_DEFAULT;
+        s->stall_timeout_sec = STALL_TIMEOUT_SEC_DEFAULT;
         s->fetch_retries = FETCH_RETRIES_DEFAULT;
         s->cache_keep = CACHE_KEEP_DEFAULT;
         s->extract_entries_max = EXTRACT_ENTRIES_MAX_DEFAULT;
@@ -63,7 +64,7 @@ static const char *const daemon_keys[] = { "PinRoot", "LogLevel", "RequireSignat
 
 static const char *const packages_keys[] = {
         "Repository", "TrustDirectory", "CAFile", "FetchSizeMax", "ConnectTimeoutSec", "FetchTimeoutSec",
-        "FetchRetries", "CacheKeepVersions", "ExtractEntriesMax", "ExtractSizeMax", NULL,
+        "StallTimeoutSec", "FetchRetries", "CacheKeepVersions", "ExtractEntriesMax", "ExtractSizeMax", NULL,
 };
 
 /* "123", "64K", "64M", "1G" (powers of 1024). */
@@ -169,6 +170,8 @@ static int settings_load_packages(Settings *s, GKeyFile *kf, GPtrArray *problems
         if (get_unsigned(kf, s, "ConnectTimeoutSec", 1, 3600, &s->connect_timeout_sec, problems) < 0)
                 r = -EINVAL;
         if (get_unsigned(kf, s, "FetchTimeoutSec", 1, 86400, &s->fetch_timeout_sec, problems) < 0)
+                r = -EINVAL;
+        if (get_unsigned(kf, s, "StallTimeoutSec", 1, 3600, &s->stall_timeout_sec, problems) < 0)
                 r = -EINVAL;
         if (get_unsigned(kf, s, "FetchRetries", 0, 10, &s->fetch_retries, problems) < 0)
                 r = -EINVAL;

@@ -30,6 +30,7 @@ typedef struct Settings {
         uint64_t fetch_size_max;       /* FetchSizeMax=, bytes of one artifact */
         unsigned connect_timeout_sec;  /* ConnectTimeoutSec= */
         unsigned fetch_timeout_sec;    /* FetchTimeoutSec=, one whole attempt */
+        unsigned stall_timeout_sec;    /* StallTimeoutSec=, no byte received for this long */
         unsigned fetch_retries;        /* FetchRetries=, extra attempts after a transient failure */
         unsigned cache_keep;           /* CacheKeepVersions=, per package */
         unsigned extract_entries_max;  /* ExtractEntriesMax= */
@@ -38,7 +39,8 @@ typedef struct Settings {
 
 #define FETCH_SIZE_MAX_DEFAULT (64u * 1024u * 1024u)
 #define CONNECT_TIMEOUT_SEC_DEFAULT 10u
-#define FETCH_TIMEOUT_SEC_DEFAULT 120u
+#define FETCH_TIMEOUT_SEC_DEFAULT 300u
+#define STALL_TIMEOUT_SEC_DEFAULT 30u
 #define FETCH_RETRIES_DEFAULT 2u
 #define CACHE_KEEP_DEFAULT 3u
 #define EXTRACT_ENTRIES_MAX_DEFAULT 1000u
