@@ -25,6 +25,8 @@ if [ -z "${L3AF_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
+# /tmp is a private tmpfs: even a SIGKILLed test leaves no file on the host.
+mount -t tmpfs -o mode=1777 l3af-test /tmp
 T=$(mktemp -d /tmp/l3af-test.XXXXXXXX)
 ROOT="$T/root"
 PINS="$ROOT/sys/fs/bpf/l3af"
@@ -81,6 +83,17 @@ veth_add() {
 send() {
         local n=$1 port=$2 rate=${3:-20000} net=${4:-0}
         in_peer "$UDPGEN" "10.99.$net.1" "$port" "$n" "$rate" >/dev/null
+}
+
+# send_bg PORT RATE COUNTFILE [NET]: sends until send_stop; prints the sender's pid.
+send_bg() {
+        local port=$1 rate=$2 file=$3 net=${4:-0}
+        UDPGEN_COUNT_FILE="$file" nsenter -t "$PEER_PID" -n "$UDPGEN" "10.99.$net.1" "$port" 0 "$rate" >/dev/null &
+        echo $!
+}
+send_stop() {
+        kill -TERM "$1"
+        while kill -0 "$1" 2>/dev/null; do sleep 0.05; done
 }
 
 dropin() {  # dropin NAME < content
