@@ -146,7 +146,7 @@ assert_ne() {
 }
 
 assert_contains() {  # assert_contains FILE PATTERN WHAT
-        grep -q -- "$2" "$1" || fail "$3: '$2' not found in $1"
+        grep -qF -- "$2" "$1" || fail "$3: '$2' not found in $1"
         echo "ok - $3"
 }
 
