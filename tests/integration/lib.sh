@@ -75,8 +75,8 @@ veth_add() {
         ip link set "$dev" up
         in_peer ip link set "$peer" up
         in_peer ip link set lo up
-        ip neigh replace "10.99.$n.2" lladdr "$(in_peer cat /sys/class/net/"$peer"/address 2>/dev/null || in_peer ip -br link show "$peer" | awk '{print $3}')" dev "$dev" nud permanent
-        in_peer ip neigh replace "10.99.$n.1" lladdr "$(ip -br link show "$dev" | awk '{print $3}')" dev "$peer" nud permanent
+        ip neigh replace "10.99.$n.2" lladdr "$(in_peer ip -br link show dev "$peer" | awk '{print $3}')" dev "$dev" nud permanent
+        in_peer ip neigh replace "10.99.$n.1" lladdr "$(ip -br link show dev "$dev" | awk '{print $3}')" dev "$peer" nud permanent
 }
 
 # send N DSTPORT [RATE] [NET]: from the peer to 10.99.NET.1
