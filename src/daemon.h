@@ -4,5 +4,8 @@
 
 #include "context.h"
 
+/* Sends sd_notify STATUS= with a one-line summary of the chains. */
+void daemon_update_status(Context *c);
+
 /* Runs until SIGTERM/SIGINT. Leaving never touches the data path. */
 int daemon_run(Context *c);
