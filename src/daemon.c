@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -34,8 +35,15 @@ void daemon_update_status(Context *c)
         (void) sd_notify(false, s->str);
 }
 
+typedef struct ReloadRequest {
+        ReconcileDone done;
+        void *userdata;
+} ReloadRequest;
+
 static void on_reload_done(Context *c, int r, void *userdata)
 {
+        ReloadRequest *req = userdata;
+
         daemon_update_status(c);
         watchdog_check_all(c, "reload");
         if (r < 0)
@@ -47,14 +55,33 @@ static void on_reload_done(Context *c, int r, void *userdata)
         else
                 log_info("Reload done (prepare %.1f ms, apply %.1f ms).", c->last_prepare_usec / 1000.0,
                          c->last_apply_usec / 1000.0);
+        if (!reconcile_pending(c))
+                (void) sd_notify(false, "READY=1");
+        if (req->done)
+                req->done(c, r, req->userdata);
+        g_free(req);
+}
+
+int daemon_reload(Context *c, const char *why, ReconcileDone done, void *userdata)
+{
+        ReloadRequest *req = g_new0(ReloadRequest, 1);
+        int r;
+
+        req->done = done;
+        req->userdata = userdata;
+        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (%s).", why);
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, (uint64_t) g_get_monotonic_time());
+        r = reconcile_request(c, on_reload_done, req);
+        if (r < 0) {
+                g_free(req);
+                (void) sd_notify(false, "READY=1");
+        }
+        return r;
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-        Context *c = userdata;
-
-        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (SIGHUP).");
-        (void) reconcile_request(c, on_reload_done, NULL);
+        (void) daemon_reload(userdata, "SIGHUP", NULL, NULL);
         return 0;
 }
 
