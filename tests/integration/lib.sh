@@ -123,6 +123,22 @@ wait_journal() {
 # jfield FIELD [journalctl args]: the field of the last matching entry
 jfield() { local f=$1; shift; journal "$@" | tail -1 | python3 -c "import json,sys; print(json.load(sys.stdin).get('$f',''))"; }
 
+# program_dropin FILE NAME IFACE PRIORITY OBJECT [MORE LINES]: a [Program] drop-in
+program_dropin() {
+        printf '[Program]\nName=%s\nInterface=%s\nHook=xdp\nPriority=%s\nObject=%s\n%s' "$2" "$3" "$4" "$5" "${6:-}" \
+                > "$DROPINS/$1.conf"
+}
+
+# sample_chain IFACE [PORT]: count -> portdrop (dropping PORT, default 7777) -> sink
+sample_chain() {
+        program_dropin "10-count-$1" count "$1" 10 "$SAMPLES/count.bpf.o"
+        program_dropin "20-portdrop-$1" portdrop "$1" 20 "$SAMPLES/portdrop.bpf.o" "
+[Map portdrop_config]
+0={port=${2:-7777}, enabled=1}
+"
+        program_dropin "30-sink-$1" sink "$1" 30 "$SAMPLES/sink.bpf.o"
+}
+
 dropin() {  # dropin NAME < content
         cat > "$DROPINS/$1.conf"
 }

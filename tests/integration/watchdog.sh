@@ -18,10 +18,8 @@ veth_add l3t1 l3p1 1
 
 printf '[Daemon]\nWatchdogIntervalSec=200ms\n' > "$ROOT/etc/l3af/l3afd.conf"
 for n in 0 1; do
-        printf '[Program]\nName=count\nInterface=l3t%s\nHook=xdp\nPriority=10\nObject=%s\n' "$n" "$SAMPLES/count.bpf.o" \
-                > "$DROPINS/10-count-$n.conf"
-        printf '[Program]\nName=sink\nInterface=l3t%s\nHook=xdp\nPriority=20\nObject=%s\n' "$n" "$SAMPLES/sink.bpf.o" \
-                > "$DROPINS/20-sink-$n.conf"
+        program_dropin "10-count-$n" count "l3t$n" 10 "$SAMPLES/count.bpf.o"
+        program_dropin "20-sink-$n" sink "l3t$n" 20 "$SAMPLES/sink.bpf.o"
 done
 echo "OnForeignProgram=restore" >> "$DROPINS/10-count-1.conf"
 daemon_start
