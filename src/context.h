@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "settings.h"
@@ -16,6 +17,14 @@ typedef struct Context {
         GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         unsigned reconciles;
+        uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
+        uint64_t last_apply_usec;
+
+        /* The watchdog (watchdog.c) */
+        int netlink_fd;
+        sd_event_source *netlink_source;
+        sd_event_source *sweep_source;
+        uint64_t foreign_reports;  /* foreign programs journaled so far */
 
         /* Asynchronous reconcile (reconcile.c) */
         struct PrepareJob *job;   /* the prepare phase running in a worker, or NULL */

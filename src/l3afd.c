@@ -26,7 +26,7 @@ static void help(void)
                "     --conf-dir=DIR      Read drop-ins from DIR (repeat; replaces the defaults,\n"
                "                         the first given wins on equal names)\n"
                "     --pin-root=DIR      Where pins live (default /sys/fs/bpf/l3af)\n"
-               "     --log-target=TARGET auto, console or journal\n"
+               "     --log-target=TARGET auto, console, journal or console+journal\n"
                "     --log-level=LEVEL   err, warning, notice, info or debug\n\n"
                "Signals: SIGHUP reloads the drop-ins; SIGTERM stops the daemon and leaves\n"
                "every chain running. See l3afd(8) and l3af.d(5).\n");
@@ -89,7 +89,8 @@ int main(int argc, char **argv)
                 case ARG_LOG_TARGET:
                         r = log_target_from_string(optarg);
                         if (r < 0) {
-                                fprintf(stderr, "Unknown log target '%s' (auto, console, journal).\n", optarg);
+                                fprintf(stderr, "Unknown log target '%s' (auto, console, journal, console+journal).\n",
+                                        optarg);
                                 return 2;
                         }
                         target = r;

@@ -22,6 +22,8 @@ typedef struct Settings {
         char *cache_dir;         /* <root>/var/cache/l3af */
         int log_level;           /* LogLevel=, -1: unset */
         bool require_signatures; /* RequireSignatures=, default yes (secure mode) */
+        uint64_t watchdog_interval_usec; /* WatchdogIntervalSec=: the sweep; 0 disables it */
+        int on_foreign;          /* OnForeignProgram= (ForeignPolicy), default log */
 
         /* [Packages]: fetching, trust and extraction (package.c and friends) */
         char *repository;              /* Repository=, default base URL, or NULL */
@@ -49,6 +51,8 @@ typedef struct Settings {
 void settings_init(Settings *s, const char *root);
 void settings_done(Settings *s);
 
+/* Parses a time span such as "1s", "500ms", "2.5", "1min". */
+int parse_sec(const char *s, uint64_t *ret);
 /* "4096", "64K", "64M", "1G" (powers of 1024) -> bytes. */
 int parse_size(const char *s, uint64_t *ret);
 
