@@ -154,8 +154,8 @@ static int extract_entries(Archive *in, const char *top, const ExtractLimits *l,
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 
         for (;;) {
-                g_autofree char *path = NULL, *full = NULL, *link_full = NULL;
-                const char *name, *hardlink, *symlink, *why = NULL;
+                g_autofree char *path = NULL, *full = NULL, *link_full = NULL, *name = NULL;
+                const char *hardlink, *symlink, *why = NULL;
                 mode_t type;
 
                 r = archive_read_next_header(in, &e);
@@ -169,7 +169,7 @@ static int extract_entries(Archive *in, const char *top, const ExtractLimits *l,
                         *ret_error = g_strdup_printf("more than %u entries (ExtractEntriesMax=)", l->entries_max);
                         return -E2BIG;
                 }
-                name = archive_entry_pathname(e);
+                name = g_strdup(archive_entry_pathname(e));  /* the entry's own is rewritten below */
                 if (isempty(name)) {
                         *ret_error = g_strdup_printf("entry %u has no usable name", count);
                         return -EBADMSG;

@@ -49,7 +49,7 @@ typedef struct Sink {
         bool too_large;
         int write_errno;
         /* Stall detection: curl's own low-speed check averages over seconds and reacts late. */
-        unsigned stall_timeout_sec;
+        uint64_t stall_timeout_usec;
         curl_off_t last_now;
         gint64 last_change_usec;
         bool stalled;
@@ -90,7 +90,7 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         if (dlnow != s->last_now) {
                 s->last_now = dlnow;
                 s->last_change_usec = now;
-        } else if (s->stall_timeout_sec > 0 && now - s->last_change_usec > (gint64) s->stall_timeout_sec * G_USEC_PER_SEC) {
+        } else if (s->stall_timeout_usec > 0 && (uint64_t) (now - s->last_change_usec) > s->stall_timeout_usec) {
                 s->stalled = true;
                 return 1;
         }
@@ -108,7 +108,7 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
         Sink sink = {
                 .fd = fd,
                 .size_max = o->size_max,
-                .stall_timeout_sec = o->stall_timeout_sec,
+                .stall_timeout_usec = o->stall_timeout_usec,
                 .last_change_usec = g_get_monotonic_time(),
         };
         long code = 0;
@@ -137,8 +137,8 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
                 curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
         curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long) o->connect_timeout_sec);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long) o->timeout_sec);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long) MAX(o->connect_timeout_usec / 1000, 1u));
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) MAX(o->timeout_usec / 1000, 1u));
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) MIN(o->size_max, (uint64_t) INT64_MAX));
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -157,8 +157,9 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
         case CURLE_ABORTED_BY_CALLBACK:
                 if (sink.stalled) {
                         *ret_r = -ETIMEDOUT;
-                        *ret_error = g_strdup_printf("the server stalled: no data for %u s (StallTimeoutSec=) after "
-                                                     "%" G_GUINT64_FORMAT " bytes", o->stall_timeout_sec, sink.written);
+                        *ret_error = g_strdup_printf("the server stalled: no data for %.1f s (StallTimeoutSec=) "
+                                                     "after %" G_GUINT64_FORMAT " bytes",
+                                                     o->stall_timeout_usec / 1e6, sink.written);
                         return OUTCOME_RETRY;
                 }
                 *ret_r = -ECANCELED;
@@ -192,8 +193,8 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
                 return OUTCOME_FAIL;
         case CURLE_OPERATION_TIMEDOUT:
                 *ret_r = -ETIMEDOUT;
-                *ret_error = g_strdup_printf("timed out (ConnectTimeoutSec=%u, FetchTimeoutSec=%u): %s",
-                                             o->connect_timeout_sec, o->timeout_sec, ERRTEXT);
+                *ret_error = g_strdup_printf("timed out (ConnectTimeoutSec=%.1fs, FetchTimeoutSec=%.1fs): %s",
+                                             o->connect_timeout_usec / 1e6, o->timeout_usec / 1e6, ERRTEXT);
                 return OUTCOME_RETRY;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_CONNECT:

@@ -13,9 +13,9 @@
 typedef struct FetchOptions {
         const char *ca_file;          /* NULL: the system's CA store */
         uint64_t size_max;
-        unsigned connect_timeout_sec;
-        unsigned timeout_sec;         /* one attempt, from connect to last byte */
-        unsigned stall_timeout_sec;   /* gives up when no byte came for this long */
+        uint64_t connect_timeout_usec;
+        uint64_t timeout_usec;        /* one attempt, from connect to last byte */
+        uint64_t stall_timeout_usec;  /* gives up when no byte came for this long; 0: never */
         unsigned retries;             /* extra attempts after a transient failure */
 } FetchOptions;
 

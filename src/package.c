@@ -191,9 +191,9 @@ static int download(const Job *j, const char *url, uint64_t size_max, char **ret
         FetchOptions o = {
                 .ca_file = s->ca_file,
                 .size_max = size_max,
-                .connect_timeout_sec = s->connect_timeout_sec,
-                .timeout_sec = s->fetch_timeout_sec,
-                .stall_timeout_sec = s->stall_timeout_sec,
+                .connect_timeout_usec = s->connect_timeout_usec,
+                .timeout_usec = s->fetch_timeout_usec,
+                .stall_timeout_usec = s->stall_timeout_usec,
                 .retries = s->fetch_retries,
         };
         _cleanup_(unlinkp) char *tmp = g_build_filename(s->cache_dir, "tmp", "download-XXXXXX", NULL);

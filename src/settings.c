@@ -35,9 +35,9 @@ void settings_init(Settings *s, const char *root)
         s->cache_dir = prefixed(root, "/var/cache/l3af");
         s->trust_dir = prefixed(root, "/etc/l3af/trust.d");
         s->fetch_size_max = FETCH_SIZE_MAX_DEFAULT;
-        s->connect_timeout_sec = CONNECT_TIMEOUT_SEC_DEFAULT;
-        s->fetch_timeout_sec = FETCH_TIMEOUT_SEC_DEFAULT;
-        s->stall_timeout_sec = STALL_TIMEOUT_SEC_DEFAULT;
+        s->connect_timeout_usec = CONNECT_TIMEOUT_USEC_DEFAULT;
+        s->fetch_timeout_usec = FETCH_TIMEOUT_USEC_DEFAULT;
+        s->stall_timeout_usec = STALL_TIMEOUT_USEC_DEFAULT;
         s->fetch_retries = FETCH_RETRIES_DEFAULT;
         s->cache_keep = CACHE_KEEP_DEFAULT;
         s->extract_entries_max = EXTRACT_ENTRIES_MAX_DEFAULT;
@@ -159,6 +159,23 @@ static int get_unsigned(GKeyFile *kf, const Settings *s, const char *key, unsign
         return 0;
 }
 
+/* A time span as parse_sec() reads it; at least 1 ms. */
+static int get_timespan(GKeyFile *kf, const Settings *s, const char *key, uint64_t *ret, GPtrArray *problems)
+{
+        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
+        uint64_t usec;
+
+        if (!v)
+                return 0;
+        if (parse_sec(v, &usec) < 0 || usec < 1000) {
+                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
+                             "'%s' is not a time span of at least 1ms (e.g. 10, 2.5s, 500ms, 1min)", g_strstrip(v));
+                return -EINVAL;
+        }
+        *ret = usec;
+        return 0;
+}
+
 static int get_size(GKeyFile *kf, const Settings *s, const char *key, uint64_t *ret, GPtrArray *problems)
 {
         g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
@@ -202,11 +219,11 @@ static int settings_load_packages(Settings *s, GKeyFile *kf, GPtrArray *problems
                 r = -EINVAL;
         if (get_size(kf, s, "ExtractSizeMax", &s->extract_size_max, problems) < 0)
                 r = -EINVAL;
-        if (get_unsigned(kf, s, "ConnectTimeoutSec", 1, 3600, &s->connect_timeout_sec, problems) < 0)
+        if (get_timespan(kf, s, "ConnectTimeoutSec", &s->connect_timeout_usec, problems) < 0)
                 r = -EINVAL;
-        if (get_unsigned(kf, s, "FetchTimeoutSec", 1, 86400, &s->fetch_timeout_sec, problems) < 0)
+        if (get_timespan(kf, s, "FetchTimeoutSec", &s->fetch_timeout_usec, problems) < 0)
                 r = -EINVAL;
-        if (get_unsigned(kf, s, "StallTimeoutSec", 1, 3600, &s->stall_timeout_sec, problems) < 0)
+        if (get_timespan(kf, s, "StallTimeoutSec", &s->stall_timeout_usec, problems) < 0)
                 r = -EINVAL;
         if (get_unsigned(kf, s, "FetchRetries", 0, 10, &s->fetch_retries, problems) < 0)
                 r = -EINVAL;

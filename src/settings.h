@@ -30,9 +30,9 @@ typedef struct Settings {
         char *trust_dir;               /* TrustDirectory=, <root>/etc/l3af/trust.d */
         char *ca_file;                 /* CAFile=, for https; NULL: the system's store */
         uint64_t fetch_size_max;       /* FetchSizeMax=, bytes of one artifact */
-        unsigned connect_timeout_sec;  /* ConnectTimeoutSec= */
-        unsigned fetch_timeout_sec;    /* FetchTimeoutSec=, one whole attempt */
-        unsigned stall_timeout_sec;    /* StallTimeoutSec=, no byte received for this long */
+        uint64_t connect_timeout_usec; /* ConnectTimeoutSec= */
+        uint64_t fetch_timeout_usec;   /* FetchTimeoutSec=, one whole attempt */
+        uint64_t stall_timeout_usec;   /* StallTimeoutSec=, no byte received for this long */
         unsigned fetch_retries;        /* FetchRetries=, extra attempts after a transient failure */
         unsigned cache_keep;           /* CacheKeepVersions=, per package */
         unsigned extract_entries_max;  /* ExtractEntriesMax= */
@@ -40,9 +40,9 @@ typedef struct Settings {
 } Settings;
 
 #define FETCH_SIZE_MAX_DEFAULT (64u * 1024u * 1024u)
-#define CONNECT_TIMEOUT_SEC_DEFAULT 10u
-#define FETCH_TIMEOUT_SEC_DEFAULT 300u
-#define STALL_TIMEOUT_SEC_DEFAULT 30u
+#define CONNECT_TIMEOUT_USEC_DEFAULT (10 * G_USEC_PER_SEC)
+#define FETCH_TIMEOUT_USEC_DEFAULT (300 * G_USEC_PER_SEC)
+#define STALL_TIMEOUT_USEC_DEFAULT (30 * G_USEC_PER_SEC)
 #define FETCH_RETRIES_DEFAULT 2u
 #define CACHE_KEEP_DEFAULT 3u
 #define EXTRACT_ENTRIES_MAX_DEFAULT 1000u
