@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <gnutls/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -95,17 +96,28 @@ static int refuse(const Job *j, int r, const char *key, const char *format, ...)
         return r;
 }
 
+static void hash_freep(gnutls_hash_hd_t *h)
+{
+        if (*h)
+                gnutls_hash_deinit(*h, NULL);
+}
+
+/* GnuTLS's sha256 (nettle, with the CPU's SHA instructions) is about twice GLib's speed. */
 int package_file_sha256(const char *path, char **ret)
 {
-        g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+        _cleanup_(hash_freep) gnutls_hash_hd_t h = NULL;
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         g_autofree uint8_t *buf = NULL;
+        uint8_t digest[32];
+        char *hex;
 
         if (fd < 0)
                 return negative_errno();
-        buf = g_malloc(128 * 1024);
+        if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+                return -ENOMEM;
+        buf = g_malloc(256 * 1024);
         for (;;) {
-                ssize_t n = read(fd, buf, 128 * 1024);
+                ssize_t n = read(fd, buf, 256 * 1024);
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -113,9 +125,14 @@ int package_file_sha256(const char *path, char **ret)
                         return negative_errno();
                 if (n == 0)
                         break;
-                g_checksum_update(c, buf, n);
+                if (gnutls_hash(h, buf, n) < 0)
+                        return -EIO;
         }
-        *ret = g_strdup(g_checksum_get_string(c));
+        gnutls_hash_output(h, digest);
+        hex = g_malloc(sizeof(digest) * 2 + 1);
+        for (size_t i = 0; i < sizeof(digest); i++)
+                sprintf(hex + 2 * i, "%02x", digest[i]);
+        *ret = hex;
         return 0;
 }
 
@@ -687,7 +704,7 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         _cleanup_(job_done) Job j = { .s = s, .p = p, .chain = chain, .problems = problems };
         _cleanup_(artifact_done) Artifact a = {};
         g_autofree char *base = NULL, *highest = NULL, *signer = NULL, *tree = NULL, *text = NULL;
-        gint64 start = g_get_monotonic_time();
+        gint64 start = g_get_monotonic_time(), fetched, verified, extracted;
         int r;
 
         if (!package_name_is_valid(p->package))
@@ -720,10 +737,12 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         if (r < 0)
                 return r;
         j.sha256 = g_strdup(a.sha);
+        fetched = g_get_monotonic_time();
 
         r = verify(&j, &a, &signer);
         if (r < 0)
                 return r;
+        verified = g_get_monotonic_time();
         r = index_write(&j, a.sha, a.sig_sha);
         if (r < 0)
                 log_warning_errno(r, "Cannot remember %s in the cache index: %m", j.url);
@@ -731,6 +750,7 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         r = extract(&j, &a, &tree);
         if (r < 0)
                 return r;
+        extracted = g_get_monotonic_time();
         r = use_tree(&j, tree);
         if (r < 0)
                 return r;
@@ -738,9 +758,11 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         g_free(p->signer);
         p->signer = g_strdup(signer);
         if (signer) {
-                text = g_strdup_printf("Package %s %s for %s verified%s in %.1f ms: signed by %s.", p->package,
-                                       p->version, p->name, a.fetched ? " (fetched)" : " (cached)",
-                                       (g_get_monotonic_time() - start) / 1000.0, signer);
+                text = g_strdup_printf("Package %s %s for %s verified%s in %.1f ms (%s %.1f, verify %.1f, unpack "
+                                       "%.1f): signed by %s.", p->package, p->version, p->name,
+                                       a.fetched ? " (fetched)" : " (cached)", (g_get_monotonic_time() - start) / 1000.0,
+                                       a.fetched ? "fetch" : "check", (fetched - start) / 1000.0,
+                                       (verified - fetched) / 1000.0, (extracted - verified) / 1000.0, signer);
                 log_package(&j, LOG_INFO, L3AF_MSG_PACKAGE_VERIFIED, signer, text);
         }
         if (!s->require_signatures) {
