@@ -6,6 +6,7 @@
  *   foreign link IFACE OBJECT      attach with a bpf_link and hold it until killed
  *   foreign detach PIN             detach a pinned bpf_link (as bpftool link detach)
  *   foreign replace PIN IFACE OBJECT   detach PIN, then attach through netlink at once
+ *   foreign tcx-first IFACE OBJECT  attach a tc program first on tcx ingress, hold it
  *
  * On attach it prints "<program id> <CLOCK_REALTIME usec after attaching>".
  */
@@ -89,6 +90,18 @@ int main(int argc, char **argv)
                 }
                 printf("%u %llu\n", id, now_usec());
                 return 0;
+        }
+        if (!strcmp(argv[1], "tcx-first")) {
+                LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = 1U << 3 /* BPF_F_BEFORE */);
+
+                if (bpf_link_create(fd, ifindex, 46 /* BPF_TCX_INGRESS */, &opts) < 0) {
+                        fprintf(stderr, "foreign: tcx attach: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                fflush(stdout);
+                for (;;)
+                        pause();
         }
         if (!strcmp(argv[1], "link")) {
                 if (bpf_link_create(fd, ifindex, BPF_XDP, NULL) < 0) {
