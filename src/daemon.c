@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "chain.h"
 #include "daemon.h"
 #include "log.h"
@@ -61,6 +62,9 @@ int daemon_run(Context *c)
         r = reconcile(c);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the configuration: %m");
+        r = bus_setup(c);
+        if (r < 0)
+                return r;
 
         log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL, "l3afd started: %u chain(s), %d problem(s).",
                        g_hash_table_size(c->chains), r);
