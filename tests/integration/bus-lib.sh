@@ -119,3 +119,25 @@ l3af_call() {  # l3af_call USER METHOD SIGNATURE ARGS...: busctl call, output to
         shift
         as "$u" busctl --system call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 "$@"
 }
+
+# call USER METHOD SIGNATURE ARGS...: prints the reply as JSON, or "ERROR NAME: message".
+call() {
+        local u=$1
+        shift
+        as "$u" /usr/bin/python3 "$L3AF_SOURCE/tests/integration/bus-call.py" "$@" 2>&1 || true
+}
+
+# expect_error NAME OUTPUT WHAT
+expect_error() {
+        case $2 in
+                "ERROR $1:"*) echo "ok - $3 ($1)" ;;
+                *) fail "$3: expected $1, got: $2" ;;
+        esac
+}
+
+expect_ok() {  # expect_ok OUTPUT WHAT
+        case $1 in
+                ERROR* | "" | *Traceback*) fail "$2: ${1:-no output}" ;;
+                *) echo "ok - $2" ;;
+        esac
+}
