@@ -135,11 +135,21 @@ static int parse_int_token(Parser *p, const char *tok, bool is_signed, unsigned 
         if (is_signed) {
                 int64_t min = bits >= 64 ? INT64_MIN : -((int64_t) 1 << (bits - 1));
                 int64_t max = bits >= 64 ? INT64_MAX : ((int64_t) 1 << (bits - 1)) - 1;
+                bool neg = tok[0] == '-';
+                const char *digits = neg ? tok + 1 : tok;
+                guint64 mag;
                 gint64 v;
+                bool ok;
 
-                if (!g_ascii_string_to_signed(tok, 0, G_MININT64, G_MAXINT64, &v, NULL) &&
-                    !(g_str_has_prefix(tok, "0x") && g_ascii_string_to_signed(tok + 2, 16, G_MININT64, G_MAXINT64, &v, NULL)))
+                if (g_str_has_prefix(digits, "0x") || g_str_has_prefix(digits, "0X"))
+                        ok = digits[2] && g_ascii_string_to_unsigned(digits + 2, 16, 0, G_MAXUINT64, &mag, NULL);
+                else
+                        ok = g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT64, &mag, NULL);
+                if (!ok)
                         return fail(p, "'%s' is not a number (%s)", tok, what);
+                if (mag > (guint64) G_MAXINT64 + (neg ? 1 : 0))
+                        return fail(p, "%s does not fit in %s (%" PRId64 "..%" PRId64 ")", tok, what, min, max);
+                v = neg ? (gint64) (0 - mag) : (gint64) mag;
                 if (v < min || v > max)
                         return fail(p, "%s does not fit in %s (%" PRId64 "..%" PRId64 ")", tok, what, min, max);
                 *ret = (uint64_t) v;
@@ -206,7 +216,12 @@ static int parse_enum(Parser *p, __u32 id, const struct btf_type *t, void *out, 
                         store_uint(out, t->size, (uint32_t) e[i].val, false);
                         return 0;
                 }
-        r = parse_int_token(p, tok, true, t->size * 8 + 1, false, type_name(p->btf, id), &v);
+        {
+                Parser scratch = { .btf = p->btf };
+
+                r = parse_int_token(&scratch, tok, true, t->size * 8 + 1, false, type_name(p->btf, id), &v);
+                g_free(scratch.error);
+        }
         if (r < 0)
                 return fail(p, "'%s' is not a value of enum %s", tok, type_name(p->btf, id));
         store_uint(out, t->size, v, false);
@@ -222,7 +237,7 @@ static bool is_byte_type(const struct btf *btf, __u32 id, bool *is_char)
                 return false;
         name = btf__name_by_offset(btf, t->name_off);
         *is_char = (BTF_INT_ENCODING(*(const __u32 *) (t + 1)) & BTF_INT_CHAR) ||
-                   (name && strstr(name, "char"));
+                   streq_ptr(name, "char");
         return true;
 }
 
@@ -394,8 +409,16 @@ static int parse_struct(Parser *p, const struct btf_type *t, __u32 id, void *out
                 if (btf_kind(t) == BTF_KIND_UNION)
                         memset(out, 0, t->size);
                 r = parse_member(p, t, i, out, depth);
-                if (r < 0)
+                if (r < 0) {
+                        const char *m = btf__name_by_offset(p->btf, btf_members(t)[i].name_off);
+                        char *e = p->error;
+
+                        if (e && !isempty(m) && !g_str_has_prefix(e, m)) {
+                                p->error = g_strdup_printf("%s: %s", m, e);
+                                g_free(e);
+                        }
                         return r;
+                }
                 skip_space(p);
                 if (*p->s == ',')
                         p->s++;
@@ -410,6 +433,7 @@ static int parse_value(Parser *p, __u32 id, void *out, size_t avail, int depth, 
 {
         bool big_endian = false;
         const struct btf_type *t;
+        __u32 declared = id;
 
         if (depth > MAX_DEPTH)
                 return fail(p, "type nests too deeply");
@@ -419,7 +443,7 @@ static int parse_value(Parser *p, __u32 id, void *out, size_t avail, int depth, 
 
         switch (btf_kind(t)) {
         case BTF_KIND_INT:
-                return parse_int(p, id, t, big_endian, out, avail);
+                return parse_int(p, declared, t, big_endian, out, avail);
         case BTF_KIND_ENUM:
                 return parse_enum(p, id, t, out, avail);
         case BTF_KIND_ARRAY:

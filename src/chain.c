@@ -172,6 +172,7 @@ static GHashTable *index_instances(Chain *c)
                         g_autofree char *next = g_build_filename(idir, "next", NULL);
                         g_autoptr(Instance) inst = NULL;
                         const char *dash = strchr(e, '-');
+                        uint32_t id;
                         g_autofree char *gen_text = dash ? g_strndup(e, dash - e) : NULL;
                         guint64 gen;
 
@@ -196,7 +197,8 @@ static GHashTable *index_instances(Chain *c)
                                 instance_unpin(inst);
                                 continue;
                         }
-                        g_hash_table_insert(by_id, GUINT_TO_POINTER(inst->prog_id), TAKE_PTR(inst));
+                        id = inst->prog_id;
+                        g_hash_table_insert(by_id, GUINT_TO_POINTER(id), TAKE_PTR(inst));
                 }
         }
         return by_id;

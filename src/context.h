@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "settings.h"
@@ -16,6 +17,8 @@ typedef struct Context {
         GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         unsigned reconciles;
+        uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
+        uint64_t last_apply_usec;
 
         /* Asynchronous reconcile (reconcile.c) */
         struct PrepareJob *job;   /* the prepare phase running in a worker, or NULL */

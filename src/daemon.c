@@ -14,9 +14,12 @@ static void on_reload_done(Context *c, int r, void *userdata)
         if (r < 0)
                 log_error_errno(r, "Reload failed: %m");
         else if (r > 0)
-                log_warning("Reload done with %d error(s); the affected chains keep their running generation.", r);
+                log_warning("Reload done with %d error(s); the affected chains keep their running generation "
+                            "(prepare %.1f ms, apply %.1f ms).", r, c->last_prepare_usec / 1000.0,
+                            c->last_apply_usec / 1000.0);
         else
-                log_info("Reload done.");
+                log_info("Reload done (prepare %.1f ms, apply %.1f ms).", c->last_prepare_usec / 1000.0,
+                         c->last_apply_usec / 1000.0);
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -66,8 +69,9 @@ int daemon_run(Context *c)
         if (r < 0)
                 return r;
 
-        log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL, "l3afd started: %u chain(s), %d problem(s).",
-                       g_hash_table_size(c->chains), r);
+        log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL,
+                       "l3afd started: %u chain(s), %d problem(s) (prepare %.1f ms, apply %.1f ms).",
+                       g_hash_table_size(c->chains), r, c->last_prepare_usec / 1000.0, c->last_apply_usec / 1000.0);
         (void) sd_notify(false, "READY=1");
 
         r = sd_event_loop(c->event);

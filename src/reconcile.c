@@ -335,18 +335,31 @@ finish:
         return r;
 }
 
+static int reconcile_apply_timed(Context *c, GHashTable *desired, GPtrArray *problems)
+{
+        uint64_t start = g_get_monotonic_time();
+        int r = reconcile_apply(c, desired, problems);
+
+        c->last_apply_usec = g_get_monotonic_time() - start;
+        return r;
+}
+
 int reconcile(Context *c)
 {
         g_autoptr(GPtrArray) problems = problems_new();
-        g_autoptr(GHashTable) desired = load_desired(&c->settings, problems);
+        g_autoptr(GHashTable) desired = NULL;
+        uint64_t start = g_get_monotonic_time();
 
-        return reconcile_apply(c, desired, problems);
+        desired = load_desired(&c->settings, problems);
+        c->last_prepare_usec = g_get_monotonic_time() - start;
+        return reconcile_apply_timed(c, desired, problems);
 }
 
 /* Asynchronous reconcile */
 
 typedef struct PrepareJob {
         const Settings *settings;
+        uint64_t usec;
         GHashTable *desired;
         GPtrArray *problems;
         pthread_t thread;
@@ -370,9 +383,10 @@ static void prepare_job_free(PrepareJob *j)
 static void *prepare_thread(void *userdata)
 {
         PrepareJob *j = userdata;
-        uint64_t one = 1;
+        uint64_t one = 1, start = g_get_monotonic_time();
 
         j->desired = load_desired(j->settings, j->problems);
+        j->usec = g_get_monotonic_time() - start;
         if (write(j->efd, &one, sizeof(one)) < 0)
                 log_error_errno(errno, "Cannot signal the end of the prepare phase: %m");
         return NULL;
@@ -389,7 +403,8 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
 
         pthread_join(j->thread, NULL);
         c->job = NULL;
-        r = reconcile_apply(c, j->desired, j->problems);
+        c->last_prepare_usec = j->usec;
+        r = reconcile_apply_timed(c, j->desired, j->problems);
         prepare_job_free(j);
 
         waiters = TAKE_PTR(c->waiting_running);

@@ -16,6 +16,12 @@
 
 L3AF_NEXT_MAP;
 
+/* Tests build a second variant to exercise replacing a program by a new version. */
+#ifndef PATHCHECK_VARIANT
+#define PATHCHECK_VARIANT 1
+#endif
+volatile const __u32 pathcheck_variant = PATHCHECK_VARIANT;
+
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
         __uint(max_entries, 1);

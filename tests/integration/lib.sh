@@ -25,6 +25,8 @@ if [ -z "${L3AF_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
+# /tmp is a private tmpfs: even a SIGKILLed test leaves no file on the host.
+mount -t tmpfs -o mode=1777 l3af-test /tmp
 T=$(mktemp -d /tmp/l3af-test.XXXXXXXX)
 ROOT="$T/root"
 PINS="$ROOT/sys/fs/bpf/l3af"
@@ -73,14 +75,25 @@ veth_add() {
         ip link set "$dev" up
         in_peer ip link set "$peer" up
         in_peer ip link set lo up
-        ip neigh replace "10.99.$n.2" lladdr "$(in_peer cat /sys/class/net/"$peer"/address 2>/dev/null || in_peer ip -br link show "$peer" | awk '{print $3}')" dev "$dev" nud permanent
-        in_peer ip neigh replace "10.99.$n.1" lladdr "$(ip -br link show "$dev" | awk '{print $3}')" dev "$peer" nud permanent
+        ip neigh replace "10.99.$n.2" lladdr "$(in_peer ip -br link show dev "$peer" | awk '{print $3}')" dev "$dev" nud permanent
+        in_peer ip neigh replace "10.99.$n.1" lladdr "$(ip -br link show dev "$dev" | awk '{print $3}')" dev "$peer" nud permanent
 }
 
 # send N DSTPORT [RATE] [NET]: from the peer to 10.99.NET.1
 send() {
         local n=$1 port=$2 rate=${3:-20000} net=${4:-0}
         in_peer "$UDPGEN" "10.99.$net.1" "$port" "$n" "$rate" >/dev/null
+}
+
+# send_bg PORT RATE COUNTFILE [NET]: sends until send_stop; prints the sender's pid.
+send_bg() {
+        local port=$1 rate=$2 file=$3 net=${4:-0}
+        UDPGEN_COUNT_FILE="$file" nsenter -t "$PEER_PID" -n "$UDPGEN" "10.99.$net.1" "$port" 0 "$rate" >/dev/null &
+        echo $!
+}
+send_stop() {
+        kill -TERM "$1"
+        while kill -0 "$1" 2>/dev/null; do sleep 0.05; done
 }
 
 dropin() {  # dropin NAME < content
@@ -133,7 +146,7 @@ assert_ne() {
 }
 
 assert_contains() {  # assert_contains FILE PATTERN WHAT
-        grep -q -- "$2" "$1" || fail "$3: '$2' not found in $1"
+        grep -qF -- "$2" "$1" || fail "$3: '$2' not found in $1"
         echo "ok - $3"
 }
 

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Acceptance 3: stopping the daemon (SIGTERM, and SIGKILL) leaves the data path
+# running; a restart with the same drop-ins adopts every chain from the pins
+# and changes nothing in the kernel: the XDP program id and every chain
+# program id stay the same, traffic never stops, counters keep counting.
+# Then: an adopted chain still changes normally; removing a chain's drop-ins
+# detaches it and removes its pins; --flush removes everything.
+source "$(dirname "$0")/lib.sh"
+
+veth_add l3t0 l3p0 0
+veth_add l3t1 l3p1 1
+
+for n in 0 1; do
+        dropin "10-count-$n" <<EOF2
+[Program]
+Name=count
+Interface=l3t$n
+Hook=xdp
+Priority=10
+Object=$SAMPLES/count.bpf.o
+EOF2
+done
+dropin 20-portdrop <<EOF2
+[Program]
+Name=portdrop
+Interface=l3t0
+Hook=xdp
+Priority=20
+Object=$SAMPLES/portdrop.bpf.o
+
+[Map portdrop_config]
+0={port=7777, enabled=1}
+EOF2
+dropin 30-sink <<EOF2
+[Program]
+Name=sink
+Interface=l3t0
+Hook=xdp
+Priority=30
+Object=$SAMPLES/sink.bpf.o
+EOF2
+
+daemon_start
+xdp0=$(xdp_id l3t0); xdp1=$(xdp_id l3t1)
+ids0=$(chain_ids l3t0); ids1=$(chain_ids l3t1)
+info "l3t0: root $xdp0, chain $ids0; l3t1: root $xdp1, chain $ids1"
+
+GEN=$(send_bg 5555 5000 "$T/sent")
+sleep 0.5
+
+restart_and_check() {  # restart_and_check SIGNAL
+        local before lives
+        daemon_stop "$1"
+        # The data path runs on without the daemon.
+        before=$("$TESTTOOL" sum "$(prog_maps l3t0 xdp count)/stats" 0)
+        sleep 0.5
+        [ "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp count)/stats" 0)" -gt "$before" ] || fail "traffic stopped after SIG$1"
+        assert_eq "$(xdp_id l3t0)" "$xdp0" "after SIG$1, l3t0's XDP program is still our root"
+        lives=$(log_count "is live")
+        daemon_start
+        assert_eq "$(xdp_id l3t0)" "$xdp0" "after SIG$1 and restart, l3t0's XDP program id is unchanged"
+        assert_eq "$(xdp_id l3t1)" "$xdp1" "after SIG$1 and restart, l3t1's XDP program id is unchanged"
+        assert_eq "$(chain_ids l3t0)" "$ids0" "after SIG$1 and restart, l3t0's chain program ids are unchanged"
+        assert_eq "$(chain_ids l3t1)" "$ids1" "after SIG$1 and restart, l3t1's chain program ids are unchanged"
+        assert_eq "$(log_count "is live")" "$lives" "the restart applied no new generation"
+        [ "$(log_count "adopted from pins")" -ge 2 ] || fail "the chains were not reported as adopted"
+}
+
+restart_and_check TERM
+restart_and_check KILL
+
+send_stop "$GEN"
+sleep 0.2
+sent=$(cat "$T/sent")
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp count)/stats" 0)" "$sent" "count counted every packet across both restarts"
+assert_eq "$("$TESTTOOL" get-u64 "$(prog_maps l3t0 xdp sink)/sink_protocols" 17 0)" "$sent" "so did sink"
+
+# An adopted chain changes like any other: a new program in front shares the rest.
+dropin 05-first <<EOF2
+[Program]
+Name=first
+Interface=l3t0
+Hook=xdp
+Priority=5
+Object=$SAMPLES/count.bpf.o
+EOF2
+daemon_reload
+new=$(chain_ids l3t0)
+assert_eq "$(echo "$new" | cut -d' ' -f2-)" "$ids0" "prepending keeps the adopted instances"
+assert_eq "$(xdp_id l3t0)" "$xdp0" "the root never changes"
+grep -q "generation 2 is live" "$T/daemon.log" || fail "the change after adoption is not generation 2"
+echo "ok - the first change after adoption is generation 2"
+
+# Removing a chain's drop-ins detaches it and removes its pins.
+rm "$DROPINS/10-count-1.conf"
+daemon_reload
+assert_eq "$(xdp_id l3t1)" 0 "l3t1 has no XDP program once its drop-ins are gone"
+[ ! -e "$PINS/l3t1" ] || fail "pins of l3t1 remain: $(find "$PINS/l3t1")"
+echo "ok - l3t1's pins are gone"
+assert_eq "$(xdp_id l3t0)" "$xdp0" "l3t0 is untouched"
+
+# --flush removes everything l3afd owns.
+daemon_stop TERM
+"$L3AFD" --root="$ROOT" --flush >>"$T/daemon.log" 2>&1 || fail "--flush failed"
+assert_eq "$(xdp_id l3t0)" 0 "--flush detached l3t0"
+assert_eq "$(find "$PINS" -mindepth 1 | wc -l)" 0 "--flush left no pins"

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Acceptance 7: nothing is left behind, even by a test that is SIGKILLed or
+# fails: no process, no file outside the test's temp dir, no network
+# interface, no bpffs, and no BPF program or link in the kernel. This test
+# runs last and looks from the host, outside any sandbox.
+set -euo pipefail
+: "${L3AF_BUILD:?}"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+unshare --mount --net --pid --fork --mount-proc true 2>/dev/null || { echo "SKIP: no namespaces here"; exit 77; }
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+P=$(mktemp -d /tmp/l3af-leftovers.XXXXXXXX)
+trap 'rm -rf "$P"' EXIT
+
+roots() { bpftool prog show 2>/dev/null | grep -c "name l3af_root_" || true; }
+host_state() {
+        {
+                ip -o link show | awk -F': ' '{print $2}' | sort
+                ls /tmp | grep '^l3af-test\.' || true
+                findmnt -rn -t bpf -o TARGET || true
+                pgrep -f "^$L3AF_BUILD/src/l3afd" || true
+        } | tr '\n' ' '
+}
+
+# Waits until the kernel has freed every root program the child made.
+wait_roots() {
+        local want=$1
+        for _ in $(seq 200); do
+                [ "$(roots)" -le "$want" ] && return 0
+                sleep 0.05
+        done
+        fail "$(( $(roots) - want )) root program(s) still in the kernel"
+}
+
+run_child() {  # run_child MODE
+        local mode=$1 before roots_before child ns_init i
+        before=$(host_state)
+        roots_before=$(roots)
+        rm -f "$P/go"; mkfifo "$P/go"; exec 8<>"$P/go"
+        bash "$HERE/helpers/child.sh" "$mode" > "$P/child.out" 2>&1 <&8 &
+        child=$!
+        for i in $(seq 300); do grep -q READY "$P/child.out" && break; sleep 0.1; done
+        grep -q READY "$P/child.out" || { cat "$P/child.out"; fail "the child test did not get ready"; }
+        [ "$(roots)" -gt "$roots_before" ] || fail "the child attached no root program (the check would be vacuous)"
+        if [ "$mode" = kill ]; then
+                ns_init=$(pgrep -P "$child" | head -1)
+                kill -KILL "$ns_init"
+        else
+                echo go >&8  # let it fail now
+        fi
+        wait "$child" || true
+        exec 8>&-
+        [ "$mode" = fail ] && ! grep -q "FAIL: a deliberately failing assertion" "$P/child.out" && fail "the child did not fail as planned"
+        wait_roots "$roots_before"
+        [ "$(host_state)" = "$before" ] || fail "after a child run ($mode): host state changed
+before: $before
+after:  $(host_state)"
+        echo "ok - a $mode'ed test leaves no process, file, interface, mount or BPF program"
+}
+
+run_child kill
+run_child fail
+
+# And the whole suite left nothing: no daemon from this build, no sandbox temp dir.
+pgrep -f "^$L3AF_BUILD/src/l3afd" && fail "an l3afd from this build is still running"
+ls /tmp | grep -E '^l3af-(test|unit|conf|dropin|model)' && fail "temp dirs left in /tmp"
+echo "ok - no daemon and no temp dir remains after the suite"

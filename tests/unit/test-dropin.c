@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "dropin.h"
+#include "problem.h"
+#include "util.h"
+
+static char *tmpdir;
+
+static char *write_file(const char *name, const char *content)
+{
+        char *p = g_build_filename(tmpdir, name, NULL);
+
+        g_assert_true(g_file_set_contents(p, content, -1, NULL));
+        return p;
+}
+
+/* Parses 'content'; returns the problems joined by '\n' ("" if none). */
+static char *parse(const char *content, ProgramSpec **ret)
+{
+        g_autofree char *path = write_file("x.conf", content);
+        g_autoptr(GPtrArray) problems = problems_new();
+        g_autoptr(GString) s = g_string_new(NULL);
+        ProgramSpec *p = NULL;
+        int r;
+
+        r = dropin_parse(path, problems, &p);
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *pr = problems->pdata[i];
+                const char *text = strstr(pr->text, ": ") ? strstr(pr->text, ": ") + 2 : pr->text;
+
+                g_string_append_printf(s, "%s%s%s", s->len ? "\n" : "", pr->warning ? "W " : "", text);
+        }
+        g_assert_true((r >= 0) == (p != NULL));
+        if (ret)
+                *ret = p;
+        else
+                program_spec_free(p);
+        g_unlink(path);
+        return g_string_free(TAKE_PTR(s), FALSE);
+}
+
+#define BASE "[Program]\nName=a\nInterface=eth0\nHook=xdp\nObject=/x.o\n"
+
+static void test_good(void)
+{
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *e = parse(BASE "Priority=7\nEntry=main\nNextMap=nxt\nMode=generic\n"
+                                        "[Map cfg]\n0={port=53}\n1 = 2 \n", &p);
+
+        g_assert_cmpstr(e, ==, "");
+        g_assert_cmpstr(p->name, ==, "a");
+        g_assert_cmpstr(p->ifname, ==, "eth0");
+        g_assert_cmpint(p->hook, ==, HOOK_XDP);
+        g_assert_cmpint(p->priority, ==, 7);
+        g_assert_cmpstr(p->entry, ==, "main");
+        g_assert_cmpstr(p->next_map, ==, "nxt");
+        g_assert_cmpint(p->mode, ==, XDP_MODE_GENERIC);
+        g_assert_cmpuint(p->maps->len, ==, 2);
+        g_assert_cmpstr(((MapEntrySpec *) p->maps->pdata[0])->key, ==, "0");
+        g_assert_cmpstr(((MapEntrySpec *) p->maps->pdata[0])->value, ==, "{port=53}");
+        g_assert_cmpstr(((MapEntrySpec *) p->maps->pdata[1])->key, ==, "1");
+        g_assert_cmpstr(((MapEntrySpec *) p->maps->pdata[1])->value, ==, "2");
+}
+
+static void test_relative_object(void)
+{
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *e = parse("[Program]\nName=a\nInterface=eth0\nHook=tc-ingress\nObject=objs/p.o\n", &p);
+        g_autofree char *want = g_build_filename(tmpdir, "objs/p.o", NULL);
+
+        g_assert_cmpstr(e, ==, "");
+        g_assert_cmpstr(p->object, ==, want);
+        g_assert_cmpint(p->hook, ==, HOOK_TC_INGRESS);
+        g_assert_cmpint(p->priority, ==, 100);
+}
+
+static void test_missing(void)
+{
+        g_autofree char *e1 = parse("[Program]\nInterface=eth0\nHook=xdp\nObject=/x.o\n", NULL);
+        g_autofree char *e2 = parse("[Program]\nName=a\nHook=xdp\nObject=/x.o\n", NULL);
+        g_autofree char *e3 = parse("[Program]\nName=a\nInterface=eth0\nObject=/x.o\n", NULL);
+        g_autofree char *e4 = parse("[Program]\nName=a\nInterface=eth0\nHook=xdp\n", NULL);
+        g_autofree char *e5 = parse("[Other]\nName=a\n", NULL);
+
+        g_assert_cmpstr(e1, ==, "[Program] Name=: missing");
+        g_assert_cmpstr(e2, ==, "[Program] Interface=: missing");
+        g_assert_cmpstr(e3, ==, "[Program] Hook=: missing (one of xdp, tc-ingress, tc-egress)");
+        g_assert_cmpstr(e4, ==, "[Program] Object=: missing (give Object= or Package=)");
+        g_assert_cmpstr(e5, ==, "no [Program] group");
+}
+
+static void test_bad_values(void)
+{
+        g_autofree char *e1 = parse(BASE "Hook=xpd\n", NULL);
+        g_autofree char *e2 = parse(BASE "Priority=ten\n", NULL);
+        g_autofree char *e3 = parse(BASE "Priority=70000\n", NULL);
+        g_autofree char *e4 = parse(BASE "Mode=turbo\n", NULL);
+        g_autofree char *e5 = parse("[Program]\nName=a/b\nInterface=eth0\nHook=xdp\nObject=/x.o\n", NULL);
+        g_autofree char *e6 = parse("[Program]\nName=a\nInterface=eth0/1\nHook=xdp\nObject=/x.o\n", NULL);
+        g_autofree char *e7 = parse(BASE "Package=p\nVersion=1\n", NULL);
+        g_autofree char *e8 = parse(BASE "Type=tc\n", NULL);
+        g_autofree char *e9 = parse("[Program]\nName=a\nInterface=eth0\nHook=tc-egress\nObject=/x.o\nMode=native\n", NULL);
+
+        /* GKeyFile keeps the last Hook= */
+        g_assert_cmpstr(e1, ==, "[Program] Hook=: unknown hook 'xpd' (one of xdp, tc-ingress, tc-egress)");
+        g_assert_cmpstr(e2, ==, "[Program] Priority=: 'ten' is not a number from 0 to 65535");
+        g_assert_cmpstr(e3, ==, "[Program] Priority=: '70000' is not a number from 0 to 65535");
+        g_assert_cmpstr(e4, ==, "[Program] Mode=: unknown mode 'turbo' (one of auto, native, generic)");
+        g_assert_true(g_str_has_prefix(e5, "[Program] Name=: 'a/b' is not a valid name"));
+        g_assert_cmpstr(e6, ==, "[Program] Interface=: 'eth0/1' is not a valid interface name");
+        g_assert_cmpstr(e7, ==, "[Program] Object=: give either Object= or Package=, not both");
+        g_assert_cmpstr(e8, ==, "[Program] Type=: 'tc' cannot run on hook xdp (expected xdp)");
+        g_assert_cmpstr(e9, ==, "[Program] Mode=: only XDP chains have a mode");
+}
+
+static void test_chain_attribution(void)
+{
+        g_autofree char *path = write_file("y.conf", "[Program]\nInterface=eth1\nHook=xdp\nObject=/x.o\n");
+        g_autofree char *path2 = write_file("z.conf", "[Program]\nName=a\nHook=xdp\nObject=/x.o\n");
+        g_autoptr(GPtrArray) problems = problems_new();
+        ProgramSpec *p = NULL;
+
+        g_assert_cmpint(dropin_parse(path, problems, &p), <, 0);
+        g_assert_cmpint(dropin_parse(path2, problems, &p), <, 0);
+        g_assert_cmpuint(problems->len, ==, 2);
+        /* Interface and Hook readable: the problem blocks that chain. */
+        g_assert_cmpstr(((Problem *) problems->pdata[0])->chain, ==, "eth1/xdp");
+        /* No Interface: no chain to blame here; reconcile uses what it ran before. */
+        g_assert_null(((Problem *) problems->pdata[1])->chain);
+        g_assert_cmpstr(((Problem *) problems->pdata[1])->file, ==, path2);
+        g_unlink(path);
+        g_unlink(path2);
+}
+
+static void test_warnings(void)
+{
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *e = parse(BASE "Prioirty=3\n[Mapp x]\na=1\n", &p);
+
+        g_assert_nonnull(p);
+        g_assert_cmpstr(e, ==, "W [Program] Prioirty=: unknown key, ignored\nW [Mapp x] unknown group, ignored");
+}
+
+static void test_oversized(void)
+{
+        g_autofree char *big = g_strnfill(5000, 'x');
+        g_autofree char *content = g_strdup_printf(BASE "Entry=%s\n", big);
+        g_autofree char *e = parse(content, NULL);
+
+        g_assert_cmpstr(e, ==, "[Program] Entry=: value is 5000 bytes long, the limit is 4096");
+}
+
+static void test_names(void)
+{
+        g_assert_true(program_name_is_valid("rate-limit_v2.1"));
+        g_assert_false(program_name_is_valid(""));
+        g_assert_false(program_name_is_valid(".hidden"));
+        g_assert_false(program_name_is_valid("a b"));
+        g_assert_false(program_name_is_valid("ä"));
+        g_assert_true(ifname_is_valid("eth0"));
+        g_assert_true(ifname_is_valid("veth-a.100"));
+        g_assert_false(ifname_is_valid("0123456789abcdef"));
+        g_assert_false(ifname_is_valid(".."));
+        g_assert_false(ifname_is_valid("a:b"));
+}
+
+int main(int argc, char **argv)
+{
+        int r;
+
+        g_test_init(&argc, &argv, NULL);
+        tmpdir = g_dir_make_tmp("l3af-dropin-XXXXXX", NULL);
+        g_test_add_func("/dropin/good", test_good);
+        g_test_add_func("/dropin/relative-object", test_relative_object);
+        g_test_add_func("/dropin/missing", test_missing);
+        g_test_add_func("/dropin/bad-values", test_bad_values);
+        g_test_add_func("/dropin/chain-attribution", test_chain_attribution);
+        g_test_add_func("/dropin/warnings", test_warnings);
+        g_test_add_func("/dropin/oversized", test_oversized);
+        g_test_add_func("/dropin/names", test_names);
+        r = g_test_run();
+        g_rmdir(tmpdir);
+        g_free(tmpdir);
+        return r;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * program_prepare() and model_build() against the real sample objects:
+ * everything --check reports, without a kernel.
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "dropin.h"
+#include "model.h"
+#include "problem.h"
+#include "program.h"
+#include "util.h"
+
+static char *tmpdir;
+static const char *samples;
+
+static ProgramSpec *spec(const char *name, const char *object, int priority, const char *extra)
+{
+        g_autofree char *path = g_strdup_printf("%s/%s.conf", tmpdir, name);
+        g_autofree char *obj = g_strdup_printf("%s/%s.bpf.o", samples, object);
+        g_autofree char *content = g_strdup_printf("[Program]\nName=%s\nInterface=eth9\nHook=xdp\nPriority=%d\n"
+                                                   "Object=%s\n%s",
+                                                   name, priority, obj, extra ? extra : "");
+        g_autoptr(GPtrArray) problems = problems_new();
+        ProgramSpec *p = NULL;
+
+        g_assert_true(g_file_set_contents(path, content, -1, NULL));
+        g_assert_cmpint(dropin_parse(path, problems, &p), ==, 0);
+        g_unlink(path);
+        return p;
+}
+
+static char *prepare_errors(ProgramSpec *p)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        GString *s = g_string_new(NULL);
+
+        (void) program_prepare(p, "eth9/xdp", problems);
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *pr = problems->pdata[i];
+                const char *t = strstr(pr->text, ".conf: ");
+
+                g_assert_cmpstr(pr->chain, ==, "eth9/xdp");
+                g_string_append_printf(s, "%s%s", s->len ? "\n" : "", t ? t + 7 : pr->text);
+        }
+        return g_string_free(s, FALSE);
+}
+
+static void test_prepare_good(void)
+{
+        g_autoptr(ProgramSpec) a = spec("a", "count", 1, NULL);
+        g_autoptr(ProgramSpec) s = spec("s", "sink", 1, NULL);
+        g_autoptr(ProgramSpec) d = spec("d", "portdrop", 1, "[Map portdrop_config]\n0={port=53, enabled=1}\n");
+        g_autofree char *e1 = prepare_errors(a), *e2 = prepare_errors(s), *e3 = prepare_errors(d);
+
+        g_assert_cmpstr(e1, ==, "");
+        g_assert_cmpstr(e2, ==, "");
+        g_assert_cmpstr(e3, ==, "");
+        g_assert_cmpstr(a->entry_resolved, ==, "count");
+        g_assert_cmpstr(a->next_resolved, ==, "l3af_next");
+        g_assert_null(s->next_resolved);
+        g_assert_cmpuint(strlen(a->digest), ==, 64);
+        g_assert_cmpuint(g_bytes_get_size(((MapEntrySpec *) d->maps->pdata[0])->value_bytes), ==, 4);
+}
+
+static void test_digest(void)
+{
+        g_autoptr(ProgramSpec) a = spec("a", "count", 1, NULL), b = spec("b", "count", 9, NULL);
+        g_autoptr(ProgramSpec) c = spec("c", "count", 1, "NextMap=l3af_next\n");
+        g_autoptr(ProgramSpec) d = spec("d", "portdrop", 1, NULL);
+        g_autofree char *e1 = prepare_errors(a), *e2 = prepare_errors(b), *e3 = prepare_errors(c),
+                        *e4 = prepare_errors(d);
+
+        /* The same code with the same linkage is the same instance spec; priority is not part of it. */
+        g_assert_cmpstr(a->digest, ==, b->digest);
+        g_assert_cmpstr(a->digest, ==, c->digest);
+        g_assert_cmpstr(a->digest, !=, d->digest);
+}
+
+static void test_prepare_errors(void)
+{
+        struct {
+                const char *object, *extra, *error;
+        } cases[] = {
+                { "count", "Entry=nope\n", "[Program] Entry=: no program 'nope' in " },
+                { "count", "NextMap=nope\n", "[Program] NextMap=: no map 'nope' in " },
+                { "count", "NextMap=stats\n", "[Program] NextMap=: map 'stats' is not a program array" },
+                { "portdrop", "[Map portdrop_config]\n0={port=70000}\n",
+                  "[Map portdrop_config] 0=: value '{port=70000}': port: 70000 does not fit in __u16 (0..65535)" },
+                { "portdrop", "[Map portdrop_config]\n1={port=1}\n",
+                  "[Map portdrop_config] 1=: index 1 is out of range (map 'portdrop_config' has 1 entries)" },
+                { "portdrop", "[Map nosuch]\n0=1\n", "[Map nosuch] no map 'nosuch' in " },
+                { "portdrop", "[Map l3af_next]\n0=1\n", "[Map l3af_next] 'l3af_next' is the program's next map" },
+                { "portdrop", "[Map portdrop_config]\nzero=1\n", "[Map portdrop_config] zero=: key: 'zero' is not a number" },
+                { "count", "Type=tc\n", NULL },  /* caught by the parser; not here */
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autoptr(ProgramSpec) p = NULL;
+                g_autofree char *e = NULL;
+
+                if (!cases[i].error)
+                        continue;
+                p = spec("p", cases[i].object, 1, cases[i].extra);
+                e = prepare_errors(p);
+                if (!g_str_has_prefix(e, cases[i].error))
+                        g_error("case %zu: got '%s', expected '%s...'", i, e, cases[i].error);
+        }
+}
+
+static void test_object_errors(void)
+{
+        g_autofree char *notelf = g_build_filename(tmpdir, "notelf.bpf.o", NULL);
+        g_autoptr(ProgramSpec) p = spec("p", "count", 1, NULL);
+        g_autofree char *e1 = NULL, *e2 = NULL, *e3 = NULL;
+
+        g_free(p->object);
+        p->object = g_strdup("/nonexistent/x.o");
+        e1 = prepare_errors(p);
+        g_assert_cmpstr(e1, ==, "[Program] Object=: cannot open /nonexistent/x.o: No such file or directory");
+
+        g_assert_true(g_file_set_contents(notelf, "#!/bin/sh\necho not an object\n", -1, NULL));
+        g_free(p->object);
+        p->object = g_strdup(notelf);
+        e2 = prepare_errors(p);
+        g_assert_true(g_str_has_suffix(e2, "notelf.bpf.o is not an ELF file"));
+
+        g_free(p->object);
+        p->object = g_strdup("/proc/self/exe");  /* an ELF file, not BPF */
+        e3 = prepare_errors(p);
+        g_assert_true(g_str_has_suffix(e3, "is an ELF file but not a BPF object"));
+        g_unlink(notelf);
+}
+
+/* Builds a chain of prepared specs and returns the chain-level problems. */
+static char *build(GPtrArray *specs, GHashTable **ret)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        GString *s = g_string_new(NULL);
+        GHashTable *chains;
+
+        for (guint i = 0; i < specs->len; i++) {
+                g_autofree char *e = prepare_errors(specs->pdata[i]);
+                g_assert_cmpstr(e, ==, "");
+        }
+        chains = model_build(specs, problems);
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *pr = problems->pdata[i];
+                const char *t = strstr(pr->text, ".conf: ");
+
+                g_string_append_printf(s, "%s%s", s->len ? "\n" : "", t ? t + 7 : pr->text);
+        }
+        *ret = chains;
+        return g_string_free(s, FALSE);
+}
+
+static void test_order(void)
+{
+        g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) chains = NULL;
+        g_autofree char *e = NULL;
+        ChainSpec *c;
+
+        g_ptr_array_add(specs, spec("zeta", "count", 10, NULL));
+        g_ptr_array_add(specs, spec("alpha", "count", 10, NULL));
+        g_ptr_array_add(specs, spec("last", "sink", 50, NULL));
+        g_ptr_array_add(specs, spec("first", "count", 1, NULL));
+        e = build(specs, &chains);
+        g_assert_cmpstr(e, ==, "");
+        c = g_hash_table_lookup(chains, "eth9/xdp");
+        g_assert_nonnull(c);
+        g_assert_cmpuint(c->programs->len, ==, 4);
+        g_assert_cmpstr(((ProgramSpec *) c->programs->pdata[0])->name, ==, "first");
+        g_assert_cmpstr(((ProgramSpec *) c->programs->pdata[1])->name, ==, "alpha");
+        g_assert_cmpstr(((ProgramSpec *) c->programs->pdata[2])->name, ==, "zeta");
+        g_assert_cmpstr(((ProgramSpec *) c->programs->pdata[3])->name, ==, "last");
+}
+
+static void test_no_next_in_middle(void)
+{
+        g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) chains = NULL;
+        g_autofree char *e = NULL;
+
+        g_ptr_array_add(specs, spec("a", "count", 1, NULL));
+        g_ptr_array_add(specs, spec("s", "sink", 2, NULL));
+        g_ptr_array_add(specs, spec("b", "count", 3, NULL));
+        e = build(specs, &chains);
+        g_assert_true(g_str_has_prefix(e, "[Program] NextMap=: program 's' has no next map, so it can only be last, "
+                                          "but 'b' ("));
+}
+
+static void test_too_long(void)
+{
+        g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) chains = NULL;
+        g_autofree char *e = NULL;
+
+        for (int i = 0; i < 33; i++) {
+                g_autofree char *name = g_strdup_printf("p%02d", i);
+                g_ptr_array_add(specs, spec(name, "count", i, NULL));
+        }
+        e = build(specs, &chains);
+        g_assert_cmpstr(e, ==, "[Program] Name=: chain eth9/xdp would have 33 programs; the kernel allows 33 tail "
+                               "calls, so a chain holds at most 32 programs ('p32' is number 33)");
+}
+
+static void test_duplicates_and_modes(void)
+{
+        g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) chains = NULL;
+        g_autofree char *e = NULL;
+
+        g_ptr_array_add(specs, spec("a", "count", 1, "Mode=native\n"));
+        g_ptr_array_add(specs, spec("a", "count", 2, "Mode=generic\n"));
+        e = build(specs, &chains);
+        g_assert_true(strstr(e, "[Program] Name=: program 'a' is also declared by "));
+        g_assert_true(strstr(e, "[Program] Mode=: 'generic' conflicts with Mode=native in "));
+}
+
+int main(int argc, char **argv)
+{
+        int r;
+
+        g_test_init(&argc, &argv, NULL);
+        samples = g_getenv("L3AF_SAMPLES");
+        if (!samples) {
+                g_test_skip("L3AF_SAMPLES is not set");
+                return 77;
+        }
+        tmpdir = g_dir_make_tmp("l3af-model-XXXXXX", NULL);
+        g_test_add_func("/model/prepare-good", test_prepare_good);
+        g_test_add_func("/model/digest", test_digest);
+        g_test_add_func("/model/prepare-errors", test_prepare_errors);
+        g_test_add_func("/model/object-errors", test_object_errors);
+        g_test_add_func("/model/order", test_order);
+        g_test_add_func("/model/no-next-in-middle", test_no_next_in_middle);
+        g_test_add_func("/model/too-long", test_too_long);
+        g_test_add_func("/model/duplicates-and-modes", test_duplicates_and_modes);
+        r = g_test_run();
+        g_rmdir(tmpdir);
+        g_free(tmpdir);
+        return r;
+}
