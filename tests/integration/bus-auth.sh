@@ -75,7 +75,7 @@ allowed() {
                 "$u: SetMapEntry"
         assert_eq "$(call "$u" GetMapEntry sssss l3t0 xdp portdrop portdrop_config 0)" '"{port=1000, enabled=1}"' \
                 "$u: the kernel holds the new value"
-        assert_contains "$DROPINS/20-portdrop.conf" '^0={1000, 1}$' "$u: the persistent drop-in declares it"
+        assert_matches "$DROPINS/20-portdrop.conf" '^0=\{1000, 1\}$' "$u: the persistent drop-in declares it"
 
         expect_ok "$(call "$u" DeleteMapEntry sssssb l3t0 xdp portdrop portdrop_config 0 false)" "$u: DeleteMapEntry"
         assert_eq "$(call "$u" GetMapEntry sssss l3t0 xdp portdrop portdrop_config 0)" '"{port=0, enabled=0}"' \

@@ -32,7 +32,7 @@ for p in count portdrop; do
         [ -f "$ROOT/run/l3af.d/api-l3t0:xdp:$p.conf" ] || fail "no runtime drop-in for $p"
 done
 echo "ok - the runtime drop-ins are in /run/l3af.d"
-assert_contains "$ROOT/run/l3af.d/api-l3t0:xdp:portdrop.conf" '^0={7777, 1}$' "the map entry is declared in the drop-in"
+assert_matches "$ROOT/run/l3af.d/api-l3t0:xdp:portdrop.conf" '^0=\{7777, 1\}$' "the map entry is declared in the drop-in"
 assert_eq "$(chain_ids l3t0 | wc -w)" 2 "two programs in the chain"
 assert_eq "$(xdp_id l3t0)" "$("$TESTTOOL" prog-id "$(chain_dir l3t0)/root")" "our root is attached"
 
@@ -51,8 +51,8 @@ echo "ok - PropertiesChanged seen"
 ctl show l3t0 > "$T/show.txt"
 cat "$T/show.txt"
 assert_contains "$T/show.txt" "l3t0/xdp: live, generation $gen" "l3afctl show: state and generation"
-assert_contains "$T/show.txt" "^0 *count .*api-l3t0:xdp:count.conf" "l3afctl show: count first, with its drop-in"
-assert_contains "$T/show.txt" "^1 *portdrop " "l3afctl show: portdrop second"
+assert_matches "$T/show.txt" "^0 +count .*api-l3t0:xdp:count.conf" "l3afctl show: count first, with its drop-in"
+assert_matches "$T/show.txt" "^1 +portdrop " "l3afctl show: portdrop second"
 assert_eq "$(ctl --json show l3t0 | /usr/bin/python3 -c 'import json,sys; print(",".join(p["name"] for p in json.load(sys.stdin)[0]["programs"]))')" \
         "count,portdrop" "l3afctl --json show"
 assert_eq "$(ctl map get l3t0 xdp portdrop portdrop_config 0)" "{port=7777, enabled=1}" "l3afctl map get"

@@ -141,3 +141,8 @@ expect_ok() {  # expect_ok OUTPUT WHAT
                 *) echo "ok - $2" ;;
         esac
 }
+
+assert_matches() {  # assert_matches FILE REGEX WHAT
+        grep -qE -- "$2" "$1" || fail "$3: /$2/ does not match $1"
+        echo "ok - $3"
+}
