@@ -168,14 +168,23 @@ int bus_setup(Context *c)
         if (r < 0)
                 return log_error_errno(r, "Cannot register the bus errors: %m");
         r = bus_connect(c, &bus);
-        if (r < 0)
-                return r;
-        r = bus_serve(c, bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_request_name(bus, L3AF_BUS_NAME, 0);
-        if (r < 0)
-                return log_error_errno(r, "Cannot take the bus name %s: %m", L3AF_BUS_NAME);
+        if (r >= 0)
+                r = bus_serve(c, bus);
+        if (r >= 0) {
+                r = sd_bus_request_name(bus, L3AF_BUS_NAME, 0);
+                if (r < 0)
+                        log_error_errno(r, "Cannot take the bus name %s: %m", L3AF_BUS_NAME);
+        }
+        if (r < 0) {
+                for (guint i = 0; i < c->bus_connections->len; i++)
+                        sd_bus_flush_close_unref(c->bus_connections->pdata[i]);
+                g_ptr_array_set_size(c->bus_connections, 0);
+                if (c->bus_address)
+                        return r;
+                /* The data path does not need the bus: keep going; drop-ins and SIGHUP still work. */
+                log_warning("Running without the system bus: org.l3af.Chain1 is not served.");
+                return 0;
+        }
         c->bus = TAKE_PTR(bus);
         c->bus_announced[0] = g_hash_table_size(c->chains);
         c->bus_announced[1] = count_failed(c);
