@@ -296,7 +296,6 @@ bool chain_is_attached(Chain *c)
 
         if (c->link_fd < 0 || link_ifindex(c->link_fd, &ifindex) < 0)
                 return false;
-        c->ifindex = ifindex;
         return ifindex != 0 && ifindex == if_nametoindex(c->ifname);
 }
 
@@ -430,7 +429,15 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 if (r < 0)
                         goto fail;
         }
-        if (plan.noop && !reattach) {
+        if (plan.noop) {
+                if (reattach) {
+                        /* Nothing to load: only the attachment is missing (link detached, new ifindex, new mode). */
+                        c->mode = mode;
+                        if (chain_attach(c, ret_error) < 0) {
+                                log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
+                                g_clear_pointer(ret_error, g_free);
+                        }
+                }
                 meta_write(c, programs);
                 return 0;
         }

@@ -32,6 +32,11 @@ typedef struct Chain {
 
         char *error;          /* why the last change failed; the old generation runs */
         bool waiting;         /* the interface does not exist */
+
+        /* The watchdog's view (watchdog.c) */
+        ForeignPolicy on_foreign;  /* this chain's policy */
+        bool displaced;       /* our root is not what runs at the hook */
+        uint32_t foreign_id;  /* the program found there instead, 0: none */
 } Chain;
 
 Chain *chain_new(const char *pin_root, const char *ifname, Hook hook);

@@ -3,11 +3,12 @@
 #include "chain.h"
 #include "context.h"
 #include "reconcile.h"
+#include "watchdog.h"
 #include "util.h"
 
 void context_init(Context *c)
 {
-        *c = (Context) { .pin_root_fd = -EBADF };
+        *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF };
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
         c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
@@ -17,6 +18,7 @@ void context_init(Context *c)
 
 void context_done(Context *c)
 {
+        watchdog_stop(c);
         bus_done(c);
         reconcile_cancel(c);
         if (c->waiting_next)

@@ -20,6 +20,12 @@ typedef struct Context {
         uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
         uint64_t last_apply_usec;
 
+        /* The watchdog (watchdog.c) */
+        int netlink_fd;
+        sd_event_source *netlink_source;
+        sd_event_source *sweep_source;
+        uint64_t foreign_reports;  /* foreign programs journaled so far */
+
         /* Asynchronous reconcile (reconcile.c) */
         struct PrepareJob *job;   /* the prepare phase running in a worker, or NULL */
         GArray *waiting_next;     /* ReconcileWaiter: for the next job */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -7,10 +8,45 @@
 #include "daemon.h"
 #include "log.h"
 #include "reconcile.h"
+#include "watchdog.h"
 #include "util.h"
+
+void daemon_update_status(Context *c)
+{
+        unsigned chains = 0, programs = 0, displaced = 0, waiting = 0, failed = 0;
+        g_autoptr(GString) s = g_string_new("STATUS=");
+        GHashTableIter it;
+        Chain *ch;
+
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
+                chains++;
+                programs += ch->instances->len;
+                displaced += ch->displaced;
+                waiting += ch->waiting;
+                failed += ch->error && !ch->waiting;
+        }
+        g_string_append_printf(s, "%u chain(s), %u program(s)", chains, programs);
+        if (displaced)
+                g_string_append_printf(s, ", %u displaced by a foreign program", displaced);
+        if (waiting)
+                g_string_append_printf(s, ", %u waiting for an interface", waiting);
+        if (failed)
+                g_string_append_printf(s, ", %u failed (old generation kept)", failed);
+        (void) sd_notify(false, s->str);
+}
+
+typedef struct ReloadRequest {
+        ReconcileDone done;
+        void *userdata;
+} ReloadRequest;
 
 static void on_reload_done(Context *c, int r, void *userdata)
 {
+        ReloadRequest *req = userdata;
+
+        daemon_update_status(c);
+        watchdog_check_all(c, "reload");
         if (r < 0)
                 log_error_errno(r, "Reload failed: %m");
         else if (r > 0)
@@ -20,14 +56,33 @@ static void on_reload_done(Context *c, int r, void *userdata)
         else
                 log_info("Reload done (prepare %.1f ms, apply %.1f ms).", c->last_prepare_usec / 1000.0,
                          c->last_apply_usec / 1000.0);
+        if (!reconcile_pending(c))
+                (void) sd_notify(false, "READY=1");
+        if (req->done)
+                req->done(c, r, req->userdata);
+        g_free(req);
+}
+
+int daemon_reload(Context *c, const char *why, ReconcileDone done, void *userdata)
+{
+        ReloadRequest *req = g_new0(ReloadRequest, 1);
+        int r;
+
+        req->done = done;
+        req->userdata = userdata;
+        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (%s).", why);
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, (uint64_t) g_get_monotonic_time());
+        r = reconcile_request(c, on_reload_done, req);
+        if (r < 0) {
+                g_free(req);
+                (void) sd_notify(false, "READY=1");
+        }
+        return r;
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-        Context *c = userdata;
-
-        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (SIGHUP).");
-        (void) reconcile_request(c, on_reload_done, NULL);
+        (void) daemon_reload(userdata, "SIGHUP", NULL, NULL);
         return 0;
 }
 
@@ -45,6 +100,10 @@ int daemon_run(Context *c)
         r = sd_event_default(&c->event);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the event loop: %m");
+        /* WATCHDOG=1 comes from the loop itself: a stuck loop stops feeding systemd's watchdog. */
+        r = sd_event_set_watchdog(c->event, true);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the service watchdog: %m");
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -69,6 +128,11 @@ int daemon_run(Context *c)
         if (r < 0)
                 return r;
 
+        r = watchdog_start(c);
+        if (r < 0)
+                return r;
+        watchdog_check_all(c, "start");
+        daemon_update_status(c);
         log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL,
                        "l3afd started: %u chain(s), %d problem(s) (prepare %.1f ms, apply %.1f ms).",
                        g_hash_table_size(c->chains), r, c->last_prepare_usec / 1000.0, c->last_apply_usec / 1000.0);

@@ -81,7 +81,7 @@ char *chain_key(const char *ifname, Hook hook)
 
 static const char *const program_keys[] = {
         "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
-        "Repository", "Entry", "Type", "NextMap", "Mode", NULL,
+        "Repository", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
 };
 
 /* Reads an optional string key; an empty value counts as unset. */
@@ -123,7 +123,7 @@ int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
 int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, ProgramSpec **ret)
 {
         g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
-        g_autofree char *chain = NULL, *hook_text = NULL, *prio_text = NULL, *mode_text = NULL;
+        g_autofree char *chain = NULL, *hook_text = NULL, *prio_text = NULL, *mode_text = NULL, *foreign = NULL;
         g_auto(GStrv) groups = NULL, keys = NULL;
         bool bad = false;
 
@@ -232,6 +232,17 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                 } else if (p->hook >= 0 && p->hook != HOOK_XDP && p->mode != XDP_MODE_AUTO) {
                         problems_add(problems, false, path, chain, PROGRAM_GROUP, "Mode",
                                      "only XDP chains have a mode");
+                        bad = true;
+                }
+        }
+
+        foreign = get_string(kf, "OnForeignProgram", path, problems, chain, &bad);
+        if (foreign) {
+                p->on_foreign = foreign_policy_from_string(foreign);
+                p->on_foreign_set = true;
+                if (p->on_foreign < 0) {
+                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "OnForeignProgram",
+                                     "unknown policy '%s' (log or restore)", foreign);
                         bad = true;
                 }
         }

@@ -38,6 +38,8 @@ typedef struct ProgramSpec {
         char *next_map;      /* NextMap= */
         XdpMode mode;
         bool mode_set;
+        ForeignPolicy on_foreign;  /* OnForeignProgram= */
+        bool on_foreign_set;
         GPtrArray *maps;     /* MapEntrySpec, in file order */
 
         /* Filled by program_prepare(): */

@@ -14,6 +14,24 @@ static const char *const xdp_mode_names[_XDP_MODE_MAX] = {
         [XDP_MODE_GENERIC] = "generic",
 };
 
+static const char *const foreign_policy_names[_FOREIGN_POLICY_MAX] = {
+        [FOREIGN_POLICY_LOG] = "log",
+        [FOREIGN_POLICY_RESTORE] = "restore",
+};
+
+const char *foreign_policy_to_string(ForeignPolicy p)
+{
+        return p >= 0 && p < _FOREIGN_POLICY_MAX ? foreign_policy_names[p] : NULL;
+}
+
+ForeignPolicy foreign_policy_from_string(const char *s)
+{
+        for (int i = 0; s && i < _FOREIGN_POLICY_MAX; i++)
+                if (streq(s, foreign_policy_names[i]))
+                        return (ForeignPolicy) i;
+        return _FOREIGN_POLICY_INVALID;
+}
+
 const char *hook_to_string(Hook h)
 {
         return h >= 0 && h < _HOOK_MAX ? hook_names[h] : NULL;

@@ -33,5 +33,16 @@ enum bpf_attach_type hook_attach_type(Hook h);
 /* Name of the root program in root.bpf.c for this hook. */
 const char *hook_root_program(Hook h);
 
+/* What the watchdog does when a foreign program displaces a chain's root. */
+typedef enum ForeignPolicy {
+        FOREIGN_POLICY_LOG,      /* report it; the administrator is authoritative */
+        FOREIGN_POLICY_RESTORE,  /* remove the foreign attachment and re-attach our root */
+        _FOREIGN_POLICY_MAX,
+        _FOREIGN_POLICY_INVALID = -EINVAL,
+} ForeignPolicy;
+
+const char *foreign_policy_to_string(ForeignPolicy p);
+ForeignPolicy foreign_policy_from_string(const char *s);
+
 const char *xdp_mode_to_string(XdpMode m);
 XdpMode xdp_mode_from_string(const char *s);

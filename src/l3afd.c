@@ -26,7 +26,7 @@ static void help(void)
                "     --conf-dir=DIR      Read drop-ins from DIR (repeat; replaces the defaults,\n"
                "                         the first given wins on equal names)\n"
                "     --pin-root=DIR      Where pins live (default /sys/fs/bpf/l3af)\n"
-               "     --log-target=TARGET auto, console or journal\n"
+               "     --log-target=TARGET auto, console, journal or console+journal\n"
                "     --log-level=LEVEL   err, warning, notice, info or debug\n"
                "     --bus-address=ADDR  Serve org.l3af.Chain1 on the bus at ADDR instead of the\n"
                "                         system bus (default: $DBUS_SYSTEM_BUS_ADDRESS, else the\n"
@@ -96,7 +96,8 @@ int main(int argc, char **argv)
                 case ARG_LOG_TARGET:
                         r = log_target_from_string(optarg);
                         if (r < 0) {
-                                fprintf(stderr, "Unknown log target '%s' (auto, console, journal).\n", optarg);
+                                fprintf(stderr, "Unknown log target '%s' (auto, console, journal, console+journal).\n",
+                                        optarg);
                                 return 2;
                         }
                         target = r;

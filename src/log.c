@@ -45,6 +45,8 @@ int log_target_from_string(const char *s)
                 return LOG_TARGET_CONSOLE;
         if (streq(s, "journal"))
                 return LOG_TARGET_JOURNAL;
+        if (streq(s, "console+journal"))
+                return LOG_TARGET_CONSOLE_JOURNAL;
         return -EINVAL;
 }
 
@@ -140,9 +142,9 @@ int log_structured(int level, int error, const char *message_id, const LogFields
         if (!message)
                 goto out;
 
-        if (log_target == LOG_TARGET_JOURNAL)
+        if (log_target == LOG_TARGET_JOURNAL || log_target == LOG_TARGET_CONSOLE_JOURNAL)
                 log_to_journal(level, error, message_id, fields, message);
-        else
+        if (log_target != LOG_TARGET_JOURNAL)
                 log_to_console(level, fields, message);
 out:
         errno = saved;

@@ -17,6 +17,7 @@ typedef enum LogTarget {
         LOG_TARGET_AUTO,
         LOG_TARGET_CONSOLE,
         LOG_TARGET_JOURNAL,
+        LOG_TARGET_CONSOLE_JOURNAL,  /* both: tests and debugging */
 } LogTarget;
 
 /* Fields attached to an entry; any member may be left empty. */

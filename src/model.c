@@ -105,6 +105,24 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                 }
                 c->mode = a->mode;
         }
+
+        c->on_foreign = _FOREIGN_POLICY_INVALID;
+        for (guint i = 0; i < p->len; i++) {
+                ProgramSpec *a = p->pdata[i];
+
+                if (!a->on_foreign_set)
+                        continue;
+                for (guint j = 0; j < i; j++) {
+                        ProgramSpec *b = p->pdata[j];
+
+                        if (b->on_foreign_set && b->on_foreign != a->on_foreign)
+                                problems_add(problems, false, a->source, c->key, "Program", "OnForeignProgram",
+                                             "'%s' conflicts with OnForeignProgram=%s in %s",
+                                             foreign_policy_to_string(a->on_foreign),
+                                             foreign_policy_to_string(b->on_foreign), b->source);
+                }
+                c->on_foreign = a->on_foreign;
+        }
 }
 
 GHashTable *model_build(GPtrArray *specs, GPtrArray *problems)

@@ -19,6 +19,7 @@ typedef struct ChainSpec {
         char *ifname;
         Hook hook;
         XdpMode mode;
+        ForeignPolicy on_foreign;   /* -1: the daemon's default */
         GPtrArray *programs;   /* ProgramSpec*, in chain order (owned) */
 } ChainSpec;
 

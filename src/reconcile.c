@@ -253,6 +253,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 ch = chain_new(c->settings.pin_root, want->ifname, want->hook);
                 g_hash_table_insert(c->chains, ch->key, ch);
         }
+        ch->on_foreign = want->on_foreign >= 0 ? want->on_foreign : (ForeignPolicy) c->settings.on_foreign;
         r = chain_apply(ch, want->programs, want->mode, &error);
         f = chain_fields(ch);
         if (r == -ENODEV) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "hook.h"
 #include "log.h"
 #include "problem.h"
 #include "settings.h"
@@ -13,7 +14,12 @@ static char *prefixed(const char *root, const char *path)
 
 void settings_init(Settings *s, const char *root)
 {
-        *s = (Settings) { .log_level = -1, .require_signatures = true };
+        *s = (Settings) {
+                .log_level = -1,
+                .require_signatures = true,
+                .watchdog_interval_usec = 1000000,
+                .on_foreign = 0, /* FOREIGN_POLICY_LOG */
+        };
         s->root = g_strdup(root ? root : "");
         s->persistent_dir = prefixed(root, "/etc/l3af.d");
         s->runtime_dir_conf = prefixed(root, "/run/l3af.d");
@@ -44,7 +50,36 @@ void settings_done(Settings *s)
         *s = (Settings) {};
 }
 
-static const char *const daemon_keys[] = { "PinRoot", "LogLevel", "RequireSignatures", NULL };
+static const char *const daemon_keys[] = {
+        "PinRoot", "LogLevel", "RequireSignatures", "WatchdogIntervalSec", "OnForeignProgram", NULL,
+};
+
+/* Parses "1.5", "500ms", "2s", "1min"; returns -EINVAL on anything else. */
+int parse_sec(const char *s, uint64_t *ret)
+{
+        static const struct { const char *suffix; uint64_t usec; } units[] = {
+                { "ms", 1000 }, { "min", 60000000 }, { "s", 1000000 }, { "", 1000000 },
+        };
+        g_autofree char *t = g_strstrip(g_strdup(s));
+
+        for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
+                g_autofree char *num = NULL;
+                char *end;
+                double v;
+
+                if (!g_str_has_suffix(t, units[i].suffix))
+                        continue;
+                num = g_strndup(t, strlen(t) - strlen(units[i].suffix));
+                if (isempty(num))
+                        continue;
+                v = g_ascii_strtod(num, &end);
+                if (*end || v < 0 || v > 86400.0 * 1000000 / units[i].usec)
+                        continue;
+                *ret = (uint64_t) (v * units[i].usec);
+                return 0;
+        }
+        return -EINVAL;
+}
 
 int settings_load(Settings *s, GPtrArray *problems)
 {
@@ -94,6 +129,30 @@ int settings_load(Settings *s, GPtrArray *problems)
                         r = -EINVAL;
                 } else
                         s->require_signatures = b;
+        }
+
+        {
+                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "WatchdogIntervalSec", NULL);
+
+                if (v && parse_sec(v, &s->watchdog_interval_usec) < 0) {
+                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "WatchdogIntervalSec",
+                                     "'%s' is not a time span (e.g. 1s, 500ms, 0 to disable the sweep)", v);
+                        r = -EINVAL;
+                }
+        }
+        {
+                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "OnForeignProgram", NULL);
+
+                if (v) {
+                        int p = foreign_policy_from_string(v);
+
+                        if (p < 0) {
+                                problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "OnForeignProgram",
+                                             "unknown policy '%s' (log or restore)", v);
+                                r = -EINVAL;
+                        } else
+                                s->on_foreign = p;
+                }
         }
 
         keys = g_key_file_get_keys(kf, DAEMON_GROUP, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct Settings {
         char *root;              /* "" or the prefix of every default path */
@@ -21,10 +22,15 @@ typedef struct Settings {
         char *cache_dir;         /* <root>/var/cache/l3af */
         int log_level;           /* LogLevel=, -1: unset */
         bool require_signatures; /* RequireSignatures=, default yes (secure mode) */
+        uint64_t watchdog_interval_usec; /* WatchdogIntervalSec=: the sweep; 0 disables it */
+        int on_foreign;          /* OnForeignProgram= (ForeignPolicy), default log */
 } Settings;
 
 void settings_init(Settings *s, const char *root);
 void settings_done(Settings *s);
+
+/* Parses a time span such as "1s", "500ms", "2.5", "1min". */
+int parse_sec(const char *s, uint64_t *ret);
 
 /* Reads config_file if it exists; problems name the file and key. */
 int settings_load(Settings *s, GPtrArray *problems);

@@ -10,35 +10,8 @@ source "$(dirname "$0")/lib.sh"
 veth_add l3t0 l3p0 0
 veth_add l3t1 l3p1 1
 
-for n in 0 1; do
-        dropin "10-count-$n" <<EOF2
-[Program]
-Name=count
-Interface=l3t$n
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
-done
-dropin 20-portdrop <<EOF2
-[Program]
-Name=portdrop
-Interface=l3t0
-Hook=xdp
-Priority=20
-Object=$SAMPLES/portdrop.bpf.o
-
-[Map portdrop_config]
-0={port=7777, enabled=1}
-EOF2
-dropin 30-sink <<EOF2
-[Program]
-Name=sink
-Interface=l3t0
-Hook=xdp
-Priority=30
-Object=$SAMPLES/sink.bpf.o
-EOF2
+sample_chain l3t0
+program_dropin 10-count-l3t1 count l3t1 10 "$SAMPLES/count.bpf.o"
 
 daemon_start
 xdp0=$(xdp_id l3t0); xdp1=$(xdp_id l3t1)
@@ -76,14 +49,7 @@ assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp count)/stats" 0)" "$sent" "co
 assert_eq "$("$TESTTOOL" get-u64 "$(prog_maps l3t0 xdp sink)/sink_protocols" 17 0)" "$sent" "so did sink"
 
 # An adopted chain changes like any other: a new program in front shares the rest.
-dropin 05-first <<EOF2
-[Program]
-Name=first
-Interface=l3t0
-Hook=xdp
-Priority=5
-Object=$SAMPLES/count.bpf.o
-EOF2
+program_dropin 05-first first l3t0 5 "$SAMPLES/count.bpf.o"
 daemon_reload
 new=$(chain_ids l3t0)
 assert_eq "$(echo "$new" | cut -d' ' -f2-)" "$ids0" "prepending keeps the adopted instances"
@@ -92,7 +58,7 @@ grep -q "generation 2 is live" "$T/daemon.log" || fail "the change after adoptio
 echo "ok - the first change after adoption is generation 2"
 
 # Removing a chain's drop-ins detaches it and removes its pins.
-rm "$DROPINS/10-count-1.conf"
+rm "$DROPINS/10-count-l3t1.conf"
 daemon_reload
 assert_eq "$(xdp_id l3t1)" 0 "l3t1 has no XDP program once its drop-ins are gone"
 [ ! -e "$PINS/l3t1" ] || fail "pins of l3t1 remain: $(find "$PINS/l3t1")"

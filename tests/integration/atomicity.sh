@@ -68,14 +68,12 @@ assert_eq "$(chain_ids l3t0 | wc -w)" 3 "initial chain of three"
 GEN_PID=$(send_bg 9999 20000 "$T/sent")
 sleep 0.3
 
-reloads=$(log_count "Reload done")
+follow_log
 for k in $(seq "$CHANGES"); do
         mutate
         write_chain
         declare_valid
-        kill -HUP "$DAEMON_PID"
-        reloads=$((reloads + 1))
-        wait_log "Reload done" "$reloads" 30
+        reload_fast
         [ $((k % 250)) = 0 ] && info "$k changes applied, chain now: ${chain[*]}"
 done
 

@@ -11,9 +11,9 @@ veth_add l3t1 l3p1 1
 good() {  # good NAME IFACE PRIORITY OBJECT [extra lines]
         printf '[Program]\nName=%s\nInterface=%s\nHook=xdp\nPriority=%s\nObject=%s\n%s' "$1" "$2" "$3" "$4" "${5:-}"
 }
-good a l3t0 10 "$SAMPLES/count.bpf.o" | dropin 10-a
-good s l3t0 90 "$SAMPLES/sink.bpf.o" | dropin 90-s
-good b l3t1 10 "$SAMPLES/count.bpf.o" | dropin 50-b
+program_dropin 10-a a l3t0 10 "$SAMPLES/count.bpf.o"
+program_dropin 90-s s l3t0 90 "$SAMPLES/sink.bpf.o"
+program_dropin 50-b b l3t1 10 "$SAMPLES/count.bpf.o"
 
 daemon_start
 L0=$(chain_ids l3t0)
@@ -25,7 +25,7 @@ check_case() {
         local name=$1 expected=$2 kind=${3:-error} before1 out rc=0
         # A good change elsewhere in the same reload: add or remove l3t1's "extra".
         before1=$(chain_ids l3t1)
-        if [ $toggle = 0 ]; then good extra l3t1 20 "$SAMPLES/count.bpf.o" | dropin 60-extra; toggle=1
+        if [ $toggle = 0 ]; then program_dropin 60-extra extra l3t1 20 "$SAMPLES/count.bpf.o"; toggle=1
         else rm -f "$DROPINS/60-extra.conf"; toggle=0; fi
 
         daemon_reload

@@ -8,36 +8,15 @@ source "$(dirname "$0")/lib.sh"
 
 veth_add l3t0 l3p0 0
 
-dropin 10-before <<EOF2
-[Program]
-Name=before
-Interface=l3t0
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
-dropin 20-ratelimit <<EOF2
-[Program]
-Name=ratelimiting
-Interface=l3t0
-Hook=xdp
-Priority=20
-Object=$TESTBPF/l3af_style.bpf.o
-Type=xdp
+program_dropin 10-before before l3t0 10 "$SAMPLES/count.bpf.o"
+program_dropin 20-ratelimit ratelimiting l3t0 20 "$TESTBPF/l3af_style.bpf.o" "Type=xdp
 Entry=_xdp_ratelimiting
 NextMap=xdp_rl_ingress_next_prog
 
 [Map rl_config_map]
 0=1000
-EOF2
-dropin 30-after <<EOF2
-[Program]
-Name=after
-Interface=l3t0
-Hook=xdp
-Priority=30
-Object=$SAMPLES/count.bpf.o
-EOF2
+"
+program_dropin 30-after after l3t0 30 "$SAMPLES/count.bpf.o"
 
 daemon_start
 ids=$(chain_ids l3t0)

@@ -11,6 +11,7 @@ L3AFD="$L3AF_BUILD/src/l3afd"
 TESTTOOL="$L3AF_BUILD/tests/testtool"
 UDPGEN="$L3AF_BUILD/tests/udpgen"
 SAMPLES="$L3AF_BUILD/bpf"
+FOREIGN="$L3AF_BUILD/tests/foreign"
 TESTBPF="$L3AF_BUILD/tests"
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -96,6 +97,48 @@ send_stop() {
         while kill -0 "$1" 2>/dev/null; do sleep 0.05; done
 }
 
+# A real systemd-journald, private to this test: /run is our own tmpfs.
+JOURNAL_PID=
+journal_start() {
+        mount -t tmpfs -o mode=755 l3af-run /run
+        mkdir -p /run/systemd/journal /run/log
+        [ -d /var/log/journal ] && mount -t tmpfs l3af-journal /var/log/journal
+        /lib/systemd/systemd-journald >/dev/null 2>&1 &
+        JOURNAL_PID=$!
+        for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && return 0; sleep 0.05; done
+        fail "systemd-journald did not start"
+}
+# journal [journalctl args...]: our journal, JSON lines by default
+journal() { journalctl -D /run/log/journal --no-pager -o json "$@" 2>/dev/null; }
+journal_count() { journal "$@" | grep -c . || true; }
+# wait_journal N TIMEOUT_S MATCHES...: wait until at least N entries match
+wait_journal() {
+        local n=$1 timeout=$2 i; shift 2
+        for i in $(seq $((timeout * 50))); do
+                [ "$(journal_count "$@")" -ge "$n" ] && return 0
+                sleep 0.02
+        done
+        fail "timed out waiting for $n journal entries matching $*"
+}
+# jfield FIELD [journalctl args]: the field of the last matching entry
+jfield() { local f=$1; shift; journal "$@" | tail -1 | python3 -c "import json,sys; print(json.load(sys.stdin).get('$f',''))"; }
+
+# program_dropin FILE NAME IFACE PRIORITY OBJECT [MORE LINES]: a [Program] drop-in
+program_dropin() {
+        printf '[Program]\nName=%s\nInterface=%s\nHook=xdp\nPriority=%s\nObject=%s\n%s' "$2" "$3" "$4" "$5" "${6:-}" \
+                > "$DROPINS/$1.conf"
+}
+
+# sample_chain IFACE [PORT]: count -> portdrop (dropping PORT, default 7777) -> sink
+sample_chain() {
+        program_dropin "10-count-$1" count "$1" 10 "$SAMPLES/count.bpf.o"
+        program_dropin "20-portdrop-$1" portdrop "$1" 20 "$SAMPLES/portdrop.bpf.o" "
+[Map portdrop_config]
+0={port=${2:-7777}, enabled=1}
+"
+        program_dropin "30-sink-$1" sink "$1" 30 "$SAMPLES/sink.bpf.o"
+}
+
 dropin() {  # dropin NAME < content
         cat > "$DROPINS/$1.conf"
 }
@@ -104,12 +147,12 @@ log_count() { grep -c -- "$1" "$T/daemon.log" 2>/dev/null || true; }
 
 wait_log() {  # wait_log PATTERN [MIN_COUNT] [TIMEOUT_S]
         local pattern=$1 min=${2:-1} timeout=${3:-30} i
-        for i in $(seq $((timeout * 20))); do
+        for i in $(seq $((timeout * 100))); do
                 [ "$(log_count "$pattern")" -ge "$min" ] && return 0
                 if [ -n "$DAEMON_PID" ] && ! kill -0 "$DAEMON_PID" 2>/dev/null; then
                         fail "l3afd exited while waiting for '$pattern'"
                 fi
-                sleep 0.05
+                sleep 0.01
         done
         fail "timed out waiting for '$pattern' (x$min) in the daemon log"
 }
@@ -119,7 +162,7 @@ daemon_start() {
         started=$(log_count "l3afd started")
         local bus=--no-bus  # never the host's system bus; the bus tests give --bus-address=
         case " $* " in *" --bus-address="*) bus= ;; esac
-        "$L3AFD" --root="$ROOT" --log-target=console --log-level=debug $bus "$@" >>"$T/daemon.log" 2>&1 &
+        "$L3AFD" --root="$ROOT" --log-target="${L3AF_LOG_TARGET:-console}" --log-level=debug $bus "$@" >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
         wait_log "l3afd started" $((started + 1))
 }
@@ -129,6 +172,27 @@ daemon_reload() {
         n=$(log_count "Reload done")
         kill -HUP "$DAEMON_PID"
         wait_log "Reload done" $((n + 1))
+}
+
+# Fast reloads for tests that make thousands of changes: one tail process
+# follows the log, so waiting for a reload costs no fork.
+FOLLOW_FD=
+follow_log() {
+        local marker="follow-$RANDOM-$RANDOM" line
+        exec {FOLLOW_FD}< <(exec tail -n0 -F "$T/daemon.log" 2>/dev/null)
+        # tail attaches asynchronously: only once it shows our marker is it following.
+        while :; do
+                echo "$marker" >> "$T/daemon.log"
+                IFS= read -r -t 0.2 -u "$FOLLOW_FD" line && [ "$line" = "$marker" ] && return 0
+        done
+}
+reload_fast() {
+        local line
+        kill -HUP "$DAEMON_PID"
+        while IFS= read -r -t 30 -u "$FOLLOW_FD" line; do
+                case $line in *"Reload done"*) return 0 ;; esac
+        done
+        fail "no reload finished within 30 s (daemon: $(kill -0 "$DAEMON_PID" 2>&1 && echo alive || echo dead))"
 }
 
 daemon_stop() {  # daemon_stop [SIGNAL]

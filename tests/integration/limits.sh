@@ -6,8 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 veth_add l3t0 l3p0 0
 for i in $(seq -w 1 32); do
-        printf '[Program]\nName=c%s\nInterface=l3t0\nHook=xdp\nPriority=%s\nObject=%s\n' "$i" "$i" \
-                "$SAMPLES/count.bpf.o" > "$DROPINS/$i.conf"
+        program_dropin "$i" "c$i" l3t0 "$i" "$SAMPLES/count.bpf.o"
 done
 daemon_start
 assert_eq "$(chain_ids l3t0 | wc -w)" 32 "a chain of 32 programs is live"

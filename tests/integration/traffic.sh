@@ -7,41 +7,9 @@ source "$(dirname "$0")/lib.sh"
 veth_add l3t0 l3p0 0
 veth_add l3t1 l3p1 1
 
-dropin 10-count <<EOF2
-[Program]
-Name=count
-Interface=l3t0
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
-dropin 20-portdrop <<EOF2
-[Program]
-Name=portdrop
-Interface=l3t0
-Hook=xdp
-Priority=20
-Object=$SAMPLES/portdrop.bpf.o
-
-[Map portdrop_config]
-0={port=7777, enabled=1}
-EOF2
-dropin 30-sink <<EOF2
-[Program]
-Name=sink
-Interface=l3t0
-Hook=xdp
-Priority=30
-Object=$SAMPLES/sink.bpf.o
-EOF2
-dropin 40-generic <<EOF2
-[Program]
-Name=count
-Interface=l3t1
-Hook=xdp
-Mode=generic
-Object=$SAMPLES/count.bpf.o
-EOF2
+sample_chain l3t0
+program_dropin 40-generic count l3t1 10 "$SAMPLES/count.bpf.o" "Mode=generic
+"
 
 daemon_start
 

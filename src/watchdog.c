@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include "attach.h"
+#include "bus.h"
+#include "chain.h"
+#include "daemon.h"
+#include "foreign.h"
+#include "log.h"
+#include "reconcile.h"
+#include "watchdog.h"
+
+static LogFields fields_of(const Chain *ch, const char *const *extra)
+{
+        return (LogFields) {
+                .interface = ch->ifname,
+                .hook = hook_to_string(ch->hook),
+                .prog_id = ch->root_id,
+                .generation = ch->generation,
+                .extra = extra,
+        };
+}
+
+static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char *why)
+{
+        g_autofree char *f_id = NULL, *f_name = NULL, *f_tag = NULL, *f_link = NULL, *f_pid = NULL, *f_comm = NULL,
+                        *root = NULL, *by = NULL, *holder = NULL;
+        ForeignInfo info = {};
+        LogFields f;
+
+        if (attached)
+                (void) foreign_inspect(ch->hook, (int) if_nametoindex(ch->ifname), attached, &info);
+
+        root = g_strdup_printf("L3AF_ROOT_PROG_ID=%u", ch->root_id);
+        f_id = g_strdup_printf("L3AF_FOREIGN_PROG_ID=%u", attached);
+        f_name = g_strdup_printf("L3AF_FOREIGN_PROG_NAME=%s", info.name);
+        f_tag = g_strdup_printf("L3AF_FOREIGN_PROG_TAG=%s", info.tag);
+        f_link = g_strdup_printf("L3AF_FOREIGN_LINK_ID=%u", info.link_id);
+        f_pid = info.holder_pid ? g_strdup_printf("L3AF_FOREIGN_PID=%d", (int) info.holder_pid) : g_strdup("L3AF_FOREIGN_PID=");
+        f_comm = g_strdup_printf("L3AF_FOREIGN_COMM=%s", info.holder_comm);
+        by = g_strdup_printf("L3AF_DETECTED_BY=%s", why);
+        {
+                const char *extra[] = { root, f_id, f_name, f_tag, f_link, f_pid, f_comm, by, NULL };
+
+                f = fields_of(ch, extra);
+                if (!attached)
+                        log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
+                                       "Chain %s is displaced: our link was detached and nothing runs at the hook "
+                                       "(our root is program %u; found by %s).",
+                                       ch->key, ch->root_id, why);
+                else {
+                        if (info.holder_pid)
+                                holder = g_strdup_printf("held by pid %d (%s)", (int) info.holder_pid, info.holder_comm);
+                        else
+                                holder = g_strdup(info.link_id ? "held by a link no process has open" :
+                                                                 "attached through netlink");
+                        log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
+                                       "Chain %s is displaced by a foreign program: id %u, name '%s', tag %s, %s%s%s "
+                                       "(our root is program %u; found by %s).",
+                                       ch->key, attached, info.name, info.tag, holder,
+                                       info.link_id ? ", link " : "", info.link_id ? strchr(f_link, '=') + 1 : "",
+                                       ch->root_id, why);
+                }
+        }
+        c->foreign_reports++;
+        bus_emit_foreign_program(c, ch->ifname, ch->hook, attached, info.name, "reported");
+}
+
+static void restore(Context *c, Chain *ch, uint32_t attached)
+{
+        g_autofree char *error = NULL;
+        LogFields f = fields_of(ch, NULL);
+        int r;
+
+        if (attached && attached != ch->root_id) {
+                ForeignInfo info;
+
+                (void) foreign_inspect(ch->hook, (int) if_nametoindex(ch->ifname), attached, &info);
+                r = foreign_remove(ch->hook, (int) if_nametoindex(ch->ifname), &info, &error);
+                if (r < 0) {
+                        log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s", ch->key,
+                                       error);
+                        return;
+                }
+        }
+        r = chain_attach(ch, &error);
+        if (r < 0) {
+                log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s", ch->key, error);
+                return;
+        }
+        ch->displaced = false;
+        ch->foreign_id = 0;
+        f = fields_of(ch, NULL);
+        log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
+                       "Chain %s restored (OnForeignProgram=restore): our root %u is attached again, generation "
+                       "%" G_GUINT64_FORMAT " unchanged.",
+                       ch->key, ch->root_id, ch->generation);
+}
+
+void watchdog_check(Context *c, Chain *ch, const char *why)
+{
+        unsigned ifindex = if_nametoindex(ch->ifname);
+        uint32_t attached = 0, link_if = 0;
+        bool changed = false;
+        LogFields f = fields_of(ch, NULL);
+
+        if (ch->root_fd < 0) {
+                /* Never built because its interface was missing: build it now. */
+                if (ch->waiting && ifindex) {
+                        log_structured(LOG_INFO, 0, L3AF_MSG_INTERFACE_MISSING, &f,
+                                       "Interface %s appeared; applying chain %s.", ch->ifname, ch->key);
+                        (void) reconcile_request(c, NULL, NULL);
+                }
+                return;
+        }
+
+        if (ifindex == 0) {
+                if (!ch->waiting) {
+                        ch->waiting = true;
+                        ch->displaced = false;
+                        ch->foreign_id = 0;
+                        log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
+                                       "Interface %s is gone; chain %s waits for it, its programs and maps kept.",
+                                       ch->ifname, ch->key);
+                        daemon_update_status(c);
+                }
+                return;
+        }
+
+        if (hook_query(ch->hook, (int) ifindex, &attached) < 0)
+                return;
+
+        if (ch->waiting || ifindex != ch->ifindex) {
+                /* The interface is back, as a new device: attach the chain as it was. */
+                g_autofree char *error = NULL;
+
+                ch->waiting = false;
+                if (attached == 0) {
+                        if (chain_attach(ch, &error) < 0) {
+                                log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f,
+                                               "Interface %s is back but chain %s cannot attach: %s", ch->ifname,
+                                               ch->key, error);
+                        } else {
+                                f = fields_of(ch, NULL);
+                                log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
+                                               "Interface %s is back (ifindex %u); chain %s re-attached at generation "
+                                               "%" G_GUINT64_FORMAT ".",
+                                               ch->ifname, ifindex, ch->key, ch->generation);
+                                ch->displaced = false;
+                                ch->foreign_id = 0;
+                        }
+                        daemon_update_status(c);
+                        return;
+                }
+                ch->ifindex = ifindex;
+                changed = true;
+        }
+
+        if (ch->link_fd >= 0)
+                (void) link_ifindex(ch->link_fd, &link_if);
+        if (link_if == ifindex && attached == ch->root_id) {
+                if (ch->displaced) {
+                        ch->displaced = false;
+                        ch->foreign_id = 0;
+                        log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
+                                       "Chain %s runs our root again.", ch->key);
+                        daemon_update_status(c);
+                }
+                return;
+        }
+
+        /* Displaced: journal each occurrence once. */
+        if (!ch->displaced || ch->foreign_id != attached) {
+                ch->displaced = true;
+                ch->foreign_id = attached;
+                report_foreign(c, ch, attached, why);
+                changed = true;
+        }
+        if (ch->on_foreign == FOREIGN_POLICY_RESTORE)
+                restore(c, ch, attached);
+        if (changed)
+                daemon_update_status(c);
+}
+
+void watchdog_check_all(Context *c, const char *why)
+{
+        g_autoptr(GPtrArray) chains = g_ptr_array_new();
+        GHashTableIter it;
+        Chain *ch;
+
+        /* A check may ask for a reconcile, which may change the table: snapshot it. */
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
+                g_ptr_array_add(chains, ch);
+        for (guint i = 0; i < chains->len; i++)
+                watchdog_check(c, chains->pdata[i], why);
+}
+
+static void check_interface(Context *c, const char *ifname)
+{
+        for (Hook h = 0; h < _HOOK_MAX; h++) {
+                g_autofree char *key = chain_key(ifname, h);
+                Chain *ch = g_hash_table_lookup(c->chains, key);
+
+                if (ch)
+                        watchdog_check(c, ch, "netlink");
+        }
+}
+
+static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        Context *c = userdata;
+        char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+        for (;;) {
+                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return 0;
+                        if (errno == ENOBUFS) {
+                                /* Events were lost: look at everything. */
+                                watchdog_check_all(c, "netlink");
+                                continue;
+                        }
+                        return log_error_errno(errno, "Reading rtnetlink failed: %m");
+                }
+                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
+                        struct ifinfomsg *ifi = NLMSG_DATA(h);
+                        int len = (int) h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+
+                        if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
+                                continue;
+                        for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+                                if (a->rta_type == IFLA_IFNAME) {
+                                        char name[IF_NAMESIZE] = {};
+
+                                        memcpy(name, RTA_DATA(a), MIN((size_t) RTA_PAYLOAD(a), sizeof(name) - 1));
+                                        check_interface(c, name);
+                                        break;
+                                }
+                }
+        }
+}
+
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Context *c = userdata;
+
+        watchdog_check_all(c, "sweep");
+        return sd_event_source_set_time_relative(s, c->settings.watchdog_interval_usec);
+}
+
+int watchdog_start(Context *c)
+{
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot open rtnetlink: %m");
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return log_error_errno(errno, "Cannot subscribe to link events: %m");
+        r = sd_event_add_io(c->event, &c->netlink_source, fd, EPOLLIN, on_netlink, c);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch rtnetlink: %m");
+        c->netlink_fd = TAKE_FD(fd);
+
+        if (c->settings.watchdog_interval_usec > 0) {
+                r = sd_event_add_time_relative(c->event, &c->sweep_source, CLOCK_MONOTONIC,
+                                               c->settings.watchdog_interval_usec,
+                                               MAX(c->settings.watchdog_interval_usec / 20, 1000), on_sweep, c);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot start the sweep timer: %m");
+                r = sd_event_source_set_enabled(c->sweep_source, SD_EVENT_ON);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot start the sweep timer: %m");
+        }
+        return 0;
+}
+
+void watchdog_stop(Context *c)
+{
+        c->netlink_source = sd_event_source_disable_unref(c->netlink_source);
+        c->sweep_source = sd_event_source_disable_unref(c->sweep_source);
+        safe_close(&c->netlink_fd);
+}

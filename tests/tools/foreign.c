@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * foreign: a libbpf program of the tests' own that displaces l3afd.
+ *
+ *   foreign netlink IFACE OBJECT   attach through netlink (bpf_xdp_attach) and exit
+ *   foreign link IFACE OBJECT      attach with a bpf_link and hold it until killed
+ *   foreign detach PIN             detach a pinned bpf_link (as bpftool link detach)
+ *   foreign replace PIN IFACE OBJECT   detach PIN, then attach through netlink at once
+ *
+ * On attach it prints "<program id> <CLOCK_REALTIME usec after attaching>".
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static unsigned long long now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+static int load(const char *path, int *ret_fd, unsigned *ret_id)
+{
+        struct bpf_object *obj = bpf_object__open_file(path, NULL);
+        struct bpf_program *prog;
+        struct bpf_prog_info info = {};
+        __u32 len = sizeof(info);
+
+        if (!obj || bpf_object__load(obj) < 0) {
+                fprintf(stderr, "foreign: cannot load %s\n", path);
+                return -1;
+        }
+        prog = bpf_object__next_program(obj, NULL);
+        *ret_fd = bpf_program__fd(prog);
+        bpf_obj_get_info_by_fd(*ret_fd, &info, &len);
+        *ret_id = info.id;
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        unsigned ifindex, id;
+        int fd;
+
+        if (argc == 3 && !strcmp(argv[1], "detach")) {
+                fd = bpf_obj_get(argv[2]);
+                if (fd < 0 || bpf_link_detach(fd) < 0) {
+                        fprintf(stderr, "foreign: detach %s: %s\n", argv[2], strerror(errno));
+                        return 1;
+                }
+                printf("%llu\n", now_usec());
+                return 0;
+        }
+        if (argc == 5 && !strcmp(argv[1], "replace")) {
+                int link;
+
+                ifindex = if_nametoindex(argv[3]);
+                if (!ifindex || load(argv[4], &fd, &id) < 0)
+                        return 1;
+                link = bpf_obj_get(argv[2]);
+                if (link < 0 || bpf_link_detach(link) < 0 || bpf_xdp_attach(ifindex, fd, XDP_FLAGS_SKB_MODE, NULL) < 0) {
+                        fprintf(stderr, "foreign: replace: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                return 0;
+        }
+        if (argc != 4) {
+                fprintf(stderr, "usage: foreign netlink|link IFACE OBJECT | detach PIN | replace PIN IFACE OBJECT\n");
+                return 2;
+        }
+        ifindex = if_nametoindex(argv[2]);
+        if (!ifindex || load(argv[3], &fd, &id) < 0)
+                return 1;
+        if (!strcmp(argv[1], "netlink")) {
+                if (bpf_xdp_attach(ifindex, fd, 0, NULL) < 0) {
+                        fprintf(stderr, "foreign: netlink attach: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                return 0;
+        }
+        if (!strcmp(argv[1], "link")) {
+                if (bpf_link_create(fd, ifindex, BPF_XDP, NULL) < 0) {
+                        fprintf(stderr, "foreign: link attach: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                fflush(stdout);
+                for (;;)
+                        pause();
+        }
+        return 2;
+}
