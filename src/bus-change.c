@@ -3,6 +3,7 @@
 #include "bus-change.h"
 #include "bus-errors.h"
 #include "chain.h"
+#include "daemon.h"
 #include "log.h"
 #include "polkit.h"
 #include "problem.h"
@@ -227,7 +228,11 @@ static void change_run(Change *ch)
                 change_done(ch);
                 return;
         }
-        r = reconcile_request(c, on_applied, ch);
+        /* Reload is a reload for systemd too (RELOADING=1 ... READY=1); other changes are not. */
+        if (ch->edits->len == 0 && ch->reconcile)
+                r = daemon_reload(c, "D-Bus Reload", on_applied, ch);
+        else
+                r = reconcile_request(c, on_applied, ch);
         if (r < 0) {
                 sd_bus_error_setf(&ch->failure, L3AF_ERROR_CHANGE_FAILED, "Cannot reconcile: %s", g_strerror(-r));
                 undo_edits(ch);
