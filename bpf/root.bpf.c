@@ -27,7 +27,7 @@ SEC("tc")
 int l3af_root_tc(struct __sk_buff *skb)
 {
         bpf_tail_call(skb, &l3af_slot, 0);
-        return TC_ACT_OK;
+        return TC_ACT_UNSPEC;  /* TCX_NEXT: as if we were not there */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

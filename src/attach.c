@@ -54,7 +54,8 @@ static uint32_t xdp_flags(XdpMode mode)
 
 int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error)
 {
-        LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = hook == HOOK_XDP ? xdp_flags(mode) : 0);
+        /* On tcx our root goes first: a program before it would see packets before the chain. */
+        LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = hook == HOOK_XDP ? xdp_flags(mode) : L3AF_BPF_F_BEFORE);
         int fd, r;
 
         fd = bpf_link_create(root_fd, ifindex, hook_attach_type(hook), &opts);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "bus.h"
 #include "chain.h"
 #include "context.h"
 #include "reconcile.h"
@@ -11,11 +12,14 @@ void context_init(Context *c)
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
         c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
+        c->bus_connections = g_ptr_array_new();
+        c->changes = g_queue_new();
 }
 
 void context_done(Context *c)
 {
         watchdog_stop(c);
+        bus_done(c);
         reconcile_cancel(c);
         if (c->waiting_next)
                 g_array_unref(c->waiting_next);

@@ -30,6 +30,15 @@ typedef struct Context {
         struct PrepareJob *job;   /* the prepare phase running in a worker, or NULL */
         GArray *waiting_next;     /* ReconcileWaiter: for the next job */
         GArray *waiting_running;  /* ReconcileWaiter: for the running job */
+
+        /* D-Bus (bus.c, bus-change.c) */
+        struct sd_bus *bus;            /* the system bus (also asked for polkit), or NULL */
+        GPtrArray *bus_connections;    /* sd_bus*: every connection serving org.l3af.Chain1 */
+        char *bus_address;             /* --bus-address=, NULL: the system bus */
+        bool bus_disabled;             /* --no-bus */
+        GQueue *changes;               /* Change*: authorized changes, applied one at a time */
+        struct Change *change_running;
+        uint32_t bus_announced[2];     /* NChains, NFailedChains as last announced */
 } Context;
 
 void context_init(Context *c);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "chain.h"
 #include "daemon.h"
 #include "log.h"
@@ -123,6 +124,9 @@ int daemon_run(Context *c)
         r = reconcile(c);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the configuration: %m");
+        r = bus_setup(c);
+        if (r < 0)
+                return r;
 
         r = watchdog_start(c);
         if (r < 0)

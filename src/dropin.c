@@ -113,6 +113,16 @@ int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
 {
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autoptr(GError) error = NULL;
+
+        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
+                problems_add(problems, false, path, NULL, NULL, NULL, "cannot parse: %s", error->message);
+                return -EINVAL;
+        }
+        return dropin_parse_keyfile(kf, path, problems, ret);
+}
+
+int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, ProgramSpec **ret)
+{
         g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
         g_autofree char *chain = NULL, *hook_text = NULL, *prio_text = NULL, *mode_text = NULL, *foreign = NULL;
         g_auto(GStrv) groups = NULL, keys = NULL;
@@ -122,10 +132,6 @@ int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
         p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
         p->hook = _HOOK_INVALID;
 
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
-                problems_add(problems, false, path, NULL, NULL, NULL, "cannot parse: %s", error->message);
-                return -EINVAL;
-        }
         if (!g_key_file_has_group(kf, PROGRAM_GROUP)) {
                 problems_add(problems, false, path, NULL, NULL, NULL, "no [Program] group");
                 return -EINVAL;

@@ -69,3 +69,6 @@ char *chain_key(const char *ifname, Hook hook);
  * the spec, or a negative errno when the file holds an error.
  */
 int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret);
+
+/* The same, for a drop-in already loaded (or made) as a key file; 'path' names it in problems. */
+int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, ProgramSpec **ret);

@@ -25,6 +25,7 @@ typedef enum XdpMode {
 /* libbpf 1.1's uapi copy predates tcx; these are the kernel's values. */
 #define L3AF_BPF_TCX_INGRESS 46
 #define L3AF_BPF_TCX_EGRESS 47
+#define L3AF_BPF_F_BEFORE (1U << 3)
 
 const char *hook_to_string(Hook h);
 Hook hook_from_string(const char *s);

@@ -1,42 +1,755 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * l3afctl: the command-line client. This is the minimal dispatcher of the
- * packages branch; the full client (D-Bus verbs) replaces it.
+ * l3afctl: the command-line client of l3afd, over org.l3af.Chain1 (see
+ * l3afctl(1)). Human tables by default, --json for scripts.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <systemd/sd-bus.h>
 
+#include "glib.h"
 #include "l3afctl-package.h"
 #include "util.h"
+
+#define BUS_NAME "org.l3af.Chain1"
+#define BUS_PATH "/org/l3af/Chain1"
+#define BUS_IFACE "org.l3af.Chain1"
+#define CHANGE_TIMEOUT_USEC (120ULL * 1000000ULL)
+
+/* Exit statuses (l3afctl(1), EXIT STATUS). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,
+        EXIT_USAGE = 2,
+        EXIT_NOT_FOUND = 3,
+        EXIT_DENIED = 4,
+        EXIT_UNREACHABLE = 5,
+};
+
+static bool arg_json;
+static bool arg_runtime;
+static bool arg_legend = true;
+static bool arg_ask_password = true;
+static char *arg_address;
 
 static void help(void)
 {
         printf("l3afctl [OPTIONS...] COMMAND ...\n\n"
-               "Controls l3afd, the eBPF chain daemon.\n\n"
+               "Shows and changes the eBPF program chains l3afd runs.\n\n"
                "Commands:\n"
-               "  package build DIR       Check a package directory and pack it\n"
-               "  package verify FILE     Verify a package's signature and contents\n\n"
+               "  status                        Daemon version, mode, chains and problems\n"
+               "  list                          List chains\n"
+               "  show IFACE [HOOK]             Show the programs of an interface's chains\n"
+               "  add IFACE HOOK NAME KEY=VALUE...\n"
+               "                                Add or replace a program; keys as in l3af.d(5):\n"
+               "                                Object=, Package=, Version=, Priority=, Entry=,\n"
+               "                                NextMap=, Type=, Mode=, Repository=\n"
+               "  remove IFACE HOOK NAME        Remove a program\n"
+               "  reload                        Read the drop-ins again and apply them\n"
+               "  map list IFACE HOOK PROGRAM MAP\n"
+               "  map get IFACE HOOK PROGRAM MAP KEY\n"
+               "  map set IFACE HOOK PROGRAM MAP KEY VALUE\n"
+               "  map delete IFACE HOOK PROGRAM MAP KEY\n"
+               "                                Read or change a program's map entries\n"
+               "  package ...                   Build and verify packages (see l3afctl(1))\n\n"
                "Options:\n"
-               "  -h --help               Show this help\n"
-               "     --version            Show the version\n\n"
-               "See l3afctl(1) and l3af-package(5).\n");
+               "  -h --help                     Show this help\n"
+               "     --version                  Show the version\n"
+               "     --json                     Print JSON instead of tables\n"
+               "     --runtime                  Change until reboot only (/run/l3af.d), not\n"
+               "                                persistently (/etc/l3af.d)\n"
+               "     --no-legend                Print tables without headers\n"
+               "     --no-ask-password          Do not ask for authentication\n"
+               "     --address=ADDRESS          Talk to l3afd on this bus (default:\n"
+               "                                $DBUS_SYSTEM_BUS_ADDRESS, else the system bus)\n\n"
+               "Exit status: 0 done, 1 failed, 2 invalid arguments, 3 no such interface,\n"
+               "chain, program, map or entry, 4 not authorized, 5 l3afd not reachable.\n"
+               "See l3afctl(1) and org.l3af.Chain1(5).\n");
 }
+
+/* Output: tables and JSON */
+
+typedef struct Table {
+        guint ncols;
+        GPtrArray *cells;  /* row-major, char* */
+} Table;
+
+static Table *table_new(guint ncols, ...)
+{
+        Table *t = g_new0(Table, 1);
+        va_list ap;
+
+        t->ncols = ncols;
+        t->cells = g_ptr_array_new_with_free_func(g_free);
+        va_start(ap, ncols);
+        for (guint i = 0; i < ncols; i++)
+                g_ptr_array_add(t->cells, g_strdup(va_arg(ap, const char *)));
+        va_end(ap);
+        return t;
+}
+
+static void table_free(Table *t)
+{
+        if (!t)
+                return;
+        g_ptr_array_unref(t->cells);
+        g_free(t);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Table, table_free)
+
+static void table_add(Table *t, const char *cell)
+{
+        g_ptr_array_add(t->cells, g_strdup(isempty(cell) ? "-" : cell));
+}
+
+static void table_print(Table *t)
+{
+        g_autofree size_t *width = g_new0(size_t, t->ncols);
+        guint first = arg_legend ? 0 : t->ncols;
+
+        for (guint i = first; i < t->cells->len; i++)
+                width[i % t->ncols] = MAX(width[i % t->ncols], strlen(t->cells->pdata[i]));
+        for (guint i = first; i < t->cells->len; i++) {
+                bool last = i % t->ncols == t->ncols - 1;
+
+                if (last)
+                        printf("%s\n", (char *) t->cells->pdata[i]);
+                else
+                        printf("%-*s ", (int) width[i % t->ncols], (char *) t->cells->pdata[i]);
+        }
+}
+
+static void json_string(GString *s, const char *v)
+{
+        g_string_append_c(s, '"');
+        for (const unsigned char *p = (const unsigned char *) (v ? v : ""); *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        g_string_append_printf(s, "\\%c", *p);
+                else if (*p == '\n')
+                        g_string_append(s, "\\n");
+                else if (*p < 0x20)
+                        g_string_append_printf(s, "\\u%04x", *p);
+                else
+                        g_string_append_c(s, *p);
+        }
+        g_string_append_c(s, '"');
+}
+
+/* Appends "key": "value" (with a leading comma unless first). */
+static void json_member(GString *s, const char *key, const char *value)
+{
+        if (s->len > 0 && s->str[s->len - 1] != '{')
+                g_string_append_c(s, ',');
+        json_string(s, key);
+        g_string_append_c(s, ':');
+        json_string(s, value);
+}
+
+static void json_number(GString *s, const char *key, uint64_t value)
+{
+        if (s->len > 0 && s->str[s->len - 1] != '{')
+                g_string_append_c(s, ',');
+        json_string(s, key);
+        g_string_append_printf(s, ":%" G_GUINT64_FORMAT, value);
+}
+
+static void json_print(GString *s)
+{
+        printf("%s\n", s->str);
+}
+
+/* The bus */
+
+static int exit_status_of(const sd_bus_error *e, int r)
+{
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                   SD_BUS_ERROR_AUTH_FAILED))
+                return EXIT_DENIED;
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_INVALID_ARGS))
+                return EXIT_USAGE;
+        if (sd_bus_error_has_names(e, "org.l3af.Chain1.Error.NoSuchInterface", "org.l3af.Chain1.Error.NoSuchChain",
+                                   "org.l3af.Chain1.Error.NoSuchProgram", "org.l3af.Chain1.Error.NoSuchMap",
+                                   "org.l3af.Chain1.Error.NoSuchEntry"))
+                return EXIT_NOT_FOUND;
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                   SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_TIMEOUT))
+                return EXIT_UNREACHABLE;
+        return EXIT_FAILED;
+}
+
+static int fail_call(const char *what, sd_bus_error *e, int r)
+{
+        if (sd_bus_error_is_set(e))
+                fprintf(stderr, "Failed to %s: %s\n", what, e->message ? e->message : e->name);
+        else
+                fprintf(stderr, "Failed to %s: %s\n", what, g_strerror(-r));
+        return exit_status_of(e, r);
+}
+
+static int fail_parse(int r)
+{
+        fprintf(stderr, "Cannot read the reply: %s\n", g_strerror(-r));
+        return EXIT_FAILED;
+}
+
+static int bus_connect(sd_bus **ret)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (arg_address) {
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, arg_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        } else
+                r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                fprintf(stderr, "Cannot connect to the bus: %s\n", g_strerror(-r));
+                return EXIT_UNREACHABLE;
+        }
+        (void) sd_bus_set_allow_interactive_authorization(bus, arg_ask_password);
+        (void) sd_bus_set_method_call_timeout(bus, CHANGE_TIMEOUT_USEC);
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* Verbs: each returns the exit status. */
+
+static int verb_status(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autofree char *version = NULL, *mode = NULL;
+        g_autoptr(GString) js = g_string_new("{");
+        uint32_t nchains = 0, nfailed = 0;
+        const char *file, *chain, *text;
+        int warning, r;
+
+        r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Version", &e, &version);
+        if (r >= 0)
+                r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Mode", &e, &mode);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NChains", &e, 'u', &nchains);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NFailedChains", &e, 'u',
+                                                &nfailed);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProblems", &e, &reply, NULL);
+        if (r < 0)
+                return fail_call("get the status", &e, r);
+
+        if (arg_json) {
+                json_member(js, "version", version);
+                json_member(js, "mode", mode);
+                json_number(js, "chains", nchains);
+                json_number(js, "failed_chains", nfailed);
+                g_string_append(js, ",\"problems\":[");
+        } else {
+                printf("  Version: %s\n     Mode: %s\n   Chains: %u (%u failed)\n", version, mode, nchains, nfailed);
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(sssb)");
+        if (r < 0)
+                return fail_parse(r);
+        for (unsigned n = 0; (r = sd_bus_message_read(reply, "(sssb)", &file, &chain, &text, &warning)) > 0; n++) {
+                if (arg_json) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "file", file);
+                        json_member(js, "chain", chain);
+                        json_member(js, "text", text);
+                        json_member(js, "severity", warning ? "warning" : "error");
+                        g_string_append_c(js, '}');
+                } else
+                        printf("%s%s: %s\n", n == 0 ? "Problems:\n  " : "  ", warning ? "warning" : "error", text);
+        }
+        if (r < 0)
+                return fail_parse(r);
+        if (arg_json) {
+                g_string_append(js, "]}");
+                json_print(js);
+        }
+        return EXIT_OK;
+}
+
+typedef struct ChainRow {
+        char *ifname, *hook, *state;
+        uint32_t root_id, nprograms;
+        uint64_t generation;
+} ChainRow;
+
+static void chain_row_free(ChainRow *c)
+{
+        g_free(c->ifname);
+        g_free(c->hook);
+        g_free(c->state);
+        g_free(c);
+}
+
+static int list_chains(sd_bus *bus, GPtrArray **ret, sd_bus_error *e)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) chain_row_free);
+        const char *ifname, *hook, *state;
+        uint32_t root_id, nprograms;
+        uint64_t generation;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListChains", e, &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(sssuut)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(sssuut)", &ifname, &hook, &state, &root_id, &nprograms,
+                                        &generation)) > 0) {
+                ChainRow *c = g_new0(ChainRow, 1);
+
+                c->ifname = g_strdup(ifname);
+                c->hook = g_strdup(hook);
+                c->state = g_strdup(state);
+                c->root_id = root_id;
+                c->nprograms = nprograms;
+                c->generation = generation;
+                g_ptr_array_add(rows, c);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rows);
+        return 0;
+}
+
+static int verb_list(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        g_autoptr(GPtrArray) rows = NULL;
+        g_autoptr(Table) t = table_new(6, "INTERFACE", "HOOK", "STATE", "PROGRAMS", "GENERATION", "ROOT-ID");
+        g_autoptr(GString) js = g_string_new("[");
+        int r;
+
+        r = list_chains(bus, &rows, &e);
+        if (r < 0)
+                return fail_call("list chains", &e, r);
+        for (guint i = 0; i < rows->len; i++) {
+                ChainRow *c = rows->pdata[i];
+                g_autofree char *n = g_strdup_printf("%u", c->nprograms);
+                g_autofree char *g = g_strdup_printf("%" G_GUINT64_FORMAT, c->generation);
+                g_autofree char *id = g_strdup_printf("%u", c->root_id);
+
+                if (arg_json) {
+                        g_string_append(js, i ? ",{" : "{");
+                        json_member(js, "interface", c->ifname);
+                        json_member(js, "hook", c->hook);
+                        json_member(js, "state", c->state);
+                        json_number(js, "programs", c->nprograms);
+                        json_number(js, "generation", c->generation);
+                        json_number(js, "root_program_id", c->root_id);
+                        g_string_append_c(js, '}');
+                        continue;
+                }
+                table_add(t, c->ifname);
+                table_add(t, c->hook);
+                table_add(t, c->state);
+                table_add(t, n);
+                table_add(t, g);
+                table_add(t, id);
+        }
+        if (arg_json) {
+                g_string_append_c(js, ']');
+                json_print(js);
+        } else {
+                table_print(t);
+                if (arg_legend)
+                        printf("\n%u chain(s).\n", rows->len);
+        }
+        return EXIT_OK;
+}
+
+/* Prints one chain; 'js' collects JSON when given. */
+static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString *js)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(Table) t = table_new(7, "POS", "NAME", "ID", "PACKAGE", "VERSION", "SIGNER", "SOURCE");
+        const char *state, *error, *name, *package, *version, *signer, *source;
+        uint32_t root_id, prog_id, pos;
+        uint64_t generation;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetChain", &e, &reply, "ss", ifname, hook);
+        if (r < 0)
+                return fail_call("get the chain", &e, r);
+        r = sd_bus_message_read(reply, "stus", &state, &generation, &root_id, &error);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(suussss)");
+        if (r < 0)
+                return fail_parse(r);
+        if (js) {
+                json_member(js, "interface", ifname);
+                json_member(js, "hook", hook);
+                json_member(js, "state", state);
+                json_number(js, "generation", generation);
+                json_number(js, "root_program_id", root_id);
+                json_member(js, "error", error);
+                g_string_append(js, ",\"programs\":[");
+        } else {
+                printf("%s/%s: %s, generation %" G_GUINT64_FORMAT ", root program %u\n", ifname, hook, state,
+                       generation, root_id);
+                if (!isempty(error))
+                        printf("Error: %s\n", error);
+        }
+        for (unsigned n = 0; (r = sd_bus_message_read(reply, "(suussss)", &name, &prog_id, &pos, &package,
+                                                      &version, &signer, &source)) > 0; n++) {
+                g_autofree char *p = g_strdup_printf("%u", pos), *id = g_strdup_printf("%u", prog_id);
+
+                if (js) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "name", name);
+                        json_number(js, "program_id", prog_id);
+                        json_number(js, "position", pos);
+                        json_member(js, "package", package);
+                        json_member(js, "version", version);
+                        json_member(js, "signer", signer);
+                        json_member(js, "source", source);
+                        g_string_append_c(js, '}');
+                        continue;
+                }
+                table_add(t, p);
+                table_add(t, name);
+                table_add(t, id);
+                table_add(t, package);
+                table_add(t, version);
+                table_add(t, signer);
+                table_add(t, source);
+        }
+        if (r < 0)
+                return fail_parse(r);
+        if (js)
+                g_string_append_c(js, ']');
+        else
+                table_print(t);
+        return EXIT_OK;
+}
+
+static int verb_show(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        g_autoptr(GPtrArray) rows = NULL;
+        g_autoptr(GString) js = g_string_new("[");
+        unsigned shown = 0;
+        int r, status = EXIT_OK;
+
+        if (argc == 3) {
+                g_string_append_c(js, '{');
+                r = show_chain(bus, argv[1], argv[2], arg_json ? js : NULL);
+                if (r != EXIT_OK)
+                        return r;
+                g_string_append(js, "}]");
+                if (arg_json)
+                        json_print(js);
+                return EXIT_OK;
+        }
+        r = list_chains(bus, &rows, &e);
+        if (r < 0)
+                return fail_call("list chains", &e, r);
+        for (guint i = 0; i < rows->len; i++) {
+                ChainRow *c = rows->pdata[i];
+
+                if (!streq(c->ifname, argv[1]))
+                        continue;
+                if (!arg_json && shown > 0)
+                        printf("\n");
+                g_string_append(js, shown ? ",{" : "{");
+                r = show_chain(bus, c->ifname, c->hook, arg_json ? js : NULL);
+                g_string_append_c(js, '}');
+                if (r != EXIT_OK)
+                        status = r;
+                shown++;
+        }
+        if (shown == 0) {
+                fprintf(stderr, "No chain on interface %s.\n", argv[1]);
+                return EXIT_NOT_FOUND;
+        }
+        if (arg_json) {
+                g_string_append_c(js, ']');
+                json_print(js);
+        }
+        return status;
+}
+
+static int verb_add(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *dropin;
+        uint64_t generation;
+        guint64 priority = 100;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, BUS_IFACE, "AddProgram");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sss", argv[1], argv[2], argv[3]);
+        if (r < 0)
+                return fail_call("build the call", &e, r);
+        /* Priority= is an argument of its own; the other keys are settings. */
+        for (int i = 4; i < argc; i++)
+                if (g_str_has_prefix(argv[i], "Priority=") &&
+                    !g_ascii_string_to_unsigned(argv[i] + strlen("Priority="), 10, 0, UINT32_MAX, &priority, NULL)) {
+                        fprintf(stderr, "Invalid priority '%s'.\n", argv[i] + strlen("Priority="));
+                        return EXIT_USAGE;
+                }
+        r = sd_bus_message_append(m, "u", (uint32_t) priority);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{ss}");
+        for (int i = 4; r >= 0 && i < argc; i++) {
+                const char *eq = strchr(argv[i], '=');
+                g_autofree char *key = NULL;
+
+                if (!eq || eq == argv[i]) {
+                        fprintf(stderr, "Expected KEY=VALUE, got '%s'.\n", argv[i]);
+                        return EXIT_USAGE;
+                }
+                key = g_strndup(argv[i], eq - argv[i]);
+                if (streq(key, "Priority"))
+                        continue;
+                r = sd_bus_message_append(m, "{ss}", key, eq + 1);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "b", arg_runtime);
+        if (r < 0)
+                return fail_call("build the call", &e, r);
+
+        r = sd_bus_call(bus, m, 0, &e, &reply);
+        if (r < 0)
+                return fail_call("add the program", &e, r);
+        r = sd_bus_message_read(reply, "st", &dropin, &generation);
+        if (r < 0)
+                return fail_parse(r);
+        if (arg_json) {
+                g_autoptr(GString) js = g_string_new("{");
+
+                json_member(js, "dropin", dropin);
+                json_number(js, "generation", generation);
+                g_string_append_c(js, '}');
+                json_print(js);
+        } else
+                printf("%s is on %s/%s (generation %" G_GUINT64_FORMAT "), declared in %s.\n", argv[3], argv[1],
+                       argv[2], generation, dropin);
+        return EXIT_OK;
+}
+
+static int verb_remove(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t generation;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "RemoveProgram", &e, &reply, "sssb", argv[1],
+                               argv[2], argv[3], arg_runtime);
+        if (r < 0)
+                return fail_call("remove the program", &e, r);
+        r = sd_bus_message_read(reply, "t", &generation);
+        if (r < 0)
+                return fail_parse(r);
+        if (arg_json)
+                printf("{\"generation\":%" G_GUINT64_FORMAT "}\n", generation);
+        else if (generation == 0)
+                printf("%s removed; no program is left on %s/%s.\n", argv[3], argv[1], argv[2]);
+        else
+                printf("%s removed from %s/%s (generation %" G_GUINT64_FORMAT ").\n", argv[3], argv[1], argv[2],
+                       generation);
+        return EXIT_OK;
+}
+
+static int verb_reload(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t errors;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Reload", &e, &reply, NULL);
+        if (r < 0)
+                return fail_call("reload", &e, r);
+        r = sd_bus_message_read(reply, "u", &errors);
+        if (r < 0)
+                return fail_parse(r);
+        if (arg_json)
+                printf("{\"errors\":%u}\n", errors);
+        else if (errors > 0)
+                fprintf(stderr, "Reloaded with %u error(s); see 'l3afctl status'.\n", errors);
+        return errors > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int verb_map(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *sub = argv[1], *key, *value;
+        char **a = argv + 2;  /* IFACE HOOK PROGRAM MAP ... */
+        int r;
+
+        if (streq(sub, "list") && argc == 6) {
+                g_autoptr(Table) t = table_new(2, "KEY", "VALUE");
+                g_autoptr(GString) js = g_string_new("[");
+
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListMapEntries", &e, &reply, "ssss",
+                                       a[0], a[1], a[2], a[3]);
+                if (r < 0)
+                        return fail_call("list the map", &e, r);
+                r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+                if (r < 0)
+                        return fail_parse(r);
+                for (unsigned n = 0; (r = sd_bus_message_read(reply, "(ss)", &key, &value)) > 0; n++) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "key", key);
+                        json_member(js, "value", value);
+                        g_string_append_c(js, '}');
+                        table_add(t, key);
+                        table_add(t, value);
+                }
+                if (r < 0)
+                        return fail_parse(r);
+                g_string_append_c(js, ']');
+                if (arg_json)
+                        json_print(js);
+                else
+                        table_print(t);
+                return EXIT_OK;
+        }
+        if (streq(sub, "get") && argc == 7) {
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetMapEntry", &e, &reply, "sssss", a[0],
+                                       a[1], a[2], a[3], a[4]);
+                if (r < 0)
+                        return fail_call("read the map entry", &e, r);
+                r = sd_bus_message_read(reply, "s", &value);
+                if (r < 0)
+                        return fail_parse(r);
+                if (arg_json) {
+                        g_autoptr(GString) js = g_string_new("{");
+
+                        json_member(js, "key", a[4]);
+                        json_member(js, "value", value);
+                        g_string_append_c(js, '}');
+                        json_print(js);
+                } else
+                        printf("%s\n", value);
+                return EXIT_OK;
+        }
+        if (streq(sub, "set") && argc == 8) {
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "SetMapEntry", &e, NULL, "ssssssb", a[0],
+                                       a[1], a[2], a[3], a[4], a[5], arg_runtime);
+                if (r < 0)
+                        return fail_call("set the map entry", &e, r);
+                return EXIT_OK;
+        }
+        if (streq(sub, "delete") && argc == 7) {
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "DeleteMapEntry", &e, NULL, "sssssb",
+                                       a[0], a[1], a[2], a[3], a[4], arg_runtime);
+                if (r < 0)
+                        return fail_call("delete the map entry", &e, r);
+                return EXIT_OK;
+        }
+        fprintf(stderr, "Usage: l3afctl map list|get|set|delete IFACE HOOK PROGRAM MAP [KEY [VALUE]]. See --help.\n");
+        return EXIT_USAGE;
+}
+
+typedef struct Verb {
+        const char *name;
+        int min_args, max_args;   /* including the verb; -1: any */
+        int (*run)(sd_bus *bus, int argc, char **argv);
+} Verb;
+
+static const Verb verbs[] = {
+        { "status", 1, 1, verb_status },
+        { "list",   1, 1, verb_list },
+        { "show",   2, 3, verb_show },
+        { "add",    5, -1, verb_add },
+        { "remove", 4, 4, verb_remove },
+        { "reload", 1, 1, verb_reload },
+        { "map",    6, 8, verb_map },
+};
 
 int main(int argc, char **argv)
 {
-        if (argc < 2) {
-                help();
-                return 2;
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_RUNTIME, ARG_NO_LEGEND, ARG_NO_ASK_PASSWORD, ARG_ADDRESS };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "runtime", no_argument, NULL, ARG_RUNTIME },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "address", required_argument, NULL, ARG_ADDRESS },
+                {}
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const Verb *verb = NULL;
+        int opt, r, n;
+
+        /* "package" has options of its own: hand it everything after the verb. */
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "package"))
+                        return verb_package(argc - i, argv + i);
+                if (argv[i][0] != '-')
+                        break;
         }
-        if (streq(argv[1], "-h") || streq(argv[1], "--help")) {
-                help();
-                return 0;
+
+        /* Options may follow the command; "--" ends them (for values that start with '-'). */
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                case ARG_VERSION:
+                        printf("l3afctl %s\n", L3AF_VERSION);
+                        return EXIT_OK;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_RUNTIME:
+                        arg_runtime = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        arg_ask_password = false;
+                        break;
+                case ARG_ADDRESS:
+                        g_free(arg_address);
+                        arg_address = g_strdup(optarg);
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+
+        n = argc - optind;
+        if (n == 0) {
+                /* Like networkctl: no command shows the overview. */
+                argv[--optind] = (char *) "list";
+                n = 1;
         }
-        if (streq(argv[1], "--version")) {
-                printf("l3afctl %s\n", L3AF_VERSION);
-                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, argv[optind]))
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "Unknown command '%s'. See --help.\n", argv[optind]);
+                return EXIT_USAGE;
         }
-        if (streq(argv[1], "package"))
-                return verb_package(argc - 1, argv + 1);
-        fprintf(stderr, "Unknown command '%s'. See --help.\n", argv[1]);
-        return 2;
+        if (n < verb->min_args || (verb->max_args >= 0 && n > verb->max_args)) {
+                fprintf(stderr, "Wrong number of arguments for '%s'. See --help.\n", verb->name);
+                return EXIT_USAGE;
+        }
+        r = bus_connect(&bus);
+        if (r != 0)
+                return r;
+        r = verb->run(bus, n, argv + optind);
+        g_free(arg_address);
+        return r;
 }

@@ -27,15 +27,19 @@ static void help(void)
                "                         the first given wins on equal names)\n"
                "     --pin-root=DIR      Where pins live (default /sys/fs/bpf/l3af)\n"
                "     --log-target=TARGET auto, console, journal or console+journal\n"
-               "     --log-level=LEVEL   err, warning, notice, info or debug\n\n"
+               "     --log-level=LEVEL   err, warning, notice, info or debug\n"
+               "     --bus-address=ADDR  Serve org.l3af.Chain1 on the bus at ADDR instead of the\n"
+               "                         system bus (default: $DBUS_SYSTEM_BUS_ADDRESS, else the\n"
+               "                         system bus)\n"
+               "     --no-bus            Do not connect to any bus\n\n"
                "Signals: SIGHUP reloads the drop-ins; SIGTERM stops the daemon and leaves\n"
-               "every chain running. See l3afd(8) and l3af.d(5).\n");
+               "every chain running. See l3afd(8), l3af.d(5) and org.l3af.Chain1(5).\n");
 }
 
 int main(int argc, char **argv)
 {
         enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_FLUSH, ARG_ROOT, ARG_CONFIG, ARG_CONF_DIR, ARG_PIN_ROOT,
-               ARG_LOG_TARGET, ARG_LOG_LEVEL };
+               ARG_LOG_TARGET, ARG_LOG_LEVEL, ARG_BUS_ADDRESS, ARG_NO_BUS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -47,9 +51,12 @@ int main(int argc, char **argv)
                 { "pin-root", required_argument, NULL, ARG_PIN_ROOT },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 {}
         };
-        g_autofree char *root = NULL, *config = NULL, *pin_root = NULL;
+        g_autofree char *root = NULL, *config = NULL, *pin_root = NULL, *bus_address = NULL;
+        bool no_bus = false;
         g_autoptr(GPtrArray) conf_dirs = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) problems = problems_new();
         LogTarget target = LOG_TARGET_AUTO;
@@ -102,6 +109,13 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         break;
+                case ARG_BUS_ADDRESS:
+                        g_free(bus_address);
+                        bus_address = g_strdup(optarg);
+                        break;
+                case ARG_NO_BUS:
+                        no_bus = true;
+                        break;
                 default:
                         return 2;
                 }
@@ -129,6 +143,8 @@ int main(int argc, char **argv)
                 g_ptr_array_add(conf_dirs, NULL);
                 ctx.settings.conf_dirs = (char **) g_ptr_array_free(g_steal_pointer(&conf_dirs), FALSE);
         }
+        ctx.bus_address = g_steal_pointer(&bus_address);
+        ctx.bus_disabled = no_bus;
         if (log_level >= 0)
                 log_set_max_level(log_level);
         else if (ctx.settings.log_level >= 0)

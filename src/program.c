@@ -277,11 +277,21 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                         return -ENOENT;
                 }
         } else {
-                int n = 0;
+                int n = 0, fitting = 0;
+                struct bpf_program *fit = NULL;
 
                 bpf_object__for_each_program(it, obj) {
                         prog = it;
                         n++;
+                        if (bpf_program__type(it) == hook_prog_type(p->hook)) {
+                                fit = it;
+                                fitting++;
+                        }
+                }
+                /* Several programs, one for this hook's type: that one. */
+                if (n > 1 && fitting == 1) {
+                        prog = fit;
+                        n = 1;
                 }
                 if (n != 1) {
                         g_autofree char *progs = list_programs(obj);

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 
 #include "bpf-util.h"
+#include "bus.h"
 #include "chain.h"
 #include "log.h"
 #include "model.h"
@@ -247,6 +248,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         chain_remove(ch);
                         log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f,
                                        "Chain %s removed: no drop-in declares it any more.", key);
+                        bus_emit_chain_changed(c, ch->ifname, ch->hook, 0);
                 }
                 g_hash_table_remove(c->chains, key);
                 return;
@@ -289,6 +291,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 progs = describe_programs(ch);
                 log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live: %s",
                                key, ch->generation, progs);
+                bus_emit_chain_changed(c, ch->ifname, ch->hook, ch->generation);
         }
 }
 
@@ -336,6 +339,7 @@ finish:
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         c->problems = g_ptr_array_ref(problems);
+        bus_emit_reconciled(c);
         return r;
 }
 

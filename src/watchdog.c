@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "attach.h"
+#include "bus.h"
 #include "chain.h"
 #include "daemon.h"
 #include "foreign.h"
@@ -65,6 +66,7 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
                 }
         }
         c->foreign_reports++;
+        bus_emit_foreign_program(c, ch->ifname, ch->hook, attached, info.name, "reported");
 }
 
 static void restore(Context *c, Chain *ch, uint32_t attached)

@@ -10,6 +10,8 @@ PACKAGES=(
         # tests
         iproute2 util-linux procps xdp-tools dbus-daemon dbus-bin polkitd
         systemd openssl gnutls-bin python3 libclang-rt-14-dev
+        # org.l3af.Chain1 tests: bus-call.py
+        python3-dbus
 )
 
 missing=()

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
-/* Sample: counts every packet and byte it sees, then continues the chain. */
+/*
+ * Sample: counts every packet and byte it sees, then continues the chain.
+ * One object for every hook: l3afd picks "count" on xdp, "count_tc" on tc.
+ */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <l3af/chain.h>
@@ -25,6 +28,19 @@ int count(struct xdp_md *ctx)
                 s->bytes += ctx->data_end - ctx->data;
         }
         return l3af_chain_next(ctx, XDP_PASS);
+}
+
+SEC("tc")
+int count_tc(struct __sk_buff *skb)
+{
+        __u32 zero = 0;
+        struct l3af_count_stats *s = bpf_map_lookup_elem(&stats, &zero);
+
+        if (s) {
+                s->packets++;
+                s->bytes += skb->len;
+        }
+        return l3af_chain_next(skb, L3AF_TC_NEXT);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 /*
  * Sample: drops IPv4 UDP packets to the destination port set in its config
- * map, continues the chain with everything else.
+ * map, continues the chain with everything else. Entry points for xdp
+ * ("portdrop") and tc ("portdrop_tc").
  *
  *   [Map portdrop_config]
  *   0={port=5353, enabled=1}
@@ -32,9 +33,8 @@ struct {
         __type(value, struct l3af_portdrop_stats);
 } portdrop_stats SEC(".maps");
 
-static __always_inline int udp_dport(struct xdp_md *ctx)
+static __always_inline int udp_dport(void *data, void *end)
 {
-        void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
         struct ethhdr *eth = data;
         struct iphdr *ip;
         struct udphdr *udp;
@@ -50,22 +50,38 @@ static __always_inline int udp_dport(struct xdp_md *ctx)
         return bpf_ntohs(udp->dest);
 }
 
-SEC("xdp")
-int portdrop(struct xdp_md *ctx)
+/* Non-zero when the packet is to be dropped; counts it either way. */
+static __always_inline int judge(void *data, void *end)
 {
         __u32 zero = 0;
         struct l3af_portdrop_config *cfg = bpf_map_lookup_elem(&portdrop_config, &zero);
         struct l3af_portdrop_stats *st = bpf_map_lookup_elem(&portdrop_stats, &zero);
-        int port = udp_dport(ctx);
+        int port = udp_dport(data, end);
 
         if (st)
                 st->seen++;
         if (cfg && cfg->enabled && port >= 0 && port == cfg->port) {
                 if (st)
                         st->dropped++;
-                return XDP_DROP;
+                return 1;
         }
+        return 0;
+}
+
+SEC("xdp")
+int portdrop(struct xdp_md *ctx)
+{
+        if (judge((void *)(long)ctx->data, (void *)(long)ctx->data_end))
+                return XDP_DROP;
         return l3af_chain_next(ctx, XDP_PASS);
+}
+
+SEC("tc")
+int portdrop_tc(struct __sk_buff *skb)
+{
+        if (judge((void *)(long)skb->data, (void *)(long)skb->data_end))
+                return L3AF_TC_DROP;
+        return l3af_chain_next(skb, L3AF_TC_NEXT);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

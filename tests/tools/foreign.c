@@ -6,6 +6,7 @@
  *   foreign link IFACE OBJECT      attach with a bpf_link and hold it until killed
  *   foreign detach PIN             detach a pinned bpf_link (as bpftool link detach)
  *   foreign replace PIN IFACE OBJECT   detach PIN, then attach through netlink at once
+ *   foreign tcx-first IFACE OBJECT  attach a tc program first on tcx ingress, hold it
  *
  * On attach it prints "<program id> <CLOCK_REALTIME usec after attaching>".
  */
@@ -15,6 +16,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +31,38 @@ static unsigned long long now_usec(void)
         return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
-static int load(const char *path, int *ret_fd, unsigned *ret_id)
+/* Loads the first program of the given type in the object, and only that one. */
+static int load_type(const char *path, enum bpf_prog_type type, int *ret_fd, unsigned *ret_id)
 {
         struct bpf_object *obj = bpf_object__open_file(path, NULL);
-        struct bpf_program *prog;
+        struct bpf_program *prog = NULL, *p;
         struct bpf_prog_info info = {};
         __u32 len = sizeof(info);
 
-        if (!obj || bpf_object__load(obj) < 0) {
-                fprintf(stderr, "foreign: cannot load %s\n", path);
+        if (!obj) {
+                fprintf(stderr, "foreign: cannot open %s\n", path);
                 return -1;
         }
-        prog = bpf_object__next_program(obj, NULL);
+        bpf_object__for_each_program(p, obj) {
+                bool pick = !prog && bpf_program__type(p) == type;
+
+                bpf_program__set_autoload(p, pick);
+                if (pick)
+                        prog = p;
+        }
+        if (!prog || bpf_object__load(obj) < 0) {
+                fprintf(stderr, "foreign: cannot load a program of type %d from %s\n", type, path);
+                return -1;
+        }
         *ret_fd = bpf_program__fd(prog);
         bpf_obj_get_info_by_fd(*ret_fd, &info, &len);
         *ret_id = info.id;
         return 0;
+}
+
+static int load(const char *path, int *ret_fd, unsigned *ret_id)
+{
+        return load_type(path, BPF_PROG_TYPE_XDP, ret_fd, ret_id);
 }
 
 int main(int argc, char **argv)
@@ -80,7 +98,8 @@ int main(int argc, char **argv)
                 return 2;
         }
         ifindex = if_nametoindex(argv[2]);
-        if (!ifindex || load(argv[3], &fd, &id) < 0)
+        if (!ifindex ||
+            load_type(argv[3], strcmp(argv[1], "tcx-first") ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS, &fd, &id) < 0)
                 return 1;
         if (!strcmp(argv[1], "netlink")) {
                 if (bpf_xdp_attach(ifindex, fd, 0, NULL) < 0) {
@@ -89,6 +108,18 @@ int main(int argc, char **argv)
                 }
                 printf("%u %llu\n", id, now_usec());
                 return 0;
+        }
+        if (!strcmp(argv[1], "tcx-first")) {
+                LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = 1U << 3 /* BPF_F_BEFORE */);
+
+                if (bpf_link_create(fd, ifindex, 46 /* BPF_TCX_INGRESS */, &opts) < 0) {
+                        fprintf(stderr, "foreign: tcx attach: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                fflush(stdout);
+                for (;;)
+                        pause();
         }
         if (!strcmp(argv[1], "link")) {
                 if (bpf_link_create(fd, ifindex, BPF_XDP, NULL) < 0) {

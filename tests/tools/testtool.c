@@ -9,6 +9,7 @@
  *   testtool prog-id PIN            id of a pinned program
  *   testtool chain-ids DIR          ids of a chain, walking slot and next maps
  *   testtool link-ifindex PIN       ifindex of a pinned link (0: detached)
+ *   testtool tcx-ids IFACE ingress|egress   ids of the tcx programs, in order
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -170,6 +171,24 @@ static int cmd_link_ifindex(const char *pin)
         return 0;
 }
 
+static int cmd_tcx_ids(const char *ifname, const char *dir)
+{
+        LIBBPF_OPTS(bpf_prog_query_opts, q);
+        unsigned ifindex = if_nametoindex(ifname);
+        __u32 ids[64];
+
+        if (!ifindex)
+                return die(ifname);
+        q.prog_ids = ids;
+        q.prog_cnt = 64;
+        if (bpf_prog_query_opts(ifindex, strcmp(dir, "egress") ? 46 : 47, &q) < 0)
+                return die("tcx query");
+        for (unsigned i = 0; i < q.prog_cnt; i++)
+                printf("%s%u", i ? " " : "", ids[i]);
+        printf("\n");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 3) {
@@ -192,6 +211,8 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[1], "chain-ids"))
                 return cmd_chain_ids(argv[2]);
+        if (!strcmp(argv[1], "tcx-ids") && argc >= 4)
+                return cmd_tcx_ids(argv[2], argv[3]);
         if (!strcmp(argv[1], "link-ifindex"))
                 return cmd_link_ifindex(argv[2]);
         fprintf(stderr, "testtool: unknown command %s\n", argv[1]);

@@ -55,6 +55,13 @@
                 (verdict);                                            \
         })
 
+/*
+ * Verdicts for TC programs on tcx hooks: pass the packet on to whatever comes
+ * after the chain (the next tcx program, then the stack), or drop it.
+ */
+#define L3AF_TC_NEXT (-1)   /* TCX_NEXT */
+#define L3AF_TC_DROP 2      /* TCX_DROP, TC_ACT_SHOT */
+
 /* Continue through the default next map, "l3af_next". */
 #define l3af_chain_next(ctx, verdict) l3af_chain_next_via(ctx, &l3af_next, verdict)
 

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The drop-ins that org.l3af.Chain1 writes. An API change is a drop-in change,
+ * so the drop-ins stay the one source of truth (see l3af.d(5), "DROP-INS
+ * WRITTEN THROUGH THE API"):
+ *
+ *  - a program nobody declares yet gets "api-IFACE:HOOK:NAME.conf" (':' can
+ *    be in neither an interface nor a program name, so the name is unique);
+ *  - a program some drop-in declares is changed under that drop-in's file name,
+ *    in /run/l3af.d (runtime) or /etc/l3af.d (persistent): the same name in a
+ *    higher directory overrides it, as the admin would by hand;
+ *  - a runtime change cannot override a drop-in in /etc/l3af.d (-EROFS);
+ *  - a removal deletes the name where the target directory or a lower one
+ *    holds it and masks it (a symlink to /dev/null) if a lower directory still
+ *    holds it.
+ *
+ * FileEdit records one file change and what was there before, so a change
+ * that does not apply can be undone.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "hook.h"
+#include "settings.h"
+
+typedef enum FileEditKind {
+        FILE_EDIT_WRITE,
+        FILE_EDIT_DELETE,
+        FILE_EDIT_MASK,
+} FileEditKind;
+
+typedef struct FileEdit {
+        FileEditKind kind;
+        char *path;
+        char *content;       /* FILE_EDIT_WRITE */
+        /* Saved by file_edit_apply(): */
+        bool applied;
+        bool existed;
+        char *old_content;   /* a regular file's bytes */
+        char *old_link;      /* or a symlink's target */
+} FileEdit;
+
+FileEdit *file_edit_new(FileEditKind kind, const char *path, const char *content);
+void file_edit_free(FileEdit *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FileEdit, file_edit_free)
+
+/* Makes the change (atomically per file), remembering what was there. */
+int file_edit_apply(FileEdit *e);
+/* Puts back what file_edit_apply() found. */
+int file_edit_revert(FileEdit *e);
+
+/* "api-IFACE:HOOK:NAME.conf" */
+char *api_dropin_name(const char *ifname, Hook hook, const char *name);
+
+/*
+ * Finds the drop-in that declares program (ifname, hook, name) in 'dirs'
+ * (highest priority first; hidden and masked names skipped). Returns 1 and
+ * its path, or 0 when no drop-in declares it.
+ */
+int api_dropin_find(char *const *dirs, const char *ifname, Hook hook, const char *name, char **ret_path);
+
+/*
+ * Where a change of a program goes: the file name of 'declared' (or
+ * 'default_name' when it is NULL) in the runtime or persistent directory.
+ * -EROFS when 'declared' lives in a directory that hides that one;
+ * -EXDEV when that directory is not among the ones drop-ins are read from.
+ */
+int api_dropin_target(const Settings *s, const char *declared, const char *default_name, bool runtime,
+                      char **ret_path);
+
+/* The edits that remove the program declared by 'declared'; see above. */
+int api_dropin_plan_remove(const Settings *s, const char *declared, bool runtime, GPtrArray *edits);
+
+/* Loads a drop-in (comments dropped). NULL with errno set on failure. */
+GKeyFile *api_dropin_load(const char *path);
+
+/* The text l3afd writes: a header comment (method names the caller, for logs), then the groups of kf. */
+char *api_dropin_to_text(GKeyFile *kf, const char *method);
+
+/* True when two drop-in texts declare the same (comments and layout aside). */
+bool api_dropin_same(const char *a, const char *b);
+
+/* A file's text, or NULL when it cannot be read. */
+char *api_dropin_read(const char *path);
