@@ -18,13 +18,23 @@ static atomic_bool cancelled;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result;
 
-typedef CURL Curl;
-static void curl_easy_cleanupp(Curl **c)
+struct FetchSession {
+        CURL *curl;
+};
+
+FetchSession *fetch_session_new(void)
 {
-        if (*c)
-                curl_easy_cleanup(*c);
+        return g_new0(FetchSession, 1);
 }
-#define _cleanup_curl_ _cleanup_(curl_easy_cleanupp)
+
+void fetch_session_free(FetchSession *s)
+{
+        if (!s)
+                return;
+        if (s->curl)
+                curl_easy_cleanup(s->curl);
+        g_free(s);
+}
 
 void fetch_cancel(bool cancel)
 {
@@ -101,9 +111,9 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 
 typedef enum Outcome { OUTCOME_OK, OUTCOME_RETRY, OUTCOME_FAIL } Outcome;
 
-static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_r, char **ret_error)
+static Outcome attempt(FetchSession *session, const FetchOptions *o, const char *url, int fd, int *ret_r,
+                       char **ret_error)
 {
-        _cleanup_curl_ Curl *c = curl_easy_init();
         char errbuf[CURL_ERROR_SIZE] = "";
         Sink sink = {
                 .fd = fd,
@@ -113,7 +123,14 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
         };
         long code = 0;
         CURLcode e;
+        CURL *c;
 
+        /* A reset handle keeps its connections and TLS sessions, not its options. */
+        if (session->curl)
+                curl_easy_reset(session->curl);
+        else
+                session->curl = curl_easy_init();
+        c = session->curl;
         if (!c) {
                 *ret_r = -ENOMEM;
                 *ret_error = g_strdup("cannot create a transfer");
@@ -150,6 +167,7 @@ static Outcome attempt(const FetchOptions *o, const char *url, int fd, int *ret_
 
         e = curl_easy_perform(c);
         (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);  /* errbuf is on this stack frame */
         if (e == CURLE_OK)
                 return OUTCOME_OK;
 
@@ -229,7 +247,7 @@ static bool sleep_unless_cancelled(unsigned ms)
         return !atomic_load(&cancelled);
 }
 
-int fetch_to_fd(const FetchOptions *o, const char *url, int fd, char **ret_error)
+int fetch_to_fd(FetchSession *s, const FetchOptions *o, const char *url, int fd, char **ret_error)
 {
         unsigned backoff = BACKOFF_FIRST_MS;
         int r = -EIO;
@@ -252,7 +270,7 @@ int fetch_to_fd(const FetchOptions *o, const char *url, int fd, char **ret_error
                         *ret_error = g_strdup("cancelled");
                         return -ECANCELED;
                 }
-                out = attempt(o, url, fd, &r, &error);
+                out = attempt(s, o, url, fd, &r, &error);
                 if (out == OUTCOME_OK)
                         return 0;
                 if (out == OUTCOME_FAIL || i == o->retries) {

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,12 +21,22 @@ typedef struct FetchOptions {
 } FetchOptions;
 
 /*
+ * A session keeps one transfer handle, so that the downloads of one package
+ * (artifact, then signature) reuse the connection or resume the TLS session.
+ * Use it from one thread at a time.
+ */
+typedef struct FetchSession FetchSession;
+FetchSession *fetch_session_new(void);
+void fetch_session_free(FetchSession *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FetchSession, fetch_session_free)
+
+/*
  * Downloads 'url' into 'fd' (from offset 0, truncating it). Returns 0,
  * -ENOENT when the server says there is no such file (404, or a missing
  * file://), -ECANCELED after fetch_cancel(), or another negative errno; on
  * failure *ret_error says what happened.
  */
-int fetch_to_fd(const FetchOptions *o, const char *url, int fd, char **ret_error);
+int fetch_to_fd(FetchSession *s, const FetchOptions *o, const char *url, int fd, char **ret_error);
 
 /* Makes running and future fetches fail at once (shutdown), or allows them again. */
 void fetch_cancel(bool cancel);

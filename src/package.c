@@ -31,6 +31,7 @@ typedef struct Job {
         char *artifact;     /* file name in the repository */
         char *url;
         char *sha256;       /* of the artifact in use */
+        FetchSession *fetch;
 } Job;
 
 static void job_done(Job *j)
@@ -38,6 +39,7 @@ static void job_done(Job *j)
         g_free(j->artifact);
         g_free(j->url);
         g_free(j->sha256);
+        fetch_session_free(j->fetch);
 }
 
 static void unlinkp(char **p)
@@ -202,7 +204,7 @@ static int blob_check(const Settings *s, const char *sha)
  * Downloads 'url' into the cache under its sha256. -ENOENT when the repository
  * has no such file.
  */
-static int download(const Job *j, const char *url, uint64_t size_max, char **ret_sha, char **ret_error)
+static int download(Job *j, const char *url, uint64_t size_max, char **ret_sha, char **ret_error)
 {
         const Settings *s = j->s;
         FetchOptions o = {
@@ -225,7 +227,9 @@ static int download(const Job *j, const char *url, uint64_t size_max, char **ret
                 *ret_error = g_strdup_printf("cannot create a file in %s/tmp: %s", s->cache_dir, g_strerror(-r));
                 return r;
         }
-        r = fetch_to_fd(&o, url, fd, ret_error);
+        if (!j->fetch)
+                j->fetch = fetch_session_new();
+        r = fetch_to_fd(j->fetch, &o, url, fd, ret_error);
         if (r < 0)
                 return r;
         if (fsync(fd) < 0) {
