@@ -275,7 +275,8 @@ static int obtain(Job *j, Artifact *ret)
         if (r >= 0) {
                 int a = blob_check(j->s, sha), b = sig_sha ? blob_check(j->s, sig_sha) : 0;
 
-                if (a >= 0 && b >= 0) {
+                /* Cached unsigned (insecure mode earlier): in secure mode, ask the repository again. */
+                if (a >= 0 && b >= 0 && (sig_sha || !j->s->require_signatures)) {
                         g_autofree char *path = index_path(j);
 
                         (void) utime(path, NULL);  /* recency, for the garbage collector */
