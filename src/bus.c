@@ -298,6 +298,8 @@ const char *bus_chain_state(Chain *ch)
 {
         if (ch->waiting)
                 return "waiting";
+        if (ch->displaced)
+                return "displaced";
         if (ch->error || ch->root_fd < 0)
                 return "failed";
         if (!chain_is_attached(ch))

@@ -49,5 +49,5 @@ int bus_check_hook(const char *text, Hook *ret, sd_bus_error *error);
 int bus_check_program_name(const char *name, sd_bus_error *error);
 /* The chain on (ifname, hook), or NULL and NoSuchInterface / NoSuchChain. */
 struct Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *error);
-/* "live", "failed", "waiting" or "detached". */
+/* "live", "displaced", "failed", "waiting" or "detached". */
 const char *bus_chain_state(struct Chain *ch);

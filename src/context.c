@@ -2,6 +2,8 @@
 #include "bus.h"
 #include "chain.h"
 #include "context.h"
+#include "bus-server.h"
+#include "idle.h"
 #include "reconcile.h"
 #include "watchdog.h"
 #include "util.h"
@@ -19,6 +21,8 @@ void context_init(Context *c)
 void context_done(Context *c)
 {
         watchdog_stop(c);
+        idle_done(c);
+        bus_server_done(c);
         bus_done(c);
         reconcile_cancel(c);
         if (c->waiting_next)

@@ -31,6 +31,13 @@ typedef struct Context {
         GArray *waiting_next;     /* ReconcileWaiter: for the next job */
         GArray *waiting_running;  /* ReconcileWaiter: for the running job */
 
+        /* Direct D-Bus on passed sockets (bus-server.c) and idle exit (idle.c) */
+        GPtrArray *listen_sources;     /* sd_event_source* of the listening sockets */
+        unsigned p2p_connections;
+        unsigned p2p_serial;           /* for the unique names Hello hands out */
+        sd_event_source *idle_source;
+        uint64_t idle_last_usec;       /* CLOCK_MONOTONIC of the last activity */
+
         /* D-Bus (bus.c, bus-change.c) */
         struct sd_bus *bus;            /* the system bus (also asked for polkit), or NULL */
         GPtrArray *bus_connections;    /* sd_bus*: every connection serving org.l3af.Chain1 */

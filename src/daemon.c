@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-server.h"
 #include "bus.h"
+#include "idle.h"
 #include "chain.h"
 #include "daemon.h"
 #include "log.h"
@@ -95,7 +97,7 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 int daemon_run(Context *c)
 {
         sigset_t mask;
-        int r;
+        int r, problems;
 
         r = sd_event_default(&c->event);
         if (r < 0)
@@ -121,10 +123,16 @@ int daemon_run(Context *c)
         r = reconcile_adopt(c);
         if (r < 0)
                 return r;
-        r = reconcile(c);
-        if (r < 0)
-                return log_error_errno(r, "Cannot read the configuration: %m");
+        problems = reconcile(c);
+        if (problems < 0)
+                return log_error_errno(problems, "Cannot read the configuration: %m");
         r = bus_setup(c);
+        if (r < 0)
+                return r;
+        r = bus_server_setup(c);
+        if (r < 0)
+                return r;
+        r = idle_setup(c);
         if (r < 0)
                 return r;
 
@@ -135,7 +143,8 @@ int daemon_run(Context *c)
         daemon_update_status(c);
         log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL,
                        "l3afd started: %u chain(s), %d problem(s) (prepare %.1f ms, apply %.1f ms).",
-                       g_hash_table_size(c->chains), r, c->last_prepare_usec / 1000.0, c->last_apply_usec / 1000.0);
+                       g_hash_table_size(c->chains), problems, c->last_prepare_usec / 1000.0,
+                       c->last_apply_usec / 1000.0);
         (void) sd_notify(false, "READY=1");
 
         r = sd_event_loop(c->event);

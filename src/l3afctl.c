@@ -581,8 +581,20 @@ static int verb_reload(sd_bus *bus, int argc, char **argv)
                 return fail_parse(r);
         if (arg_json)
                 printf("{\"errors\":%u}\n", errors);
-        else if (errors > 0)
-                fprintf(stderr, "Reloaded with %u error(s); see 'l3afctl status'.\n", errors);
+        else if (errors > 0) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *problems = NULL;
+                const char *file, *chain, *text;
+                int warning;
+
+                /* Say what went wrong: systemctl reload shows this when ExecReload fails. */
+                fprintf(stderr, "Reload found %u error(s); the chains they concern keep running as they were:\n",
+                        errors);
+                if (sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProblems", NULL, &problems, NULL) >= 0 &&
+                    sd_bus_message_enter_container(problems, 'a', "(sssb)") >= 0)
+                        while (sd_bus_message_read(problems, "(sssb)", &file, &chain, &text, &warning) > 0)
+                                if (!warning)
+                                        fprintf(stderr, "  %s\n", text);
+        }
         return errors > 0 ? EXIT_FAILED : EXIT_OK;
 }
 

@@ -16,6 +16,7 @@
 #include "package.h"
 #include "problem.h"
 #include "program.h"
+#include "idle.h"
 #include "reconcile.h"
 #include "util.h"
 
@@ -415,6 +416,7 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
         r = reconcile_apply_timed(c, j->desired, j->problems);
         prepare_job_free(j);
 
+        idle_touch(c);
         waiters = TAKE_PTR(c->waiting_running);
         c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         if (c->waiting_next->len > 0)

@@ -63,7 +63,7 @@ void settings_done(Settings *s)
 }
 
 static const char *const daemon_keys[] = {
-        "PinRoot", "LogLevel", "RequireSignatures", "WatchdogIntervalSec", "OnForeignProgram", NULL,
+        "PinRoot", "LogLevel", "RequireSignatures", "WatchdogIntervalSec", "OnForeignProgram", "IdleExitSec", NULL,
 };
 
 /* Parses "1.5", "500ms", "2s", "1min"; returns -EINVAL on anything else. */
@@ -295,6 +295,15 @@ int settings_load(Settings *s, GPtrArray *problems)
                 if (v && parse_sec(v, &s->watchdog_interval_usec) < 0) {
                         problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "WatchdogIntervalSec",
                                      "'%s' is not a time span (e.g. 1s, 500ms, 0 to disable the sweep)", v);
+                        r = -EINVAL;
+                }
+        }
+        {
+                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "IdleExitSec", NULL);
+
+                if (v && parse_sec(v, &s->idle_exit_usec) < 0) {
+                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "IdleExitSec",
+                                     "'%s' is not a time span (e.g. 30s, 5min; 0 never exits)", v);
                         r = -EINVAL;
                 }
         }

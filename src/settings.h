@@ -24,6 +24,7 @@ typedef struct Settings {
         bool require_signatures; /* RequireSignatures=, default yes (secure mode) */
         uint64_t watchdog_interval_usec; /* WatchdogIntervalSec=: the sweep; 0 disables it */
         int on_foreign;          /* OnForeignProgram= (ForeignPolicy), default log */
+        uint64_t idle_exit_usec; /* IdleExitSec=: leave when idle this long; 0: never */
 
         /* [Packages]: fetching, trust and extraction (package.c and friends) */
         char *repository;              /* Repository=, default base URL, or NULL */

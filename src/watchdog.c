@@ -93,6 +93,7 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         }
         ch->displaced = false;
         ch->foreign_id = 0;
+        bus_emit_foreign_program(c, ch->ifname, ch->hook, attached, NULL, "restored");
         f = fields_of(ch, NULL);
         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                        "Chain %s restored (OnForeignProgram=restore): our root %u is attached again, generation "

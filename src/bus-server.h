@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * org.l3af.Chain1 served peer to peer on the sockets systemd passes
+ * (l3afd.socket, sd_listen_fds()): each accepted connection is an sd-bus
+ * server connection on the daemon's loop, so busctl --address=unix:path=...
+ * works with no bus running.
+ */
+#pragma once
+
+#include "context.h"
+
+/* Takes the listening sockets passed by systemd, if any; returns how many. */
+int bus_server_setup(Context *c);
+void bus_server_done(Context *c);
+
+/* Direct connections open right now. */
+unsigned bus_server_connections(Context *c);

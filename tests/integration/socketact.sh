@@ -1,0 +1,51 @@
+#!/bin/bash
+# Issue 4, acceptance 2: socket activation. The test holds the listening
+# socket, as systemd's l3afd.socket does, and starts the daemon through the
+# real systemd-socket-activate whenever a client knocks while none runs. The
+# first busctl call starts l3afd and is answered; after IdleExitSec it exits;
+# a later call starts it again. Across the cycle the XDP program id and every
+# chain program id stay the same and traffic never stops.
+source "$(dirname "$0")/lib.sh"
+
+veth_add l3t0 l3p0 0
+sample_chain l3t0
+printf '[Daemon]\nIdleExitSec=1500ms\n' > "$ROOT/etc/l3af/l3afd.conf"
+# The chain exists before the first activation, from an earlier run.
+daemon_start
+XDP0=$(xdp_id l3t0); IDS0=$(chain_ids l3t0)
+daemon_stop TERM
+
+SOCK=$T/l3afd.sock
+python3 "$L3AF_SOURCE/tests/tools/socket-holder.py" "$SOCK" "$T/starts" -- \
+        "$L3AFD" --root="$ROOT" --no-bus --log-target=console >>"$T/daemon.log" 2>&1 &
+for _ in $(seq 100); do grep -q listening "$T/starts" 2>/dev/null && break; sleep 0.05; done
+starts() { grep -c '^start' "$T/starts" || true; }
+exits() { grep -c '^exit 0' "$T/starts" || true; }
+call() { busctl --address=unix:path="$SOCK" "$@"; }
+
+GEN=$(send_bg 5555 5000 "$T/sent")
+assert_eq "$(starts)" 0 "nothing runs before the first client"
+
+out=$(call call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 ListChains) || fail "the first call was not answered"
+echo "$out" | grep -q '"l3t0" "xdp" "live"' || fail "unexpected answer: $out"
+echo "ok - the first busctl call started l3afd and was answered ($out)"
+assert_eq "$(starts)" 1 "one start"
+
+for _ in $(seq 100); do [ "$(exits)" -ge 1 ] && break; sleep 0.05; done
+assert_eq "$(exits)" 1 "l3afd exited on its own once idle"
+pgrep -f "^$L3AFD" >/dev/null && fail "an l3afd process is still there"
+assert_eq "$(xdp_id l3t0)" "$XDP0" "with l3afd gone, the XDP program is the same"
+
+v=$(call get-property org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 Version) || fail "the later call was not answered"
+echo "ok - a later call started it again and was answered ($v)"
+assert_eq "$(starts)" 2 "two starts"
+assert_eq "$(xdp_id l3t0)" "$XDP0" "the XDP program id never changed"
+assert_eq "$(chain_ids l3t0)" "$IDS0" "nor did any chain program id"
+[ "$(log_count "is live")" = 1 ] || fail "a start applied a new generation"
+echo "ok - no start applied anything: each adopted the chain"
+
+send_stop "$GEN"
+sleep 0.2
+sent=$(cat "$T/sent")
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp count)/stats" 0)" "$sent" "traffic never stopped: every packet was counted"
+for _ in $(seq 100); do [ "$(exits)" -ge 2 ] && break; sleep 0.05; done
