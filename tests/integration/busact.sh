@@ -75,3 +75,7 @@ rc=0
 grep -q "port: 77777 does not fit in __u16" "$T/reload.err" || fail "the caller was not told why: $(cat "$T/reload.err")"
 echo "ok - a failing reload exits $rc and tells the caller why: $(tail -1 "$T/reload.err")"
 assert_eq "$(chain_ids l3t0)" "$IDS0" "the chain runs as it was"
+
+# The activated daemon holds the pin root open; let it leave (IdleExitSec=) before
+# the cleanup unmounts the bpffs, or the unmount fails and the test with it.
+for _ in $(seq 100); do pgrep -f "^$L3AFD" >/dev/null || break; sleep 0.05; done
