@@ -12,22 +12,22 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
-WHAT=${*:-datapath control}
+WHAT=${*:-datapath control service watchdog}
 L3AFD=$B/src/l3afd
 mount -t tmpfs tmpfs /tmp
 T=$(mktemp -d /tmp/l3af-bench.XXXXXX)
 ROOT=$T/root
 PINS=$ROOT/sys/fs/bpf/l3af
-mkdir -p "$ROOT/etc/l3af.d"
+mkdir -p "$ROOT/etc/l3af.d" "$ROOT/etc/l3af"
 DAEMON=
 trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; wait 2>/dev/null || true' EXIT
 ip link set lo up
 
 start() {
         : > "$T/l3afd.log"
-        "$L3AFD" --root="$ROOT" --log-target=console "$@" > "$T/l3afd.log" 2>&1 &
+        "$L3AFD" --root="$ROOT" --log-target="${LOG_TARGET:-console}" --no-bus "$@" > "$T/l3afd.log" 2>&1 &
         DAEMON=$!
-        until grep -q "l3afd started" "$T/l3afd.log"; do sleep 0.02; kill -0 $DAEMON || { cat "$T/l3afd.log"; exit 1; }; done
+        until grep -q "l3afd started" "$T/l3afd.log"; do sleep 0.005; kill -0 $DAEMON || { cat "$T/l3afd.log"; exit 1; }; done
 }
 stop() { kill -TERM $DAEMON; wait $DAEMON || true; DAEMON=; "$L3AFD" --root="$ROOT" --flush >/dev/null 2>&1; rm -f "$ROOT"/etc/l3af.d/*; }
 count_dropin() {  # IFACE NAME PRIORITY [extra]
@@ -116,4 +116,119 @@ if [[ " $WHAT " == *" control "* ]]; then
         printf -- '- restart adopting %s chains (nothing to change): %d ms to ready\n' "$chains" $(((t1 - t0) / 1000000))
         printf -- '- daemon memory after adoption: RSS %s\n' "$(awk '/VmRSS/ {print $2 " " $3}' /proc/$DAEMON/status)"
         stop
+fi
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+rss() { awk '/VmRSS/ {print $2 " " $3}' /proc/$1/status; }
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+
+if [[ " $WHAT " == *" service "* ]]; then
+        echo
+        echo "## Service"
+        # Exec to READY=1 (timed on a notify socket), nothing pinned and nothing declared.
+        ready() { python3 "$SRC/bench/ready-time.py" "$L3AFD" --root="$ROOT" --no-bus --log-target=console; }
+        : > "$T/t"
+        for k in $(seq 10); do read -r ms pid < <(ready); echo "$ms" >> "$T/t"; kill -TERM "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done; done
+        printf -- '- exec to READY=1, no chain: median %s ms (10 starts)\n' "$(median < "$T/t")"
+        # With 64 chains x 4 programs pinned: each start adopts them.
+        for i in $(seq 0 63); do
+                ip link add "sv$i" type veth peer name "sv${i}p" && ip link set "sv$i" up
+                for j in 1 2 3 4; do count_dropin "sv$i" "p$j" "$j"; done
+        done
+        read -r ms pid < <(ready)
+        printf -- '- exec to READY=1 creating 64 chains x 4 programs from cold: %s ms\n' "$ms"
+        kill -TERM "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+        : > "$T/t"
+        for k in $(seq 10); do
+                read -r ms pid < <(ready); echo "$ms" >> "$T/t"
+                sleep 0.5; r=$(rss "$pid")
+                kill -TERM "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+        done
+        printf -- '- exec to READY=1 adopting those 64 chains: median %s ms (10 starts); idle RSS %s\n' "$(median < "$T/t")" "$r"
+        # First reply through socket activation (the daemon starts and adopts), against a warm call.
+        printf '[Daemon]\nIdleExitSec=300ms\n' > "$ROOT/etc/l3af/l3afd.conf"
+        python3 "$SRC/tests/tools/socket-holder.py" "$T/sock" "$T/starts" -- "$L3AFD" --root="$ROOT" --no-bus \
+                --log-target=console >> "$T/sa.log" 2>&1 &
+        HOLDER=$!
+        until grep -q listening "$T/starts" 2>/dev/null; do sleep 0.05; done
+        : > "$T/cold"; : > "$T/warm"
+        for k in $(seq 10); do
+                while pgrep -f "^$L3AFD" >/dev/null; do sleep 0.05; done
+                t0=$(date +%s%N); busctl --address=unix:path="$T/sock" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 ListChains >/dev/null; t1=$(date +%s%N)
+                busctl --address=unix:path="$T/sock" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 ListChains >/dev/null; t2=$(date +%s%N)
+                echo $(((t1 - t0) / 1000)) >> "$T/cold"; echo $(((t2 - t1) / 1000)) >> "$T/warm"
+        done
+        printf -- '- first reply through socket activation (start, adopt 64 chains, answer): median %s ms; the next call: %s ms (busctl, 10 cycles)\n' \
+                "$(median < "$T/cold" | awk '{printf "%.1f", $1 / 1000}')" "$(median < "$T/warm" | awk '{printf "%.1f", $1 / 1000}')"
+        kill $HOLDER; pkill -f "^$L3AFD" || true; sleep 0.3
+        rm -f "$ROOT/etc/l3af/l3afd.conf"
+        "$L3AFD" --root="$ROOT" --flush >/dev/null 2>&1; rm -f "$ROOT"/etc/l3af.d/*
+        for i in $(seq 0 63); do ip link del "sv$i"; done
+fi
+
+if [[ " $WHAT " == *" watchdog "* ]]; then
+        echo
+        echo "## Watchdog"
+        mount -t tmpfs tmpfs /run
+        mkdir -p /run/systemd/journal /run/log
+        [ -d /var/log/journal ] && mount -t tmpfs tmpfs /var/log/journal
+        /lib/systemd/systemd-journald >/dev/null 2>&1 &
+        until [ -S /run/systemd/journal/socket ]; do sleep 0.05; done
+        ip link add wd0 type veth peer name wd0p && ip link set wd0 up && ip link set wd0p up
+        count_dropin wd0 c1 1 "OnForeignProgram=restore
+"
+        FOREIGN=$B/tests/foreign
+        latency() {  # latency MODE INTERVAL N: detection latencies in us, one per line
+                local mode=$1 n=$3 out id t ts holder
+                printf '[Daemon]\nWatchdogIntervalSec=%s\n' "$2" > "$ROOT/etc/l3af/l3afd.conf"
+                LOG_TARGET=console+journal start
+                local got=0
+                while [ "$got" -lt "$n" ]; do
+                        before=$(journalctl -D /run/log/journal -q --no-pager MESSAGE_ID=17b8ab6877f348708a0445cd50e22b0c | wc -l)
+                        if [ "$mode" = netlink ]; then
+                                read -r id t < <("$FOREIGN" replace "$PINS/wd0/xdp/link" wd0 "$B/bpf/sink.bpf.o") || true
+                        else
+                                rm -f "$T/f.out"
+                                "$FOREIGN" replace-link "$PINS/wd0/xdp/link" wd0 "$B/bpf/sink.bpf.o" > "$T/f.out" 2>/dev/null & holder=$!
+                                until [ -s "$T/f.out" ] || ! kill -0 $holder 2>/dev/null; do sleep 0.001; done
+                                id=; read -r id t < "$T/f.out" || true
+                        fi
+                        if [ -z "$id" ]; then
+                                # A sweep fell between our link's detach and the foreign attach and restored
+                                # us first: that displacement was "nothing attached". Let it settle, try again.
+                                until [ "$(journalctl -D /run/log/journal -q --no-pager MESSAGE_ID=17b8ab6877f348708a0445cd50e22b0c | wc -l)" -gt "$before" ]; do sleep 0.005; done
+                                continue
+                        fi
+                        got=$((got + 1))
+                        # Wait for the restore, then read when the foreign program was journaled.
+                        until [ "$(journalctl -D /run/log/journal -q --no-pager MESSAGE_ID=17b8ab6877f348708a0445cd50e22b0c | wc -l)" -gt "$before" ]; do sleep 0.005; done
+                        ts=$(journalctl -D /run/log/journal -o export --no-pager MESSAGE_ID=9ae394e0f2e641c1acf90e14dae77b2a L3AF_FOREIGN_PROG_ID="$id" | sed -n 's/^_SOURCE_REALTIME_TIMESTAMP=//p' | tail -1)
+                        echo $((ts - t))
+                        [ "$mode" = link ] && { kill $holder; wait $holder 2>/dev/null || true; rm -f "$T/f.out"; }
+                done
+                kill -TERM $DAEMON; wait $DAEMON || true; DAEMON=
+        }
+        latency netlink 60s 200 > "$T/ev"
+        latency link 100ms 200 > "$T/sw"
+        printf -- '- foreign attach to journal entry, event path (netlink attach, rtnetlink): p50 %s ms, p99 %s ms (200 displacements)\n' \
+                "$(pct 50 < "$T/ev" | awk '{printf "%.2f", $1/1000}')" "$(pct 99 < "$T/ev" | awk '{printf "%.2f", $1/1000}')"
+        printf -- '- foreign attach to journal entry, sweep path (bpf_link attach, WatchdogIntervalSec=100ms): p50 %s ms, p99 %s ms (200 displacements)\n' \
+                "$(pct 50 < "$T/sw" | awk '{printf "%.2f", $1/1000}')" "$(pct 99 < "$T/sw" | awk '{printf "%.2f", $1/1000}')"
+        "$L3AFD" --root="$ROOT" --flush >/dev/null 2>&1; rm -f "$ROOT"/etc/l3af.d/*; ip link del wd0
+
+        # CPU cost of the sweep over 64 chains: CPU time over 5 s at a 10 ms interval, against the sweep off.
+        for i in $(seq 0 63); do
+                ip link add "w$i" type veth peer name "w${i}p" && ip link set "w$i" up
+                count_dropin "w$i" c 1
+        done
+        hz=$(getconf CLK_TCK)
+        for iv in 0 10ms; do
+                printf '[Daemon]\nWatchdogIntervalSec=%s\n' "$iv" > "$ROOT/etc/l3af/l3afd.conf"
+                start
+                c0=$(cpu_ticks $DAEMON); sleep 5; c1=$(cpu_ticks $DAEMON)
+                echo "$iv $((c1 - c0))" >> "$T/cpu"
+                kill -TERM $DAEMON; wait $DAEMON || true; DAEMON=
+        done
+        awk -v hz="$hz" '{t[$1]=$2} END { d = (t["10ms"] - t["0"]) / hz; printf "- sweep CPU with 64 chains: %.1f%% of a CPU at a 10 ms interval, so %.0f us per sweep, %.2f us per chain; at the default 1 s interval, %.3f%% of a CPU\n", d / 5 * 100, d / 500 * 1e6, d / 500 / 64 * 1e6, d / 500 * 100 }' "$T/cpu"
+        "$L3AFD" --root="$ROOT" --flush >/dev/null 2>&1
 fi

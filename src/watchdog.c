@@ -131,7 +131,13 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
                 return;
         }
 
-        if (hook_query(ch->hook, (int) ifindex, &attached) < 0)
+        if (ch->link_fd >= 0)
+                (void) link_ifindex(ch->link_fd, &link_if);
+        if (ch->hook == HOOK_XDP && !ch->waiting && ifindex == ch->ifindex && link_if == ifindex)
+                /* While our link holds the XDP hook the kernel lets nothing else attach there:
+                 * no need for a netlink dump (what bpf_xdp_query costs) on the healthy path. */
+                attached = ch->root_id;
+        else if (hook_query(ch->hook, (int) ifindex, &attached) < 0)
                 return;
 
         if (ch->waiting || ifindex != ch->ifindex) {
@@ -160,8 +166,6 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
                 changed = true;
         }
 
-        if (ch->link_fd >= 0)
-                (void) link_ifindex(ch->link_fd, &link_if);
         if (link_if == ifindex && attached == ch->root_id) {
                 if (ch->displaced) {
                         ch->displaced = false;

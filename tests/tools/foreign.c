@@ -7,6 +7,7 @@
  *   foreign detach PIN             detach a pinned bpf_link (as bpftool link detach)
  *   foreign replace PIN IFACE OBJECT   detach PIN, then attach through netlink at once
  *   foreign tcx-first IFACE OBJECT  attach a tc program first on tcx ingress, hold it
+ *   foreign replace-link PIN IFACE OBJECT   detach PIN, attach with a link at once, hold it
  *
  * On attach it prints "<program id> <CLOCK_REALTIME usec after attaching>".
  */
@@ -78,6 +79,22 @@ int main(int argc, char **argv)
                 }
                 printf("%llu\n", now_usec());
                 return 0;
+        }
+        if (argc == 5 && !strcmp(argv[1], "replace-link")) {
+                int link;
+
+                ifindex = if_nametoindex(argv[3]);
+                if (!ifindex || load(argv[4], &fd, &id) < 0)
+                        return 1;
+                link = bpf_obj_get(argv[2]);
+                if (link < 0 || bpf_link_detach(link) < 0 || bpf_link_create(fd, ifindex, BPF_XDP, NULL) < 0) {
+                        fprintf(stderr, "foreign: replace-link: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                fflush(stdout);
+                for (;;)
+                        pause();
         }
         if (argc == 5 && !strcmp(argv[1], "replace")) {
                 int link;
