@@ -8,6 +8,7 @@ void problem_free(Problem *p)
         g_free(p->file);
         g_free(p->chain);
         g_free(p->text);
+        g_free(p->program);
         g_free(p);
 }
 
@@ -41,6 +42,16 @@ void problems_add(GPtrArray *problems, bool warning, const char *file, const cha
         p->text = g_string_free(s, FALSE);
         p->warning = warning;
         g_ptr_array_add(problems, p);
+}
+
+void problems_set_program(GPtrArray *problems, guint since, const char *program)
+{
+        for (guint i = since; program && i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+
+                if (!p->program)
+                        p->program = g_strdup(program);
+        }
 }
 
 size_t problems_count_errors(GPtrArray *problems)

@@ -13,6 +13,7 @@ typedef struct Problem {
         char *file;     /* drop-in path, or NULL */
         char *chain;    /* "IFACE/HOOK" the problem blocks, or NULL if unknown */
         char *text;     /* full human-readable text, location included */
+        char *program;  /* the program it concerns, when known */
         bool warning;   /* reported, but blocks nothing */
 } Problem;
 
@@ -27,3 +28,6 @@ void problems_add(GPtrArray *problems, bool warning, const char *file, const cha
         __attribute__((format(printf, 7, 8)));
 
 size_t problems_count_errors(GPtrArray *problems);
+
+/* Marks the problems from index 'since' on as concerning 'program'. */
+void problems_set_program(GPtrArray *problems, guint since, const char *program);

@@ -141,12 +141,13 @@ static GHashTable *load_desired(const Settings *s, GPtrArray *problems)
                 ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
                 g_autofree char *key = chain_key(p->ifname, p->hook);
 
-                if (p->package && package_resolve(s, p, key, problems) < 0) {
+                guint since = problems->len;
+
+                if ((p->package && package_resolve(s, p, key, problems) < 0) ||
+                    program_prepare(p, key, problems) < 0) {
+                        problems_set_program(problems, since, p->name);
                         program_spec_free(p);
-                        continue;
                 }
-                if (program_prepare(p, key, problems) < 0)
-                        program_spec_free(p);
                 else
                         g_ptr_array_add(prepared, p);
         }
@@ -199,9 +200,15 @@ static void report_problems(GPtrArray *problems)
                 Problem *p = problems->pdata[i];
                 const char *extra[] = { NULL, NULL };
                 g_autofree char *file = p->file ? g_strdup_printf("L3AF_DROPIN=%s", p->file) : NULL;
-                LogFields f = { .extra = extra };
+                g_autofree char *ifname = NULL;
+                LogFields f = { .extra = extra, .program = p->program };
+                Hook hook;
 
                 extra[0] = file;
+                if (p->chain && split_key(p->chain, &ifname, &hook) >= 0) {
+                        f.interface = ifname;
+                        f.hook = hook_to_string(hook);
+                }
                 log_structured(p->warning ? LOG_WARNING : LOG_ERR, 0, L3AF_MSG_CONFIG_INVALID, &f, "%s", p->text);
         }
 }
