@@ -50,14 +50,10 @@ heal0() {
 # --- 1a. bpftool link detach, then ip link set xdp (netlink: seen at once) ---
 n=$(reports)
 bpftool link detach pinned "$(chain_dir l3t0)/link"
-t_attach=$(date +%s%6N)  # before the attach: what we measure is an upper bound
 ip link set dev l3t0 xdpgeneric obj "$SAMPLES/sink.bpf.o" sec xdp
 FID=$(xdp_id l3t0)
 wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
 echo "ok - 'bpftool link detach' + 'ip link set xdp' is journaled"
-t_journal=$(jfield _SOURCE_REALTIME_TIMESTAMP "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")
-[ $((t_journal - t_attach)) -lt 50000 ] || fail "journaled $(((t_journal - t_attach) / 1000)) ms after the attach (bound 50 ms)"
-echo "ok - journaled within the 50 ms bound of the event path ($(((t_journal - t_attach) / 1000)) ms)"
 for _ in $(seq 100); do grep -q "ForeignProgramDetected" "$T/signals" && break; sleep 0.02; done
 grep -A12 "ForeignProgramDetected" "$T/signals" | grep -q "UINT32 $FID" || fail "no ForeignProgramDetected signal for program $FID: $(cat "$T/signals")"
 echo "ok - and signalled on the bus (ForeignProgramDetected, program $FID)"
@@ -85,8 +81,11 @@ heal0
 
 # --- 1c. a libbpf program of our own, through netlink ---
 bpftool link detach pinned "$(chain_dir l3t0)/link"
-read -r FID _ < <("$FOREIGN" netlink l3t0 "$SAMPLES/count.bpf.o")
+read -r FID t_attach < <("$FOREIGN" netlink l3t0 "$SAMPLES/count.bpf.o")
 wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
+t_journal=$(jfield _SOURCE_REALTIME_TIMESTAMP "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")
+[ $((t_journal - t_attach)) -lt 50000 ] || fail "journaled $(((t_journal - t_attach) / 1000)) ms after the attach (bound 50 ms)"
+echo "ok - journaled within the 50 ms bound of the event path ($(((t_journal - t_attach) / 1000)) ms after the attach returned)"
 assert_eq "$(jfield L3AF_DETECTED_BY "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" netlink "a netlink attach is seen through rtnetlink"
 heal0
 
