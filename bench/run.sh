@@ -20,7 +20,8 @@ ROOT=$T/root
 PINS=$ROOT/sys/fs/bpf/l3af
 mkdir -p "$ROOT/etc/l3af.d" "$ROOT/etc/l3af"
 DAEMON=
-trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; wait 2>/dev/null || true' EXIT
+# We are PID 1 of our own namespace: leaving takes every child (daemon, journald) with us.
+trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; true' EXIT
 ip link set lo up
 
 start() {

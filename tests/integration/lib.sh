@@ -139,6 +139,35 @@ sample_chain() {
         program_dropin "30-sink-$1" sink "$1" 30 "$SAMPLES/sink.bpf.o"
 }
 
+# A private, plain message bus (no polkit) for tests that only read and listen.
+PLAIN_BUS=
+plain_bus_start() {
+        mkdir -p "$T/plainbus"
+        PLAIN_BUS=unix:path=$T/plainbus/socket
+        cat > "$T/plainbus/bus.conf" <<EOC
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>$PLAIN_BUS</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOC
+        dbus-daemon --nofork --nosyslog --config-file="$T/plainbus/bus.conf" > "$T/plainbus/log" 2>&1 &
+        for _ in $(seq 100); do [ -S "$T/plainbus/socket" ] && return 0; sleep 0.05; done
+        fail "dbus-daemon did not start"
+}
+# chain_state IFACE HOOK: the state ListChains reports
+chain_state() {
+        busctl --address="$PLAIN_BUS" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 ListChains | \
+                grep -o "\"$1\" \"$2\" \"[a-z]*\"" | cut -d'"' -f6
+}
+
 dropin() {  # dropin NAME < content
         cat > "$DROPINS/$1.conf"
 }

@@ -12,6 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 
 journal_start
+plain_bus_start
 export L3AF_LOG_TARGET=console+journal
 veth_add l3t0 l3p0 0
 veth_add l3t1 l3p1 1
@@ -22,7 +23,11 @@ for n in 0 1; do
         program_dropin "20-sink-$n" sink "l3t$n" 20 "$SAMPLES/sink.bpf.o"
 done
 echo "OnForeignProgram=restore" >> "$DROPINS/10-count-1.conf"
-daemon_start
+daemon_start --bus-address="$PLAIN_BUS"
+busctl --address="$PLAIN_BUS" monitor org.l3af.Chain1 > "$T/signals" 2>&1 &
+for _ in $(seq 100); do busctl --address="$PLAIN_BUS" status org.l3af.Chain1 >/dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.3
+assert_eq "$(chain_state l3t0 xdp)" live "ListChains shows l3t0 live"
 
 ROOT0=$("$TESTTOOL" prog-id "$(chain_dir l3t0)/root")
 ROOT1=$("$TESTTOOL" prog-id "$(chain_dir l3t1)/root")
@@ -39,6 +44,7 @@ heal0() {
         ip link set dev l3t0 xdpdrv off 2>/dev/null || true
         daemon_reload
         assert_eq "$(xdp_id l3t0)" "$ROOT0" "reload put our root back on l3t0"
+        assert_eq "$(chain_state l3t0 xdp)" live "and ListChains shows it live again"
 }
 
 # --- 1a. bpftool link detach, then ip link set xdp (netlink: seen at once) ---
@@ -48,6 +54,10 @@ ip link set dev l3t0 xdpgeneric obj "$SAMPLES/sink.bpf.o" sec xdp
 FID=$(xdp_id l3t0)
 wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
 echo "ok - 'bpftool link detach' + 'ip link set xdp' is journaled"
+for _ in $(seq 100); do grep -q "ForeignProgramDetected" "$T/signals" && break; sleep 0.02; done
+grep -A12 "ForeignProgramDetected" "$T/signals" | grep -q "UINT32 $FID" || fail "no ForeignProgramDetected signal for program $FID: $(cat "$T/signals")"
+echo "ok - and signalled on the bus (ForeignProgramDetected, program $FID)"
+assert_eq "$(chain_state l3t0 xdp)" displaced "ListChains shows l3t0 displaced"
 assert_eq "$(jfield L3AF_INTERFACE "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" l3t0 "the entry names the interface"
 assert_eq "$(jfield L3AF_HOOK "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" xdp "the entry names the hook"
 assert_eq "$(jfield L3AF_ROOT_PROG_ID "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" "$ROOT0" "the entry gives our root's id"
@@ -71,8 +81,11 @@ heal0
 
 # --- 1c. a libbpf program of our own, through netlink ---
 bpftool link detach pinned "$(chain_dir l3t0)/link"
-read -r FID _ < <("$FOREIGN" netlink l3t0 "$SAMPLES/count.bpf.o")
+read -r FID t_attach < <("$FOREIGN" netlink l3t0 "$SAMPLES/count.bpf.o")
 wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
+t_journal=$(jfield _SOURCE_REALTIME_TIMESTAMP "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")
+[ $((t_journal - t_attach)) -lt 50000 ] || fail "journaled $(((t_journal - t_attach) / 1000)) ms after the attach (bound 50 ms)"
+echo "ok - journaled within the 50 ms bound of the event path ($(((t_journal - t_attach) / 1000)) ms after the attach returned)"
 assert_eq "$(jfield L3AF_DETECTED_BY "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" netlink "a netlink attach is seen through rtnetlink"
 heal0
 
@@ -109,6 +122,7 @@ assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)" $((before +
 ip link del l3t1
 wait_journal 1 5 "$MISSING_MSG" L3AF_INTERFACE=l3t1
 echo "ok - the interface leaving is journaled"
+assert_eq "$(chain_state l3t1 xdp)" waiting "ListChains shows l3t1 waiting for its interface"
 veth_add l3t1 l3p1 1
 wait_journal 2 5 "$RESTORED_MSG" L3AF_INTERFACE=l3t1
 assert_eq "$(xdp_id l3t1)" "$ROOT1" "the chain is re-attached to the new l3t1 without any call"
