@@ -94,10 +94,34 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return 0;
 }
 
+/* READY=1 once the drop-ins have been applied for the first time. */
+static void on_first_reconcile(Context *c, int problems, void *userdata)
+{
+        int r;
+
+        if (problems < 0) {
+                log_error_errno(problems, "Cannot read the configuration: %m");
+                sd_event_exit(c->event, problems);
+                return;
+        }
+        r = idle_setup(c);
+        if (r < 0) {
+                sd_event_exit(c->event, r);
+                return;
+        }
+        watchdog_check_all(c, "start");
+        daemon_update_status(c);
+        log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL,
+                       "l3afd started: %u chain(s), %d problem(s) (prepare %.1f ms, apply %.1f ms).",
+                       g_hash_table_size(c->chains), problems, c->last_prepare_usec / 1000.0,
+                       c->last_apply_usec / 1000.0);
+        (void) sd_notify(false, "READY=1");
+}
+
 int daemon_run(Context *c)
 {
         sigset_t mask;
-        int r, problems;
+        int r;
 
         r = sd_event_default(&c->event);
         if (r < 0)
@@ -123,29 +147,19 @@ int daemon_run(Context *c)
         r = reconcile_adopt(c);
         if (r < 0)
                 return r;
-        problems = reconcile(c);
-        if (problems < 0)
-                return log_error_errno(problems, "Cannot read the configuration: %m");
+        /* The bus first: it answers while the first reconcile fetches packages in its worker. */
         r = bus_setup(c);
         if (r < 0)
                 return r;
         r = bus_server_setup(c);
         if (r < 0)
                 return r;
-        r = idle_setup(c);
-        if (r < 0)
-                return r;
-
         r = watchdog_start(c);
         if (r < 0)
                 return r;
-        watchdog_check_all(c, "start");
-        daemon_update_status(c);
-        log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL,
-                       "l3afd started: %u chain(s), %d problem(s) (prepare %.1f ms, apply %.1f ms).",
-                       g_hash_table_size(c->chains), problems, c->last_prepare_usec / 1000.0,
-                       c->last_apply_usec / 1000.0);
-        (void) sd_notify(false, "READY=1");
+        r = reconcile_request(c, on_first_reconcile, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start the first reconcile: %m");
 
         r = sd_event_loop(c->event);
         (void) sd_notify(false, "STOPPING=1");
