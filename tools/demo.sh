@@ -20,6 +20,7 @@ B=$SRC/build
 L3AFD=$B/src/l3afd
 TOOL=$B/tests/testtool
 UDPGEN=$B/tests/udpgen
+REPO=$B/tools/sample-repo
 mount -t tmpfs tmpfs /tmp
 T=$(mktemp -d /tmp/l3af-demo.XXXXXX)
 ROOT=$T/root
@@ -49,6 +50,20 @@ ip neigh replace 10.77.0.2 lladdr "$(nsenter -t $PEER -n ip -br link show dev pe
 nsenter -t $PEER -n ip neigh replace 10.77.0.1 lladdr "$(mac demo0)" dev peer0 nud permanent
 ip -br addr show demo0
 
+say "A private system bus, so that l3afctl can talk to l3afd"
+BUS=unix:path=$T/bus.sock
+cat > "$T/bus.conf" <<EOC
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><listen>$BUS</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
+</busconfig>
+EOC
+dbus-daemon --nofork --nosyslog --config-file="$T/bus.conf" >/dev/null 2>&1 &
+until [ -S "$T/bus.sock" ]; do sleep 0.05; done
+CTL() { echo "   \$ l3afctl $*"; "$B/src/l3afctl" --address="$BUS" "$@" | sed 's/^/   /'; }
+echo "   $BUS"
+
 say "The bundled sample drop-ins (etc/l3af.d), pointed at the built objects"
 for f in "$SRC"/etc/l3af.d/*.conf; do
         sed "s|/usr/lib/l3af/samples|$B/bpf|" "$f" > "$ROOT/etc/l3af.d/$(basename "$f")"
@@ -56,11 +71,12 @@ for f in "$SRC"/etc/l3af.d/*.conf; do
 done
 
 say "Starting l3afd (pins under a private bpffs)"
-"$L3AFD" --root="$ROOT" --log-target=console > "$T/l3afd.log" 2>&1 &
+"$L3AFD" --root="$ROOT" --bus-address="$BUS" --log-target=console > "$T/l3afd.log" 2>&1 &
 DAEMON=$!
 until grep -q "l3afd started" "$T/l3afd.log"; do sleep 0.05; kill -0 $DAEMON || { cat "$T/l3afd.log"; exit 1; }; done
 sed 's/^/   /' "$T/l3afd.log"
 echo "   XDP program on demo0: id $($TOOL xdp-id demo0) (l3afd's root; the chain hangs off it)"
+CTL show demo0
 
 say "Traffic from the peer: 1000 UDP packets to port 5555, 500 to port 7777 (portdrop drops 7777)"
 nsenter -t $PEER -n "$UDPGEN" 10.77.0.1 5555 1000 >/dev/null
@@ -80,7 +96,39 @@ echo "   sent $(cat "$T/sent") more packets to port 7777 during the reorder; aft
 counters
 echo "   XDP program on demo0: id $($TOOL xdp-id demo0) (unchanged: a reorder only flips the root's slot)"
 
+say "Upgrading portdrop to a signed package from the bundled sample repository"
+echo "   (signed at build time with a key marked TEST-ONLY; nothing trusts it by default)"
+cat > "$ROOT/etc/l3af.d/20-portdrop.conf" <<EOD
+[Program]
+Name=portdrop
+Interface=demo0
+Hook=xdp
+Priority=5
+Package=portdrop
+Version=1.1.0
+Repository=file://$REPO/repo
+
+[Map portdrop_config]
+0={port=7777, enabled=1}
+EOD
+reload() {
+        local n
+        n=$(grep -c "Reload done\|Reload found" "$T/l3afd.log" || true)
+        "$B/src/l3afctl" --address="$BUS" reload 2>&1 | sed 's/^/   /' || true
+}
+reload
+echo "   The chain keeps running its previous generation:"
+chain
+mkdir -p "$ROOT/etc/l3af/trust.d"
+cp "$REPO/trust/l3af-demo-TEST-ONLY.pem" "$ROOT/etc/l3af/trust.d/"
+echo "   Trusting the demo's TEST-ONLY certificate (only this demo does) and reloading:"
+reload
+grep "signed by" "$T/l3afd.log" | tail -1 | sed 's/^[^:]*: /   /'
+CTL show demo0
+counters
+
 say "Stopping l3afd leaves the chain running; --flush removes everything"
+CTL status
 kill -TERM $DAEMON; wait $DAEMON || true
 echo "   after SIGTERM, XDP program on demo0: id $($TOOL xdp-id demo0)"
 "$L3AFD" --root="$ROOT" --flush --log-target=console 2>&1 | sed 's/^/   /'
