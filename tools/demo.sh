@@ -112,8 +112,6 @@ Repository=file://$REPO/repo
 0={port=7777, enabled=1}
 EOD
 reload() {
-        local n
-        n=$(grep -c "Reload done\|Reload found" "$T/l3afd.log" || true)
         "$B/src/l3afctl" --address="$BUS" reload 2>&1 | sed 's/^/   /' || true
 }
 reload
