@@ -34,8 +34,18 @@ ip link del l3t1                                                         # inter
 wait_log "is gone"
 rm "$DROPINS/10-count-l3t1.conf"
 daemon_reload                                                            # chain removed
+# Packages from the bundled sample repository: refused (untrusted), then verified.
+SR=$L3AF_BUILD/tools/sample-repo
+printf '[Program]\nName=pkg\nInterface=l3t0\nHook=xdp\nPriority=5\nPackage=count\nVersion=1.0.0\nRepository=file://%s/repo\n' \
+        "$SR" > "$DROPINS/05-pkg.conf"
+daemon_reload                                                            # package refused
+mkdir -p "$ROOT/etc/l3af/trust.d"
+cp "$SR/trust/l3af-demo-TEST-ONLY.pem" "$ROOT/etc/l3af/trust.d/"
+daemon_reload                                                            # package verified
 daemon_stop TERM                                                         # stopped
-daemon_start                                                             # adopted, started
+printf '[Daemon]\nWatchdogIntervalSec=100ms\nRequireSignatures=no\n' > "$ROOT/etc/l3af/l3afd.conf"
+rm -rf "$ROOT/etc/l3af/trust.d"
+daemon_start                                                             # adopted, started; insecure load
 daemon_stop TERM
 
 declare -A IDS=(
@@ -50,6 +60,9 @@ declare -A IDS=(
         [foreign]=9ae394e0f2e641c1acf90e14dae77b2a
         [missing]=4caa7927e2764528b6200ea5a366f2a9
         [restored]=17b8ab6877f348708a0445cd50e22b0c
+        [package-verified]=728df747675446428f510467858f24d3
+        [package-refused]=c6195e52acb04077bf1755bea0efe234
+        [package-insecure]=8904e4396a6c4de0ab63a92b7b342a84
 )
 # Fields each class must carry.
 declare -A FIELDS=(
@@ -61,6 +74,9 @@ declare -A FIELDS=(
         [foreign]="L3AF_INTERFACE L3AF_HOOK L3AF_ROOT_PROG_ID L3AF_FOREIGN_PROG_ID L3AF_FOREIGN_PROG_NAME L3AF_FOREIGN_PROG_TAG"
         [missing]="L3AF_INTERFACE L3AF_HOOK"
         [restored]="L3AF_INTERFACE L3AF_HOOK L3AF_GENERATION"
+        [package-verified]="L3AF_PROGRAM L3AF_PACKAGE L3AF_PACKAGE_VERSION L3AF_DROPIN L3AF_SHA256 L3AF_SIGNER"
+        [package-refused]="L3AF_PROGRAM L3AF_PACKAGE L3AF_PACKAGE_VERSION L3AF_DROPIN"
+        [package-insecure]="L3AF_PROGRAM L3AF_PACKAGE L3AF_PACKAGE_VERSION"
 )
 
 for class in "${!IDS[@]}"; do
