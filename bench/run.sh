@@ -37,6 +37,9 @@ count_dropin() {  # IFACE NAME PRIORITY [extra]
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if(i<1)i=1; print a[i]}'; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+rss() { awk '/VmRSS/ {r = $2} /RssAnon/ {a = $2} END {printf "%d kB (%d kB of it private, the rest shared library pages)", r, a}' /proc/$1/status; }
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 
 echo "# l3afd benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs"
 
@@ -105,23 +108,20 @@ if [[ " $WHAT " == *" control "* ]]; then
         t1=$(date +%s%N)
         line=$(grep "l3afd started" "$T/l3afd.log")
         chains=$(echo "$line" | sed 's/.*started: \([0-9]*\) chain.*/\1/')
-        printf -- '- cold start with %s chains x 4 programs: %d ms to ready (%s)\n' "$chains" $(((t1 - t0) / 1000000)) \
+        printf -- '- applying %s chains x 4 programs from cold, as the daemon times it: %s\n' "$chains" \
                 "$(echo "$line" | sed 's/.*(\(prepare.*\)).*/\1/')"
-        printf -- '- daemon memory after that: RSS %s, peak %s\n' "$(awk '/VmRSS/ {print $2 " " $3}' /proc/$DAEMON/status)" \
-                "$(awk '/VmHWM/ {print $2 " " $3}' /proc/$DAEMON/status)"
+        printf -- '- daemon memory after that: RSS %s\n' "$(rss $DAEMON)"
         # Restart: adopt all 64 chains, change nothing.
         kill -TERM $DAEMON; wait $DAEMON || true; DAEMON=
         t0=$(date +%s%N)
         start
         t1=$(date +%s%N)
-        printf -- '- restart adopting %s chains (nothing to change): %d ms to ready\n' "$chains" $(((t1 - t0) / 1000000))
-        printf -- '- daemon memory after adoption: RSS %s\n' "$(awk '/VmRSS/ {print $2 " " $3}' /proc/$DAEMON/status)"
+        printf -- '- restart adopting %s chains (nothing to change), as the daemon times it: %s\n' "$chains" \
+                "$(grep "l3afd started" "$T/l3afd.log" | sed 's/.*(\(prepare.*\)).*/\1/')"
+        printf -- '- daemon memory after adoption: RSS %s\n' "$(rss $DAEMON)"
         stop
 fi
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-rss() { awk '/VmRSS/ {print $2 " " $3}' /proc/$1/status; }
-cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 
 if [[ " $WHAT " == *" service "* ]]; then
         echo
