@@ -20,7 +20,8 @@ T=$(mktemp -d /tmp/l3af-bench.XXXXXX)
 ROOT=$T/root
 mkdir -p "$ROOT/etc/l3af.d" "$ROOT/run/l3af.d"
 DAEMON=
-trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; wait 2>/dev/null || true' EXIT
+# PID 1 of our namespace: leaving takes dbus-daemon and the rest with us (no wait: they never exit).
+trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; true' EXIT
 ip link set lo up
 
 cat > "$T/bus.conf" <<EOC

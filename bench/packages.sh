@@ -23,7 +23,7 @@ mount -t tmpfs tmpfs /tmp
 T=$(mktemp -d /tmp/l3af-bench.XXXXXX)
 ROOT=$T/root
 DAEMON= SERVER=
-trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; [ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null || true' EXIT
+trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; [ -n "$SERVER" ] && kill $SERVER 2>/dev/null; true' EXIT
 ip link set lo up
 source "$SRC/tests/package/pki.sh"
 make_pki "$T/pki" >/dev/null
