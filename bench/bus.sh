@@ -15,8 +15,9 @@ fi
 
 L3AFD=$B/src/l3afd
 L3AFCTL=$B/src/l3afctl
-mount -t tmpfs tmpfs /tmp
-T=$(mktemp -d /tmp/l3af-bench.XXXXXX)
+source "$SRC/tools/private-tmp.sh"
+private_tmp "$SRC" "$B"
+T=$(mktemp -d "$PRIVATE_TMP/l3af-bench.XXXXXX")
 ROOT=$T/root
 mkdir -p "$ROOT/etc/l3af.d" "$ROOT/run/l3af.d"
 DAEMON=

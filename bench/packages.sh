@@ -19,8 +19,9 @@ fi
 
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-mount -t tmpfs tmpfs /tmp
-T=$(mktemp -d /tmp/l3af-bench.XXXXXX)
+source "$SRC/tools/private-tmp.sh"
+private_tmp "$SRC" "$B"
+T=$(mktemp -d "$PRIVATE_TMP/l3af-bench.XXXXXX")
 ROOT=$T/root
 DAEMON= SERVER=
 trap '[ -n "$DAEMON" ] && kill $DAEMON 2>/dev/null; [ -n "$SERVER" ] && kill $SERVER 2>/dev/null; true' EXIT

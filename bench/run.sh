@@ -14,8 +14,9 @@ fi
 
 WHAT=${*:-datapath control service watchdog}
 L3AFD=$B/src/l3afd
-mount -t tmpfs tmpfs /tmp
-T=$(mktemp -d /tmp/l3af-bench.XXXXXX)
+source "$SRC/tools/private-tmp.sh"
+private_tmp "$SRC" "$B"
+T=$(mktemp -d "$PRIVATE_TMP/l3af-bench.XXXXXX")
 ROOT=$T/root
 PINS=$ROOT/sys/fs/bpf/l3af
 mkdir -p "$ROOT/etc/l3af.d" "$ROOT/etc/l3af"

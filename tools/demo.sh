@@ -21,8 +21,9 @@ L3AFD=$B/src/l3afd
 TOOL=$B/tests/testtool
 UDPGEN=$B/tests/udpgen
 REPO=$B/tools/sample-repo
-mount -t tmpfs tmpfs /tmp
-T=$(mktemp -d /tmp/l3af-demo.XXXXXX)
+source "$SRC/tools/private-tmp.sh"
+private_tmp "$SRC" "$B"
+T=$(mktemp -d "$PRIVATE_TMP/l3af-demo.XXXXXX")
 ROOT=$T/root
 PINS=$ROOT/sys/fs/bpf/l3af
 mkdir -p "$ROOT/etc/l3af.d"

@@ -17,7 +17,7 @@ roots() { bpftool prog show 2>/dev/null | grep -c "name l3af_root_" || true; }
 host_state() {
         {
                 ip -o link show | awk -F': ' '{print $2}' | sort
-                ls /tmp | grep '^l3af-test\.' || true
+                ls /tmp /dev/shm | grep '^l3af-test\.' || true
                 findmnt -rn -t bpf -o TARGET || true
                 pgrep -f "^$L3AF_BUILD/src/l3afd" || true
         } | tr '\n' ' '
@@ -64,5 +64,5 @@ run_child fail
 
 # And the whole suite left nothing: no daemon from this build, no sandbox temp dir.
 pgrep -f "^$L3AF_BUILD/src/l3afd" && fail "an l3afd from this build is still running"
-ls /tmp | grep -E '^l3af-(test|unit|conf|dropin|model)' && fail "temp dirs left in /tmp"
+ls /tmp /dev/shm | grep -E '^l3af-(test|unit|conf|dropin|model|demo|bench)' && fail "temp dirs left in /tmp or /dev/shm"
 echo "ok - no daemon and no temp dir remains after the suite"

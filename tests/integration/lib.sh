@@ -26,9 +26,10 @@ if [ -z "${L3AF_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
-# /tmp is a private tmpfs: even a SIGKILLed test leaves no file on the host.
-mount -t tmpfs -o mode=1777 l3af-test /tmp
-T=$(mktemp -d /tmp/l3af-test.XXXXXXXX)
+# Our files live on a private tmpfs: even a SIGKILLed test leaves nothing on the host.
+source "$(dirname "${BASH_SOURCE[0]}")/../../tools/private-tmp.sh"
+private_tmp "$(dirname "${BASH_SOURCE[0]}")/../.." "$L3AF_BUILD" || exit 1
+T=$(mktemp -d "$PRIVATE_TMP/l3af-test.XXXXXXXX")
 ROOT="$T/root"
 PINS="$ROOT/sys/fs/bpf/l3af"
 DROPINS="$ROOT/etc/l3af.d"
