@@ -74,14 +74,7 @@ bus_daemon_start
 assert_eq "$(ctl --no-legend show l3t0 xdp | awk 'NR > 1 {print $2}' | xargs)" "sink" "after a reboot only the persistent add runs"
 
 # A drop-in edited by hand: a reload through the bus applies it.
-dropin 10-count <<EOF2
-[Program]
-Name=count
-Interface=l3t0
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
+program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
 sed -i 's/^Priority=30$/Priority=40/' "$DROPINS/api-l3t0:xdp:sink.conf"
 ctl reload
 assert_eq "$(ctl --no-legend show l3t0 xdp | awk 'NR > 1 {print $2}' | xargs)" "count sink" "reload applied the hand edits"

@@ -8,25 +8,11 @@ source "$(dirname "$0")/bus-lib.sh"
 
 bus_setup
 veth_add l3t0 l3p0 0
-dropin 10-count <<EOF2
-[Program]
-Name=count
-Interface=l3t0
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
-dropin 20-portdrop <<EOF2
-[Program]
-Name=portdrop
-Interface=l3t0
-Hook=xdp
-Priority=20
-Object=$SAMPLES/portdrop.bpf.o
-
+program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
+program_dropin 20-portdrop portdrop l3t0 20 "$SAMPLES/portdrop.bpf.o" "
 [Map portdrop_config]
 0={7777, 1}
-EOF2
+"
 bus_daemon_start
 
 CONFIG="$(prog_maps l3t0 xdp portdrop)/portdrop_config"

@@ -8,14 +8,7 @@ source "$(dirname "$0")/bus-lib.sh"
 
 bus_setup
 veth_add l3t0 l3p0 0
-dropin 10-count <<EOF2
-[Program]
-Name=count
-Interface=l3t0
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
+program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
 bus_daemon_start
 
 # Changes in a loop until the readers are done.

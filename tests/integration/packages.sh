@@ -88,14 +88,7 @@ HTTPS="https://127.0.0.1:$HTTPS_PORT"
 
 veth_add l3t0 l3p0 0
 
-dropin 10-count <<EOF2
-[Program]
-Name=count
-Interface=l3t0
-Hook=xdp
-Priority=10
-Object=$SAMPLES/count.bpf.o
-EOF2
+program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
 
 pd() {  # pd VERSION REPOSITORY [extra lines...]
         local version=$1 repo=$2; shift 2
