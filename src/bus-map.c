@@ -423,13 +423,15 @@ static int build_set(Change *ch, sd_bus_error *error)
         return 1;
 }
 
-int method_set_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* SetMapEntry and DeleteMapEntry: read the arguments and the runtime flag, queue the change. */
+static int submit_map_change(sd_bus_message *m, Context *c, const char *method, bool with_value, ChangeBuild build,
+                             ChangeFinish finish, sd_bus_error *error)
 {
         g_autoptr(MapArgs) a = g_new0(MapArgs, 1);
         Change *ch;
         int runtime, r;
 
-        r = read_map_args(m, a, true, true, error);
+        r = read_map_args(m, a, true, with_value, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(m, "b", &runtime);
@@ -437,11 +439,16 @@ int method_set_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r;
         a->runtime = runtime;
 
-        ch = change_new(userdata, m, "SetMapEntry", L3AF_ACTION_CONFIGURE_MAPS, build_set, NULL);
+        ch = change_new(c, m, method, L3AF_ACTION_CONFIGURE_MAPS, build, finish);
         ch->chain_key = chain_key(a->ifname, a->hook);
         ch->data = TAKE_PTR(a);
         ch->free_data = (GDestroyNotify) map_args_free;
         return change_submit(ch, error);
+}
+
+int method_set_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return submit_map_change(m, userdata, "SetMapEntry", true, build_set, NULL, error);
 }
 
 static int build_delete(Change *ch, sd_bus_error *error)
@@ -511,21 +518,5 @@ static int finish_delete(Change *ch, sd_bus_message *reply, sd_bus_error *error)
 
 int method_delete_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-        g_autoptr(MapArgs) a = g_new0(MapArgs, 1);
-        Change *ch;
-        int runtime, r;
-
-        r = read_map_args(m, a, true, false, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(m, "b", &runtime);
-        if (r < 0)
-                return r;
-        a->runtime = runtime;
-
-        ch = change_new(userdata, m, "DeleteMapEntry", L3AF_ACTION_CONFIGURE_MAPS, build_delete, finish_delete);
-        ch->chain_key = chain_key(a->ifname, a->hook);
-        ch->data = TAKE_PTR(a);
-        ch->free_data = (GDestroyNotify) map_args_free;
-        return change_submit(ch, error);
+        return submit_map_change(m, userdata, "DeleteMapEntry", false, build_delete, finish_delete, error);
 }
