@@ -14,8 +14,8 @@ XDP0=$(xdp_id l3t0); IDS0=$(chain_ids l3t0)
 daemon_stop TERM
 
 BUS=$T/bus
-ADDR=unix:path=$BUS/socket
 mkdir -p "$BUS/services"
+ADDR=unix:path=$T/plainbus/socket
 cat > "$BUS/l3afd-activated" <<EOS
 #!/bin/sh
 echo "activated \$\$" >> "$T/activations"
@@ -24,23 +24,7 @@ EOS
 chmod +x "$BUS/l3afd-activated"
 # The installed activation file, pointed at this test's daemon.
 sed "s|^Exec=.*|Exec=$BUS/l3afd-activated|" "$L3AF_BUILD/dbus/org.l3af.Chain1.service" > "$BUS/services/org.l3af.Chain1.service"
-cat > "$BUS/bus.conf" <<EOC
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$ADDR</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$BUS/services</servicedir>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-EOC
-dbus-daemon --nofork --nosyslog --config-file="$BUS/bus.conf" > "$T/dbus.log" 2>&1 &
-for _ in $(seq 100); do [ -S "$BUS/socket" ] && break; sleep 0.05; done
+plain_bus_start "$BUS/services"
 activations() { [ -f "$T/activations" ] && grep -c activated "$T/activations" || echo 0; }
 call() { busctl --address="$ADDR" "$@"; }
 

@@ -140,9 +140,11 @@ sample_chain() {
         program_dropin "30-sink-$1" sink "$1" 30 "$SAMPLES/sink.bpf.o"
 }
 
-# A private, plain message bus (no polkit) for tests that only read and listen.
+# A private, plain message bus (no polkit) for tests that only read and listen;
+# with SERVICEDIR, it activates the services described there.
 PLAIN_BUS=
-plain_bus_start() {
+plain_bus_start() {  # plain_bus_start [SERVICEDIR]
+        local services=${1:+<servicedir>$1</servicedir>}
         mkdir -p "$T/plainbus"
         PLAIN_BUS=unix:path=$T/plainbus/socket
         cat > "$T/plainbus/bus.conf" <<EOC
@@ -151,6 +153,7 @@ plain_bus_start() {
 <busconfig>
   <listen>$PLAIN_BUS</listen>
   <auth>EXTERNAL</auth>
+  $services
   <policy context="default">
     <allow user="*"/>
     <allow own="*"/>
