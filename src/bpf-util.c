@@ -56,6 +56,36 @@ int bpf_link_info_of_fd(int fd, struct bpf_link_info *ret)
         return 0;
 }
 
+int map_value_layout(const struct bpf_map_info *info, MapValueLayout *ret)
+{
+        MapValueLayout l = { .value_size = info->value_size, .ncpus = 1 };
+
+        l.percpu = info->type == BPF_MAP_TYPE_PERCPU_ARRAY || info->type == BPF_MAP_TYPE_PERCPU_HASH ||
+                   info->type == BPF_MAP_TYPE_LRU_PERCPU_HASH || info->type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+        l.stride = l.percpu ? (l.value_size + 7) & ~(size_t) 7 : l.value_size;
+        if (l.percpu) {
+                l.ncpus = libbpf_num_possible_cpus();
+                if (l.ncpus < 1)
+                        return l.ncpus < 0 ? l.ncpus : -EIO;
+        }
+        *ret = l;
+        return 0;
+}
+
+size_t map_value_layout_size(const MapValueLayout *l)
+{
+        return l->stride * l->ncpus;
+}
+
+uint8_t *map_value_replicate(const MapValueLayout *l, const void *value)
+{
+        uint8_t *buf = g_malloc0(map_value_layout_size(l) ? map_value_layout_size(l) : 1);
+
+        for (int i = 0; i < l->ncpus; i++)
+                memcpy(buf + i * l->stride, value, l->value_size);
+        return buf;
+}
+
 int bpf_pin_open(const char *path)
 {
         int fd = bpf_obj_get(path);

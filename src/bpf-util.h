@@ -4,12 +4,30 @@
 
 #include <glib.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int bpf_prog_id_of_fd(int fd, uint32_t *ret);
 int bpf_prog_info_of_fd(int fd, struct bpf_prog_info *ret);
 int bpf_map_info_of_fd(int fd, struct bpf_map_info *ret);
 int bpf_link_info_of_fd(int fd, struct bpf_link_info *ret);
+
+/*
+ * How the bpf syscall lays out a map's values: per-CPU maps take and give one
+ * copy per possible CPU, each 8-byte aligned; other maps one value.
+ */
+typedef struct MapValueLayout {
+        bool percpu;
+        size_t value_size;
+        size_t stride;
+        int ncpus;
+} MapValueLayout;
+
+int map_value_layout(const struct bpf_map_info *info, MapValueLayout *ret);
+size_t map_value_layout_size(const MapValueLayout *l);
+/* A buffer as the kernel takes it: 'value' (value_size bytes) on every CPU. */
+uint8_t *map_value_replicate(const MapValueLayout *l, const void *value);
 
 /* Opens a pinned object; -ENOENT when there is no pin. */
 int bpf_pin_open(const char *path);

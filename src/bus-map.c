@@ -28,9 +28,7 @@ typedef struct MapHandle {
         int fd;
         struct bpf_map_info info;
         struct btf *btf;     /* NULL: the map has no BTF; raw text */
-        bool percpu;
-        size_t stride;       /* of one CPU's value */
-        int ncpus;
+        MapValueLayout layout;
 } MapHandle;
 
 static void map_handle_done(MapHandle *h)
@@ -89,11 +87,7 @@ static int map_open(Context *c, const char *ifname, Hook hook, const char *progr
         }
         if (h.info.btf_id != 0)
                 h.btf = btf__load_from_kernel_by_id(h.info.btf_id);  /* NULL: fall back to raw text */
-        h.percpu = h.info.type == BPF_MAP_TYPE_PERCPU_ARRAY || h.info.type == BPF_MAP_TYPE_PERCPU_HASH ||
-                   h.info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-        h.stride = h.percpu ? (h.info.value_size + 7) & ~7u : h.info.value_size;
-        h.ncpus = h.percpu ? libbpf_num_possible_cpus() : 1;
-        if (h.ncpus < 1) {
+        if (map_value_layout(&h.info, &h.layout) < 0) {
                 map_handle_done(&h);
                 return sd_bus_error_set_errnof(error, EIO, "Cannot count the CPUs.");
         }
@@ -147,11 +141,11 @@ static char *format_value(const MapHandle *h, const uint8_t *value)
 {
         GString *s;
 
-        if (!h->percpu)
+        if (!h->layout.percpu)
                 return btf_text_format(h->btf, h->info.btf_value_type_id, value, h->info.value_size);
         s = g_string_new("[");
-        for (int i = 0; i < h->ncpus; i++) {
-                g_autofree char *v = btf_text_format(h->btf, h->info.btf_value_type_id, value + i * h->stride,
+        for (int i = 0; i < h->layout.ncpus; i++) {
+                g_autofree char *v = btf_text_format(h->btf, h->info.btf_value_type_id, value + i * h->layout.stride,
                                                      h->info.value_size);
 
                 g_string_append_printf(s, "%s%s", i ? ", " : "", v);
@@ -162,17 +156,7 @@ static char *format_value(const MapHandle *h, const uint8_t *value)
 
 static size_t value_buffer_size(const MapHandle *h)
 {
-        return h->stride * h->ncpus;
-}
-
-/* The value as the kernel takes it: replicated for every CPU of a per-CPU map. */
-static uint8_t *kernel_value(const MapHandle *h, const void *value)
-{
-        uint8_t *buf = g_malloc0(value_buffer_size(h));
-
-        for (int i = 0; i < h->ncpus; i++)
-                memcpy(buf + i * h->stride, value, h->info.value_size);
-        return buf;
+        return map_value_layout_size(&h->layout);
 }
 
 typedef struct MapArgs {
@@ -408,7 +392,7 @@ static int build_set(Change *ch, sd_bus_error *error)
                 return r;
 
         n = remove_entries(kf, group, &h, key, value, &same);
-        want = kernel_value(&h, value);
+        want = map_value_replicate(&h.layout, value);
         have = g_malloc0(value_buffer_size(&h));
         if (n == 1 && same && bpf_map_lookup_elem(h.fd, key, have) == 0 &&
             memcmp(have, want, value_buffer_size(&h)) == 0)

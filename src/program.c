@@ -483,16 +483,13 @@ fail:
 
 int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error)
 {
-        int ncpus = libbpf_num_possible_cpus();
-
         for (guint i = 0; i < p->maps->len; i++) {
                 const MapEntrySpec *m = p->maps->pdata[i];
                 g_autofree char *path = program_map_pin_path(chain_dir, p->name, m->map, map_is_shared(p, m->map));
                 g_autofree uint8_t *want = NULL, *have = NULL;
                 _cleanup_close_ int fd = -EBADF;
                 struct bpf_map_info info;
-                size_t vsize, total;
-                bool percpu;
+                MapValueLayout l;
                 int r;
 
                 fd = bpf_pin_open(path);
@@ -502,30 +499,20 @@ int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char 
                         return fd;
                 }
                 r = bpf_map_info_of_fd(fd, &info);
+                if (r >= 0)
+                        r = map_value_layout(&info, &l);
                 if (r < 0)
                         return r;
-                percpu = info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH ||
-                         info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-                vsize = g_bytes_get_size(m->value_bytes);
-                if (info.value_size != vsize || info.key_size != g_bytes_get_size(m->key_bytes)) {
+                if (info.value_size != g_bytes_get_size(m->value_bytes) ||
+                    info.key_size != g_bytes_get_size(m->key_bytes)) {
                         *ret_error = g_strdup_printf("[Map %s]: the pinned map's sizes differ from the object's",
                                                      m->map);
                         return -EINVAL;
                 }
-                if (percpu) {
-                        size_t stride = (vsize + 7) & ~(size_t) 7;
-
-                        total = stride * ncpus;
-                        want = g_malloc0(total);
-                        for (int c = 0; c < ncpus; c++)
-                                memcpy(want + c * stride, g_bytes_get_data(m->value_bytes, NULL), vsize);
-                } else {
-                        total = vsize;
-                        want = g_memdup2(g_bytes_get_data(m->value_bytes, NULL), vsize);
-                }
-                have = g_malloc0(total);
+                want = map_value_replicate(&l, g_bytes_get_data(m->value_bytes, NULL));
+                have = g_malloc0(map_value_layout_size(&l));
                 if (bpf_map_lookup_elem(fd, g_bytes_get_data(m->key_bytes, NULL), have) == 0 &&
-                    memcmp(have, want, total) == 0)
+                    memcmp(have, want, map_value_layout_size(&l)) == 0)
                         continue;
                 if (bpf_map_update_elem(fd, g_bytes_get_data(m->key_bytes, NULL), want, BPF_ANY) < 0) {
                         r = negative_errno();
