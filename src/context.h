@@ -16,7 +16,6 @@ typedef struct Context {
 
         GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
-        unsigned reconciles;
         uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
         uint64_t last_apply_usec;
 

@@ -62,11 +62,6 @@ enum bpf_attach_type hook_attach_type(Hook h)
         }
 }
 
-const char *hook_root_program(Hook h)
-{
-        return h == HOOK_XDP ? "l3af_root_xdp" : "l3af_root_tc";
-}
-
 const char *xdp_mode_to_string(XdpMode m)
 {
         return m >= 0 && m < _XDP_MODE_MAX ? xdp_mode_names[m] : NULL;

@@ -31,8 +31,6 @@ const char *hook_to_string(Hook h);
 Hook hook_from_string(const char *s);
 enum bpf_prog_type hook_prog_type(Hook h);
 enum bpf_attach_type hook_attach_type(Hook h);
-/* Name of the root program in root.bpf.c for this hook. */
-const char *hook_root_program(Hook h);
 
 /* What the watchdog does when a foreign program displaces a chain's root. */
 typedef enum ForeignPolicy {

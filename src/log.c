@@ -32,11 +32,6 @@ void log_open(LogTarget target)
         log_target = target;
 }
 
-LogTarget log_get_target(void)
-{
-        return log_target;
-}
-
 int log_target_from_string(const char *s)
 {
         if (streq(s, "auto"))

@@ -31,12 +31,10 @@ typedef struct LogFields {
 } LogFields;
 
 void log_open(LogTarget target);
-LogTarget log_get_target(void);
 int log_target_from_string(const char *s);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 int log_level_from_string(const char *s);
-/* Also write every console line into a buffer (used by tests and --check). */
 
 int log_structured(int level, int error, const char *message_id, const LogFields *fields,
                    const char *format, ...) _printf_(5, 6);

@@ -343,7 +343,6 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
                 apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
         r = (int) problems_count_errors(problems);
 finish:
-        c->reconciles++;
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         c->problems = g_ptr_array_ref(problems);
