@@ -6,14 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/bus-lib.sh"
 
-bus_setup
-veth_add l3t0 l3p0 0
-program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
-program_dropin 20-portdrop portdrop l3t0 20 "$SAMPLES/portdrop.bpf.o" "
-[Map portdrop_config]
-0={7777, 1}
-"
-bus_daemon_start
+bus_start_with_chain
 
 SINK="{\"Object\": \"$SAMPLES/sink.bpf.o\"}"
 CONFIG="$(prog_maps l3t0 xdp portdrop)/portdrop_config"

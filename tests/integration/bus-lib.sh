@@ -98,6 +98,18 @@ as() {
         fi
 }
 
+# The private bus, l3t0 with count -> portdrop (dropping 7777), and the daemon on the bus.
+bus_start_with_chain() {
+        bus_setup
+        veth_add l3t0 l3p0 0
+        program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
+        program_dropin 20-portdrop portdrop l3t0 20 "$SAMPLES/portdrop.bpf.o" "
+[Map portdrop_config]
+0={7777, 1}
+"
+        bus_daemon_start
+}
+
 bus_daemon_start() {
         daemon_start --bus-address="$BUS_ADDR" "$@"
 }
