@@ -17,6 +17,8 @@ static void drop_connection(Context *c, sd_bus *bus)
                                 sd_bus_flush_close_unref(bus);
                                 break;
                         }
+        if (c->p2p_unheard)
+                g_hash_table_remove(c->p2p_unheard, bus);
         if (c->p2p_connections > 0)
                 c->p2p_connections--;
         idle_touch(c);
@@ -33,7 +35,13 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-        idle_touch(userdata);
+        Context *c = userdata;
+
+        idle_touch(c);
+        /* The peer has spoken: its first reply (to Hello, for busctl and gdbus) is being made
+         * now, so signals may follow it. */
+        if (c->p2p_unheard)
+                g_hash_table_remove(c->p2p_unheard, sd_bus_message_get_bus(m));
         return 0;  /* let it through */
 }
 
@@ -98,6 +106,9 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
         if (r < 0)
                 return log_error_errno(r, "Cannot serve a direct D-Bus connection: %m");
         c->p2p_connections++;
+        if (!c->p2p_unheard)
+                c->p2p_unheard = g_hash_table_new(NULL, NULL);
+        g_hash_table_add(c->p2p_unheard, bus);
         log_debug("A direct D-Bus client connected.");
         TAKE_PTR(bus);  /* owned by c->bus_connections now */
         return 0;
@@ -137,6 +148,17 @@ int bus_server_setup(Context *c)
 void bus_server_done(Context *c)
 {
         g_clear_pointer(&c->listen_sources, g_ptr_array_unref);
+        g_clear_pointer(&c->p2p_unheard, g_hash_table_unref);
+}
+
+/*
+ * A client that says Hello, as busctl and gdbus do, drops the connection if
+ * anything but the answer to it comes first. So a direct peer gets no signal
+ * until it has sent its first message.
+ */
+bool bus_server_may_signal(Context *c, sd_bus *bus)
+{
+        return !c->p2p_unheard || !g_hash_table_contains(c->p2p_unheard, bus);
 }
 
 unsigned bus_server_connections(Context *c)

@@ -5,6 +5,7 @@
 #include "bus-errors.h"
 #include "bus-methods.h"
 #include "bus.h"
+#include "bus-server.h"
 #include "chain.h"
 #include "log.h"
 #include "util.h"
@@ -212,8 +213,13 @@ void bus_done(Context *c)
 void bus_emit_chain_changed(Context *c, const char *ifname, Hook hook, uint64_t generation)
 {
         for (guint i = 0; c->bus_connections && i < c->bus_connections->len; i++) {
-                int r = sd_bus_emit_signal(c->bus_connections->pdata[i], L3AF_BUS_PATH, L3AF_BUS_INTERFACE,
-                                           "ChainChanged", "sst", ifname, hook_to_string(hook), generation);
+                sd_bus *bus = c->bus_connections->pdata[i];
+                int r;
+
+                if (!bus_server_may_signal(c, bus))
+                        continue;
+                r = sd_bus_emit_signal(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ChainChanged", "sst", ifname,
+                                       hook_to_string(hook), generation);
                 if (r < 0)
                         log_debug_errno(r, "Cannot send ChainChanged: %m");
         }
@@ -223,9 +229,14 @@ void bus_emit_foreign_program(Context *c, const char *ifname, Hook hook, uint32_
                               const char *prog_name, const char *action)
 {
         for (guint i = 0; c->bus_connections && i < c->bus_connections->len; i++) {
-                int r = sd_bus_emit_signal(c->bus_connections->pdata[i], L3AF_BUS_PATH, L3AF_BUS_INTERFACE,
-                                           "ForeignProgramDetected", "ssuss", ifname, hook_to_string(hook),
-                                           prog_id, prog_name ? prog_name : "", action ? action : "reported");
+                sd_bus *bus = c->bus_connections->pdata[i];
+                int r;
+
+                if (!bus_server_may_signal(c, bus))
+                        continue;
+                r = sd_bus_emit_signal(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ForeignProgramDetected", "ssuss",
+                                       ifname, hook_to_string(hook), prog_id, prog_name ? prog_name : "",
+                                       action ? action : "reported");
                 if (r < 0)
                         log_debug_errno(r, "Cannot send ForeignProgramDetected: %m");
         }
@@ -248,8 +259,12 @@ void bus_emit_reconciled(Context *c)
         c->bus_announced[0] = now[0];
         c->bus_announced[1] = now[1];
         for (guint i = 0; i < c->bus_connections->len; i++) {
-                int r = sd_bus_emit_properties_changed_strv(c->bus_connections->pdata[i], L3AF_BUS_PATH,
-                                                            L3AF_BUS_INTERFACE, (char **) names);
+                sd_bus *bus = c->bus_connections->pdata[i];
+                int r;
+
+                if (!bus_server_may_signal(c, bus))
+                        continue;
+                r = sd_bus_emit_properties_changed_strv(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, (char **) names);
                 if (r < 0)
                         log_debug_errno(r, "Cannot send PropertiesChanged: %m");
         }

@@ -34,6 +34,7 @@ typedef struct Context {
         GPtrArray *listen_sources;     /* sd_event_source* of the listening sockets */
         unsigned p2p_connections;
         unsigned p2p_serial;           /* for the unique names Hello hands out */
+        GHashTable *p2p_unheard;       /* sd_bus*: direct peers that have sent nothing yet */
         sd_event_source *idle_source;
         uint64_t idle_last_usec;       /* CLOCK_MONOTONIC of the last activity */
 
