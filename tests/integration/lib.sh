@@ -40,7 +40,10 @@ cleanup() {
         local rc=$?
         trap - EXIT
         [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
-        # Everything else dies with our namespaces; unmount so rm stays on our disk.
+        # Everything else dies with our namespaces, but anything still holding the
+        # bpffs would keep it mounted: as the PID namespace's init, end them now.
+        [ $$ = 1 ] && { kill -KILL -1 2>/dev/null; wait 2>/dev/null; } || true
+        # Unmount so rm stays on our disk.
         umount -R "$ROOT/sys/fs/bpf" 2>/dev/null || true
         rm -rf --one-file-system "$T"
         exit $rc

@@ -55,18 +55,23 @@ for _ in $(seq 100); do [ "$(exits)" -ge 2 ] && break; sleep 0.05; done
 # (sd-bus: EIO). The quiet peer's connection starts l3afd a third time; a
 # change then happens while it is quiet, so ChainChanged goes out; the peer's
 # Hello must still be answered first, and the next change must reach it.
-coproc PEER { exec python3 "$L3AF_SOURCE/tests/tools/quiet-peer.py" "$SOCK"; }
-read -r -t 10 line <&"${PEER[0]}" || fail "the quiet peer could not connect"
+mkfifo "$T/peer.in" "$T/peer.out"
+python3 "$L3AF_SOURCE/tests/tools/quiet-peer.py" "$SOCK" <"$T/peer.in" >"$T/peer.out" &
+QUIET_PID=$!
+exec {TO_PEER}>"$T/peer.in" {FROM_PEER}<"$T/peer.out"
+read -r -t 10 line <&"$FROM_PEER" || fail "the quiet peer could not connect"
 assert_eq "$line" ready "the quiet peer authenticated (start $(starts))"
 rm "$DROPINS/30-sink-l3t0.conf"
 assert_eq "$(call call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 Reload)" "u 0" "a change while the peer is quiet"
 [ "$(log_count "is live")" = 2 ] || fail "the change did not apply a new generation"
-echo hello >&"${PEER[1]}"
-read -r -t 10 line <&"${PEER[0]}"; assert_eq "$line" "unsolicited 0" "nothing was sent to the quiet peer"
-read -r -t 10 line <&"${PEER[0]}"; assert_eq "$line" "first return 1" "the first message it gets answers its Hello"
+echo hello >&"$TO_PEER"
+read -r -t 10 line <&"$FROM_PEER"; assert_eq "$line" "unsolicited 0" "nothing was sent to the quiet peer"
+read -r -t 10 line <&"$FROM_PEER"; assert_eq "$line" "first return 1" "the first message it gets answers its Hello"
 sample_chain l3t0
-echo signal >&"${PEER[1]}"
+echo signal >&"$TO_PEER"
 assert_eq "$(call call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 Reload)" "u 0" "a change once it has spoken"
-read -r -t 15 line <&"${PEER[0]}"; assert_eq "$line" "signal ChainChanged l3t0 xdp" "once it has spoken, it gets the signals"
-exec {PEER[1]}>&-
-wait "$PEER_PID" 2>/dev/null || true
+read -r -t 15 line <&"$FROM_PEER"; assert_eq "$line" "signal ChainChanged l3t0 xdp" "once it has spoken, it gets the signals"
+exec {TO_PEER}>&-
+wait "$QUIET_PID"
+for _ in $(seq 100); do [ "$(exits)" -ge 3 ] && break; sleep 0.05; done
+assert_eq "$(exits)" 3 "with the peer gone, l3afd exited once idle again"
