@@ -105,11 +105,6 @@ static int check_program(const char *dir, const ManifestProgram *mp)
         return r;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 /* The files of DIR, relative, sorted; links and special files are refused. */
 static int list_files(const char *top, const char *rel, GPtrArray *out)
 {
@@ -125,7 +120,7 @@ static int list_files(const char *top, const char *rel, GPtrArray *out)
         }
         while ((name = g_dir_read_name(d)))
                 g_ptr_array_add(names, g_strdup(name));
-        g_ptr_array_sort(names, compare_names);
+        g_ptr_array_sort(names, strptr_compare);
         for (guint i = 0; i < names->len; i++) {
                 g_autofree char *r_path = rel ? g_build_filename(rel, names->pdata[i], NULL) : g_strdup(names->pdata[i]);
                 g_autofree char *path = g_build_filename(top, r_path, NULL);

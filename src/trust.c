@@ -50,11 +50,6 @@ unsigned trust_store_count(const TrustStore *t)
         return t->certs->len;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 static bool is_cert_file(const char *name)
 {
         return g_str_has_suffix(name, ".pem") || g_str_has_suffix(name, ".crt") || g_str_has_suffix(name, ".cer") ||
@@ -118,7 +113,7 @@ int trust_store_load(const char *dir, TrustStore **ret, char **ret_error)
         while ((name = g_dir_read_name(d)))
                 if (is_cert_file(name))
                         g_ptr_array_add(names, g_build_filename(dir, name, NULL));
-        g_ptr_array_sort(names, compare_names);
+        g_ptr_array_sort(names, strptr_compare);
         for (guint i = 0; i < names->len; i++) {
                 r = load_file(t, names->pdata[i], ret_error);
                 if (r < 0)

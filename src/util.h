@@ -43,6 +43,12 @@ static inline void freep(void *p)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+/* For sorting arrays of strings (g_ptr_array_sort(), qsort()). */
+static inline int strptr_compare(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
 #define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
 #define isempty(s) (!(s) || !*(s))
 #define strna(s) ((s) ? (s) : "n/a")
