@@ -356,32 +356,18 @@ static bool map_is_shared(const ProgramSpec *p, const char *name)
         return false;
 }
 
-int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
-                        char **ret_log)
+/*
+ * Loads the entry program of an opened object with the hook's type. Maps are
+ * pinned under 'chain_dir' as a chain's are, or, with no chain_dir, not at
+ * all (the next map is never pinned by libbpf: instances pin it themselves).
+ */
+static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir,
+                      struct bpf_program **ret_entry, struct bpf_map **ret_next, char **ret_log)
 {
-        g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
-        g_autofree char *own_dir = g_build_filename(chain_dir, "programs", p->name, "maps", NULL);
-        g_autofree char *error = NULL, *captured = NULL, *verifier = NULL, *prog_pin = NULL, *next_pin = NULL;
-        g_autofree char *dirname = NULL;
-        g_autoptr(BpfObject) obj = NULL;
-        g_autoptr(Instance) inst = NULL;
+        g_autofree char *captured = NULL, *verifier = NULL;
         struct bpf_program *prog, *entry = NULL;
         struct bpf_map *map, *next = NULL;
         int r;
-
-        r = mkdir_p(shared_dir, 0700);
-        if (r >= 0)
-                r = mkdir_p(own_dir, 0700);
-        if (r < 0) {
-                *ret_log = g_strdup_printf("cannot create pin directories under %s: %s", chain_dir, g_strerror(-r));
-                return r;
-        }
-
-        r = open_object(p, shared_dir, &obj, &error);
-        if (r < 0) {
-                *ret_log = TAKE_PTR(error);
-                return r;
-        }
 
         bpf_object__for_each_program(prog, obj) {
                 bool is_entry = streq(bpf_program__name(prog), p->entry_resolved);
@@ -405,12 +391,15 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
 
                 if (bpf_map__is_internal(map))
                         continue;
+                r = 0;
                 if (streq_ptr(name, p->next_resolved)) {
                         next = map;
-                        r = bpf_map__set_pin_path(map, NULL);  /* one per instance, pinned below */
-                } else if (map_is_shared(p, name)) {
+                        r = bpf_map__set_pin_path(map, NULL);  /* one per instance, pinned by the caller */
+                } else if (!chain_dir)
+                        r = bpf_map__set_pin_path(map, NULL);
+                else if (map_is_shared(p, name))
                         continue;  /* pin_root_path places it in the chain's maps/ */
-                } else {
+                else {
                         g_autofree char *path = program_map_pin_path(chain_dir, p->name, name, false);
 
                         r = bpf_map__set_pin_path(map, path);
@@ -436,6 +425,40 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                                                    g_strerror(-r), ltail);
                 return r;
         }
+        *ret_entry = entry;
+        if (ret_next)
+                *ret_next = next;
+        return 0;
+}
+
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
+                        char **ret_log)
+{
+        g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
+        g_autofree char *own_dir = g_build_filename(chain_dir, "programs", p->name, "maps", NULL);
+        g_autofree char *error = NULL, *prog_pin = NULL, *next_pin = NULL, *dirname = NULL;
+        g_autoptr(BpfObject) obj = NULL;
+        g_autoptr(Instance) inst = NULL;
+        struct bpf_program *entry = NULL;
+        struct bpf_map *next = NULL;
+        int r;
+
+        r = mkdir_p(shared_dir, 0700);
+        if (r >= 0)
+                r = mkdir_p(own_dir, 0700);
+        if (r < 0) {
+                *ret_log = g_strdup_printf("cannot create pin directories under %s: %s", chain_dir, g_strerror(-r));
+                return r;
+        }
+
+        r = open_object(p, shared_dir, &obj, &error);
+        if (r < 0) {
+                *ret_log = TAKE_PTR(error);
+                return r;
+        }
+        r = load_entry(p, obj, chain_dir, &entry, &next, ret_log);
+        if (r < 0)
+                return r;
 
         inst = g_new0(Instance, 1);
         inst->prog_fd = inst->next_fd = -EBADF;
@@ -481,15 +504,44 @@ fail:
         return r;
 }
 
+/* Writes one [Map] entry into the map behind fd, unless it holds that value already. */
+static int write_map_entry(int fd, const MapEntrySpec *m, char **ret_error)
+{
+        g_autofree uint8_t *want = NULL, *have = NULL;
+        struct bpf_map_info info;
+        MapValueLayout l;
+        int r;
+
+        r = bpf_map_info_of_fd(fd, &info);
+        if (r >= 0)
+                r = map_value_layout(&info, &l);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("[Map %s]: cannot inspect the map: %s", m->map, g_strerror(-r));
+                return r;
+        }
+        if (info.value_size != g_bytes_get_size(m->value_bytes) || info.key_size != g_bytes_get_size(m->key_bytes)) {
+                *ret_error = g_strdup_printf("[Map %s]: the pinned map's sizes differ from the object's", m->map);
+                return -EINVAL;
+        }
+        want = map_value_replicate(&l, g_bytes_get_data(m->value_bytes, NULL));
+        have = g_malloc0(map_value_layout_size(&l));
+        if (bpf_map_lookup_elem(fd, g_bytes_get_data(m->key_bytes, NULL), have) == 0 &&
+            memcmp(have, want, map_value_layout_size(&l)) == 0)
+                return 0;
+        if (bpf_map_update_elem(fd, g_bytes_get_data(m->key_bytes, NULL), want, BPF_ANY) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("[Map %s] %s=: cannot write: %s", m->map, m->key, g_strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
 int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error)
 {
         for (guint i = 0; i < p->maps->len; i++) {
                 const MapEntrySpec *m = p->maps->pdata[i];
                 g_autofree char *path = program_map_pin_path(chain_dir, p->name, m->map, map_is_shared(p, m->map));
-                g_autofree uint8_t *want = NULL, *have = NULL;
                 _cleanup_close_ int fd = -EBADF;
-                struct bpf_map_info info;
-                MapValueLayout l;
                 int r;
 
                 fd = bpf_pin_open(path);
@@ -498,27 +550,39 @@ int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char 
                                                      g_strerror(-fd));
                         return fd;
                 }
-                r = bpf_map_info_of_fd(fd, &info);
-                if (r >= 0)
-                        r = map_value_layout(&info, &l);
+                r = write_map_entry(fd, m, ret_error);
                 if (r < 0)
                         return r;
-                if (info.value_size != g_bytes_get_size(m->value_bytes) ||
-                    info.key_size != g_bytes_get_size(m->key_bytes)) {
-                        *ret_error = g_strdup_printf("[Map %s]: the pinned map's sizes differ from the object's",
-                                                     m->map);
-                        return -EINVAL;
+        }
+        return 0;
+}
+
+int program_verify(const ProgramSpec *p, char **ret_log)
+{
+        g_autofree char *error = NULL;
+        g_autoptr(BpfObject) obj = NULL;
+        struct bpf_program *entry = NULL;
+        int r;
+
+        r = open_object(p, NULL, &obj, &error);
+        if (r < 0) {
+                *ret_log = TAKE_PTR(error);
+                return r;
+        }
+        r = load_entry(p, obj, NULL, &entry, NULL, ret_log);
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < p->maps->len; i++) {
+                const MapEntrySpec *m = p->maps->pdata[i];
+                struct bpf_map *map = bpf_object__find_map_by_name(obj, m->map);
+
+                if (!map) {
+                        *ret_log = g_strdup_printf("[Map %s]: no such map in the object", m->map);
+                        return -ENOENT;
                 }
-                want = map_value_replicate(&l, g_bytes_get_data(m->value_bytes, NULL));
-                have = g_malloc0(map_value_layout_size(&l));
-                if (bpf_map_lookup_elem(fd, g_bytes_get_data(m->key_bytes, NULL), have) == 0 &&
-                    memcmp(have, want, map_value_layout_size(&l)) == 0)
-                        continue;
-                if (bpf_map_update_elem(fd, g_bytes_get_data(m->key_bytes, NULL), want, BPF_ANY) < 0) {
-                        r = negative_errno();
-                        *ret_error = g_strdup_printf("[Map %s] %s=: cannot write: %s", m->map, m->key, g_strerror(-r));
+                r = write_map_entry(bpf_map__fd(map), m, ret_log);
+                if (r < 0)
                         return r;
-                }
         }
         return 0;
 }

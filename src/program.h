@@ -49,6 +49,14 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
 int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
                         char **ret_log);
 
+/*
+ * Asks the kernel whether the prepared program would load on this hook, and
+ * its [Map] entries be written, with maps of its own that nothing else sees;
+ * everything is gone again on return. Needs CAP_BPF (-EPERM otherwise). On a
+ * failure, *ret_log says why, as program_instantiate() does.
+ */
+int program_verify(const ProgramSpec *p, char **ret_log);
+
 /* Writes the program's [Map] entries where the kernel holds something else. */
 int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error);
 

@@ -303,11 +303,6 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         }
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 /* The apply phase: on the loop, consumes 'desired' and 'problems'. */
 static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
 {
@@ -338,7 +333,7 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
         g_hash_table_iter_init(&it, keys);
         while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
                 g_ptr_array_add(sorted, (gpointer) key);
-        g_ptr_array_sort(sorted, compare_strings);
+        g_ptr_array_sort(sorted, strptr_compare);
         for (guint i = 0; i < sorted->len; i++)
                 apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
         r = (int) problems_count_errors(problems);
@@ -504,19 +499,51 @@ void reconcile_cancel(Context *c)
                 g_array_set_size(c->waiting_running, 0);
 }
 
+/* Has the kernel load each program once, unattached; false once it says we may not. */
+static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
+{
+        for (guint i = 0; i < cs->programs->len; i++) {
+                const ProgramSpec *p = cs->programs->pdata[i];
+                g_autofree char *error = NULL;
+                guint since = problems->len;
+                int r;
+
+                r = program_verify(p, &error);
+                if (r == -EPERM) {
+                        problems_add(problems, true, NULL, NULL, NULL, NULL,
+                                     "programs were not loaded, so what the verifier would refuse is not known: "
+                                     "not permitted to load BPF programs (run --check as root for that)");
+                        return false;
+                }
+                if (r < 0) {
+                        problems_add(problems, false, p->source, cs->key, "Program", p->package ? "Package" : "Object",
+                                     "%s", error);
+                        problems_set_program(problems, since, p->name);
+                }
+        }
+        return true;
+}
+
 int reconcile_check(const Settings *s, GPtrArray *problems)
 {
         g_autoptr(GHashTable) desired = load_desired(s, problems);
-        GHashTableIter it;
-        ChainSpec *cs;
+        g_autofree const char **keys = NULL;
+        bool kernel = true;
+        guint n = 0;
 
         if (!desired)
                 return (int) MAX(problems_count_errors(problems), 1u);
-        g_hash_table_iter_init(&it, desired);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &cs))
+        keys = (const char **) g_hash_table_get_keys_as_array(desired, &n);
+        qsort(keys, n, sizeof(*keys), strptr_compare);
+        for (guint i = 0; i < n; i++) {
+                ChainSpec *cs = g_hash_table_lookup(desired, keys[i]);
+
                 if (if_nametoindex(cs->ifname) == 0)
                         problems_add(problems, true, NULL, cs->key, NULL, NULL,
                                      "interface %s does not exist (now); the chain will wait for it", cs->ifname);
+                if (kernel)
+                        kernel = check_in_kernel(cs, problems);
+        }
         return (int) problems_count_errors(problems);
 }
 

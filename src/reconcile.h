@@ -41,7 +41,9 @@ void reconcile_cancel(Context *c);
 bool reconcile_pending(Context *c);
 
 /*
- * Checks the drop-ins as reconcile would, without touching the kernel.
+ * Checks the drop-ins as reconcile would, and, where permitted, has the
+ * kernel load each program once (unattached, with maps of its own, all gone
+ * on return) so that what the verifier refuses is found too.
  * Returns the number of errors; problems go to 'problems'.
  */
 int reconcile_check(const Settings *s, GPtrArray *problems);
