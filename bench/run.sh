@@ -1,6 +1,7 @@
 #!/bin/bash
 # l3afd benchmarks, all in one run on this machine so the ratios hold.
-#   bench/run.sh [datapath] [control]      (default: both)
+#   bench/run.sh [datapath] [control] [service] [watchdog]   (default: all)
+#   L3AF_BENCH_SIZES="8 9 10" bench/run.sh datapath   (chain lengths; default 1 2 4 8 16 32)
 # Needs root and a build in ./build. Runs in private namespaces like the tests.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +48,7 @@ echo "# l3afd benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPU
 if [[ " $WHAT " == *" datapath "* ]]; then
         echo
         echo "## Data path: ns per packet (BPF_PROG_TEST_RUN, 64-byte UDP, median of 7 rounds x 1M runs)"
-        SIZES="1 2 4 8 16 32"
+        SIZES=${L3AF_BENCH_SIZES:-1 2 4 8 16 32}
         for n in $SIZES; do
                 ip link add "bench$n" type veth peer name "bench${n}p" && ip link set "bench$n" up
                 for i in $(seq -w 1 "$n"); do count_dropin "bench$n" "c$i" "$i"; done
