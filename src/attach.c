@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <linux/if_link.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "attach.h"
 #include "bpf-util.h"
@@ -52,6 +55,16 @@ static uint32_t xdp_flags(XdpMode mode)
         }
 }
 
+static int interface_mtu(int ifindex)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = {};
+
+        if (fd < 0 || !if_indextoname(ifindex, ifr.ifr_name) || ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+                return -1;
+        return ifr.ifr_mtu;
+}
+
 int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error)
 {
         /* On tcx our root goes first: a program before it would see packets before the chain. */
@@ -72,7 +85,14 @@ int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link
                                              "displace it", id);
         } else if (r == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
                 *ret_error = g_strdup("the driver has no native XDP support (use Mode=generic or auto)");
-        else
+        else if (r == -ERANGE && hook == HOOK_XDP) {
+                int mtu = interface_mtu(ifindex);
+
+                *ret_error = g_strdup_printf("the interface's MTU (%d) is too large for single-buffer XDP, and l3afd "
+                                             "chains are single-buffer: lower the MTU (the driver's limit for XDP, "
+                                             "about 3500 for veth) or use Mode=generic",
+                                             mtu);
+        } else
                 *ret_error = g_strdup_printf("cannot attach: %s", g_strerror(-r));
         return r;
 }

@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "problem.h"
+#include "program.h"
 #include "reconcile.h"
 #include "util.h"
 
@@ -127,6 +128,9 @@ int main(int argc, char **argv)
 
         log_open(action == ACTION_CHECK ? LOG_TARGET_CONSOLE : target);
         libbpf_log_setup();
+        r = program_setup();
+        if (r < 0)
+                log_warning_errno(r, "Cannot register the xdp.frags section with libbpf; such programs cannot join a chain: %m");
 
         context_init(&ctx);
         settings_init(&ctx.settings, root);

@@ -39,6 +39,24 @@ int instance_unpin(Instance *i)
         return i->dir ? rm_rf(i->dir) : 0;
 }
 
+/*
+ * XDP chains are single-buffer, and the kernel lets a program tail-call only
+ * programs that agree with it on frags (BPF_F_XDP_HAS_FRAGS). A program
+ * written for multi-buffer (SEC("xdp.frags")) is just as correct on
+ * single-buffer packets, so it is loaded as a plain XDP program: libbpf would
+ * add the flag at load time for that section, so the section gets a handler
+ * of ours that does not.
+ */
+int program_setup(void)
+{
+        static int handler = 0;
+
+        if (handler > 0)
+                return 0;
+        handler = libbpf_register_prog_handler("xdp.frags", BPF_PROG_TYPE_XDP, BPF_XDP, NULL);
+        return handler < 0 ? handler : 0;
+}
+
 char *program_map_pin_path(const char *chain_dir, const char *program, const char *map, bool shared)
 {
         if (shared)
@@ -381,8 +399,12 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
                 return -ENOENT;
         }
         bpf_program__set_type(entry, hook_prog_type(p->hook));
-        if (p->hook == HOOK_XDP)
+        if (p->hook == HOOK_XDP) {
                 bpf_program__set_expected_attach_type(entry, BPF_XDP);
+                /* Chains are single-buffer (see program_setup()). */
+                if (bpf_program__flags(entry) & BPF_F_XDP_HAS_FRAGS)
+                        bpf_program__set_flags(entry, bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
+        }
         verifier = g_malloc0(VERIFIER_LOG_SIZE);
         bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
 

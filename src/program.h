@@ -28,6 +28,12 @@ typedef struct Instance {
         uint32_t prog_id;
 } Instance;
 
+/*
+ * Process-wide libbpf set-up for loading programs into chains (an xdp.frags
+ * section loads single-buffer). Call once, before any thread opens objects.
+ */
+int program_setup(void);
+
 void instance_free(Instance *i);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Instance, instance_free)
 

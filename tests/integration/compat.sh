@@ -43,3 +43,19 @@ assert_eq "$(chain_ids l3t0)" "$ids" "no program was reloaded for a config chang
 send 100 5555
 assert_eq "$("$TESTTOOL" sum "$(chain_dir l3t0)/maps/rl_recv_count_map" 0)" 500 "the L3AF program kept its counter"
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp after)/stats" 0)" 400 "with limit 0 it drops, so nothing reaches the next program"
+
+# A program written for multi-buffer XDP (SEC("xdp.frags"), which libbpf loads
+# with BPF_F_XDP_HAS_FRAGS) chains too: the kernel only lets programs that
+# agree on frags tail-call each other, so l3afd loads it single-buffer, like
+# the rest of the chain. It sees every packet, whole.
+veth_add l3t1 l3p1 1
+program_dropin 40-count1 count1 l3t1 10 "$SAMPLES/count.bpf.o"
+program_dropin 41-frags frags l3t1 20 "$TESTBPF/fragcount.bpf.o"
+program_dropin 42-sink1 sink1 l3t1 30 "$SAMPLES/sink.bpf.o"
+daemon_reload
+assert_eq "$(echo $(chain_ids l3t1) | wc -w)" 3 "an xdp.frags program chains between two single-buffer ones"
+send 250 5555 20000 1
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp frags)/stats" 0)" 250 "it saw every packet"
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp frags)/stats" 1)" \
+        "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count1)/stats" 1)" "its byte count (bpf_xdp_get_buff_len) matches the program before it"
+assert_eq "$("$TESTTOOL" get-u64 "$(prog_maps l3t1 xdp sink1)/sink_protocols" 17 0)" 250 "and the chain went on after it (UDP at the sink)"
