@@ -13,7 +13,7 @@
 #include "root.skel.h"
 #include "util.h"
 
-int root_load(Hook hook, int *ret_prog_fd, int *ret_slot_fd)
+int root_load(Hook hook, bool frags, int *ret_prog_fd, int *ret_slot_fd)
 {
         struct root_bpf *skel;
         int prog_fd, slot_fd, r;
@@ -23,6 +23,8 @@ int root_load(Hook hook, int *ret_prog_fd, int *ret_slot_fd)
                 return negative_errno();
         bpf_program__set_autoload(skel->progs.l3af_root_xdp, hook == HOOK_XDP);
         bpf_program__set_autoload(skel->progs.l3af_root_tc, hook != HOOK_XDP);
+        if (hook == HOOK_XDP && frags)
+                bpf_program__set_flags(skel->progs.l3af_root_xdp, BPF_F_XDP_HAS_FRAGS);
         r = root_bpf__load(skel);
         if (r < 0) {
                 root_bpf__destroy(skel);
@@ -65,6 +67,31 @@ static int interface_mtu(int ifindex)
         return ifr.ifr_mtu;
 }
 
+static char *mtu_error(int ifindex)
+{
+        return g_strdup_printf("the interface's MTU (%d) is too large for single-buffer XDP, and a chain runs "
+                               "multi-buffer only when every program in it is written for that "
+                               "(SEC(\"xdp.frags\")): use such programs, lower the MTU (the driver's limit, "
+                               "about 3500 for veth) or use Mode=generic",
+                               interface_mtu(ifindex));
+}
+
+int root_replace(int link_fd, int root_fd, Hook hook, char **ret_error)
+{
+        uint32_t ifindex = 0;
+        int r;
+
+        if (bpf_link_update(link_fd, root_fd, NULL) >= 0)
+                return 0;
+        r = negative_errno();
+        (void) link_ifindex(link_fd, &ifindex);
+        if (r == -ERANGE && hook == HOOK_XDP)
+                *ret_error = mtu_error((int) ifindex);
+        else
+                *ret_error = g_strdup_printf("cannot switch the link to the new root: %s", g_strerror(-r));
+        return r;
+}
+
 int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error)
 {
         /* On tcx our root goes first: a program before it would see packets before the chain. */
@@ -85,14 +112,9 @@ int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link
                                              "displace it", id);
         } else if (r == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
                 *ret_error = g_strdup("the driver has no native XDP support (use Mode=generic or auto)");
-        else if (r == -ERANGE && hook == HOOK_XDP) {
-                int mtu = interface_mtu(ifindex);
-
-                *ret_error = g_strdup_printf("the interface's MTU (%d) is too large for single-buffer XDP, and l3afd "
-                                             "chains are single-buffer: lower the MTU (the driver's limit for XDP, "
-                                             "about 3500 for veth) or use Mode=generic",
-                                             mtu);
-        } else
+        else if (r == -ERANGE && hook == HOOK_XDP)
+                *ret_error = mtu_error(ifindex);
+        else
                 *ret_error = g_strdup_printf("cannot attach: %s", g_strerror(-r));
         return r;
 }

@@ -3,15 +3,19 @@
  * asking the kernel what is attached to a hook. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hook.h"
 
-/* Loads a fresh root program for the hook, with its own empty slot map. */
-int root_load(Hook hook, int *ret_prog_fd, int *ret_slot_fd);
+/* Loads a fresh root program for the hook, with its own empty slot map; 'frags': multi-buffer XDP. */
+int root_load(Hook hook, bool frags, int *ret_prog_fd, int *ret_slot_fd);
 
 /* Attaches with a new bpf_link. On failure *ret_error says why in words. */
 int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error);
+
+/* Makes the link run another root, from one packet to the next. */
+int root_replace(int link_fd, int root_fd, Hook hook, char **ret_error);
 
 /* The ifindex a link is attached to; 0 when the link was detached. */
 int link_ifindex(int link_fd, uint32_t *ret);

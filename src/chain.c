@@ -103,6 +103,7 @@ static int meta_read(Chain *c)
                 if (k.name[0] == 0) {
                         c->generation = v.generation;
                         c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
+                        c->frags = v.flags & L3AF_META_F_FRAGS;
                 } else
                         g_hash_table_replace(c->sources, g_strdup(k.name), g_strdup(v.source));
         }
@@ -112,7 +113,8 @@ static int meta_read(Chain *c)
 static int meta_write(Chain *c, GPtrArray *programs)
 {
         struct l3af_meta_key k, next;
-        struct l3af_meta v = { .generation = c->generation, .mode = c->mode };
+        struct l3af_meta v = { .generation = c->generation, .mode = c->mode,
+                               .flags = c->frags ? L3AF_META_F_FRAGS : 0 };
         g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
         void *prev = NULL;
 
@@ -299,6 +301,17 @@ bool chain_is_attached(Chain *c)
         return ifindex != 0 && ifindex == if_nametoindex(c->ifname);
 }
 
+/* The kernel lets only programs that agree on frags tail-call each other. */
+static bool programs_frags(Hook hook, GPtrArray *programs)
+{
+        if (hook != HOOK_XDP)
+                return false;
+        for (guint i = 0; i < programs->len; i++)
+                if (!((ProgramSpec *) programs->pdata[i])->frags)
+                        return false;
+        return true;
+}
+
 static int chain_create_root(Chain *c)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
@@ -307,7 +320,7 @@ static int chain_create_root(Chain *c)
         r = mkdir_p(c->dir, 0700);
         if (r < 0)
                 return r;
-        r = root_load(c->hook, &c->root_fd, &c->slot_fd);
+        r = root_load(c->hook, c->frags, &c->root_fd, &c->slot_fd);
         if (r < 0)
                 return r;
         r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
@@ -358,6 +371,41 @@ int chain_attach(Chain *c, char **ret_error)
         return 0;
 }
 
+/*
+ * Puts a new root (with its slot already pointing at a complete chain) in
+ * place of the old one: the link switches in one step, then the pins follow.
+ * With 'reattach', the caller attaches it afresh instead.
+ */
+static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, bool reattach, char **ret_error)
+{
+        g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot");
+        uint32_t id = 0;
+        int r;
+
+        r = bpf_prog_id_of_fd(*root_fd, &id);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot inspect the new root: %s", g_strerror(-r));
+                return r;
+        }
+        if (!reattach) {
+                r = root_replace(c->link_fd, *root_fd, c->hook, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        /* The new root runs from here on; a crash before it is pinned leaves a chain the next start rebuilds. */
+        (void) unlink(root);
+        (void) unlink(slot);
+        if (bpf_obj_pin(*slot_fd, slot) < 0 || bpf_obj_pin(*root_fd, root) < 0)
+                log_warning_errno(errno, "Chain %s: cannot pin the new root under %s: %m", c->key, c->dir);
+        safe_close(&c->root_fd);
+        safe_close(&c->slot_fd);
+        c->root_fd = TAKE_FD(*root_fd);
+        c->slot_fd = TAKE_FD(*slot_fd);
+        c->root_id = id;
+        c->frags = frags;
+        return 0;
+}
+
 /* Drops the pins (state maps included) of programs that left the chain. */
 static void prune_programs(Chain *c)
 {
@@ -387,7 +435,8 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
-        bool created = false, reattach;
+        _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
+        bool frags = programs_frags(c->hook, programs), created = false, reattach, flip = false;
         ChainPlan plan;
         uint64_t gen;
         int r, next_fd = -EBADF, head_fd;
@@ -401,6 +450,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                         *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
                         return -ENODEV;
                 }
+                c->frags = frags;
                 r = chain_create_root(c);
                 if (r < 0) {
                         *ret_error = g_strdup_printf("cannot set up the root program under %s: %s", c->dir,
@@ -422,6 +472,18 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                    want_ids->len, &plan);
 
         reattach = created || c->mode != mode || !chain_is_attached(c);
+
+        if (frags != c->frags) {
+                /* Multi-buffer or not is the whole chain's: a new root, and a new instance of everything. */
+                flip = true;
+                plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
+                r = root_load(c->hook, frags, &new_root_fd, &new_slot_fd);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("cannot load a %s root: %s",
+                                                     frags ? "multi-buffer" : "single-buffer", g_strerror(-r));
+                        goto fail;
+                }
+        }
 
         /* Config first: entries are in place before any new instance is reachable. */
         for (guint i = plan.create; i < programs->len; i++) {
@@ -451,7 +513,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
 
-                r = program_instantiate(p, c->dir, gen, &inst, ret_error);
+                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error);
                 if (r < 0)
                         goto fail;
                 g_ptr_array_insert(fresh, 0, inst);
@@ -476,11 +538,16 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         }
         head_fd = next_fd;
 
-        /* The flip: one update makes the whole new generation live. */
-        if (bpf_map_update_elem(c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
+        /* The flip: one update makes the whole new generation live (or one link update, with a new root). */
+        if (bpf_map_update_elem(flip ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
                 r = negative_errno();
                 *ret_error = g_strdup_printf("cannot switch the root to the new generation: %s", g_strerror(-r));
                 goto fail;
+        }
+        if (flip) {
+                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, reattach, ret_error);
+                if (r < 0)
+                        goto fail;
         }
 
         if (reattach) {

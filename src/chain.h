@@ -21,6 +21,7 @@ typedef struct Chain {
         Hook hook;
         char *dir;            /* pin directory */
         XdpMode mode;         /* as attached */
+        bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
 
         int root_fd, slot_fd, meta_fd, link_fd;
         uint32_t root_id;

@@ -47,6 +47,7 @@ typedef struct ProgramSpec {
         /* Filled by program_prepare(): */
         GBytes *elf;         /* the exact bytes that are loaded */
         char *entry_resolved;
+        bool frags;          /* written for multi-buffer XDP: section "xdp.frags" */
         char *next_resolved; /* NULL: the program has no next map */
         char digest[65];     /* sha256 over everything that defines an instance */
         GPtrArray *shared_maps; /* names of maps pinned by name (chain-wide) */

@@ -40,12 +40,12 @@ int instance_unpin(Instance *i)
 }
 
 /*
- * XDP chains are single-buffer, and the kernel lets a program tail-call only
- * programs that agree with it on frags (BPF_F_XDP_HAS_FRAGS). A program
- * written for multi-buffer (SEC("xdp.frags")) is just as correct on
- * single-buffer packets, so it is loaded as a plain XDP program: libbpf would
- * add the flag at load time for that section, so the section gets a handler
- * of ours that does not.
+ * The kernel lets a program tail-call only programs that agree with it on
+ * BPF_F_XDP_HAS_FRAGS, so an XDP chain is multi-buffer only when every
+ * program of it is written for that (SEC("xdp.frags")); otherwise each is
+ * loaded single-buffer, which a multi-buffer program handles just as well.
+ * libbpf would add the flag at load time for that section whatever we ask,
+ * so the section gets a handler of ours that leaves the flags to us.
  */
 int program_setup(void)
 {
@@ -322,6 +322,7 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
         }
         g_free(p->entry_resolved);
         p->entry_resolved = g_strdup(bpf_program__name(prog));
+        p->frags = p->hook == HOOK_XDP && streq_ptr(bpf_program__section_name(prog), "xdp.frags");
 
         if (!p->type && !prog_type_fits_hook(bpf_program__type(prog), p->hook)) {
                 problems_add(problems, false, p->source, chain, "Program", "Entry",
@@ -379,7 +380,7 @@ static bool map_is_shared(const ProgramSpec *p, const char *name)
  * pinned under 'chain_dir' as a chain's are, or, with no chain_dir, not at
  * all (the next map is never pinned by libbpf: instances pin it themselves).
  */
-static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir,
+static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
                       struct bpf_program **ret_entry, struct bpf_map **ret_next, char **ret_log)
 {
         g_autofree char *captured = NULL, *verifier = NULL;
@@ -401,9 +402,9 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
         bpf_program__set_type(entry, hook_prog_type(p->hook));
         if (p->hook == HOOK_XDP) {
                 bpf_program__set_expected_attach_type(entry, BPF_XDP);
-                /* Chains are single-buffer (see program_setup()). */
-                if (bpf_program__flags(entry) & BPF_F_XDP_HAS_FRAGS)
-                        bpf_program__set_flags(entry, bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
+                /* As the chain runs: every program of it agrees (see program_setup()). */
+                bpf_program__set_flags(entry, frags ? bpf_program__flags(entry) | BPF_F_XDP_HAS_FRAGS
+                                                    : bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
         }
         verifier = g_malloc0(VERIFIER_LOG_SIZE);
         bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
@@ -453,7 +454,7 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
         return 0;
 }
 
-int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, Instance **ret,
                         char **ret_log)
 {
         g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
@@ -478,7 +479,7 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, chain_dir, &entry, &next, ret_log);
+        r = load_entry(p, obj, chain_dir, frags, &entry, &next, ret_log);
         if (r < 0)
                 return r;
 
@@ -591,7 +592,7 @@ int program_verify(const ProgramSpec *p, char **ret_log)
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, NULL, &entry, NULL, ret_log);
+        r = load_entry(p, obj, NULL, p->frags, &entry, NULL, ret_log);
         if (r < 0)
                 return r;
         for (guint i = 0; i < p->maps->len; i++) {

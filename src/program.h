@@ -49,10 +49,11 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
 
 /*
  * Loads a new instance of a prepared program for a chain whose pins live in
- * 'chain_dir', pins it as generation 'gen'. On a load failure, *ret_log gets
+ * 'chain_dir', pins it as generation 'gen'; 'frags': as part of a multi-buffer
+ * XDP chain. On a load failure, *ret_log gets
  * libbpf's and the verifier's last lines.
  */
-int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, Instance **ret,
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, Instance **ret,
                         char **ret_log);
 
 /*

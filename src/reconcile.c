@@ -297,8 +297,8 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
         if (r > 0) {
                 progs = describe_programs(ch);
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live: %s",
-                               key, ch->generation, progs);
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live%s: %s",
+                               key, ch->generation, ch->frags ? " (multi-buffer)" : "", progs);
                 bus_emit_chain_changed(c, ch->ifname, ch->hook, ch->generation);
         }
 }

@@ -5,7 +5,8 @@
  *   udpgen DST_IP PORT [COUNT [RATE_PPS]]
  *
  * COUNT 0 sends until SIGTERM/SIGINT. The number sent is printed on exit and,
- * with UDPGEN_COUNT_FILE set, written there too.
+ * with UDPGEN_COUNT_FILE set, written there too. UDPGEN_SIZE sets the UDP
+ * payload size (default 64 bytes).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +38,9 @@ int main(int argc, char **argv)
 {
         struct sockaddr_in dst = { .sin_family = AF_INET };
         uint64_t count, rate, sent = 0, start, interval;
-        char payload[64] = "l3afd-test";
+        const char *size_env = getenv("UDPGEN_SIZE");
+        size_t size = size_env ? strtoul(size_env, NULL, 10) : 64;
+        char *payload;
         const char *file = getenv("UDPGEN_COUNT_FILE");
         struct sigaction sa = { .sa_handler = on_signal };
         int fd;
@@ -50,6 +53,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "udpgen: bad address %s\n", argv[1]);
                 return 2;
         }
+        if (size < 16 || size > 65000) {
+                fprintf(stderr, "udpgen: UDPGEN_SIZE must be 16 to 65000\n");
+                return 2;
+        }
+        payload = calloc(1, size);
+        if (!payload)
+                return 1;
+        strcpy(payload, "l3afd-test");
         dst.sin_port = htons(atoi(argv[2]));
         count = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
         rate = argc > 4 ? strtoull(argv[4], NULL, 10) : 20000;
@@ -74,7 +85,7 @@ int main(int argc, char **argv)
                                 continue;
                         }
                 }
-                if (sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *) &dst, sizeof(dst)) < 0) {
+                if (sendto(fd, payload, size, 0, (struct sockaddr *) &dst, sizeof(dst)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         /* ECONNREFUSED from an earlier ICMP error: the packet still went out. */

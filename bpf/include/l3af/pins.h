@@ -24,6 +24,8 @@
 #define L3AF_META_SOURCE_MAX 256
 
 /* Key "" holds the chain's own record; other keys are program names. */
+
+#define L3AF_META_F_FRAGS 0x1u  /* the chain runs multi-buffer XDP */
 struct l3af_meta_key {
         char name[L3AF_META_NAME_MAX];
 };
@@ -31,7 +33,7 @@ struct l3af_meta_key {
 struct l3af_meta {
         __u64 generation;      /* chain record: generations applied so far */
         __u32 mode;            /* chain record: requested XDP mode */
-        __u32 flags;
+        __u32 flags;           /* chain record: L3AF_META_F_* */
         char source[L3AF_META_SOURCE_MAX];  /* program: drop-in it came from */
         char package[64];      /* program: package name, if any */
         char version[32];      /* program: package version, if any */
