@@ -221,6 +221,38 @@ static int slot_get(int map_fd, uint32_t *ret_id)
         return 0;
 }
 
+/*
+ * A crash during chain_swap_root() leaves root-new: if the link already runs
+ * it, the swap happened and is completed (the chain's kind is the other one
+ * than recorded); otherwise it is dropped.
+ */
+static void chain_recover_swap(Chain *c)
+{
+        g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *link = pin_path(c, "link");
+        g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
+        _cleanup_close_ int new_fd = bpf_pin_open(root_new), link_fd = -EBADF;
+        struct bpf_link_info info = {};
+        uint32_t new_id = 0;
+
+        if (new_fd < 0) {
+                (void) unlink(slot_new);
+                return;
+        }
+        link_fd = bpf_pin_open(link);
+        if (bpf_prog_id_of_fd(new_fd, &new_id) >= 0 && link_fd >= 0 && bpf_link_info_of_fd(link_fd, &info) >= 0 &&
+            info.prog_id == new_id) {
+                log_info("Chain %s: completing a root swap a stop interrupted.", c->key);
+                if (access(slot_new, F_OK) == 0)
+                        (void) rename(slot_new, slot);
+                (void) rename(root_new, root);
+                c->swapped = true;
+                return;
+        }
+        log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", c->key);
+        (void) unlink(root_new);
+        (void) unlink(slot_new);
+}
+
 int chain_adopt(Chain *c)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
@@ -230,6 +262,8 @@ int chain_adopt(Chain *c)
         int r;
 
         chain_close(c);
+        c->swapped = false;
+        chain_recover_swap(c);
         c->root_fd = bpf_pin_open(root);
         c->slot_fd = bpf_pin_open(slot);
         c->meta_fd = bpf_pin_open(meta);
@@ -251,6 +285,8 @@ int chain_adopt(Chain *c)
                 c->ifindex = 0;
 
         meta_read(c);
+        if (c->swapped)
+                c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
 
         by_id = index_instances(c);
         r = slot_get(c->slot_fd, &id);
@@ -277,6 +313,10 @@ int chain_adopt(Chain *c)
                 if (inst->next_fd < 0 || slot_get(inst->next_fd, &id) < 0)
                         break;
         }
+
+        /* A stop between a switch and its record leaves running instances newer than the record. */
+        for (guint i = 0; i < c->instances->len; i++)
+                c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
 
         /* Whatever the walk did not reach is left over from an interrupted change. */
         {
@@ -373,12 +413,16 @@ int chain_attach(Chain *c, char **ret_error)
 
 /*
  * Puts a new root (with its slot already pointing at a complete chain) in
- * place of the old one: the link switches in one step, then the pins follow.
- * With 'reattach', the caller attaches it afresh instead.
+ * place of the old one. The new root and slot are pinned as root-new and
+ * slot-new first, then the link switches in one step, then they are renamed
+ * over root and slot: a start that finds root-new knows from the link which
+ * side of the switch a crash left (chain_recover_swap()). With 'reattach',
+ * the caller attaches the new root afresh instead.
  */
 static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, bool reattach, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot");
+        g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
         uint32_t id = 0;
         int r;
 
@@ -387,16 +431,23 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, boo
                 *ret_error = g_strdup_printf("cannot inspect the new root: %s", g_strerror(-r));
                 return r;
         }
+        (void) unlink(root_new);
+        (void) unlink(slot_new);
+        if (bpf_obj_pin(*slot_fd, slot_new) < 0 || bpf_obj_pin(*root_fd, root_new) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot pin the new root under %s: %s", c->dir, g_strerror(-r));
+                goto fail;
+        }
+        crash_point("swap-pinned");
         if (!reattach) {
                 r = root_replace(c->link_fd, *root_fd, c->hook, ret_error);
                 if (r < 0)
-                        return r;
+                        goto fail;
         }
-        /* The new root runs from here on; a crash before it is pinned leaves a chain the next start rebuilds. */
-        (void) unlink(root);
-        (void) unlink(slot);
-        if (bpf_obj_pin(*slot_fd, slot) < 0 || bpf_obj_pin(*root_fd, root) < 0)
-                log_warning_errno(errno, "Chain %s: cannot pin the new root under %s: %m", c->key, c->dir);
+        crash_point("swap-switched");
+        /* The new root runs from here on. */
+        if (rename(slot_new, slot) < 0 || rename(root_new, root) < 0)
+                log_warning_errno(errno, "Chain %s: cannot rename the new root's pins under %s: %m", c->key, c->dir);
         safe_close(&c->root_fd);
         safe_close(&c->slot_fd);
         c->root_fd = TAKE_FD(*root_fd);
@@ -404,6 +455,10 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, boo
         c->root_id = id;
         c->frags = frags;
         return 0;
+fail:
+        (void) unlink(root_new);
+        (void) unlink(slot_new);
+        return r;
 }
 
 /* Drops the pins (state maps included) of programs that left the chain. */

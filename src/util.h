@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,18 @@ static inline void freep(void *p)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+/*
+ * For the crash-consistency tests: with L3AF_TEST_CRASH_AT=NAME in its
+ * environment, the daemon SIGKILLs itself when it reaches crash_point(NAME).
+ */
+static inline void crash_point(const char *name)
+{
+        const char *at = getenv("L3AF_TEST_CRASH_AT");
+
+        if (at && strcmp(at, name) == 0)
+                raise(SIGKILL);
+}
 
 /* For sorting arrays of strings (g_ptr_array_sort(), qsort()). */
 static inline int strptr_compare(const void *a, const void *b)

@@ -85,3 +85,47 @@ assert_eq "$(xdp_id l3t1)" "$XDP1" "behind the same root"
 program_dropin 62-g3 g3 l3t1 30 "$SAMPLES/count.bpf.o"
 daemon_reload
 assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 4 is live: g1" "after the restart it still knows the chain is multi-buffer"
+
+# 6. A crash in the middle of a swap: the pins say which side of the switch
+#    it was, the next start finishes or drops it, and nothing is lost.
+crash_reload() {  # crash_reload POINT COMMAND...: make a change with l3afd set to die at POINT
+        local point=$1 rc=0
+        daemon_stop TERM
+        L3AF_TEST_CRASH_AT=$point daemon_start
+        shift
+        "$@"
+        kill -HUP "$DAEMON_PID"
+        wait "$DAEMON_PID" || rc=$?
+        DAEMON_PID=
+        assert_eq "$rc" 137 "l3afd died at $point"
+}
+base=$("$TESTTOOL" sum "$(prog_maps l3t1 xdp g1)/stats" 0)
+GEN=$(send_bg 5555 5000 "$T/sent" 1)
+sleep 0.3
+before=$(xdp_id l3t1)
+# single-buffer -> multi-buffer: a swap
+crash_reload swap-pinned rm "$DROPINS/62-g3.conf"
+assert_eq "$(xdp_id l3t1)" "$before" "killed before the switch, the old root still runs"
+daemon_start
+assert_contains "$T/daemon.log" "Chain l3t1/xdp: dropping a root swap a stop interrupted before it happened." "the next start drops the unfinished swap"
+assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 5 is live (multi-buffer)" "and makes the change again"
+[ ! -e "$(chain_dir l3t1)/root-new" ] || fail "root-new is still pinned"
+
+before=$(xdp_id l3t1)
+# and back: another swap
+crash_reload swap-switched program_dropin 62-g3 g3 l3t1 30 "$SAMPLES/count.bpf.o"
+after=$(xdp_id l3t1)
+assert_ne "$after" "$before" "killed after the switch, the new root runs"
+lives=$(log_count "is live")
+daemon_start
+assert_contains "$T/daemon.log" "Chain l3t1/xdp: completing a root swap a stop interrupted." "the next start completes the swap"
+assert_eq "$(log_count "is live")" "$lives" "and has nothing left to change"
+assert_eq "$("$TESTTOOL" prog-id "$(chain_dir l3t1)/root")" "$after" "the pinned root is the one that runs"
+rm "$DROPINS/62-g3.conf"
+daemon_reload
+assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 7 is live (multi-buffer)" "the chain changes as before: it knew it was single-buffer"
+sleep 0.3
+send_stop "$GEN"
+sleep 0.2
+sent=$(cat "$T/sent")
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp g1)/stats" 0)" "$((base + sent))" "no packet missed the chain through the crashes"
