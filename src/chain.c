@@ -604,6 +604,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 if (r < 0)
                         goto fail;
         }
+        crash_point("change-switched");
 
         if (reattach) {
                 c->mode = mode;

@@ -57,6 +57,25 @@ assert_eq "$(xdp_id l3t0)" "$xdp0" "the root never changes"
 grep -q "generation 2 is live" "$T/daemon.log" || fail "the change after adoption is not generation 2"
 echo "ok - the first change after adoption is generation 2"
 
+# Killed between a change's switch and its record: the next start finds the
+# new generation running, takes it as it is, and numbers the next one after it.
+daemon_stop TERM
+L3AF_TEST_CRASH_AT=change-switched daemon_start
+program_dropin 06-second second l3t0 6 "$SAMPLES/count.bpf.o"
+kill -HUP "$DAEMON_PID"
+rc=0; wait "$DAEMON_PID" || rc=$?; DAEMON_PID=
+assert_eq "$rc" 137 "l3afd died right after switching to generation 3"
+running=$(chain_ids l3t0)
+assert_eq "$(echo $running | wc -w)" 5 "generation 3 runs"
+lives=$(log_count "is live")
+daemon_start
+assert_eq "$(log_count "is live")" "$lives" "the next start adopts it and has nothing to change"
+assert_eq "$(chain_ids l3t0)" "$running" "with the same programs"
+rm "$DROPINS/06-second.conf" "$DROPINS/05-first.conf"
+program_dropin 05-other other l3t0 5 "$SAMPLES/count.bpf.o"
+daemon_reload
+assert_contains "$T/daemon.log" "generation 4 is live: other" "the next change is generation 4, and applies"
+
 # Removing a chain's drop-ins detaches it and removes its pins.
 rm "$DROPINS/10-count-l3t1.conf"
 daemon_reload
