@@ -79,24 +79,43 @@ if [[ " $WHAT " == *" control "* ]]; then
         start
         # One-program changes to a chain of 8: replace the program at the head (1 new instance)
         # or at the tail (all 8 re-instantiated), alternating its object version via Type=.
-        for where in 1 8; do
+        timed_changes() {  # timed_changes LABEL COUNT CHANGE_FUNCTION: one reload per change, as the daemon times it
+                local label=$1 count=$2 change=$3 k n
                 : > "$T/times"
-                for k in $(seq 100); do
-                        if [ $((k % 2)) = 1 ]; then extra="Type=xdp
-"; else extra=""; fi
-                        count_dropin cp0 "c$where" "${where}0" "$extra"
+                for k in $(seq "$count"); do
+                        "$change" "$k"
                         n=$(grep -c "Reload done" "$T/l3afd.log" || true)
                         kill -HUP $DAEMON
                         until [ "$(grep -c "Reload done" "$T/l3afd.log" || true)" -gt "$n" ]; do sleep 0.005; done
                         grep "Reload done" "$T/l3afd.log" | tail -1 | \
                                 sed 's/.*prepare \([0-9.]*\) ms, apply \([0-9.]*\) ms.*/\1 \2/' | awk '{print $1 + $2, $1, $2}' >> "$T/times"
                 done
-                [ "$where" = 1 ] && label="head (1 instance loaded)" || label="tail (8 instances loaded)"
                 awk '{print $1}' "$T/times" > "$T/total"
                 awk '{print $3}' "$T/times" > "$T/apply"
-                printf -- '- change at the %s: p50 %s ms, p99 %s ms (of which apply p50 %s ms; 100 changes)\n' "$label" \
-                        "$(pct 50 < "$T/total")" "$(pct 99 < "$T/total")" "$(pct 50 < "$T/apply")"
+                printf -- '- %s: p50 %s ms, p99 %s ms (of which apply p50 %s ms; %s changes)\n' "$label" \
+                        "$(pct 50 < "$T/total")" "$(pct 99 < "$T/total")" "$(pct 50 < "$T/apply")" "$count"
+        }
+        version() { if [ $(($2 % 2)) = 1 ]; then count_dropin cp0 "c$1" "${1}0" "Type=xdp
+"; else count_dropin cp0 "c$1" "${1}0"; fi; }
+        change_head() { version 1 "$1"; }
+        change_tail() { version 8 "$1"; }
+        timed_changes "change at the head (1 instance loaded)" 100 change_head
+        timed_changes "change at the tail (8 instances loaded)" 100 change_tail
+        # The same chain of 8 made of xdp.frags programs, its tail alternating between an
+        # xdp.frags program and a plain one: each change turns it multi-buffer or back,
+        # which loads a new root and all 8 instances and switches the link.
+        for i in 1 2 3 4 5 6 7; do
+                printf '[Program]\nName=c%s\nInterface=cp0\nHook=xdp\nPriority=%s0\nObject=%s\n' "$i" "$i" \
+                        "$B/tests/fragcount.bpf.o" > "$ROOT/etc/l3af.d/cp0-c$i.conf"
         done
+        change_kind() {
+                if [ $(($1 % 2)) = 1 ]; then count_dropin cp0 c8 80
+                else printf '[Program]\nName=c8\nInterface=cp0\nHook=xdp\nPriority=80\nObject=%s\n' \
+                        "$B/tests/fragcount.bpf.o" > "$ROOT/etc/l3af.d/cp0-c8.conf"; fi
+        }
+        change_kind 0
+        kill -HUP $DAEMON; sleep 1
+        timed_changes "change of kind, multi-buffer <-> single-buffer (new root + 8 instances)" 50 change_kind
         stop
         ip link del cp0
 
