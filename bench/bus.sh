@@ -1,6 +1,7 @@
 #!/bin/bash
 # org.l3af.Chain1 benchmarks: read round trips (C client, busctl), AddProgram
-# end to end, and the daemon's memory with 64 chains. Needs root and a build
+# end to end, memory across many direct connections, and the daemon's memory
+# with 64 chains. Needs root and a build
 # in ./build; runs in private namespaces with a private dbus-daemon.
 #   bench/bus.sh
 set -euo pipefail
@@ -94,6 +95,22 @@ done
 echo "- l3afctl add (head of a 4-program chain: 1 new instance), 30 runs: p50_us=$(pct 50 < "$T/add") p99_us=$(pct 99 < "$T/add")"
 echo "- l3afctl remove, 30 runs: p50_us=$(pct 50 < "$T/remove") p99_us=$(pct 99 < "$T/remove")"
 rss0=$(rss_kib)
+stop
+
+echo
+echo "## Direct connections (the l3afd.socket path): memory across many clients"
+count_dropin bus0 c1 10
+systemd-socket-activate -l "$T/sock" "$L3AFD" --root="$ROOT" --no-bus --log-target=console > "$T/l3afd.log" 2>&1 &
+ACTIVATOR=$!
+until [ -S "$T/sock" ]; do sleep 0.02; done
+direct() { busctl --address=unix:path="$T/sock" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 GetChain ss bus0 xdp >/dev/null; }
+until direct 2>/dev/null; do sleep 0.05; done   # the first call starts l3afd; the chain follows
+DAEMON=$ACTIVATOR   # systemd-socket-activate execs l3afd in place
+for _ in $(seq 100); do direct; done
+r100=$(rss_kib)
+for _ in $(seq 2000); do direct; done
+r2100=$(rss_kib)
+echo "- VmRSS after 100 direct connections: ${r100} KiB; after 2,100: ${r2100} KiB ($(( (r2100 - r100) * 1024 / 2000 )) bytes per connection)"
 stop
 
 echo

@@ -110,7 +110,8 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 c->p2p_unheard = g_hash_table_new(NULL, NULL);
         g_hash_table_add(c->p2p_unheard, bus);
         log_debug("A direct D-Bus client connected.");
-        TAKE_PTR(bus);  /* owned by c->bus_connections now */
+        /* c->bus_connections holds its own reference: drop ours, without closing. */
+        sd_bus_unref(TAKE_PTR(bus));
         return 0;
 }
 
