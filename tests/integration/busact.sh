@@ -35,6 +35,8 @@ echo "ok - the first call activated l3afd and was answered ($out)"
 assert_eq "$(activations)" 1 "one activation"
 
 for _ in $(seq 100); do call status org.l3af.Chain1 >/dev/null 2>&1 || break; sleep 0.05; done
+# It gives the name back first, then leaves.
+for _ in $(seq 100); do pgrep -f "^$L3AFD" >/dev/null || break; sleep 0.05; done
 pgrep -f "^$L3AFD" >/dev/null && fail "l3afd did not exit when idle"
 grep -q "Idle for" "$T/daemon.log" || fail "l3afd did not say it left because it was idle"
 echo "ok - idle, l3afd gave the name back and exited"

@@ -125,5 +125,7 @@ int main(int argc, char **argv)
         printf("calls=%zu answered=%zu errors=%zu p50_us=%.1f p99_us=%.1f max_us=%.1f\n", total, answered, errors,
                nlat ? lat[nlat / 2] / 1000.0 : 0, nlat ? lat[(nlat * 99) / 100] / 1000.0 : 0,
                nlat ? lat[nlat - 1] / 1000.0 : 0);
+        free(all);
+        free(lat);
         return answered == total && errors == 0 ? 0 : 1;
 }

@@ -33,9 +33,17 @@ static unsigned long long now_usec(void)
 }
 
 /* Loads the first program of the given type in the object, and only that one. */
+/* The object loaded: its program stays loaded while this process runs (or while attached). */
+static struct bpf_object *held;
+
+static void close_held(void)
+{
+        bpf_object__close(held);
+}
+
 static int load_type(const char *path, enum bpf_prog_type type, int *ret_fd, unsigned *ret_id)
 {
-        struct bpf_object *obj = bpf_object__open_file(path, NULL);
+        struct bpf_object *obj = held = bpf_object__open_file(path, NULL);
         struct bpf_program *prog = NULL, *p;
         struct bpf_prog_info info = {};
         __u32 len = sizeof(info);
@@ -70,6 +78,8 @@ int main(int argc, char **argv)
 {
         unsigned ifindex, id;
         int fd;
+
+        atexit(close_held);
 
         if (argc == 3 && !strcmp(argv[1], "detach")) {
                 fd = bpf_obj_get(argv[2]);

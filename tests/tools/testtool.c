@@ -40,6 +40,11 @@ static int open_pin(const char *path)
         return fd;
 }
 
+static void freep(void *p)
+{
+        free(*(void **) p);
+}
+
 static int cmd_sum(int argc, char **argv, bool any_key, uint32_t key)
 {
         int fd = open_pin(argv[0]), ncpus = libbpf_num_possible_cpus();
@@ -47,7 +52,7 @@ static int cmd_sum(int argc, char **argv, bool any_key, uint32_t key)
         struct bpf_map_info info = {};
         __u32 len = sizeof(info);
         uint64_t sum = 0;
-        uint8_t *buf;
+        __attribute__((cleanup(freep))) uint8_t *buf = NULL;
         size_t stride;
         bool percpu;
 

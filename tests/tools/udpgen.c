@@ -96,6 +96,7 @@ int main(int argc, char **argv)
                 }
                 sent++;
         }
+        free(payload);
         printf("%llu\n", (unsigned long long) sent);
         if (file) {
                 FILE *f = fopen(file, "w");
