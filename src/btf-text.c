@@ -132,6 +132,11 @@ static int parse_int_token(Parser *p, const char *tok, bool is_signed, unsigned 
                         return 0;
                 }
         }
+        if (is_bool) {
+                /* 0 or 1, as it formats back ("true" is 1). */
+                is_signed = false;
+                bits = 1;
+        }
         if (is_signed) {
                 int64_t min = bits >= 64 ? INT64_MIN : -((int64_t) 1 << (bits - 1));
                 int64_t max = bits >= 64 ? INT64_MAX : ((int64_t) 1 << (bits - 1)) - 1;
@@ -546,13 +551,19 @@ static void format_array(const struct btf *btf, const struct btf_type *t, const 
         }
         if (is_byte_type(btf, a->type, &is_char) && is_char) {
                 size_t n = strnlen((const char *) data, a->nelems);
-                g_autofree char *str = g_strndup((const char *) data, n);
-                g_autofree char *esc = g_strescape(str, NULL);
+                bool text = true;
 
-                g_string_append_printf(s, "\"%s\"", esc);
-                return;
-        }
-        if (is_byte_type(btf, a->type, &is_char) && a->nelems == 6) {
+                /* A string only if nothing follows its end: else the numbers, which parse back the same. */
+                for (size_t i = n; i < a->nelems; i++)
+                        text = text && data[i] == 0;
+                if (text) {
+                        g_autofree char *str = g_strndup((const char *) data, n);
+                        g_autofree char *esc = g_strescape(str, NULL);
+
+                        g_string_append_printf(s, "\"%s\"", esc);
+                        return;
+                }
+        } else if (is_byte_type(btf, a->type, &is_char) && a->nelems == 6) {
                 g_string_append_printf(s, "%02x:%02x:%02x:%02x:%02x:%02x", data[0], data[1], data[2], data[3],
                                        data[4], data[5]);
                 return;

@@ -106,6 +106,13 @@ static void test_integers(void)
         g_assert_cmpstr(e4, ==, "3000000000 does not fit in int (-2147483648..2147483647)");
         roundtrip(t_s32, 4, "-12", "-12");
         roundtrip(t_bool, 1, "yes", "true");
+        roundtrip(t_bool, 1, "0", "false");
+        {
+                /* Found by fuzz-btf-text: 4 was stored, and formatted back as "true" (1). */
+                g_autofree char *e5 = parse_error(t_bool, 1, "4");
+
+                g_assert_cmpstr(e5, ==, "4 does not fit in _Bool (0..1)");
+        }
 }
 
 static void test_network_order(void)
@@ -149,6 +156,8 @@ static void test_arrays(void)
         parse_ok(t_name, 8, "\"eth0\"", name);
         g_assert_cmpstr(name, ==, "eth0");
         roundtrip(t_name, 8, "\"lo\"", "\"lo\"");
+        /* Found by fuzz-btf-text: bytes after the string's end were lost in the text. */
+        roundtrip(t_name, 8, "[0, 2, 3]", "[0, 2, 3, 0, 0, 0, 0, 0]");
         roundtrip(t_arr3, 6, "[1, 2]", "[1, 2, 0]");
         parse_ok(t_ip4arr, 4, "10.0.0.9", ip4);
         g_assert_cmpuint(ip4[3], ==, 9);
