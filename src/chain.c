@@ -491,7 +491,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
-        bool frags = programs_frags(c->hook, programs), created = false, reattach, flip = false;
+        bool frags = programs_frags(c->hook, programs), created = false, reattach, new_root = false;
         ChainPlan plan;
         uint64_t gen;
         int r, next_fd = -EBADF, head_fd;
@@ -530,7 +530,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
 
         if (frags != c->frags) {
                 /* Multi-buffer or not is the whole chain's: a new root, and a new instance of everything. */
-                flip = true;
+                new_root = true;
                 plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
                 r = root_load(c->hook, frags, &new_root_fd, &new_slot_fd);
                 if (r < 0) {
@@ -594,12 +594,12 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         head_fd = next_fd;
 
         /* The flip: one update makes the whole new generation live (or one link update, with a new root). */
-        if (bpf_map_update_elem(flip ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
+        if (bpf_map_update_elem(new_root ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
                 r = negative_errno();
                 *ret_error = g_strdup_printf("cannot switch the root to the new generation: %s", g_strerror(-r));
                 goto fail;
         }
-        if (flip) {
+        if (new_root) {
                 r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, reattach, ret_error);
                 if (r < 0)
                         goto fail;
