@@ -341,17 +341,6 @@ bool chain_is_attached(Chain *c)
         return ifindex != 0 && ifindex == if_nametoindex(c->ifname);
 }
 
-/* The kernel lets only programs that agree on frags tail-call each other. */
-static bool programs_frags(Hook hook, GPtrArray *programs)
-{
-        if (hook != HOOK_XDP)
-                return false;
-        for (guint i = 0; i < programs->len; i++)
-                if (!((ProgramSpec *) programs->pdata[i])->frags)
-                        return false;
-        return true;
-}
-
 static int chain_create_root(Chain *c)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
@@ -491,7 +480,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
-        bool frags = programs_frags(c->hook, programs), created = false, reattach, new_root = false;
+        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, new_root = false;
         ChainPlan plan;
         uint64_t gen;
         int r, next_fd = -EBADF, head_fd;

@@ -580,7 +580,17 @@ int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char 
         return 0;
 }
 
-int program_verify(const ProgramSpec *p, char **ret_log)
+bool program_chain_frags(Hook hook, GPtrArray *programs)
+{
+        if (hook != HOOK_XDP)
+                return false;
+        for (guint i = 0; i < programs->len; i++)
+                if (!((ProgramSpec *) programs->pdata[i])->frags)
+                        return false;
+        return true;
+}
+
+int program_verify(const ProgramSpec *p, bool frags, char **ret_log)
 {
         g_autofree char *error = NULL;
         g_autoptr(BpfObject) obj = NULL;
@@ -592,7 +602,7 @@ int program_verify(const ProgramSpec *p, char **ret_log)
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, NULL, p->frags, &entry, NULL, ret_log);
+        r = load_entry(p, obj, NULL, frags, &entry, NULL, ret_log);
         if (r < 0)
                 return r;
         for (guint i = 0; i < p->maps->len; i++) {

@@ -57,12 +57,17 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                         char **ret_log);
 
 /*
- * Asks the kernel whether the prepared program would load on this hook, and
- * its [Map] entries be written, with maps of its own that nothing else sees;
- * everything is gone again on return. Needs CAP_BPF (-EPERM otherwise). On a
+ * Asks the kernel whether the prepared program would load on this hook (in a
+ * multi-buffer chain with 'frags'), and its [Map] entries be written, with
+ * maps of its own that nothing else sees; everything is gone again on return. Needs CAP_BPF (-EPERM otherwise). On a
  * failure, *ret_log says why, as program_instantiate() does.
  */
-int program_verify(const ProgramSpec *p, char **ret_log);
+int program_verify(const ProgramSpec *p, bool frags, char **ret_log);
+
+/* Whether a chain of these programs runs multi-buffer: all of them must be
+ * written for it, since the kernel lets only programs that agree on frags
+ * tail-call each other. */
+bool program_chain_frags(Hook hook, GPtrArray *programs);
 
 /* Writes the program's [Map] entries where the kernel holds something else. */
 int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error);

@@ -508,7 +508,7 @@ static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
                 guint since = problems->len;
                 int r;
 
-                r = program_verify(p, &error);
+                r = program_verify(p, program_chain_frags(cs->hook, cs->programs), &error);
                 if (r == -EPERM) {
                         problems_add(problems, true, NULL, NULL, NULL, NULL,
                                      "programs were not loaded, so what the verifier would refuse is not known: "
