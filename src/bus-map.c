@@ -154,11 +154,6 @@ static char *format_value(const MapHandle *h, const uint8_t *value)
         return g_string_free(s, FALSE);
 }
 
-static size_t value_buffer_size(const MapHandle *h)
-{
-        return map_value_layout_size(&h->layout);
-}
-
 typedef struct MapArgs {
         char *ifname;
         Hook hook;
@@ -258,7 +253,7 @@ int method_get_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = parse_arg(&h, true, a->key, &key, error);
         if (r < 0)
                 return r;
-        value = g_malloc0(value_buffer_size(&h));
+        value = g_malloc0(map_value_layout_size(&h.layout));
         if (bpf_map_lookup_elem(h.fd, key, value) < 0) {
                 if (errno == ENOENT)
                         return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_ENTRY, "No entry %s in map %s.", a->key,
@@ -286,7 +281,7 @@ int method_list_map_entries(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return r;
         key = g_malloc0(h.info.key_size ? h.info.key_size : 1);
         next = g_malloc0(h.info.key_size ? h.info.key_size : 1);
-        value = g_malloc0(value_buffer_size(&h));
+        value = g_malloc0(map_value_layout_size(&h.layout));
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
@@ -393,9 +388,9 @@ static int build_set(Change *ch, sd_bus_error *error)
 
         n = remove_entries(kf, group, &h, key, value, &same);
         want = map_value_replicate(&h.layout, value);
-        have = g_malloc0(value_buffer_size(&h));
+        have = g_malloc0(map_value_layout_size(&h.layout));
         if (n == 1 && same && bpf_map_lookup_elem(h.fd, key, have) == 0 &&
-            memcmp(have, want, value_buffer_size(&h)) == 0)
+            memcmp(have, want, map_value_layout_size(&h.layout)) == 0)
                 return 0;  /* declared and in the kernel already */
 
         g_key_file_set_value(kf, group, a->key, a->value);
@@ -457,7 +452,7 @@ static int build_delete(Change *ch, sd_bus_error *error)
         if (r < 0)
                 return r;
         n = remove_entries(kf, group, &h, key, NULL, &same);
-        have = g_malloc0(value_buffer_size(&h));
+        have = g_malloc0(map_value_layout_size(&h.layout));
         in_kernel = bpf_map_lookup_elem(h.fd, key, have) == 0;
         if (n == 0 && !in_kernel)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_ENTRY, "No entry %s in map %s.", a->key, a->map);
@@ -490,7 +485,7 @@ static int finish_delete(Change *ch, sd_bus_message *reply, sd_bus_error *error)
                 return r;
         if (map_is_array(&h)) {
                 /* Array entries always exist: deleting one zeroes it. */
-                zero = g_malloc0(value_buffer_size(&h));
+                zero = g_malloc0(map_value_layout_size(&h.layout));
                 r = bpf_map_update_elem(h.fd, key, zero, BPF_ANY) < 0 ? negative_errno() : 0;
         } else
                 r = bpf_map_delete_elem(h.fd, key) < 0 && errno != ENOENT ? negative_errno() : 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <net/if.h>
+#include <stdarg.h>
 
 #include "bus-change.h"
 #include "bus-errors.h"
@@ -210,36 +211,34 @@ void bus_done(Context *c)
         g_clear_pointer(&c->bus_address, g_free);
 }
 
-void bus_emit_chain_changed(Context *c, const char *ifname, Hook hook, uint64_t generation)
+/* Sends a signal on every connection serving the interface that may get one now. */
+static void emit_signal(Context *c, const char *member, const char *types, ...)
 {
         for (guint i = 0; c->bus_connections && i < c->bus_connections->len; i++) {
                 sd_bus *bus = c->bus_connections->pdata[i];
+                va_list ap;
                 int r;
 
                 if (!bus_server_may_signal(c, bus))
                         continue;
-                r = sd_bus_emit_signal(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ChainChanged", "sst", ifname,
-                                       hook_to_string(hook), generation);
+                va_start(ap, types);
+                r = sd_bus_emit_signalv(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, member, types, ap);
+                va_end(ap);
                 if (r < 0)
-                        log_debug_errno(r, "Cannot send ChainChanged: %m");
+                        log_debug_errno(r, "Cannot send %s: %m", member);
         }
+}
+
+void bus_emit_chain_changed(Context *c, const char *ifname, Hook hook, uint64_t generation)
+{
+        emit_signal(c, "ChainChanged", "sst", ifname, hook_to_string(hook), generation);
 }
 
 void bus_emit_foreign_program(Context *c, const char *ifname, Hook hook, uint32_t prog_id,
                               const char *prog_name, const char *action)
 {
-        for (guint i = 0; c->bus_connections && i < c->bus_connections->len; i++) {
-                sd_bus *bus = c->bus_connections->pdata[i];
-                int r;
-
-                if (!bus_server_may_signal(c, bus))
-                        continue;
-                r = sd_bus_emit_signal(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ForeignProgramDetected", "ssuss",
-                                       ifname, hook_to_string(hook), prog_id, prog_name ? prog_name : "",
-                                       action ? action : "reported");
-                if (r < 0)
-                        log_debug_errno(r, "Cannot send ForeignProgramDetected: %m");
-        }
+        emit_signal(c, "ForeignProgramDetected", "ssuss", ifname, hook_to_string(hook), prog_id,
+                    prog_name ? prog_name : "", action ? action : "reported");
 }
 
 void bus_emit_reconciled(Context *c)

@@ -223,10 +223,10 @@ static int slot_get(int map_fd, uint32_t *ret_id)
 
 /*
  * A crash during chain_swap_root() leaves root-new: if the link already runs
- * it, the swap happened and is completed (the chain's kind is the other one
- * than recorded); otherwise it is dropped.
+ * it, the swap happened and is completed, and true is returned (the chain's
+ * kind is then the other one than recorded); otherwise it is dropped.
  */
-static void chain_recover_swap(Chain *c)
+static bool chain_recover_swap(Chain *c)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *link = pin_path(c, "link");
         g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
@@ -236,21 +236,20 @@ static void chain_recover_swap(Chain *c)
 
         if (new_fd < 0) {
                 (void) unlink(slot_new);
-                return;
+                return false;
         }
         link_fd = bpf_pin_open(link);
         if (bpf_prog_id_of_fd(new_fd, &new_id) >= 0 && link_fd >= 0 && bpf_link_info_of_fd(link_fd, &info) >= 0 &&
             info.prog_id == new_id) {
                 log_info("Chain %s: completing a root swap a stop interrupted.", c->key);
-                if (access(slot_new, F_OK) == 0)
-                        (void) rename(slot_new, slot);
+                (void) rename(slot_new, slot);  /* ENOENT: renamed already */
                 (void) rename(root_new, root);
-                c->swapped = true;
-                return;
+                return true;
         }
         log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", c->key);
         (void) unlink(root_new);
         (void) unlink(slot_new);
+        return false;
 }
 
 int chain_adopt(Chain *c)
@@ -258,12 +257,12 @@ int chain_adopt(Chain *c)
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
         g_autofree char *link = pin_path(c, "link");
         g_autoptr(GHashTable) by_id = NULL;
+        bool swapped;
         uint32_t id;
         int r;
 
         chain_close(c);
-        c->swapped = false;
-        chain_recover_swap(c);
+        swapped = chain_recover_swap(c);
         c->root_fd = bpf_pin_open(root);
         c->slot_fd = bpf_pin_open(slot);
         c->meta_fd = bpf_pin_open(meta);
@@ -285,7 +284,7 @@ int chain_adopt(Chain *c)
                 c->ifindex = 0;
 
         meta_read(c);
-        if (c->swapped)
+        if (swapped)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
 
         by_id = index_instances(c);

@@ -22,7 +22,6 @@ typedef struct Chain {
         char *dir;            /* pin directory */
         XdpMode mode;         /* as attached */
         bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
-        bool swapped;         /* adoption completed an interrupted root swap */
 
         int root_fd, slot_fd, meta_fd, link_fd;
         uint32_t root_id;

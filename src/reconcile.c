@@ -502,13 +502,15 @@ void reconcile_cancel(Context *c)
 /* Has the kernel load each program once, unattached; false once it says we may not. */
 static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
 {
+        bool frags = program_chain_frags(cs->hook, cs->programs);
+
         for (guint i = 0; i < cs->programs->len; i++) {
                 const ProgramSpec *p = cs->programs->pdata[i];
                 g_autofree char *error = NULL;
                 guint since = problems->len;
                 int r;
 
-                r = program_verify(p, program_chain_frags(cs->hook, cs->programs), &error);
+                r = program_verify(p, frags, &error);
                 if (r == -EPERM) {
                         problems_add(problems, true, NULL, NULL, NULL, NULL,
                                      "programs were not loaded, so what the verifier would refuse is not known: "

@@ -44,6 +44,9 @@ static inline void freep(void *p)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define streq(a, b) (strcmp((a), (b)) == 0)
+#define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
+#define isempty(s) (!(s) || !*(s))
+#define strna(s) ((s) ? (s) : "n/a")
 
 /*
  * For the crash-consistency tests: with L3AF_TEST_CRASH_AT=NAME in its
@@ -62,9 +65,6 @@ static inline int strptr_compare(const void *a, const void *b)
 {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
-#define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
-#define isempty(s) (!(s) || !*(s))
-#define strna(s) ((s) ? (s) : "n/a")
 
 static inline int negative_errno(void)
 {
