@@ -2,6 +2,8 @@
 /*
  * Sample: counts every packet and byte it sees, then continues the chain.
  * One object for every hook: l3afd picks "count" on xdp, "count_tc" on tc.
+ * Built with -DCOUNT_FRAGS (the tests' fragcount.bpf.o), "count" is written
+ * for multi-buffer XDP and counts whole frames, fragments included.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -17,7 +19,11 @@ struct {
         __type(value, struct l3af_count_stats);
 } stats SEC(".maps");
 
+#ifdef COUNT_FRAGS
+SEC("xdp.frags")
+#else
 SEC("xdp")
+#endif
 int count(struct xdp_md *ctx)
 {
         __u32 zero = 0;
@@ -25,7 +31,11 @@ int count(struct xdp_md *ctx)
 
         if (s) {
                 s->packets++;
+#ifdef COUNT_FRAGS
+                s->bytes += bpf_xdp_get_buff_len(ctx);
+#else
                 s->bytes += ctx->data_end - ctx->data;
+#endif
         }
         return l3af_chain_next(ctx, XDP_PASS);
 }
