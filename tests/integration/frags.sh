@@ -10,6 +10,9 @@
 source "$(dirname "$0")/lib.sh"
 
 jumbo() { ip link set "$1" mtu 9000; in_peer ip link set "$2" mtu 9000; }
+# Traffic to l3t1 through the changes: start_traffic, then stop_traffic prints how much was sent.
+start_traffic() { GEN=$(send_bg 5555 5000 "$T/sent" 1); sleep 0.3; }
+stop_traffic() { sleep 0.3; send_stop "$GEN"; sleep 0.2; cat "$T/sent"; }
 FRAME=$((8000 + 8 + 20 + 14))  # UDP payload + UDP + IPv4 + Ethernet
 
 # 1. Jumbo frames through a multi-buffer chain, native mode.
@@ -52,8 +55,7 @@ program_dropin 60-g1 g1 l3t1 10 "$TESTBPF/fragcount.bpf.o"
 program_dropin 61-g2 g2 l3t1 20 "$TESTBPF/fragcount.bpf.o"
 daemon_reload
 ROOT_MULTI=$(xdp_id l3t1)
-GEN=$(send_bg 5555 5000 "$T/sent" 1)
-sleep 0.3
+start_traffic
 program_dropin 62-g3 g3 l3t1 30 "$SAMPLES/count.bpf.o"
 daemon_reload
 assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 2 is live: g1" "adding a single-buffer program makes the chain single-buffer"
@@ -64,10 +66,7 @@ rm "$DROPINS/62-g3.conf"
 daemon_reload
 assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 3 is live (multi-buffer): g1" "removing it makes the chain multi-buffer again"
 assert_ne "$(xdp_id l3t1)" "$ROOT_SINGLE" "behind another new root"
-sleep 0.3
-send_stop "$GEN"
-sleep 0.2
-sent=$(cat "$T/sent")
+sent=$(stop_traffic)
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp g1)/stats" 0)" "$sent" "no packet missed the chain across both swaps"
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp g2)/stats" 0)" "$sent" "nor its last program"
 sleep 1.2  # past a watchdog sweep (WatchdogIntervalSec=1s)
@@ -100,8 +99,7 @@ crash_reload() {  # crash_reload POINT COMMAND...: make a change with l3afd set 
         assert_eq "$rc" 137 "l3afd died at $point"
 }
 base=$("$TESTTOOL" sum "$(prog_maps l3t1 xdp g1)/stats" 0)
-GEN=$(send_bg 5555 5000 "$T/sent" 1)
-sleep 0.3
+start_traffic
 before=$(xdp_id l3t1)
 # single-buffer -> multi-buffer: a swap
 crash_reload swap-pinned rm "$DROPINS/62-g3.conf"
@@ -124,8 +122,5 @@ assert_eq "$("$TESTTOOL" prog-id "$(chain_dir l3t1)/root")" "$after" "the pinned
 rm "$DROPINS/62-g3.conf"
 daemon_reload
 assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 7 is live (multi-buffer)" "the chain changes as before: it knew it was single-buffer"
-sleep 0.3
-send_stop "$GEN"
-sleep 0.2
-sent=$(cat "$T/sent")
+sent=$(stop_traffic)
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp g1)/stats" 0)" "$((base + sent))" "no packet missed the chain through the crashes"

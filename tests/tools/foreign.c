@@ -90,34 +90,24 @@ int main(int argc, char **argv)
                 printf("%llu\n", now_usec());
                 return 0;
         }
-        if (argc == 5 && !strcmp(argv[1], "replace-link")) {
+        if (argc == 5 && (!strcmp(argv[1], "replace") || !strcmp(argv[1], "replace-link"))) {
+                /* Detach our link, attach in its place: by netlink (and exit), or by a link held here. */
+                bool by_link = !strcmp(argv[1], "replace-link");
                 int link;
 
                 ifindex = if_nametoindex(argv[3]);
                 if (!ifindex || load(argv[4], &fd, &id) < 0)
                         return 1;
                 link = bpf_obj_get(argv[2]);
-                if (link < 0 || bpf_link_detach(link) < 0 || bpf_link_create(fd, ifindex, BPF_XDP, NULL) < 0) {
-                        fprintf(stderr, "foreign: replace-link: %s\n", strerror(errno));
+                if (link < 0 || bpf_link_detach(link) < 0 ||
+                    (by_link ? bpf_link_create(fd, ifindex, BPF_XDP, NULL) : bpf_xdp_attach(ifindex, fd, XDP_FLAGS_SKB_MODE, NULL)) < 0) {
+                        fprintf(stderr, "foreign: %s: %s\n", argv[1], strerror(errno));
                         return 1;
                 }
                 printf("%u %llu\n", id, now_usec());
                 fflush(stdout);
-                for (;;)
+                while (by_link)
                         pause();
-        }
-        if (argc == 5 && !strcmp(argv[1], "replace")) {
-                int link;
-
-                ifindex = if_nametoindex(argv[3]);
-                if (!ifindex || load(argv[4], &fd, &id) < 0)
-                        return 1;
-                link = bpf_obj_get(argv[2]);
-                if (link < 0 || bpf_link_detach(link) < 0 || bpf_xdp_attach(ifindex, fd, XDP_FLAGS_SKB_MODE, NULL) < 0) {
-                        fprintf(stderr, "foreign: replace: %s\n", strerror(errno));
-                        return 1;
-                }
-                printf("%u %llu\n", id, now_usec());
                 return 0;
         }
         if (argc != 4) {
