@@ -15,6 +15,6 @@ ninja -C build
 rc=0
 meson test -C build --print-errorlogs "$@" || rc=$?
 if [ $# -eq 0 ] && [ -z "${L3AF_NO_SANITIZERS:-}" ]; then
-        "$(dirname "$0")/sanitizers.sh" || rc=1
+        tools/sanitizers.sh || rc=1
 fi
 exit $rc
