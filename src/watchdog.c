@@ -4,14 +4,19 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
+#include <bpf/bpf.h>
+
 #include "attach.h"
 #include "bus.h"
 #include "chain.h"
 #include "daemon.h"
 #include "foreign.h"
 #include "log.h"
+#include "netdev.h"
 #include "reconcile.h"
 #include "watchdog.h"
+
+static int netlink_read(Context *c);
 
 static LogFields fields_of(const Chain *ch, const char *const *extra)
 {
@@ -69,6 +74,96 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
         bus_emit_foreign_program(c, ch->ifname, ch->hook, attached, info.name, "reported");
 }
 
+/*
+ * The chain's device is no longer the declared one: it left our network
+ * namespace (unregistered or moved), or it was renamed and the declared name
+ * no longer names it. Our link lets go of it (we never filter a device that
+ * is not the declared one) and the chain waits, its programs and maps kept.
+ * 'now' is the device's new name, NULL when it is gone.
+ */
+static void device_lost(Context *c, Chain *ch, const char *now)
+{
+        g_autofree char *f_index = g_strdup_printf("L3AF_IFINDEX=%u", ch->ifindex);
+        g_autofree char *f_new = now ? g_strdup_printf("L3AF_NEW_INTERFACE=%s", now) : NULL;
+        const char *extra[] = { f_index, f_new, NULL };
+        LogFields f = fields_of(ch, extra);
+
+        if (ch->link_fd >= 0)
+                (void) bpf_link_detach(ch->link_fd);  /* the kernel may have done so already */
+        if (now)
+                log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
+                               "Interface %s (ifindex %u) was renamed to %s; chain %s lets go of it and waits for "
+                               "a device named %s, its programs and maps kept.",
+                               ch->ifname, ch->ifindex, now, ch->key, ch->ifname);
+        else
+                log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
+                               "Interface %s (ifindex %u) is gone; chain %s waits for it, its programs and maps "
+                               "kept.",
+                               ch->ifname, ch->ifindex, ch->key);
+        ch->ifindex = 0;
+        ch->waiting = true;
+        ch->displaced = false;
+        ch->foreign_id = 0;
+        daemon_update_status(c);
+}
+
+/*
+ * Is the device our link was attached to (ch->ifindex) still the declared
+ * one? Returns 0 if so; -ENODEV after device_lost() (the chain has no device
+ * now); another -errno when the kernel could not be asked, and then nothing
+ * is changed: an error is never taken for a departure.
+ */
+static int device_check(Context *c, Chain *ch)
+{
+        char now[IF_NAMESIZE];
+        uint32_t declared = 0;
+        int r;
+
+        r = netdev_name_of_index(ch->ifindex, now);
+        if (r == -ENODEV) {
+                device_lost(c, ch, NULL);
+                return -ENODEV;
+        }
+        if (r < 0)
+                return r;
+        r = netdev_index_of_name(ch->ifname, &declared);
+        if (r < 0 && r != -ENODEV)
+                return r;
+        if (declared != ch->ifindex) {
+                device_lost(c, ch, now);
+                return -ENODEV;
+        }
+        return 0;
+}
+
+/* The chain has no device: attach it to the one that now has the declared name, if any. */
+static void device_found(Context *c, Chain *ch, uint32_t ifindex, uint32_t attached)
+{
+        g_autofree char *error = NULL;
+        LogFields f = fields_of(ch, NULL);
+        bool was_waiting = ch->waiting;
+
+        ch->waiting = false;
+        if (attached != 0) {
+                /* Something else holds the hook of the device that has our name: a displacement. */
+                ch->ifindex = ifindex;
+                return;
+        }
+        if (chain_attach(ch, &error) < 0) {
+                log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f, "Interface %s is %s but chain %s cannot attach: %s",
+                               ch->ifname, was_waiting ? "back" : "there", ch->key, error);
+                ch->waiting = ch->ifindex == 0;
+        } else {
+                f = fields_of(ch, NULL);
+                log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
+                               "Interface %s is %s (ifindex %u); chain %s attached at generation %" G_GUINT64_FORMAT ".",
+                               ch->ifname, was_waiting ? "back" : "there", ifindex, ch->key, ch->generation);
+                ch->displaced = false;
+                ch->foreign_id = 0;
+        }
+        daemon_update_status(c);
+}
+
 static void restore(Context *c, Chain *ch, uint32_t attached)
 {
         g_autofree char *error = NULL;
@@ -88,6 +183,8 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         }
         r = chain_attach(ch, &error);
         if (r < 0) {
+                if (device_check(c, ch) == -ENODEV)
+                        return;  /* not a failure to restore: the device left meanwhile (journaled as such) */
                 log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s", ch->key, error);
                 return;
         }
@@ -103,14 +200,15 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
 
 void watchdog_check(Context *c, Chain *ch, const char *why)
 {
-        unsigned ifindex = if_nametoindex(ch->ifname);
-        uint32_t attached = 0, link_if = 0;
+        uint32_t attached = 0, link_if = 0, declared = 0;
         bool changed = false;
-        LogFields f = fields_of(ch, NULL);
+        int r;
 
         if (ch->root_fd < 0) {
                 /* Never built because its interface was missing: build it now. */
-                if (ch->waiting && ifindex) {
+                if (ch->waiting && netdev_index_of_name(ch->ifname, &declared) >= 0) {
+                        LogFields f = fields_of(ch, NULL);
+
                         log_structured(LOG_INFO, 0, L3AF_MSG_INTERFACE_MISSING, &f,
                                        "Interface %s appeared; applying chain %s.", ch->ifname, ch->key);
                         (void) reconcile_request(c, NULL, NULL);
@@ -118,56 +216,46 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
                 return;
         }
 
-        if (ifindex == 0) {
-                if (!ch->waiting) {
+        /*
+         * Our link first, the device after: the kernel takes a device out of
+         * its tables before it empties the device's hooks (unregister_netdevice),
+         * so a link found detached here on a device found present below was
+         * detached by someone, not by the device leaving.
+         */
+        if (ch->link_fd >= 0)
+                (void) link_ifindex(ch->link_fd, &link_if);
+        if (ch->ifindex != 0) {
+                r = device_check(c, ch);
+                if (r < 0 && r != -ENODEV)
+                        return;  /* the kernel could not be asked: look again later */
+        }
+
+        r = netdev_index_of_name(ch->ifname, &declared);
+        if (r < 0) {
+                if (r == -ENODEV && !ch->waiting) {
                         ch->waiting = true;
-                        ch->displaced = false;
-                        ch->foreign_id = 0;
-                        log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
-                                       "Interface %s is gone; chain %s waits for it, its programs and maps kept.",
-                                       ch->ifname, ch->key);
                         daemon_update_status(c);
                 }
                 return;
         }
-
-        if (ch->link_fd >= 0)
-                (void) link_ifindex(ch->link_fd, &link_if);
-        if (ch->hook == HOOK_XDP && !ch->waiting && ifindex == ch->ifindex && link_if == ifindex)
+        if (ch->hook == HOOK_XDP && link_if == declared && ch->ifindex == declared)
                 /* While our link holds the XDP hook the kernel lets nothing else attach there:
                  * no need for a netlink dump (what bpf_xdp_query costs) on the healthy path. */
                 attached = ch->root_id;
-        else if (hook_query(ch->hook, (int) ifindex, &attached) < 0)
+        else if (hook_query(ch->hook, (int) declared, &attached) < 0)
                 return;
 
-        if (ch->waiting || ifindex != ch->ifindex) {
-                /* The interface is back, as a new device: attach the chain as it was. */
-                g_autofree char *error = NULL;
-
-                ch->waiting = false;
-                if (attached == 0) {
-                        if (chain_attach(ch, &error) < 0) {
-                                log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f,
-                                               "Interface %s is back but chain %s cannot attach: %s", ch->ifname,
-                                               ch->key, error);
-                        } else {
-                                f = fields_of(ch, NULL);
-                                log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
-                                               "Interface %s is back (ifindex %u); chain %s re-attached at generation "
-                                               "%" G_GUINT64_FORMAT ".",
-                                               ch->ifname, ifindex, ch->key, ch->generation);
-                                ch->displaced = false;
-                                ch->foreign_id = 0;
-                        }
-                        daemon_update_status(c);
+        if (ch->ifindex == 0) {
+                device_found(c, ch, declared, attached);
+                if (ch->ifindex == 0 || attached == 0)
                         return;
-                }
-                ch->ifindex = ifindex;
                 changed = true;
         }
 
-        if (link_if == ifindex && attached == ch->root_id) {
+        if (link_if == ch->ifindex && attached == ch->root_id) {
                 if (ch->displaced) {
+                        LogFields f = fields_of(ch, NULL);
+
                         ch->displaced = false;
                         ch->foreign_id = 0;
                         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
@@ -177,7 +265,17 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
                 return;
         }
 
+        /* Nothing runs where our link was: if the device left meanwhile, that is what happened. */
+        if (attached == 0 && device_check(c, ch) < 0)
+                return;
+
         /* Displaced: journal each occurrence once. */
+        if ((!ch->displaced || ch->foreign_id != attached) && streq(why, "sweep") && netlink_read(c) > 0) {
+                /* The kernel announces a netlink attach as it makes it: its event, queued after our last
+                 * read, says how the program came. Look again with it handled. */
+                watchdog_check(c, ch, why);
+                return;
+        }
         if (!ch->displaced || ch->foreign_id != attached) {
                 ch->displaced = true;
                 ch->foreign_id = attached;
@@ -204,31 +302,43 @@ void watchdog_check_all(Context *c, const char *why)
                 watchdog_check(c, chains->pdata[i], why);
 }
 
-static void check_interface(Context *c, const char *ifname)
+/*
+ * A link event names the device by its ifindex and its current name: check
+ * the chains on that device (it may have left or been renamed: the event
+ * carries the new name only), the chains that declare that name, and the
+ * chains without a device (the name they wait for may have arrived as an
+ * alternative name, which the event does not carry).
+ */
+static void check_device(Context *c, uint32_t ifindex, const char *ifname)
 {
-        for (Hook h = 0; h < _HOOK_MAX; h++) {
-                g_autofree char *key = chain_key(ifname, h);
-                Chain *ch = g_hash_table_lookup(c->chains, key);
+        g_autoptr(GPtrArray) chains = g_ptr_array_new();
+        GHashTableIter it;
+        Chain *ch;
 
-                if (ch)
-                        watchdog_check(c, ch, "netlink");
-        }
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
+                if (ch->ifindex == ifindex || ch->ifindex == 0 || streq(ch->ifname, ifname))
+                        g_ptr_array_add(chains, ch);
+        for (guint i = 0; i < chains->len; i++)
+                watchdog_check(c, chains->pdata[i], "netlink");
 }
 
-static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+/* Reads and handles every queued link event. Returns how many there were, or -errno. */
+static int netlink_read(Context *c)
 {
-        Context *c = userdata;
         char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+        int handled = 0;
 
         for (;;) {
-                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                ssize_t n = recv(c->netlink_fd, buf, sizeof(buf), MSG_DONTWAIT);
 
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
-                                return 0;
+                                return handled;
                         if (errno == ENOBUFS) {
                                 /* Events were lost: look at everything. */
                                 watchdog_check_all(c, "netlink");
+                                handled++;
                                 continue;
                         }
                         return log_error_errno(errno, "Reading rtnetlink failed: %m");
@@ -236,25 +346,34 @@ static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userda
                 for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
                         struct ifinfomsg *ifi = NLMSG_DATA(h);
                         int len = (int) h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+                        char name[IF_NAMESIZE] = {};
 
                         if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
                                 continue;
                         for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
                                 if (a->rta_type == IFLA_IFNAME) {
-                                        char name[IF_NAMESIZE] = {};
-
                                         memcpy(name, RTA_DATA(a), MIN((size_t) RTA_PAYLOAD(a), sizeof(name) - 1));
-                                        check_interface(c, name);
                                         break;
                                 }
+                        check_device(c, (uint32_t) ifi->ifi_index, name);
+                        handled++;
                 }
         }
+}
+
+static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        int r = netlink_read(userdata);
+
+        return r < 0 ? r : 0;
 }
 
 static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Context *c = userdata;
 
+        /* Events already queued say more than the sweep (what happened, not only what is): read them first. */
+        (void) netlink_read(c);
         watchdog_check_all(c, "sweep");
         return sd_event_source_set_time_relative(s, c->settings.watchdog_interval_usec);
 }
@@ -274,6 +393,10 @@ int watchdog_start(Context *c)
         if (r < 0)
                 return log_error_errno(r, "Cannot watch rtnetlink: %m");
         c->netlink_fd = TAKE_FD(fd);
+        /* Before the sweep when both are due, for the same reason as on_sweep()'s drain. */
+        r = sd_event_source_set_priority(c->netlink_source, SD_EVENT_PRIORITY_NORMAL - 1);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the rtnetlink watch: %m");
 
         if (c->settings.watchdog_interval_usec > 0) {
                 r = sd_event_add_time_relative(c->event, &c->sweep_source, CLOCK_MONOTONIC,
