@@ -38,6 +38,27 @@ void daemon_update_status(Context *c)
         (void) sd_notify(false, s->str);
 }
 
+/* Says what keeps running: only chains attached now run on; the others are kept in their pins. */
+static void log_stopping(Context *c)
+{
+        unsigned running = 0, kept = 0;
+        g_autofree char *more = NULL;
+        GHashTableIter it;
+        Chain *ch;
+
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
+                if (chain_is_attached(ch))
+                        running++;
+                else if (ch->root_fd >= 0)
+                        kept++;
+        }
+        if (kept)
+                more = g_strdup_printf(", %u more are kept there unattached", kept);
+        log_structured(LOG_INFO, 0, L3AF_MSG_STOPPED, NULL, "l3afd stopping; %u chain(s) keep running from their pins%s.",
+                       running, more ? more : "");
+}
+
 typedef struct ReloadRequest {
         ReconcileDone done;
         void *userdata;
@@ -163,7 +184,6 @@ int daemon_run(Context *c)
 
         r = sd_event_loop(c->event);
         (void) sd_notify(false, "STOPPING=1");
-        log_structured(LOG_INFO, 0, L3AF_MSG_STOPPED, NULL,
-                       "l3afd stopping; %u chain(s) keep running from their pins.", g_hash_table_size(c->chains));
+        log_stopping(c);
         return r;
 }

@@ -220,60 +220,11 @@ static int bus_connect(sd_bus **ret)
 
 /* Verbs: each returns the exit status. */
 
-static int verb_status(sd_bus *bus, int argc, char **argv)
-{
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        g_autofree char *version = NULL, *mode = NULL;
-        g_autoptr(GString) js = g_string_new("{");
-        uint32_t nchains = 0, nfailed = 0;
-        const char *file, *chain, *text;
-        int warning, r;
+/* The states ListChains reports (bus.c's bus_chain_state()). */
+static const char *const chain_states[] = { "live", "displaced", "waiting", "detached", "failed" };
 
-        r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Version", &e, &version);
-        if (r >= 0)
-                r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Mode", &e, &mode);
-        if (r >= 0)
-                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NChains", &e, 'u', &nchains);
-        if (r >= 0)
-                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NFailedChains", &e, 'u',
-                                                &nfailed);
-        if (r >= 0)
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProblems", &e, &reply, NULL);
-        if (r < 0)
-                return fail_call("get the status", &e, r);
 
-        if (arg_json) {
-                json_member(js, "version", version);
-                json_member(js, "mode", mode);
-                json_number(js, "chains", nchains);
-                json_number(js, "failed_chains", nfailed);
-                g_string_append(js, ",\"problems\":[");
-        } else {
-                printf("  Version: %s\n     Mode: %s\n   Chains: %u (%u failed)\n", version, mode, nchains, nfailed);
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "(sssb)");
-        if (r < 0)
-                return fail_parse(r);
-        for (unsigned n = 0; (r = sd_bus_message_read(reply, "(sssb)", &file, &chain, &text, &warning)) > 0; n++) {
-                if (arg_json) {
-                        g_string_append(js, n ? ",{" : "{");
-                        json_member(js, "file", file);
-                        json_member(js, "chain", chain);
-                        json_member(js, "text", text);
-                        json_member(js, "severity", warning ? "warning" : "error");
-                        g_string_append_c(js, '}');
-                } else
-                        printf("%s%s: %s\n", n == 0 ? "Problems:\n  " : "  ", warning ? "warning" : "error", text);
-        }
-        if (r < 0)
-                return fail_parse(r);
-        if (arg_json) {
-                g_string_append(js, "]}");
-                json_print(js);
-        }
-        return EXIT_OK;
-}
+
 
 typedef struct ChainRow {
         char *ifname, *hook, *state;
@@ -320,6 +271,85 @@ static int list_chains(sd_bus *bus, GPtrArray **ret, sd_bus_error *e)
                 return r;
         *ret = TAKE_PTR(rows);
         return 0;
+}
+
+static int verb_status(sd_bus *bus, int argc, char **argv)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autofree char *version = NULL, *mode = NULL;
+        g_autoptr(GString) js = g_string_new("{");
+        g_autoptr(GHashTable) by_state = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GString) states = g_string_new(NULL), js_states = g_string_new(NULL);
+        g_autoptr(GPtrArray) rows = NULL;
+        uint32_t nchains = 0, nfailed = 0;
+        const char *file, *chain, *text;
+        int warning, r;
+
+        r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Version", &e, &version);
+        if (r >= 0)
+                r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Mode", &e, &mode);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NChains", &e, 'u', &nchains);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NFailedChains", &e, 'u',
+                                                &nfailed);
+        if (r >= 0)
+                r = list_chains(bus, &rows, &e);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProblems", &e, &reply, NULL);
+        if (r < 0)
+                return fail_call("get the status", &e, r);
+
+        /* Each state ListChains reports, in the order of org.l3af.Chain1(5), counted. */
+        for (guint i = 0; i < rows->len; i++) {
+                const char *state = ((ChainRow *) rows->pdata[i])->state;
+                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(by_state, state));
+
+                g_hash_table_insert(by_state, (gpointer) state, GUINT_TO_POINTER(n + 1));
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(chain_states); i++) {
+                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(by_state, chain_states[i]));
+
+                if (n == 0)
+                        continue;
+                g_string_append_printf(states, "%s%u %s", states->len ? ", " : "", n, chain_states[i]);
+                if (arg_json)
+                        g_string_append_printf(js_states, "%s\"%s\":%u", js_states->len ? "," : "", chain_states[i], n);
+        }
+
+        if (arg_json) {
+                json_member(js, "version", version);
+                json_member(js, "mode", mode);
+                json_number(js, "chains", nchains);
+                json_number(js, "failed_chains", nfailed);
+                g_string_append_printf(js, ",\"chain_states\":{%s}", js_states->str);
+                g_string_append(js, ",\"problems\":[");
+        } else {
+                printf("  Version: %s\n     Mode: %s\n   Chains: %u%s%s%s\n", version, mode, nchains,
+                       states->len ? " (" : "", states->str, states->len ? ")" : "");
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(sssb)");
+        if (r < 0)
+                return fail_parse(r);
+        for (unsigned n = 0; (r = sd_bus_message_read(reply, "(sssb)", &file, &chain, &text, &warning)) > 0; n++) {
+                if (arg_json) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "file", file);
+                        json_member(js, "chain", chain);
+                        json_member(js, "text", text);
+                        json_member(js, "severity", warning ? "warning" : "error");
+                        g_string_append_c(js, '}');
+                } else
+                        printf("%s%s: %s\n", n == 0 ? "Problems:\n  " : "  ", warning ? "warning" : "error", text);
+        }
+        if (r < 0)
+                return fail_parse(r);
+        if (arg_json) {
+                g_string_append(js, "]}");
+                json_print(js);
+        }
+        return EXIT_OK;
 }
 
 static int verb_list(sd_bus *bus, int argc, char **argv)
