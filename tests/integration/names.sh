@@ -5,13 +5,15 @@
 # ":2e", see l3af.d(5)), so a chain on a VLAN-style interface, with programs
 # and maps (its own and pinned by name) named with dots, runs end to end:
 # traffic, SIGKILL and restart adoption, D-Bus and l3afctl (show, map get and
-# set, add, remove), removal and --flush. A plain interface name keeps the pin
+# set, add, remove), removal and --flush. A tc-ingress chain shares the
+# interface's encoded directory. A plain interface name keeps the pin
 # paths it always had.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/bus-lib.sh"
 
 IF=l3t0.100          # a veth named like a VLAN (no 802.1Q module here)
 CH="$PINS/l3t0:2e100/xdp"
+TC="$PINS/l3t0:2e100/tc-ingress"
 ctl() { "$L3AFCTL" --no-ask-password "$@"; }
 names() { ctl --no-legend show "$IF" xdp | awk 'NR > 1 {print $2}' | xargs; }
 percpu_sum() { /usr/bin/python3 -c 'import sys; print(sum(int(x) for x in sys.stdin.read().strip("[] \n").split(",")))'; }
@@ -30,6 +32,13 @@ program_dropin 20-dotted dot.ted "$IF" 20 "$TESTBPF/dotted.bpf.o" "NextMap=chain
 "
 program_dropin 30-sink sink "$IF" 30 "$SAMPLES/sink.bpf.o"
 program_dropin 10-count-l3t1 count l3t1 10 "$SAMPLES/count.bpf.o"
+dropin 40-tc <<EOF
+[Program]
+Name=tc.count
+Interface=$IF
+Hook=tc-ingress
+Object=$SAMPLES/count.bpf.o
+EOF
 
 "$L3AFD" --root="$ROOT" --check > "$T/check.txt" 2>&1 || fail "--check refused: $(cat "$T/check.txt")"
 assert_contains "$T/check.txt" "Configuration OK" "--check accepts the dotted names"
@@ -37,6 +46,7 @@ assert_contains "$T/check.txt" "Configuration OK" "--check accepts the dotted na
 bus_daemon_start
 assert_contains "$T/daemon.log" "0 problem(s)" "every chain applied"
 assert_contains "$T/daemon.log" "Chain $IF/xdp generation 1 is live: rate.limit" "the chain on $IF is live"
+assert_contains "$T/daemon.log" "Chain $IF/tc-ingress generation 1 is live: tc.count" "so is its tc-ingress chain"
 assert_eq "$(xdp_id "$IF")" "$("$TESTTOOL" prog-id "$CH/root")" "our root is attached to $IF"
 for p in rate:2elimit/maps/stats rate_limit/maps/stats dot:2eted/maps/cfg:2edrop sink/maps/sink_protocols; do
         [ -e "$CH/programs/$p" ] || fail "no pin $CH/programs/$p: $(find "$PINS")"
@@ -56,6 +66,7 @@ assert_eq "$("$TESTTOOL" sum "$CH/programs/rate:2elimit/maps/stats" 0)" 500 "rat
 assert_eq "$("$TESTTOOL" sum "$CH/programs/rate_limit/maps/stats" 0)" 500 "so did rate_limit"
 assert_eq "$("$TESTTOOL" sum "$CH/maps/hits:2etotal" 0)" 500 "dot.ted counted them in hits.total"
 assert_eq "$("$TESTTOOL" get-u64 "$CH/programs/sink/maps/sink_protocols" 17 0)" 300 "dot.ted dropped port 7777 (cfg.drop)"
+assert_eq "$("$TESTTOOL" sum "$TC/programs/tc:2ecount/maps/stats" 0)" 300 "tc.count saw what XDP passed"
 
 # D-Bus and l3afctl on that chain.
 ctl show "$IF" > "$T/show.txt"
@@ -76,7 +87,7 @@ send 50 5555
 assert_eq "$("$TESTTOOL" sum "$CH/programs/first:2eone/maps/stats" 0)" 50 "first.one counts"
 
 # SIGKILL and restart: the chain is adopted from its encoded pins, nothing reloads.
-xdp0=$(xdp_id "$IF"); ids0=$("$TESTTOOL" chain-ids "$CH"); ids1=$(chain_ids l3t1)
+xdp0=$(xdp_id "$IF"); ids0=$("$TESTTOOL" chain-ids "$CH"); ids1=$(chain_ids l3t1); tc0=$("$TESTTOOL" chain-ids "$TC")
 assert_eq "$(echo $ids0 | wc -w)" 5 "five programs run on $IF"
 lives=$(log_count "is live")
 daemon_stop KILL
@@ -85,9 +96,11 @@ assert_eq "$("$TESTTOOL" sum "$CH/maps/hits:2etotal" 0)" 850 "traffic is counted
 bus_daemon_start
 assert_eq "$(xdp_id "$IF")" "$xdp0" "after SIGKILL and restart, $IF's XDP program id is unchanged"
 assert_eq "$("$TESTTOOL" chain-ids "$CH")" "$ids0" "after SIGKILL and restart, $IF's chain program ids are unchanged"
+assert_eq "$("$TESTTOOL" chain-ids "$TC")" "$tc0" "and its tc-ingress chain's"
 assert_eq "$(chain_ids l3t1)" "$ids1" "and l3t1's"
 assert_eq "$(log_count "is live")" "$lives" "the restart applied no new generation"
 assert_contains "$T/daemon.log" "Chain $IF/xdp adopted from pins at generation" "the chain on $IF was adopted"
+assert_contains "$T/daemon.log" "Chain $IF/tc-ingress adopted from pins at generation" "and its tc-ingress chain"
 assert_eq "$(names)" "first.one rate.limit rate_limit dot.ted sink" "l3afctl show after the restart"
 assert_eq "$(ctl map get "$IF" xdp dot.ted cfg.drop 0)" "{port=5555, enabled=1}" "l3afctl map get after the restart"
 send 100 5555
@@ -105,6 +118,10 @@ assert_eq "$("$TESTTOOL" chain-ids "$CH")" "$(echo "$ids0" | cut -d' ' -f2-)" "t
 rm "$DROPINS/20-dotted.conf" "$DROPINS/30-sink.conf" "$DROPINS/10-rate-dot.conf" "$DROPINS/11-rate-underscore.conf"
 daemon_reload
 assert_eq "$(xdp_id "$IF")" 0 "$IF has no XDP program once its drop-ins are gone"
+[ ! -e "$CH" ] && [ -e "$TC" ] || fail "the wrong pins of $IF went: $(find "$PINS/l3t0:2e100" -maxdepth 1)"
+echo "ok - $IF's xdp pins are gone, its tc-ingress pins stay"
+rm "$DROPINS/40-tc.conf"
+daemon_reload
 [ ! -e "$PINS/l3t0:2e100" ] || fail "pins of $IF remain: $(find "$PINS/l3t0:2e100")"
 echo "ok - $IF's pins are gone"
 program_dropin 10-rate-dot rate.limit "$IF" 10 "$SAMPLES/count.bpf.o"
