@@ -18,6 +18,7 @@
 #include "bus.h"
 #include "chain.h"
 #include "log.h"
+#include "pin-path.h"
 #include "program.h"
 #include "util.h"
 
@@ -73,7 +74,7 @@ static int map_open(Context *c, const char *ifname, Hook hook, const char *progr
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_PROGRAM, "No program %s in chain %s.", program,
                                          ch->key);
         for (int shared = 0; shared <= 1 && h.fd < 0; shared++) {
-                g_autofree char *path = program_map_pin_path(ch->dir, program, map, shared);
+                g_autofree char *path = pin_map_path(ch->dir, program, map, shared);
 
                 h.fd = bpf_pin_open(path);
         }

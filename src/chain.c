@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "l3af/pins.h"
 #include "log.h"
+#include "pin-path.h"
 #include "plan.h"
 #include "util.h"
 
@@ -22,7 +23,7 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
         c->key = chain_key(ifname, hook);
         c->ifname = g_strdup(ifname);
         c->hook = hook;
-        c->dir = g_build_filename(pin_root, ifname, hook_to_string(hook), NULL);
+        c->dir = pin_chain_dir(pin_root, ifname, hook);
         c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -63,15 +64,18 @@ int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
 {
         g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GDir) root = g_dir_open(pin_root, 0, NULL);
-        const char *ifname;
+        const char *e;
 
-        while (root && (ifname = g_dir_read_name(root))) {
-                g_autofree char *ifdir = g_build_filename(pin_root, ifname, NULL);
-                g_autoptr(GDir) d = g_dir_open(ifdir, 0, NULL);
+        while (root && (e = g_dir_read_name(root))) {
+                g_autofree char *ifdir = g_build_filename(pin_root, e, NULL), *ifname = NULL;
+                g_autoptr(GDir) d = NULL;
                 const char *h;
 
-                if (!ifname_is_valid(ifname))
+                if (pin_name_decode(e, &ifname) < 0 || !ifname_is_valid(ifname)) {
+                        log_debug("Ignoring %s, which names no interface.", ifdir);
                         continue;
+                }
+                d = g_dir_open(ifdir, 0, NULL);
                 while (d && (h = g_dir_read_name(d)))
                         if (hook_from_string(h) >= 0)
                                 g_ptr_array_add(keys, chain_key(ifname, hook_from_string(h)));
@@ -161,22 +165,27 @@ static GHashTable *index_instances(Chain *c)
         GHashTable *by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) instance_free);
         g_autofree char *programs = pin_path(c, "programs");
         g_autoptr(GDir) pd = g_dir_open(programs, 0, NULL);
-        const char *name;
+        const char *pe;
 
-        while (pd && (name = g_dir_read_name(pd))) {
-                g_autofree char *pdir = g_build_filename(programs, name, NULL);
-                g_autoptr(GDir) d = g_dir_open(pdir, 0, NULL);
+        while (pd && (pe = g_dir_read_name(pd))) {
+                g_autofree char *pdir = g_build_filename(programs, pe, NULL), *name = NULL;
+                g_autoptr(GDir) d = NULL;
                 const char *e;
 
+                if (pin_name_decode(pe, &name) < 0) {
+                        /* Not made by us: no instance of ours can be in it; prune_programs() removes it. */
+                        log_warning("Ignoring %s, which names no program.", pdir);
+                        continue;
+                }
+                d = g_dir_open(pdir, 0, NULL);
                 while (d && (e = g_dir_read_name(d))) {
                         g_autofree char *idir = g_build_filename(pdir, e, NULL);
                         g_autofree char *prog = g_build_filename(idir, "prog", NULL);
                         g_autofree char *next = g_build_filename(idir, "next", NULL);
                         g_autoptr(Instance) inst = NULL;
-                        const char *dash = strchr(e, '-');
+                        const char *digest;
                         uint32_t id;
-                        g_autofree char *gen_text = dash ? g_strndup(e, dash - e) : NULL;
-                        guint64 gen;
+                        uint64_t gen;
 
                         if (streq(e, "maps"))
                                 continue;
@@ -184,14 +193,13 @@ static GHashTable *index_instances(Chain *c)
                         inst->prog_fd = inst->next_fd = -EBADF;
                         inst->name = g_strdup(name);
                         inst->dir = g_strdup(idir);
-                        if (!dash || strlen(dash + 1) != DIGEST_SHORT ||
-                            !g_ascii_string_to_unsigned(gen_text, 10, 0, G_MAXUINT64, &gen, NULL)) {
+                        if (pin_instance_parse(e, &gen, &digest) < 0 || strlen(digest) != DIGEST_SHORT) {
                                 log_warning("Removing unexpected entry %s.", idir);
                                 instance_unpin(inst);
                                 continue;
                         }
                         inst->gen = gen;
-                        g_strlcpy(inst->digest, dash + 1, sizeof(inst->digest));
+                        g_strlcpy(inst->digest, digest, sizeof(inst->digest));
                         inst->prog_fd = bpf_pin_open(prog);
                         inst->next_fd = bpf_pin_open(next);
                         if (inst->prog_fd < 0 || bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id) < 0) {
@@ -454,16 +462,17 @@ static void prune_programs(Chain *c)
 {
         g_autofree char *programs = pin_path(c, "programs");
         g_autoptr(GDir) d = g_dir_open(programs, 0, NULL);
-        g_autoptr(GHashTable) keep = g_hash_table_new(g_str_hash, g_str_equal);
-        const char *name;
+        g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        const char *e;
 
+        /* Compared as encoded: a directory that encodes no name of the chain's is not the chain's either. */
         for (guint i = 0; i < c->instances->len; i++)
-                g_hash_table_add(keep, ((Instance *) c->instances->pdata[i])->name);
-        while (d && (name = g_dir_read_name(d)))
-                if (!g_hash_table_contains(keep, name)) {
-                        g_autofree char *path = g_build_filename(programs, name, NULL);
+                g_hash_table_add(keep, pin_name_encode(((Instance *) c->instances->pdata[i])->name));
+        while (d && (e = g_dir_read_name(d)))
+                if (!g_hash_table_contains(keep, e)) {
+                        g_autofree char *path = g_build_filename(programs, e, NULL);
 
-                        log_debug("Chain %s: removing pins of program '%s', which left the chain.", c->key, name);
+                        log_debug("Chain %s: removing %s, whose program left the chain.", c->key, path);
                         (void) rm_rf(path);
                 }
 }

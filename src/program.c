@@ -9,6 +9,7 @@
 #include "bpf-util.h"
 #include "btf-text.h"
 #include "log.h"
+#include "pin-path.h"
 #include "problem.h"
 #include "program.h"
 #include "util.h"
@@ -55,13 +56,6 @@ int program_setup(void)
                 return 0;
         handler = libbpf_register_prog_handler("xdp.frags", BPF_PROG_TYPE_XDP, BPF_XDP, NULL);
         return handler < 0 ? handler : 0;
-}
-
-char *program_map_pin_path(const char *chain_dir, const char *program, const char *map, bool shared)
-{
-        if (shared)
-                return g_build_filename(chain_dir, "maps", map, NULL);
-        return g_build_filename(chain_dir, "programs", program, "maps", map, NULL);
 }
 
 static int read_object(const char *path, GBytes **ret, char **error)
@@ -377,8 +371,10 @@ static bool map_is_shared(const ProgramSpec *p, const char *name)
 
 /*
  * Loads the entry program of an opened object with the hook's type. Maps are
- * pinned under 'chain_dir' as a chain's are, or, with no chain_dir, not at
- * all (the next map is never pinned by libbpf: instances pin it themselves).
+ * pinned under 'chain_dir' as a chain's are (pin_map_path(), for maps pinned
+ * by name too: libbpf's own path would keep a '.' the bpffs refuses), or,
+ * with no chain_dir, not at all (the next map is never pinned by libbpf:
+ * instances pin it themselves).
  */
 static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
                       struct bpf_program **ret_entry, struct bpf_map **ret_next, char **ret_log)
@@ -420,10 +416,8 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
                         r = bpf_map__set_pin_path(map, NULL);  /* one per instance, pinned by the caller */
                 } else if (!chain_dir)
                         r = bpf_map__set_pin_path(map, NULL);
-                else if (map_is_shared(p, name))
-                        continue;  /* pin_root_path places it in the chain's maps/ */
                 else {
-                        g_autofree char *path = program_map_pin_path(chain_dir, p->name, name, false);
+                        g_autofree char *path = pin_map_path(chain_dir, p->name, name, map_is_shared(p, name));
 
                         r = bpf_map__set_pin_path(map, path);
                 }
@@ -458,8 +452,9 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                         char **ret_log)
 {
         g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
-        g_autofree char *own_dir = g_build_filename(chain_dir, "programs", p->name, "maps", NULL);
-        g_autofree char *error = NULL, *prog_pin = NULL, *next_pin = NULL, *dirname = NULL;
+        g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
+        g_autofree char *own_dir = g_build_filename(pdir, "maps", NULL);
+        g_autofree char *error = NULL, *prog_pin = NULL, *next_pin = NULL;
         g_autoptr(BpfObject) obj = NULL;
         g_autoptr(Instance) inst = NULL;
         struct bpf_program *entry = NULL;
@@ -488,8 +483,7 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
         inst->name = g_strdup(p->name);
         inst->gen = gen;
         g_strlcpy(inst->digest, p->digest, sizeof(inst->digest));
-        dirname = g_strdup_printf("%" G_GUINT64_FORMAT "-%s", gen, inst->digest);
-        inst->dir = g_build_filename(chain_dir, "programs", p->name, dirname, NULL);
+        inst->dir = pin_instance_dir(chain_dir, p->name, gen, inst->digest);
 
         r = mkdir_p(inst->dir, 0700);
         if (r < 0) {
@@ -563,7 +557,7 @@ int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char 
 {
         for (guint i = 0; i < p->maps->len; i++) {
                 const MapEntrySpec *m = p->maps->pdata[i];
-                g_autofree char *path = program_map_pin_path(chain_dir, p->name, m->map, map_is_shared(p, m->map));
+                g_autofree char *path = pin_map_path(chain_dir, p->name, m->map, map_is_shared(p, m->map));
                 _cleanup_close_ int fd = -EBADF;
                 int r;
 

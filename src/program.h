@@ -71,6 +71,3 @@ bool program_chain_frags(Hook hook, GPtrArray *programs);
 
 /* Writes the program's [Map] entries where the kernel holds something else. */
 int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error);
-
-/* Where a map of a program is pinned. */
-char *program_map_pin_path(const char *chain_dir, const char *program, const char *map, bool shared);

@@ -12,6 +12,11 @@
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/prog   an instance
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/next   its next map
  *
+ * <ifname>, <name> and <map> are encoded (pin_name_encode() in l3afd's
+ * src/pin-path.h): the bpffs refuses '.' in file names, so each '.', '/', ':'
+ * and byte outside printable ASCII is ':' and two lower-case hex digits
+ * ("eth0.100" -> "eth0:2e100"); names without them are their own encoding.
+ *
  * The chain's order is found by walking from slot[0] through each instance's
  * next map; instances no walk reaches are leftovers and are removed.
  */
