@@ -434,7 +434,16 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
                 g_autofree char *vtail = log_tail(verifier, VERIFIER_LOG_LINES);
                 g_autofree char *ltail = log_tail(captured, 3);
 
-                if (!isempty(vtail))
+                /* libbpf loads without a log first and asks for one only after a refusal, so ENOSPC
+                 * with a full buffer means the refusal's log overflowed it. Since Linux 6.4 the kernel
+                 * keeps the log's end (BPF_LOG_FIXED unset), where the verifier says why. */
+                bool overflowed = r == -ENOSPC && strnlen(verifier, VERIFIER_LOG_SIZE) >= VERIFIER_LOG_SIZE - 1;
+
+                if (!isempty(vtail) && overflowed)
+                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %d MiB; "
+                                                   "its last lines):\n%s",
+                                                   p->entry_resolved, VERIFIER_LOG_SIZE >> 20, vtail);
+                else if (!isempty(vtail))
                         *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s", p->entry_resolved,
                                                    g_strerror(-r), vtail);
                 else

@@ -93,6 +93,14 @@ grep -q "invalid access to packet" "$T/daemon.log" || fail "the verifier's own w
 echo "ok - verifier rejection: the verifier's last lines are quoted"
 restore
 
+# A refusal whose verifier log overflows l3afd's buffer: the reason, at the log's end, is still quoted.
+good bad l3t0 15 "$TESTBPF/biglog.bpf.o" > "$B"
+check_case "verifier rejection with a log over 1 MiB" "the verifier rejected program 'biglog' (its log exceeds 1 MiB" runtime
+[ "$(grep -c "invalid access to packet" "$T/daemon.log")" -ge 2 ] || fail "the verifier's reason is not quoted for the long log"
+grep -q "rejected program 'biglog' (No space left on device)" "$T/daemon.log" && fail "the log's size was given as the reason"
+echo "ok - verifier rejection with a long log: the reason is quoted, not ENOSPC"
+restore
+
 for i in $(seq -w 11 42); do good "p$i" l3t0 "$i" "$SAMPLES/count.bpf.o" > "$DROPINS/20-p$i.conf"; done
 check_case "33 programs" "a chain holds at most 32 programs"
 rm -f "$DROPINS"/20-p*.conf; restore
