@@ -650,7 +650,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         c->mode = mode;
         /* Only now that the old generation is gone: it may still have been using them. */
         if (retract_entries(c, programs, ret_error) < 0) {
-                log_warning("Chain %s: %s; retried on the next change.", c->key, *ret_error);
+                log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
                 g_clear_pointer(ret_error, g_free);
         }
         prune_programs(c);
