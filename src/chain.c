@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "l3af/pins.h"
 #include "log.h"
+#include "map-entries.h"
 #include "pin-path.h"
 #include "plan.h"
 #include "util.h"
@@ -187,7 +188,7 @@ static GHashTable *index_instances(Chain *c)
                         uint32_t id;
                         uint64_t gen;
 
-                        if (streq(e, "maps"))
+                        if (streq(e, "maps") || streq(e, "entries"))
                                 continue;
                         inst = g_new0(Instance, 1);
                         inst->prog_fd = inst->next_fd = -EBADF;
@@ -457,7 +458,33 @@ fail:
         return r;
 }
 
-/* Drops the pins (state maps included) of programs that left the chain. */
+/*
+ * Takes out the map entries the drop-ins no longer declare, program by
+ * program (map-entries.h); run once the chain's programs are the ones given.
+ */
+static int retract_entries(Chain *c, GPtrArray *programs, char **ret_error)
+{
+        int r = 0;
+
+        for (guint i = 0; i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+                g_autofree char *error = NULL;
+                int k = map_entries_retract(c->dir, p->name, p, &error);
+
+                if (k < 0 && r == 0) {
+                        r = k;
+                        *ret_error = g_strdup_printf("program '%s': %s", p->name, error);
+                }
+        }
+        return r;
+}
+
+/*
+ * Drops the pins (state maps included) of programs that left the chain,
+ * after taking out the entries they wrote into maps the chain shares. A
+ * program whose entries cannot be taken out keeps its pins (and its record),
+ * so that the next change tries again.
+ */
 static void prune_programs(Chain *c)
 {
         g_autofree char *programs = pin_path(c, "programs");
@@ -470,8 +497,13 @@ static void prune_programs(Chain *c)
                 g_hash_table_add(keep, pin_name_encode(((Instance *) c->instances->pdata[i])->name));
         while (d && (e = g_dir_read_name(d)))
                 if (!g_hash_table_contains(keep, e)) {
-                        g_autofree char *path = g_build_filename(programs, e, NULL);
+                        g_autofree char *path = g_build_filename(programs, e, NULL), *name = NULL, *error = NULL;
 
+                        if (pin_name_decode(e, &name) >= 0 && map_entries_retract(c->dir, name, NULL, &error) < 0) {
+                                log_warning("Chain %s: program '%s' left the chain, but its pins stay for now: %s",
+                                            c->key, name, error);
+                                continue;
+                        }
                         log_debug("Chain %s: removing %s, whose program left the chain.", c->key, path);
                         (void) rm_rf(path);
                 }
@@ -553,7 +585,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                         }
                 }
                 meta_write(c, programs);
-                return 0;
+                return retract_entries(c, programs, ret_error);
         }
 
         gen = c->generation + 1;
@@ -625,6 +657,11 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
 
         c->generation = gen;
         c->mode = mode;
+        /* Only now that the old generation is gone: it may still have been using them. */
+        if (retract_entries(c, programs, ret_error) < 0) {
+                log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
+                g_clear_pointer(ret_error, g_free);
+        }
         prune_programs(c);
         r = meta_write(c, programs);
         if (r < 0)

@@ -54,7 +54,9 @@ int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys);
 int chain_adopt(Chain *c);
 
 /*
- * Makes the chain run 'programs' (prepared ProgramSpecs, in order). On
+ * Makes the chain run 'programs' (prepared ProgramSpecs, in order), with
+ * their [Map] entries written and, once they run, the entries they no longer
+ * declare taken out (map-entries.h). On
  * failure nothing the packets see has changed and *ret_error says why.
  * Returns 1 if a new generation went live, 0 if nothing needed changing.
  */

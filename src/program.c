@@ -9,6 +9,7 @@
 #include "bpf-util.h"
 #include "btf-text.h"
 #include "log.h"
+#include "map-entries.h"
 #include "pin-path.h"
 #include "problem.h"
 #include "program.h"
@@ -576,6 +577,11 @@ int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char 
                                                      g_strerror(-fd));
                         return fd;
                 }
+                /* Recorded first: a key l3afd wrote is always one it knows to take out again. */
+                r = map_entries_record(chain_dir, p->name, m->map, fd, g_bytes_get_data(m->key_bytes, NULL),
+                                       g_bytes_get_size(m->key_bytes), ret_error);
+                if (r < 0)
+                        return r;
                 r = write_map_entry(fd, m, ret_error);
                 if (r < 0)
                         return r;

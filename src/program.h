@@ -69,5 +69,8 @@ int program_verify(const ProgramSpec *p, bool frags, char **ret_log);
  * tail-call each other. */
 bool program_chain_frags(Hook hook, GPtrArray *programs);
 
-/* Writes the program's [Map] entries where the kernel holds something else. */
+/*
+ * Writes the program's [Map] entries where the kernel holds something else,
+ * recording each key first (map-entries.h).
+ */
 int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char **ret_error);

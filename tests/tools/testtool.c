@@ -4,6 +4,7 @@
  *
  *   testtool sum PIN [INDEX]        sum over CPUs of u64 number INDEX of key 0
  *   testtool get-u64 PIN KEY INDEX  u64 number INDEX of a u32 KEY (array/hash)
+ *   testtool has PIN KEY            1 if a u32 KEY is in the map, 0 if not
  *   testtool pc-valid PIN ID...     declare a valid path (pathcheck sample)
  *   testtool xdp-id IFACE           id of the XDP program attached (0: none)
  *   testtool prog-id PIN            id of a pinned program
@@ -80,6 +81,26 @@ static int cmd_sum(int argc, char **argv, bool any_key, uint32_t key)
                 sum += v;
         }
         printf("%" PRIu64 "\n", sum);
+        return 0;
+}
+
+static int cmd_has(const char *pin, uint32_t key)
+{
+        int fd = open_pin(pin), ncpus = libbpf_num_possible_cpus();
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+        __attribute__((cleanup(freep))) uint8_t *buf = NULL;
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return die("map info");
+        buf = calloc(ncpus, (info.value_size + 7) & ~7u);  /* room for a per-CPU value */
+        if (bpf_map_lookup_elem(fd, &key, buf) == 0) {
+                printf("1\n");
+                return 0;
+        }
+        if (errno != ENOENT)
+                return die("lookup");
+        printf("0\n");
         return 0;
 }
 
@@ -197,7 +218,7 @@ static int cmd_tcx_ids(const char *ifname, const char *dir)
 int main(int argc, char **argv)
 {
         if (argc < 3) {
-                fprintf(stderr, "usage: testtool sum|get-u64|pc-valid|xdp-id|prog-id|chain-ids|link-ifindex ...\n");
+                fprintf(stderr, "usage: testtool sum|get-u64|has|pc-valid|xdp-id|prog-id|chain-ids|link-ifindex ...\n");
                 return 2;
         }
         if (!strcmp(argv[1], "sum"))
@@ -206,6 +227,8 @@ int main(int argc, char **argv)
                 char *args[] = { argv[2], argv[4] };
                 return cmd_sum(2, args, false, (uint32_t) atoi(argv[3]));
         }
+        if (!strcmp(argv[1], "has") && argc >= 4)
+                return cmd_has(argv[2], (uint32_t) strtoul(argv[3], NULL, 10));
         if (!strcmp(argv[1], "pc-valid"))
                 return cmd_pc_valid(argc - 2, argv + 2);
         if (!strcmp(argv[1], "xdp-id"))

@@ -9,6 +9,9 @@
  *   <root>/<ifname>/<hook>/meta        hash map: l3af_meta_key -> l3af_meta
  *   <root>/<ifname>/<hook>/maps/<map>  maps the programs pin by name (chain-wide)
  *   <root>/<ifname>/<hook>/programs/<name>/maps/<map>   a program's own maps
+ *   <root>/<ifname>/<hook>/programs/<name>/entries/<map>   hash map: the keys
+ *       l3afd wrote into <map> (own or chain-wide) from the program's [Map]
+ *       group -> __u32 id of the map they were written to
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/prog   an instance
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/next   its next map
  *
