@@ -561,6 +561,36 @@ same:
 }
 
 /*
+ * Attaches a chain nothing of which runs at the hook (its link detached, its
+ * interface replaced, a stop in the middle of chain_relink()) in 'mode'.
+ * When that fails and the chain was recorded in another mode, it is attached
+ * in that mode and the error is still returned: then chain_is_attached().
+ */
+static int chain_reattach(Chain *c, XdpMode mode, char **ret_error)
+{
+        g_autofree char *error = NULL, *back_error = NULL;
+        XdpMode old = c->mode;
+        int r;
+
+        c->mode = mode;
+        r = chain_attach(c, &error);
+        if (r >= 0)
+                return r;
+        if (old != mode && r != -ENODEV) {
+                c->mode = old;
+                if (chain_attach(c, &back_error) >= 0) {
+                        *ret_error = g_strdup_printf("cannot attach in %s mode: %s; the chain runs in %s mode as "
+                                                     "before", xdp_mode_to_string(mode), error,
+                                                     xdp_mode_to_string(old));
+                        return r;
+                }
+                c->mode = mode;
+        }
+        *ret_error = TAKE_PTR(error);
+        return r;
+}
+
+/*
  * Puts a new root (with its slot already pointing at a complete chain) in
  * place of the old one. The new root and slot are pinned as root-new and
  * slot-new first, then the link switches in one step, then they are renamed
@@ -709,8 +739,10 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 }
                 if (reattach) {
                         /* Nothing to load: only the attachment is missing (link detached, new ifindex). */
-                        c->mode = mode;
-                        if (chain_attach(c, ret_error) < 0) {
+                        r = chain_reattach(c, mode, ret_error);
+                        if (r < 0 && chain_is_attached(c))
+                                return r;  /* runs the old way: the new mode failed */
+                        if (r < 0) {
                                 log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
                                 g_clear_pointer(ret_error, g_free);
                         }
@@ -753,7 +785,15 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         }
         head_fd = next_fd;
 
-        if (relink && !new_root) {
+        if (reattach && !created) {
+                /* Nothing of ours runs at the hook: attach the root first, so that a mode that fails leaves the
+                 * old generation running the old way. Not attachable at all, it is tried again below. */
+                r = chain_reattach(c, mode, ret_error);
+                if (r < 0 && chain_is_attached(c))
+                        goto fail;
+                g_clear_pointer(ret_error, g_free);
+                reattach = !chain_is_attached(c);
+        } else if (relink && !new_root) {
                 r = chain_relink(c, c->root_fd, mode, ret_error);
                 if (r < 0)
                         goto fail;

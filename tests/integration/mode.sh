@@ -139,5 +139,47 @@ UDPGEN_SIZE=8000 send 20 5555
 assert_eq "$(count l3t0 f0)" 20 "jumbo frames go through it"
 
 # 6. The watchdog saw our own attachments come and go, and reported none.
-sleep 0.5
+sleep 0.5  # past two sweeps
 assert_eq "$(log_count "is displaced")" 0 "no mode change was taken for a foreign program"
+
+# 7. A stop in the middle of a change of mode: the next start finishes or undoes it.
+crash_reload() {  # crash_reload POINT COMMAND...: make a change with l3afd set to die at POINT
+        local point=$1 rc=0
+        daemon_stop TERM
+        L3AF_TEST_CRASH_AT=$point daemon_start --bus-address="$PLAIN_BUS"
+        shift
+        "$@"
+        kill -HUP "$DAEMON_PID"
+        wait "$DAEMON_PID" || rc=$?
+        DAEMON_PID=
+        assert_eq "$rc" 137 "l3afd died at $point"
+}
+veth_add l3t3 l3p3 3
+ip link set l3t3 mtu 9000
+in_peer ip link set l3p3 mtu 9000
+program_dropin 50-j j l3t3 10 "$SAMPLES/count.bpf.o" "Mode=generic
+"
+ctl_reload || fail "setting up l3t3 failed"
+ROOTJ=$(xdp_id l3t3); IDSJ=$(chain_ids l3t3)
+crash_reload relink-detached set_mode 50-j native
+assert_eq "$(mode_of l3t3)" "none 0" "killed between letting go and attaching, nothing runs at the hook"
+daemon_start --bus-address="$PLAIN_BUS"
+assert_contains "$T/daemon.log" "Chain l3t3/xdp change failed, generation 1 keeps running: cannot attach in native mode: the interface's MTU (9000)" "the next start fails the change with the reason"
+assert_eq "$(mode_of l3t3)" "generic $ROOTJ" "and attaches the root again in generic mode"
+assert_eq "$(chain_ids l3t3)" "$IDSJ" "with its programs"
+before=$(count l3t3 j)
+send 20 5555 20000 3
+assert_eq "$(count l3t3 j)" $((before + 20)) "counting packets"
+
+set_mode 50-j generic
+ctl_reload || fail "l3t3 back to generic failed"
+lives=$(log_count "is live")
+crash_reload relink-pinned set_mode 40-a generic
+assert_eq "$(mode_of l3t2)" "generic $ROOTA" "killed once the new link was pinned, the root runs in generic mode"
+daemon_start --bus-address="$PLAIN_BUS"
+assert_contains "$T/daemon.log" "Chain l3t2/xdp: completing a change of mode a stop interrupted." "the next start completes the change"
+assert_contains "$T/daemon.log" "Chain l3t2/xdp: Mode=generic changes nothing in the kernel" "and has nothing left to do in the kernel"
+[ ! -e "$(chain_dir l3t2)/link-new" ] || fail "link-new is still pinned"
+assert_eq "$("$TESTTOOL" link-ifindex "$(chain_dir l3t2)/link")" "$(ip -o link show dev l3t2 | cut -d: -f1)" "the pinned link is the attached one"
+assert_eq "$(mode_of l3t2)" "generic $ROOTA" "the root runs in generic mode"
+assert_eq "$(log_count "is live")" "$lives" "no new generation anywhere"
