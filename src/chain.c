@@ -12,6 +12,7 @@
 #include "log.h"
 #include "plan.h"
 #include "util.h"
+#include "xdp-features.h"
 
 #define WALK_MAX 64
 
@@ -480,10 +481,12 @@ static int chain_attach_as(Chain *c, int root_fd, XdpMode mode, char **ret_error
  *   by one link update.
  * - Where the kernel lets both attachments coexist, the new one comes first.
  * - Linux runs native or generic XDP on a device, not both ("Native and
- *   generic XDP can't be active at the same time", EEXIST): the old link is
- *   let go, and when the new attachment fails (the driver has no native XDP,
- *   the MTU is too large for single-buffer XDP) the old root is attached
- *   again in its old mode, with a new link, before the error is returned.
+ *   generic XDP can't be active at the same time", EEXIST). Native mode on a
+ *   driver whose XDP features (xdp_features_query()) lack basic XDP is
+ *   refused with the attachment untouched. Otherwise the old link is let go,
+ *   and when the new attachment fails (the driver has no native XDP, the MTU
+ *   is too large for single-buffer XDP) the old root is attached again in
+ *   its old mode, with a new link, before the error is returned.
  *
  * Returns 0 or -errno with *ret_error naming the reason; c->mode is 'mode'
  * only on success.
@@ -493,6 +496,7 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
         g_autofree char *error = NULL, *back_error = NULL;
         _cleanup_close_ int fd = -EBADF;
         XdpMode cur = mode, now = mode;
+        uint64_t features = 0;
         uint32_t id = 0;
         int r, k;
 
@@ -524,6 +528,15 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
                 return r;
         }
         g_clear_pointer(&error, g_free);
+        if (mode == XDP_MODE_NATIVE && xdp_features_query((int) c->ifindex, &features) >= 0 &&
+            !(features & L3AF_NETDEV_XDP_ACT_BASIC)) {
+                /* Known to fail: keep the attachment as it is. */
+                *ret_error = g_strdup_printf("cannot attach in native mode: the driver has no native XDP support "
+                                             "(the kernel lists no basic XDP among its features; use Mode=generic "
+                                             "or auto); the chain runs in %s mode as before, untouched",
+                                             xdp_mode_to_string(cur));
+                return -EOPNOTSUPP;
+        }
 
         (void) bpf_link_detach(c->link_fd);
         crash_point("relink-detached");

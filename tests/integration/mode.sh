@@ -2,8 +2,9 @@
 # Issue 9, item 4: Mode= changes. Linux runs native or generic XDP on a
 # device, never both, so a change between them lets go of the old link and
 # attaches the root the new way; when that fails (the MTU is too large for a
-# single-buffer chain in native mode, the driver has no native XDP) the root
-# goes back the old way at once, the reload fails naming the reason (SIGHUP
+# single-buffer chain in native mode) the root goes back the old way at once
+# (a driver without native XDP, as a macvlan's, says so in its XDP features,
+# and the link is not even touched), the reload fails naming the reason (SIGHUP
 # and l3afctl reload), and the chain keeps its programs and root, counting
 # real packets. A change the kernel would not see (auto where it already
 # chose native, or generic on a device without native XDP) changes nothing,
@@ -80,16 +81,17 @@ assert_eq "$(mode_of l3m1)" "generic $ROOTM" "the macvlan chain runs in generic 
 assert_eq "$(mode_of l3t0)" "generic $ROOT0" "asking l3t0 for generic again changed nothing there"
 assert_eq "$(chain_ids l3t0)" "$IDS0" "nor in its chain"
 
+LINKM=$(link_id l3m1)
 set_mode 30-m native
 ctl_reload_fails "generic -> native on a macvlan"
 assert_contains "$T/reload.err" "cannot attach in native mode: the driver has no native XDP support" "the caller is told the device has no native XDP"
 assert_eq "$(mode_of l3m1)" "generic $ROOTM" "the same root runs in generic mode"
+assert_eq "$(link_id l3m1)" "$LINKM" "through the same link: its XDP features said so before anything was let go"
 assert_eq "$(chain_ids l3m1)" "$IDSM" "the chain keeps its programs"
 before=$(count l3m1 m)
 send 30 5555 20000 5
 assert_eq "$(count l3m1 m)" $((before + 30)) "every packet after the failed change went through the chain"
 
-LINKM=$(link_id l3m1)
 set_mode 30-m auto
 ctl_reload || fail "generic -> auto on a macvlan failed"
 assert_contains "$T/daemon.log" "Chain l3m1/xdp: Mode=auto changes nothing in the kernel, which runs the root in generic mode." "auto on a macvlan is the generic mode it runs in"
