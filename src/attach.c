@@ -119,6 +119,21 @@ int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link
         return r;
 }
 
+int xdp_attached_mode(int ifindex, uint32_t prog_id, XdpMode *ret)
+{
+        LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+        if (bpf_xdp_query(ifindex, 0, &q) < 0)
+                return negative_errno();
+        if (prog_id != 0 && q.drv_prog_id == prog_id)
+                *ret = XDP_MODE_NATIVE;
+        else if (prog_id != 0 && q.skb_prog_id == prog_id)
+                *ret = XDP_MODE_GENERIC;
+        else
+                return -ENOENT;
+        return 0;
+}
+
 int link_ifindex(int link_fd, uint32_t *ret)
 {
         struct bpf_link_info info;

@@ -17,6 +17,14 @@ int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link
 /* Makes the link run another root, from one packet to the next. */
 int root_replace(int link_fd, int root_fd, Hook hook, char **ret_error);
 
+/*
+ * The mode XDP program 'prog_id' runs in at ifindex's hook, as the kernel
+ * reports it (bpf_xdp_query(): IFLA_XDP_DRV_PROG_ID and IFLA_XDP_SKB_PROG_ID
+ * of rtnetlink's IFLA_XDP): XDP_MODE_NATIVE or XDP_MODE_GENERIC, never auto.
+ * -ENOENT when the program is not attached there; -errno when the query fails.
+ */
+int xdp_attached_mode(int ifindex, uint32_t prog_id, XdpMode *ret);
+
 /* The ifindex a link is attached to; 0 when the link was detached. */
 int link_ifindex(int link_fd, uint32_t *ret);
 

@@ -14,6 +14,7 @@
 #include "pin-path.h"
 #include "plan.h"
 #include "util.h"
+#include "xdp-features.h"
 
 #define WALK_MAX 64
 
@@ -261,6 +262,31 @@ static bool chain_recover_swap(Chain *c)
         return false;
 }
 
+/*
+ * A stop during chain_relink() may leave link-new: attached, it is the
+ * chain's attachment from then on and replaces link; detached, it is dropped.
+ */
+static void chain_recover_link(Chain *c)
+{
+        g_autofree char *link = pin_path(c, "link"), *link_new = pin_path(c, "link-new");
+        _cleanup_close_ int new_fd = bpf_pin_open(link_new), old_fd = -EBADF;
+        uint32_t ifindex = 0;
+
+        if (new_fd < 0)
+                return;
+        if (link_ifindex(new_fd, &ifindex) < 0 || ifindex == 0) {
+                log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", c->key);
+                (void) unlink(link_new);
+                return;
+        }
+        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
+        old_fd = bpf_pin_open(link);
+        if (old_fd >= 0)
+                (void) bpf_link_detach(old_fd);
+        if (rename(link_new, link) < 0)
+                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+}
+
 int chain_adopt(Chain *c)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
@@ -271,6 +297,7 @@ int chain_adopt(Chain *c)
         int r;
 
         chain_close(c);
+        chain_recover_link(c);
         swapped = chain_recover_swap(c);
         c->root_fd = bpf_pin_open(root);
         c->slot_fd = bpf_pin_open(slot);
@@ -409,14 +436,193 @@ int chain_attach(Chain *c, char **ret_error)
 }
 
 /*
+ * Makes 'fd', a link just attached at ifindex, the chain's link: pinned as
+ * link-new, the old link detached, then renamed over link, so that a start
+ * always finds the attachment that runs (chain_recover_link()). On failure
+ * the caller still owns 'fd', and the old link is untouched.
+ */
+static int chain_install_link(Chain *c, int *fd, uint32_t ifindex, char **ret_error)
+{
+        g_autofree char *link = pin_path(c, "link"), *link_new = pin_path(c, "link-new");
+        int r;
+
+        (void) unlink(link_new);
+        if (bpf_obj_pin(*fd, link_new) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot pin link at %s: %s", link_new, g_strerror(-r));
+                return r;
+        }
+        crash_point("relink-pinned");
+        if (c->link_fd >= 0)
+                (void) bpf_link_detach(c->link_fd);
+        if (rename(link_new, link) < 0)
+                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+        safe_close(&c->link_fd);
+        c->link_fd = TAKE_FD(*fd);
+        c->ifindex = ifindex;
+        return 0;
+}
+
+/* Attaches root_fd in 'mode' and makes it the chain's link; on failure nothing is attached by it. */
+static int chain_attach_as(Chain *c, int root_fd, XdpMode mode, char **ret_error)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = root_attach(root_fd, c->hook, (int) c->ifindex, mode, &fd, ret_error);
+        if (r < 0)
+                return r;
+        r = chain_install_link(c, &fd, c->ifindex, ret_error);
+        if (r < 0)
+                (void) bpf_link_detach(fd);
+        return r;
+}
+
+/*
+ * Makes the attached chain run root_fd (its own root or a new one) in 'mode'
+ * at the XDP hook, never leaving the hook without our root:
+ *
+ * - Nothing changes in the kernel when the root already runs the way 'mode'
+ *   asks: the same mode, or auto where the kernel already chose native (auto
+ *   means native wherever the driver has it, dev_xdp_mode() in
+ *   net/core/dev.c), or auto where the kernel would choose the generic slot
+ *   the root already holds (it answers EBUSY). A new root is then switched in
+ *   by one link update.
+ * - Where the kernel lets both attachments coexist, the new one comes first.
+ * - Linux runs native or generic XDP on a device, not both ("Native and
+ *   generic XDP can't be active at the same time", EEXIST). Native mode on a
+ *   driver whose XDP features (xdp_features_query()) lack basic XDP is
+ *   refused with the attachment untouched. Otherwise the old link is let go,
+ *   and when the new attachment fails (the driver has no native XDP, the MTU
+ *   is too large for single-buffer XDP) the old root is attached again in
+ *   its old mode, with a new link, before the error is returned.
+ *
+ * Returns 0 or -errno with *ret_error naming the reason; c->mode is 'mode'
+ * only on success.
+ */
+static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
+{
+        g_autofree char *error = NULL, *back_error = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        XdpMode cur = mode, now = mode;
+        uint64_t features = 0;
+        uint32_t id = 0;
+        int r, k;
+
+        if (c->hook != HOOK_XDP || mode == c->mode)
+                goto same;
+
+        r = xdp_attached_mode((int) c->ifindex, c->root_id, &cur);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot tell which XDP mode the root (id %u) runs in: %s", c->root_id,
+                                            g_strerror(-r));
+                return r;
+        }
+        if (mode == cur || (mode == XDP_MODE_AUTO && cur == XDP_MODE_NATIVE))
+                goto same;
+
+        r = root_attach(root_fd, c->hook, (int) c->ifindex, mode, &fd, &error);
+        if (r >= 0) {
+                r = chain_install_link(c, &fd, c->ifindex, ret_error);
+                if (r < 0) {
+                        (void) bpf_link_detach(fd);
+                        return r;
+                }
+                goto changed;
+        }
+        if (r == -EBUSY && mode == XDP_MODE_AUTO)
+                goto same;  /* auto chose the slot our link holds */
+        if (r != -EEXIST) {
+                *ret_error = TAKE_PTR(error);
+                return r;
+        }
+        g_clear_pointer(&error, g_free);
+        if (mode == XDP_MODE_NATIVE && xdp_features_query((int) c->ifindex, &features) >= 0 &&
+            !(features & L3AF_NETDEV_XDP_ACT_BASIC)) {
+                /* Known to fail: keep the attachment as it is. */
+                *ret_error = g_strdup_printf("cannot attach in native mode: the driver has no native XDP support "
+                                             "(the kernel lists no basic XDP among its features; use Mode=generic "
+                                             "or auto); the chain runs in %s mode as before, untouched",
+                                             xdp_mode_to_string(cur));
+                return -EOPNOTSUPP;
+        }
+
+        (void) bpf_link_detach(c->link_fd);
+        crash_point("relink-detached");
+        r = chain_attach_as(c, root_fd, mode, &error);
+        if (r >= 0)
+                goto changed;
+        k = chain_attach_as(c, c->root_fd, cur, &back_error);
+        if (k < 0)
+                *ret_error = g_strdup_printf("cannot attach in %s mode: %s; attaching again in %s mode failed too "
+                                             "(%s): the chain is not attached",
+                                             xdp_mode_to_string(mode), error, xdp_mode_to_string(cur), back_error);
+        else
+                *ret_error = g_strdup_printf("cannot attach in %s mode: %s; the chain runs in %s mode as before",
+                                             xdp_mode_to_string(mode), error, xdp_mode_to_string(cur));
+        return r;
+
+changed:
+        if (bpf_prog_id_of_fd(root_fd, &id) >= 0)
+                (void) xdp_attached_mode((int) c->ifindex, id, &now);
+        log_info("Chain %s: the root runs in %s mode (Mode=%s), was %s.", c->key, xdp_mode_to_string(now),
+                 xdp_mode_to_string(mode), xdp_mode_to_string(cur));
+        c->mode = mode;
+        return 0;
+same:
+        if (root_fd != c->root_fd) {
+                r = root_replace(c->link_fd, root_fd, c->hook, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (mode != c->mode)
+                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the root in %s mode.", c->key,
+                         xdp_mode_to_string(mode), xdp_mode_to_string(cur));
+        c->mode = mode;
+        return 0;
+}
+
+/*
+ * Attaches a chain nothing of which runs at the hook (its link detached, its
+ * interface replaced, a stop in the middle of chain_relink()) in 'mode'.
+ * When that fails and the chain was recorded in another mode, it is attached
+ * in that mode and the error is still returned: then chain_is_attached().
+ */
+static int chain_reattach(Chain *c, XdpMode mode, char **ret_error)
+{
+        g_autofree char *error = NULL, *back_error = NULL;
+        XdpMode old = c->mode;
+        int r;
+
+        c->mode = mode;
+        r = chain_attach(c, &error);
+        if (r >= 0)
+                return r;
+        if (old != mode && r != -ENODEV) {
+                c->mode = old;
+                if (chain_attach(c, &back_error) >= 0) {
+                        *ret_error = g_strdup_printf("cannot attach in %s mode: %s; the chain runs in %s mode as "
+                                                     "before", xdp_mode_to_string(mode), error,
+                                                     xdp_mode_to_string(old));
+                        return r;
+                }
+                c->mode = mode;
+        }
+        *ret_error = TAKE_PTR(error);
+        return r;
+}
+
+/*
  * Puts a new root (with its slot already pointing at a complete chain) in
  * place of the old one. The new root and slot are pinned as root-new and
  * slot-new first, then the link switches in one step, then they are renamed
  * over root and slot: a start that finds root-new knows from the link which
- * side of the switch a crash left (chain_recover_swap()). With 'reattach',
- * the caller attaches the new root afresh instead.
+ * side of the switch a crash left (chain_recover_swap()); the switch also
+ * changes the XDP mode to 'mode' (chain_relink()). With 'reattach', the
+ * caller attaches the new root afresh instead.
  */
-static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, bool reattach, char **ret_error)
+static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, bool reattach, XdpMode mode,
+                           char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot");
         g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
@@ -437,7 +643,7 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, boo
         }
         crash_point("swap-pinned");
         if (!reattach) {
-                r = root_replace(c->link_fd, *root_fd, c->hook, ret_error);
+                r = chain_relink(c, *root_fd, mode, ret_error);
                 if (r < 0)
                         goto fail;
         }
@@ -520,7 +726,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
-        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, new_root = false;
+        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
         ChainPlan plan;
         uint64_t gen;
         int r, next_fd = -EBADF, head_fd;
@@ -555,7 +761,11 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         chain_plan((const char *const *) cur_ids->pdata, cur_ids->len, (const char *const *) want_ids->pdata,
                    want_ids->len, &plan);
 
-        reattach = created || c->mode != mode || !chain_is_attached(c);
+        /* Not attached (new, link detached, interface replaced): attach afresh. Attached: a new mode is a
+         * relink that never leaves the hook without our root, made before the flip, so that on failure the
+         * old generation keeps running the old way. */
+        reattach = created || !chain_is_attached(c);
+        relink = !reattach && c->mode != mode;
 
         if (frags != c->frags) {
                 /* Multi-buffer or not is the whole chain's: a new root, and a new instance of everything. */
@@ -576,10 +786,17 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                         goto fail;
         }
         if (plan.noop) {
+                if (relink) {
+                        r = chain_relink(c, c->root_fd, mode, ret_error);
+                        if (r < 0)
+                                return r;
+                }
                 if (reattach) {
-                        /* Nothing to load: only the attachment is missing (link detached, new ifindex, new mode). */
-                        c->mode = mode;
-                        if (chain_attach(c, ret_error) < 0) {
+                        /* Nothing to load: only the attachment is missing (link detached, new ifindex). */
+                        r = chain_reattach(c, mode, ret_error);
+                        if (r < 0 && chain_is_attached(c))
+                                return r;  /* runs the old way: the new mode failed */
+                        if (r < 0) {
                                 log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
                                 g_clear_pointer(ret_error, g_free);
                         }
@@ -622,6 +839,20 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         }
         head_fd = next_fd;
 
+        if (reattach && !created) {
+                /* Nothing of ours runs at the hook: attach the root first, so that a mode that fails leaves the
+                 * old generation running the old way. Not attachable at all, it is tried again below. */
+                r = chain_reattach(c, mode, ret_error);
+                if (r < 0 && chain_is_attached(c))
+                        goto fail;
+                g_clear_pointer(ret_error, g_free);
+                reattach = !chain_is_attached(c);
+        } else if (relink && !new_root) {
+                r = chain_relink(c, c->root_fd, mode, ret_error);
+                if (r < 0)
+                        goto fail;
+        }
+
         /* The flip: one update makes the whole new generation live (or one link update, with a new root). */
         if (bpf_map_update_elem(new_root ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
                 r = negative_errno();
@@ -629,7 +860,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 goto fail;
         }
         if (new_root) {
-                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, reattach, ret_error);
+                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, reattach, mode, ret_error);
                 if (r < 0)
                         goto fail;
         }

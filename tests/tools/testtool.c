@@ -11,6 +11,8 @@
  *   testtool chain-ids DIR          ids of a chain, walking slot and next maps
  *   testtool link-ifindex PIN       ifindex of a pinned link (0: detached)
  *   testtool tcx-ids IFACE ingress|egress   ids of the tcx programs, in order
+ *   testtool xdp-mode IFACE         "native ID", "generic ID" or "none 0": the mode XDP runs in
+ *   testtool link-id PIN            id of a pinned link
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -130,6 +132,26 @@ static int cmd_xdp_id(const char *ifname)
         return 0;
 }
 
+static int cmd_xdp_mode(const char *ifname)
+{
+        LIBBPF_OPTS(bpf_xdp_query_opts, q);
+        unsigned ifindex = if_nametoindex(ifname);
+
+        if (!ifindex)
+                return die(ifname);
+        if (bpf_xdp_query(ifindex, 0, &q) < 0)
+                return die("xdp query");
+        if (q.drv_prog_id && q.skb_prog_id)
+                printf("both %u %u\n", q.drv_prog_id, q.skb_prog_id);
+        else if (q.drv_prog_id)
+                printf("native %u\n", q.drv_prog_id);
+        else if (q.skb_prog_id)
+                printf("generic %u\n", q.skb_prog_id);
+        else
+                printf("none 0\n");
+        return 0;
+}
+
 static uint32_t prog_id(int fd)
 {
         struct bpf_prog_info info = {};
@@ -197,6 +219,18 @@ static int cmd_link_ifindex(const char *pin)
         return 0;
 }
 
+static int cmd_link_id(const char *pin)
+{
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+        int fd = open_pin(pin);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return die("link info");
+        printf("%u\n", info.id);
+        return 0;
+}
+
 static int cmd_tcx_ids(const char *ifname, const char *dir)
 {
         LIBBPF_OPTS(bpf_prog_query_opts, q);
@@ -241,6 +275,10 @@ int main(int argc, char **argv)
                 return cmd_chain_ids(argv[2]);
         if (!strcmp(argv[1], "tcx-ids") && argc >= 4)
                 return cmd_tcx_ids(argv[2], argv[3]);
+        if (!strcmp(argv[1], "xdp-mode"))
+                return cmd_xdp_mode(argv[2]);
+        if (!strcmp(argv[1], "link-id"))
+                return cmd_link_id(argv[2]);
         if (!strcmp(argv[1], "link-ifindex"))
                 return cmd_link_ifindex(argv[2]);
         fprintf(stderr, "testtool: unknown command %s\n", argv[1]);
