@@ -1,11 +1,12 @@
 #!/bin/bash
 # Issue 9, item 10: a drop-in edited by hand while a D-Bus change of it is in
-# flight. l3afd writes the drop-in, then reconciles (here: a download the test
-# holds open); the administrator edits the same file meanwhile. Whether the
-# change is then refused (its undo) or accepted, l3afd must not overwrite
-# the administrator's file: it keeps it byte for byte, fails the call with
-# org.l3af.Chain1.Error.Conflict naming the file, journals it, and the chain
-# runs what the files now declare (checked with real packets).
+# flight. l3afd writes (or removes) the drop-in, then reconciles (here behind
+# a download the test holds open); the administrator edits the same file
+# meanwhile. Whether the change is then refused (its undo) or accepted, for
+# AddProgram, SetMapEntry and RemoveProgram, l3afd must not overwrite or
+# remove the administrator's file: it keeps it byte for byte, fails the call
+# with org.l3af.Chain1.Error.Conflict naming the file, journals it, and the
+# chain runs what the files now declare (checked with real packets).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/bus-lib.sh"
 source "$L3AF_SOURCE/tests/package/pki.sh"
@@ -20,7 +21,7 @@ mkdir -p "$ROOT/etc/l3af/trust.d"
 cp "$T/pki/trust/"* "$ROOT/etc/l3af/trust.d/"
 printf '[Packages]\nTrustDirectory=/etc/l3af/trust.d\n' > "$ROOT/etc/l3af/l3afd.conf"
 # 1.0.0 is signed by a key nobody trusts (refused); the others verify.
-for v in 1.0.0 1.1.0 1.2.0; do
+for v in 1.0.0 1.1.0 1.2.0 1.3.0; do
         mkdir -p "$REPO/portdrop/$v"
         $PY "$L3AF_SOURCE/tests/package/make-package.py" "$REPO/portdrop/$v/portdrop.tar.gz" good portdrop $v \
                 "$SAMPLES/portdrop.bpf.o"
@@ -137,6 +138,26 @@ cmp "$T/admin-c.conf" "$DROPIN" || fail "the administrator's edit was overwritte
 echo "ok - the administrator's edit is kept byte for byte"
 expect_conflict_logged SetMapEntry 3
 expect_dropped 5555 "the chain runs the administrator's file"
+
+info "RemoveProgram while another chain's download holds the reconcile: the administrator puts the file back"
+rm -f "$RELEASE"
+sed -i 's/^Version=1.2.0$/Version=1.3.0/' "$DROPINS/30-other.conf"
+kill -HUP "$DAEMON_PID"
+wait_holding 1.3.0
+call root RemoveProgram sssb l3t0 xdp portdrop false > "$T/d.out" &
+pid=$!
+for _ in $(seq 500); do [ -e "$DROPIN" ] || break; sleep 0.02; done
+[ -e "$DROPIN" ] && fail "l3afd did not remove $DROPIN"
+admin_text 3333 > "$T/admin-d.conf"
+cp "$T/admin-d.conf" "$DROPIN"
+touch "$RELEASE"
+wait "$pid" || true
+expect_error org.l3af.Chain1.Error.Conflict "$(cat "$T/d.out")" "RemoveProgram fails with Conflict"
+assert_contains "$T/d.out" "$DROPIN" "the error names the drop-in"
+cmp "$T/admin-d.conf" "$DROPIN" || fail "the administrator's file was removed or overwritten"
+echo "ok - the administrator's file is kept byte for byte"
+expect_conflict_logged RemoveProgram 4
+expect_dropped 3333 "the chain runs the administrator's file"
 
 info "without a concurrent edit, changes apply as before"
 ctl map set l3t0 xdp portdrop portdrop_config 0 '{4444, 1}'
