@@ -80,7 +80,7 @@ int file_edit_revert(FileEdit *e)
         else if (e->old_content)
                 r = file_replace_if(e->path, &e->written, FILE_CONTENT_BYTES, e->old_content, NULL);
         else
-                r = -EOPNOTSUPP;  /* neither a file nor a link: never replaced (see the checks of the builds) */
+                r = -EOPNOTSUPP;  /* neither a file nor a symlink: nothing file_replace_if() can put back */
         if (r < 0)
                 return r;
         e->applied = false;

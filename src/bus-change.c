@@ -200,10 +200,13 @@ static void change_undo(Change *ch)
         LogFields f = { .extra = NULL };
 
         undo_edits(ch, conflicts);
-        if (conflicts->len > 0)
+        if (conflicts->len > 0) {
                 set_conflict(ch, conflicts);
-        log_structured(LOG_WARNING, 0, L3AF_MSG_API_CHANGE, &f, "%s did not apply and is undone: %s", ch->method,
-                       ch->failure.message);
+                log_structured(LOG_WARNING, 0, L3AF_MSG_API_CHANGE, &f, "%s is undone: %s", ch->method,
+                               ch->failure.message);
+        } else
+                log_structured(LOG_WARNING, 0, L3AF_MSG_API_CHANGE, &f, "%s did not apply and is undone: %s",
+                               ch->method, ch->failure.message);
         if (reconcile_request(c, on_undone, ch) < 0)
                 on_undone(c, -ECANCELED, ch);
 }
@@ -211,13 +214,14 @@ static void change_undo(Change *ch)
 static void on_applied(Context *c, int result, void *userdata)
 {
         Change *ch = userdata;
-        bool overwritten;
 
         ch->result = result;
         if (ch->edits->len > 0) {
-                /* Check the files first: change_applied() quotes problems of files this change wrote. */
-                overwritten = edits_overwritten(ch);
-                if (!change_applied(ch, &ch->failure) || overwritten) {
+                /* Both, always: change_applied() also says why the change failed, for the reply. */
+                bool overwritten = edits_overwritten(ch);
+                bool applied = change_applied(ch, &ch->failure);
+
+                if (!applied || overwritten) {
                         change_undo(ch);
                         return;
                 }
@@ -266,10 +270,11 @@ static void change_run(Change *ch)
 
         for (guint i = 0; i < ch->edits->len; i++) {
                 FileEdit *fe = ch->edits->pdata[i];
-                g_autoptr(GString) conflicts = g_string_new(NULL);
 
                 r = file_edit_apply(fe);
                 if (r < 0) {
+                        g_autoptr(GString) conflicts = g_string_new(NULL);
+
                         /* Nothing was reconciled yet: put back what was written, and reply. */
                         if (r == -ESTALE)
                                 note_conflict(ch, fe, conflicts);
