@@ -95,6 +95,8 @@ int file_edit_check(FileEdit *e)
         if (!e->applied)
                 return 0;
         r = file_stamp_read(e->path, &now, NULL);
+        if (r == -EAGAIN)
+                return -ESTALE;  /* it kept changing while it was read */
         if (r < 0)
                 return r;
         return file_stamp_equal(&now, &e->written) ? 0 : -ESTALE;

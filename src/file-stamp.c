@@ -238,6 +238,8 @@ int file_replace_if(const char *path, const FileStamp *expected, FileContentKind
         int r;
 
         r = file_stamp_read(path, &now, NULL);
+        if (r == -EAGAIN)
+                return -ESTALE;  /* it kept changing while it was read: not what was expected either */
         if (r < 0)
                 return r;
         if (!file_stamp_equal(&now, expected))
