@@ -318,7 +318,7 @@ static int load_declaration(Change *ch, MapArgs *a, GKeyFile **ret_kf, char **re
 {
         g_autofree char *declared = NULL, *target = NULL;
         g_autoptr(GKeyFile) kf = NULL;
-        FileStamp seen;
+        FileStamp seen = {};
         int r;
 
         r = api_dropin_find(ch->ctx->settings.conf_dirs, a->ifname, a->hook, a->program, &declared);
@@ -380,7 +380,7 @@ static int build_set(Change *ch, sd_bus_error *error)
         g_autofree uint8_t *want = NULL, *have = NULL;
         g_autofree char *target = NULL, *group = g_strdup_printf("Map %s", a->map);
         g_autoptr(GKeyFile) kf = NULL;
-        FileStamp seen;
+        FileStamp seen = {};
         bool same, in_place;
         unsigned n;
         int r;
@@ -450,7 +450,7 @@ static int build_delete(Change *ch, sd_bus_error *error)
         g_autofree uint8_t *have = NULL;
         g_autofree char *target = NULL, *group = g_strdup_printf("Map %s", a->map);
         g_autoptr(GKeyFile) kf = NULL;
-        FileStamp seen;
+        FileStamp seen = {};
         bool same, in_kernel, in_place;
         unsigned n;
         int r;
