@@ -8,13 +8,19 @@
 #include "conf-files.h"
 #include "util.h"
 
-FileEdit *file_edit_new(FileEditKind kind, const char *path, const char *content)
+FileEdit *file_edit_new(FileEditKind kind, const char *path, const char *content, const FileStamp *seen)
 {
         FileEdit *e = g_new0(FileEdit, 1);
 
         e->kind = kind;
         e->path = g_strdup(path);
         e->content = g_strdup(content);
+        e->read_error = file_stamp_read(path, &e->before, &e->old_content);
+        if (e->read_error >= 0 && e->before.exists && e->before.type == S_IFLNK)
+                e->old_link = TAKE_PTR(e->old_content);
+        /* Changed since the caller read it: expect what the caller saw, so the edit does not apply. */
+        if (e->read_error >= 0 && seen && !file_stamp_equal(seen, &e->before))
+                e->before = *seen;
         return e;
 }
 
@@ -29,84 +35,32 @@ void file_edit_free(FileEdit *e)
         g_free(e);
 }
 
-static int write_file(const char *path, const char *content)
-{
-        g_autofree char *dir = g_path_get_dirname(path);
-
-        if (g_mkdir_with_parents(dir, 0755) < 0)
-                return negative_errno();
-        if (!g_file_set_contents_full(path, content, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, NULL))
-                return -EIO;
-        return 0;
-}
-
-/* Replaces 'path' with a symlink, atomically. */
-static int write_link(const char *path, const char *target)
-{
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autofree char *base = g_path_get_basename(path);
-        g_autofree char *tmp = g_strdup_printf("%s/.#%s.%08x", dir, base, g_random_int());
-
-        if (g_mkdir_with_parents(dir, 0755) < 0)
-                return negative_errno();
-        if (symlink(target, tmp) < 0)
-                return negative_errno();
-        if (rename(tmp, path) < 0) {
-                int r = negative_errno();
-
-                (void) unlink(tmp);
-                return r;
-        }
-        return 0;
-}
-
-static int save_old(FileEdit *e)
-{
-        char target[PATH_MAX];
-        struct stat st;
-        ssize_t n;
-
-        if (lstat(e->path, &st) < 0) {
-                if (errno != ENOENT)
-                        return negative_errno();
-                e->existed = false;
-                return 0;
-        }
-        e->existed = true;
-        if (S_ISLNK(st.st_mode)) {
-                n = readlink(e->path, target, sizeof(target) - 1);
-                if (n < 0)
-                        return negative_errno();
-                target[n] = 0;
-                e->old_link = g_strdup(target);
-                return 0;
-        }
-        if (!g_file_get_contents(e->path, &e->old_content, NULL, NULL))
-                return -EIO;
-        return 0;
-}
-
 int file_edit_apply(FileEdit *e)
 {
+        FileContentKind kind;
+        const char *data;
         int r;
 
         g_return_val_if_fail(!e->applied, -EALREADY);
-        r = save_old(e);
-        if (r < 0)
-                return r;
+        if (e->read_error < 0)
+                return e->read_error;
         switch (e->kind) {
         case FILE_EDIT_WRITE:
-                r = write_file(e->path, e->content);
+                kind = FILE_CONTENT_BYTES;
+                data = e->content;
                 break;
         case FILE_EDIT_MASK:
-                r = write_link(e->path, "/dev/null");
+                kind = FILE_CONTENT_LINK;
+                data = "/dev/null";
                 break;
         case FILE_EDIT_DELETE:
-                r = unlink(e->path) < 0 && errno != ENOENT ? negative_errno() : 0;
+                kind = FILE_CONTENT_NONE;
+                data = NULL;
                 break;
         default:
-                r = -EINVAL;
+                return -EINVAL;
         }
+        r = file_replace_if(e->path, &e->before, kind, data, &e->written);
         if (r < 0)
                 return r;
         e->applied = true;
@@ -119,16 +73,33 @@ int file_edit_revert(FileEdit *e)
 
         if (!e->applied)
                 return 0;
-        if (!e->existed)
-                r = unlink(e->path) < 0 && errno != ENOENT ? negative_errno() : 0;
+        if (!e->before.exists)
+                r = file_replace_if(e->path, &e->written, FILE_CONTENT_NONE, NULL, NULL);
         else if (e->old_link)
-                r = write_link(e->path, e->old_link);
+                r = file_replace_if(e->path, &e->written, FILE_CONTENT_LINK, e->old_link, NULL);
+        else if (e->old_content)
+                r = file_replace_if(e->path, &e->written, FILE_CONTENT_BYTES, e->old_content, NULL);
         else
-                r = write_file(e->path, e->old_content);
+                r = -EOPNOTSUPP;  /* neither a file nor a symlink: nothing file_replace_if() can put back */
         if (r < 0)
                 return r;
         e->applied = false;
         return 0;
+}
+
+int file_edit_check(FileEdit *e)
+{
+        FileStamp now;
+        int r;
+
+        if (!e->applied)
+                return 0;
+        r = file_stamp_read(e->path, &now, NULL);
+        if (r == -EAGAIN)
+                return -ESTALE;  /* it kept changing while it was read */
+        if (r < 0)
+                return r;
+        return file_stamp_equal(&now, &e->written) ? 0 : -ESTALE;
 }
 
 char *api_dropin_name(const char *ifname, Hook hook, const char *name)
@@ -232,7 +203,7 @@ int api_dropin_plan_remove(const Settings *s, const char *declared, bool runtime
                         continue;
                 if (i <= d && (streq(s->conf_dirs[i], s->runtime_dir_conf) ||
                                streq(s->conf_dirs[i], s->persistent_dir)))
-                        g_ptr_array_add(edits, file_edit_new(FILE_EDIT_DELETE, p, NULL));
+                        g_ptr_array_add(edits, file_edit_new(FILE_EDIT_DELETE, p, NULL, NULL));
                 else
                         below = true;
         }
@@ -241,7 +212,7 @@ int api_dropin_plan_remove(const Settings *s, const char *declared, bool runtime
                 for (guint i = 0; i < edits->len; i++)
                         if (streq(((FileEdit *) edits->pdata[i])->path, target))
                                 g_ptr_array_remove_index(edits, i);
-                g_ptr_array_add(edits, file_edit_new(FILE_EDIT_MASK, target, NULL));
+                g_ptr_array_add(edits, file_edit_new(FILE_EDIT_MASK, target, NULL, NULL));
         }
         return 0;
 }
@@ -294,11 +265,29 @@ bool api_dropin_same(const char *a, const char *b)
         return x && y && streq(x, y);
 }
 
-char *api_dropin_read(const char *path)
+int api_dropin_load_stamped(const char *path, GKeyFile **ret, FileStamp *ret_stamp)
 {
-        char *text = NULL;
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autofree char *text = NULL;
+        FileStamp stamp;
+        int r;
 
-        if (!g_file_get_contents(path, &text, NULL, NULL))
-                return NULL;
-        return text;
+        r = file_stamp_read(path, &stamp, &text);
+        if (r < 0)
+                return r;
+        if (!stamp.exists)
+                return -ENOENT;
+        if (stamp.type == S_IFLNK) {
+                /* A drop-in linked from elsewhere: the link is what l3afd replaces, and what is stamped. */
+                g_clear_pointer(&text, g_free);
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        return -EINVAL;
+        }
+        if (!text)
+                return -EINVAL;  /* neither a file nor a link to one */
+        if (!g_key_file_load_from_data(kf, text, -1, G_KEY_FILE_KEEP_COMMENTS, NULL))
+                return -EINVAL;
+        *ret = TAKE_PTR(kf);
+        *ret_stamp = stamp;
+        return 0;
 }

@@ -195,15 +195,11 @@ static int find_declaration(Context *c, ProgramCall *d, char **ret, sd_bus_error
         return r;
 }
 
-/* Copies the [Map NAME] groups of the drop-in at 'path' into 'kf'. */
-static void copy_map_groups(GKeyFile *kf, const char *path)
+/* Copies the [Map NAME] groups of 'old' into 'kf'. */
+static void copy_map_groups(GKeyFile *kf, GKeyFile *old)
 {
-        g_autoptr(GKeyFile) old = api_dropin_load(path);
-        g_auto(GStrv) groups = NULL;
+        g_auto(GStrv) groups = g_key_file_get_groups(old, NULL);
 
-        if (!old)
-                return;
-        groups = g_key_file_get_groups(old, NULL);
         for (char **g = groups; *g; g++) {
                 g_auto(GStrv) keys = NULL;
 
@@ -222,9 +218,10 @@ static int build_add(Change *ch, sd_bus_error *error)
 {
         ProgramCall *d = ch->data;
         Context *c = ch->ctx;
-        g_autofree char *declared = NULL, *target = NULL, *fallback = NULL, *text = NULL, *old = NULL;
+        g_autofree char *declared = NULL, *target = NULL, *fallback = NULL, *text = NULL, *old_text = NULL;
         g_autofree char *prio = g_strdup_printf("%u", d->priority);
-        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GKeyFile) kf = g_key_file_new(), old = NULL;
+        FileStamp seen = {};
         g_autoptr(GPtrArray) problems = problems_new();
         g_autoptr(ProgramSpec) spec = NULL;
         int r;
@@ -246,8 +243,13 @@ static int build_add(Change *ch, sd_bus_error *error)
         for (guint i = 0; i + 1 < d->settings->len; i += 2)
                 g_key_file_set_string(kf, "Program", d->settings->pdata[i], d->settings->pdata[i + 1]);
         /* Replacing a program keeps the map entries declared for it. */
-        if (declared)
-                copy_map_groups(kf, declared);
+        if (declared) {
+                r = api_dropin_load_stamped(declared, &old, &seen);
+                if (r < 0)
+                        return sd_bus_error_setf(error, L3AF_ERROR_INVALID_CONFIGURATION, "Cannot read %s: %s",
+                                                 declared, g_strerror(-r));
+                copy_map_groups(kf, old);
+        }
 
         r = dropin_parse_keyfile(kf, target, problems, &spec);
         if (r < 0 || problems_count_errors(problems) > 0) {
@@ -266,14 +268,16 @@ static int build_add(Change *ch, sd_bus_error *error)
         g_free(ch->chain_key);
         ch->chain_key = chain_key(d->ifname, d->hook);
         if (declared) {
-                old = api_dropin_read(declared);
-                if (api_dropin_same(old, text)) {
+                old_text = g_key_file_to_data(old, NULL, NULL);
+                if (api_dropin_same(old_text, text)) {
                         g_free(d->dropin);
                         d->dropin = g_strdup(declared);
                         return 0;
                 }
         }
-        g_ptr_array_add(ch->edits, file_edit_new(FILE_EDIT_WRITE, target, text));
+        /* The text is computed from 'declared': written there only while it is still what was read. */
+        g_ptr_array_add(ch->edits, file_edit_new(FILE_EDIT_WRITE, target, text,
+                                                 declared && streq(declared, target) ? &seen : NULL));
         return 1;
 }
 

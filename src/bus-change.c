@@ -135,30 +135,96 @@ static void on_undone(Context *c, int result, void *userdata)
         change_done(ch);
 }
 
-static void undo_edits(Change *ch)
+/* Journals that someone else changed the file of 'e' under l3afd, and adds it to 'conflicts'. */
+static void note_conflict(Change *ch, FileEdit *e, GString *conflicts)
+{
+        g_autofree char *field = g_strdup_printf("L3AF_DROPIN=%s", e->path);
+        const char *extra[] = { field, NULL };
+        LogFields f = { .extra = extra };
+
+        log_structured(LOG_WARNING, 0, L3AF_MSG_DROPIN_CONFLICT, &f,
+                       "%s: %s changed since l3afd last read or wrote it; it is kept as it is", ch->method, e->path);
+        g_string_append_printf(conflicts, "%s%s", conflicts->len ? ", " : "", e->path);
+}
+
+/*
+ * Makes ch->failure a Conflict naming the files in 'conflicts', keeping the
+ * reason the change failed, if it did.
+ */
+static void set_conflict(Change *ch, const GString *conflicts)
+{
+        g_autofree char *failed = g_strdup(ch->failure.message);
+
+        sd_bus_error_free(&ch->failure);
+        sd_bus_error_setf(&ch->failure, L3AF_ERROR_CONFLICT,
+                          "%s changed since l3afd last read or wrote it (edited by someone else while %s was in "
+                          "progress): kept as it is, and %s is undone.%s%s",
+                          conflicts->str, ch->method, ch->method, failed ? " It had also failed: " : "",
+                          failed ? failed : "");
+}
+
+/*
+ * Undoes the applied edits, last first. An edit whose file is no longer what
+ * l3afd wrote is not undone: it is a conflict, added to 'conflicts'.
+ */
+static void undo_edits(Change *ch, GString *conflicts)
 {
         for (guint i = ch->edits->len; i-- > 0;) {
                 FileEdit *e = ch->edits->pdata[i];
                 int r = file_edit_revert(e);
 
-                if (r < 0)
+                if (r == -ESTALE)
+                        note_conflict(ch, e, conflicts);
+                else if (r < 0)
                         log_error_errno(r, "Cannot undo the change of %s: %m", e->path);
         }
+}
+
+/* Did someone else change a file this change wrote? */
+static bool edits_overwritten(Change *ch)
+{
+        for (guint i = 0; i < ch->edits->len; i++)
+                if (file_edit_check(ch->edits->pdata[i]) == -ESTALE)
+                        return true;
+        return false;
+}
+
+/*
+ * Undoes the change, says why in ch->failure (a Conflict when a file was
+ * changed by someone else), reconciles and replies.
+ */
+static void change_undo(Change *ch)
+{
+        Context *c = ch->ctx;
+        g_autoptr(GString) conflicts = g_string_new(NULL);
+        LogFields f = { .extra = NULL };
+
+        undo_edits(ch, conflicts);
+        if (conflicts->len > 0) {
+                set_conflict(ch, conflicts);
+                log_structured(LOG_WARNING, 0, L3AF_MSG_API_CHANGE, &f, "%s is undone: %s", ch->method,
+                               ch->failure.message);
+        } else
+                log_structured(LOG_WARNING, 0, L3AF_MSG_API_CHANGE, &f, "%s did not apply and is undone: %s",
+                               ch->method, ch->failure.message);
+        if (reconcile_request(c, on_undone, ch) < 0)
+                on_undone(c, -ECANCELED, ch);
 }
 
 static void on_applied(Context *c, int result, void *userdata)
 {
         Change *ch = userdata;
-        LogFields f = { .extra = NULL };
 
         ch->result = result;
-        if (ch->edits->len > 0 && !change_applied(ch, &ch->failure)) {
-                log_structured(LOG_WARNING, 0, L3AF_MSG_API_CHANGE, &f, "%s did not apply and is undone: %s",
-                               ch->method, ch->failure.message);
-                undo_edits(ch);
-                if (reconcile_request(c, on_undone, ch) < 0)
-                        on_undone(c, result, ch);
-                return;
+        if (ch->edits->len > 0) {
+                /* Both, always: change_applied() also says why the change failed, for the reply. */
+                bool overwritten = edits_overwritten(ch);
+                bool applied = change_applied(ch, &ch->failure);
+
+                if (!applied || overwritten) {
+                        change_undo(ch);
+                        return;
+                }
         }
         reply_finish(ch);
         change_done(ch);
@@ -207,11 +273,20 @@ static void change_run(Change *ch)
 
                 r = file_edit_apply(fe);
                 if (r < 0) {
-                        sd_bus_error_setf(&e, L3AF_ERROR_CHANGE_FAILED, "Cannot change %s: %s", fe->path,
-                                          g_strerror(-r));
-                        log_error_errno(r, "%s: cannot change %s: %m", ch->method, fe->path);
-                        undo_edits(ch);
-                        reply_error(ch, &e);
+                        g_autoptr(GString) conflicts = g_string_new(NULL);
+
+                        /* Nothing was reconciled yet: put back what was written, and reply. */
+                        if (r == -ESTALE)
+                                note_conflict(ch, fe, conflicts);
+                        else {
+                                sd_bus_error_setf(&ch->failure, L3AF_ERROR_CHANGE_FAILED, "Cannot change %s: %s",
+                                                  fe->path, g_strerror(-r));
+                                log_error_errno(r, "%s: cannot change %s: %m", ch->method, fe->path);
+                        }
+                        undo_edits(ch, conflicts);
+                        if (conflicts->len > 0)
+                                set_conflict(ch, conflicts);
+                        reply_error(ch, &ch->failure);
                         change_done(ch);
                         return;
                 }
@@ -234,8 +309,12 @@ static void change_run(Change *ch)
         else
                 r = reconcile_request(c, on_applied, ch);
         if (r < 0) {
+                g_autoptr(GString) conflicts = g_string_new(NULL);
+
                 sd_bus_error_setf(&ch->failure, L3AF_ERROR_CHANGE_FAILED, "Cannot reconcile: %s", g_strerror(-r));
-                undo_edits(ch);
+                undo_edits(ch, conflicts);
+                if (conflicts->len > 0)
+                        set_conflict(ch, conflicts);
                 on_undone(c, r, ch);
         }
 }

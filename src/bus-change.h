@@ -5,7 +5,10 @@
  * asynchronously), change (drop-in edits), log, reconcile (which emits the
  * signals), reply. Changes are applied one at a time; one that does not
  * apply (its chain fails) is undone, so the drop-ins and the kernel stay as
- * they were, and the caller gets the reason.
+ * they were, and the caller gets the reason. A drop-in someone else changed
+ * while the change was in flight is never overwritten (see api-dropin.h):
+ * the change is undone around it, the drop-ins are applied as they are, and
+ * the caller gets org.l3af.Chain1.Error.Conflict naming the file.
  */
 #pragma once
 

@@ -13,6 +13,7 @@
 #define L3AF_ERROR_VERIFIER_REJECTED     "org.l3af.Chain1.Error.VerifierRejected"
 #define L3AF_ERROR_SHADOWED              "org.l3af.Chain1.Error.Shadowed"
 #define L3AF_ERROR_CHANGE_FAILED         "org.l3af.Chain1.Error.ChangeFailed"
+#define L3AF_ERROR_CONFLICT              "org.l3af.Chain1.Error.Conflict"
 
 /* Registers the errno mapping of the names above with sd-bus (once). */
 int bus_errors_register(void);

@@ -309,11 +309,17 @@ int method_list_map_entries(sd_bus_message *m, void *userdata, sd_bus_error *err
 
 /* SetMapEntry and DeleteMapEntry */
 
-/* The program's drop-in, loaded for editing, and where the edited copy goes. */
-static int load_declaration(Change *ch, MapArgs *a, GKeyFile **ret_kf, char **ret_target, sd_bus_error *error)
+/*
+ * The program's drop-in, loaded for editing, with the stamp of what was read,
+ * and where the edited copy goes. Returns 1 when that is the file read, 0
+ * when it is a new file in a higher directory, < 0 with 'error' set.
+ */
+static int load_declaration(Change *ch, MapArgs *a, GKeyFile **ret_kf, char **ret_target, FileStamp *ret_seen,
+                            sd_bus_error *error)
 {
         g_autofree char *declared = NULL, *target = NULL;
-        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GKeyFile) kf = NULL;
+        FileStamp seen = {};
         int r;
 
         r = api_dropin_find(ch->ctx->settings.conf_dirs, a->ifname, a->hook, a->program, &declared);
@@ -329,11 +335,15 @@ static int load_declaration(Change *ch, MapArgs *a, GKeyFile **ret_kf, char **re
                                          "persistent change instead.", a->program, declared);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot plan the change: %m");
-        if (!g_key_file_load_from_file(kf, declared, G_KEY_FILE_KEEP_COMMENTS, NULL))
-                return sd_bus_error_setf(error, L3AF_ERROR_INVALID_CONFIGURATION, "Cannot parse %s.", declared);
+        r = api_dropin_load_stamped(declared, &kf, &seen);
+        if (r < 0)
+                return sd_bus_error_setf(error, L3AF_ERROR_INVALID_CONFIGURATION, "Cannot parse %s: %s", declared,
+                                         g_strerror(-r));
         *ret_kf = TAKE_PTR(kf);
+        *ret_seen = seen;
+        r = streq(declared, target);
         *ret_target = TAKE_PTR(target);
-        return 0;
+        return r;
 }
 
 /*
@@ -371,7 +381,8 @@ static int build_set(Change *ch, sd_bus_error *error)
         g_autofree uint8_t *want = NULL, *have = NULL;
         g_autofree char *target = NULL, *group = g_strdup_printf("Map %s", a->map);
         g_autoptr(GKeyFile) kf = NULL;
-        bool same;
+        FileStamp seen = {};
+        bool same, in_place;
         unsigned n;
         int r;
 
@@ -383,9 +394,10 @@ static int build_set(Change *ch, sd_bus_error *error)
                 r = parse_arg(&h, false, a->value, &value, error);
         if (r < 0)
                 return r;
-        r = load_declaration(ch, a, &kf, &target, error);
+        r = load_declaration(ch, a, &kf, &target, &seen, error);
         if (r < 0)
                 return r;
+        in_place = r > 0;
 
         n = remove_entries(kf, group, &h, key, value, &same);
         want = map_value_replicate(&h.layout, value);
@@ -398,7 +410,7 @@ static int build_set(Change *ch, sd_bus_error *error)
         {
                 g_autofree char *text = api_dropin_to_text(kf, "SetMapEntry");
 
-                g_ptr_array_add(ch->edits, file_edit_new(FILE_EDIT_WRITE, target, text));
+                g_ptr_array_add(ch->edits, file_edit_new(FILE_EDIT_WRITE, target, text, in_place ? &seen : NULL));
         }
         return 1;
 }
@@ -439,7 +451,8 @@ static int build_delete(Change *ch, sd_bus_error *error)
         g_autofree uint8_t *have = NULL;
         g_autofree char *target = NULL, *group = g_strdup_printf("Map %s", a->map);
         g_autoptr(GKeyFile) kf = NULL;
-        bool same, in_kernel;
+        FileStamp seen = {};
+        bool same, in_kernel, in_place;
         unsigned n;
         int r;
 
@@ -449,9 +462,10 @@ static int build_delete(Change *ch, sd_bus_error *error)
         r = parse_arg(&h, true, a->key, &key, error);
         if (r < 0)
                 return r;
-        r = load_declaration(ch, a, &kf, &target, error);
+        r = load_declaration(ch, a, &kf, &target, &seen, error);
         if (r < 0)
                 return r;
+        in_place = r > 0;
         n = remove_entries(kf, group, &h, key, NULL, &same);
         have = g_malloc0(map_value_layout_size(&h.layout));
         in_kernel = bpf_map_lookup_elem(h.fd, key, have) == 0;
@@ -464,7 +478,7 @@ static int build_delete(Change *ch, sd_bus_error *error)
                 if (!left || !left[0])
                         g_key_file_remove_group(kf, group, NULL);
                 text = api_dropin_to_text(kf, "DeleteMapEntry");
-                g_ptr_array_add(ch->edits, file_edit_new(FILE_EDIT_WRITE, target, text));
+                g_ptr_array_add(ch->edits, file_edit_new(FILE_EDIT_WRITE, target, text, in_place ? &seen : NULL));
         }
         return 1;
 }

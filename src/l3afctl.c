@@ -182,7 +182,10 @@ static int fail_call(const char *what, sd_bus_error *e, int r)
 {
         if (sd_bus_error_is_set(e))
                 fprintf(stderr, "Failed to %s: %s\n", what, e->message ? e->message : e->name);
-        else
+        if (sd_bus_error_has_name(e, "org.l3af.Chain1.Error.Conflict"))
+                fprintf(stderr, "Someone else changed that drop-in while l3afd was changing it: l3afd kept their "
+                                "version and undid this change. Check the file, then try again.\n");
+        if (!sd_bus_error_is_set(e))
                 fprintf(stderr, "Failed to %s: %s\n", what, g_strerror(-r));
         return exit_status_of(e, r);
 }

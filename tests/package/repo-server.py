@@ -10,7 +10,10 @@ The first path component picks a behaviour; the rest is a path under --root:
   /truncate/...  announces the whole file, sends half of it, closes
   /stall/...     announces the whole file, sends 16 bytes, then waits (60 s)
   /slow/...      the whole file, trickled over about --slow seconds
-Signatures (*.p7s) are served normally under /truncate, /stall and /slow, so
+  /hold/...      announces the whole file, sends 16 bytes, logs HOLDING, then
+                 sends the rest once the file --release names exists (60 s
+                 at most): the test decides when the download ends
+Signatures (*.p7s) are served normally under /truncate, /stall, /slow and /hold, so
 the behaviour hits the artifact. Every request is logged to --log.
 """
 import argparse
@@ -49,7 +52,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_error(404)
         with open(path, "rb") as f:
             data = f.read()
-        if path.endswith(".p7s") and mode in ("truncate", "stall", "slow"):
+        if path.endswith(".p7s") and mode in ("truncate", "stall", "slow", "hold"):
             mode = "files"
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
@@ -66,6 +69,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.note("STALLING")
                 time.sleep(60)
+            elif mode == "hold":
+                self.wfile.write(data[:16])
+                self.wfile.flush()
+                self.note("HOLDING")
+                for _ in range(3000):
+                    if self.server.release and os.path.exists(self.server.release):
+                        break
+                    time.sleep(0.02)
+                self.wfile.write(data[16:])
+                self.wfile.flush()
+                self.note("RELEASED")
             elif mode == "slow":
                 n = 20
                 step = max(1, (len(data) + n - 1) // n)
@@ -93,12 +107,14 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--slow", type=float, default=4.0)
+    ap.add_argument("--release", help="/hold sends the rest of a file once this file exists")
     a = ap.parse_args()
 
     srv = Server(("127.0.0.1", 0), Handler)
     srv.root = os.path.realpath(a.root)
     srv.log_path = a.log
     srv.slow = a.slow
+    srv.release = a.release
     if a.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
