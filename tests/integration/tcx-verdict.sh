@@ -27,7 +27,7 @@ for dir in ingress egress; do
         info "--- $hook"
         verdict_dropin "$hook" 0
         daemon_reload
-        wait_log "Chain l3t0/$hook generation 1 is live (TCXPass=next: its TC_ACT_OK goes on"
+        wait_log "Chain l3t0/$hook generation 1 is live"
 
         # After our root: a tcx program of someone else's, and a legacy clsact filter.
         "$FOREIGN" tcx-last l3t0 "$TESTBPF/tcseen.bpf.o" "$dir" > "$T/foreign-$dir.out" &
@@ -54,6 +54,7 @@ for dir in ingress egress; do
         }
 
         assert_eq "$(shoot 100)" "100 100 100" "$hook, TCXPass=next (default): TC_ACT_OK last in the chain; the tcx program and the clsact filter see 100 of 100"
+        assert_contains "$T/daemon.log" "Chain l3t0/$hook generation 1 is live (TCXPass=next: its TC_ACT_OK goes on to later tcx programs and tc filters)" "the journal line says the chain lets tcx processing go on"
         ctl show l3t0 "$hook" > "$T/show"
         assert_contains "$T/show" "TCXPass=next: the chain's TC_ACT_OK goes on to later tcx programs and tc filters" "l3afctl show says the chain lets tcx processing go on"
         assert_eq "$(ctl --json show l3t0 "$hook" | grep -o '"tcx_pass":"[a-z]*"')" '"tcx_pass":"next"' "l3afctl --json show says tcx_pass next"
