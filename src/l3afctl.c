@@ -44,7 +44,7 @@ static void help(void)
                "                                Add or replace a program; keys as in l3af.d(5):\n"
                "                                Object=, Package=, Version=, Priority=, Entry=,\n"
                "                                NextMap=, Type=, Mode=, Repository=, Artifact=,\n"
-               "                                AllowDowngrade=, OnForeignProgram=\n"
+               "                                AllowDowngrade=, OnForeignProgram=, TCXPass=\n"
                "  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
                "  map list IFACE HOOK PROGRAM MAP\n"

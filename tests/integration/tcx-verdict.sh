@@ -81,6 +81,23 @@ for dir in ingress egress; do
         assert_eq "$("$TESTTOOL" tcx-ids l3t0 "$dir") / $(chain_ids l3t0 "$hook")" "$before" "$hook: the same root and instances run"
         assert_eq "$(shoot 100)" "100 0 0" "$hook: after the restart TC_ACT_OK still ends tcx processing"
 
+        # Back to TCXPass=next under traffic: the root swap loses no packet.
+        c0=$(chain_seen)
+        if [ "$dir" = ingress ]; then
+                GEN=$(send_bg 5555 5000 "$T/sent")
+        else
+                UDPGEN_COUNT_FILE="$T/sent" "$UDPGEN" 10.99.0.2 5555 0 5000 >/dev/null &
+                GEN=$!
+        fi
+        sleep 0.3
+        verdict_dropin "$hook" 0
+        daemon_reload
+        sleep 0.3
+        send_stop "$GEN"
+        sleep 0.2
+        assert_eq "$(( $(chain_seen) - c0 ))" "$(cat "$T/sent")" "$hook: the switch back to TCXPass=next under traffic loses no packet"
+        assert_eq "$(shoot 100)" "100 100 100" "$hook: and TC_ACT_OK goes on again"
+
         # The other direct-action verdicts, under the default policy.
         verdict_dropin "$hook" 2
         daemon_reload
