@@ -118,6 +118,43 @@ for dir in ingress egress; do
         daemon_reload
 done
 
+# A crash in the middle of a TCXPass= change: the next start finishes or drops
+# the root swap, and knows which policy the running root has.
+crash_reload() {  # crash_reload POINT COMMAND...: make a change with l3afd set to die at POINT
+        local point=$1 rc=0
+        daemon_stop TERM
+        L3AF_TEST_CRASH_AT=$point daemon_start --bus-address="$PLAIN_BUS"
+        shift
+        "$@"
+        kill -HUP "$DAEMON_PID"
+        wait "$DAEMON_PID" || rc=$?
+        DAEMON_PID=
+        assert_eq "$rc" 137 "l3afd died at $point"
+}
+settings() { busctl --address="$PLAIN_BUS" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 GetChainSettings ss l3t0 tc-ingress | grep -o '"TCXPass" "[a-z]*"'; }
+verdict_dropin tc-ingress 0
+daemon_reload
+root() { "$TESTTOOL" tcx-ids l3t0 ingress; }
+before=$(root)
+crash_reload swap-pinned verdict_dropin tc-ingress 0 pass
+assert_eq "$(root)" "$before" "killed before the switch, the old root still runs"
+daemon_start --bus-address="$PLAIN_BUS"
+assert_contains "$T/daemon.log" "Chain l3t0/tc-ingress: dropping a root swap a stop interrupted before it happened." "the next start drops the unfinished swap"
+wait_log "Chain l3t0/tc-ingress generation 2 is live (TCXPass=pass"
+assert_eq "$(settings)" '"TCXPass" "pass"' "and makes the change again"
+before=$(root)
+crash_reload swap-switched verdict_dropin tc-ingress 0
+after=$(root)
+assert_ne "$after" "$before" "killed after the switch, the new root runs"
+lives=$(log_count "is live")
+daemon_start --bus-address="$PLAIN_BUS"
+assert_contains "$T/daemon.log" "Chain l3t0/tc-ingress: completing a root swap a stop interrupted." "the next start completes the swap"
+assert_eq "$(log_count "is live")" "$lives" "and has nothing left to change"
+assert_eq "$(settings)" '"TCXPass" "next"' "it knows the running root's TCXPass=next"
+assert_eq "$(root)" "$after" "the same root runs"
+rm "$DROPINS/10-count-tc-ingress.conf" "$DROPINS/20-verdict-tc-ingress.conf"
+daemon_reload
+
 # TCXPass= is a tc hooks' key, and one chain has one policy.
 verdict_dropin tc-ingress 0 sideways
 daemon_reload
