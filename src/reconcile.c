@@ -34,9 +34,9 @@ static LogFields chain_fields(const Chain *ch)
 static const char *tcx_pass_describe(TcxPassPolicy p)
 {
         return p == TCX_PASS_POLICY_PASS ?
-                " (TCXPass=pass: its TC_ACT_OK ends tcx processing, later tcx programs and tc filters do not see "
-                "the packet)" :
-                " (TCXPass=next: its TC_ACT_OK goes on to later tcx programs and tc filters)";
+                "; TCXPass=pass: its TC_ACT_OK ends tcx processing, later tcx programs and tc filters do not see "
+                "the packet" :
+                "; TCXPass=next: its TC_ACT_OK goes on to later tcx programs and tc filters";
 }
 
 static char *describe_programs(const Chain *ch)
@@ -314,9 +314,10 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         extra[0] = tcx_field;
                         f.extra = extra;
                 }
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live%s: %s",
-                               key, ch->generation, ch->hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) :
-                               ch->frags ? " (multi-buffer)" : "", progs);
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f,
+                               "Chain %s generation %" PRIu64 " is live%s: %s%s", key, ch->generation,
+                               ch->frags ? " (multi-buffer)" : "", progs,
+                               ch->hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
                 bus_emit_chain_changed(c, ch->ifname, ch->hook, ch->generation);
         }
 }
