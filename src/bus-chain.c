@@ -130,7 +130,9 @@ int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 /*
  * The chain-wide settings a chain runs with, as drop-in keys of l3af.d(5):
- * OnForeignProgram always; Mode and MultiBuffer on xdp; TCXPass on tc hooks.
+ * OnForeignProgram always; Mode and MultiBuffer on xdp; TCXPass on tc hooks
+ * ("unmapped" for a root adopted from a daemon that predates TCXPass=, until
+ * the chain's next change replaces it).
  */
 int method_get_chain_settings(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -163,7 +165,8 @@ int method_get_chain_settings(sd_bus_message *m, void *userdata, sd_bus_error *e
                 r = sd_bus_message_append(reply, "{ss}{ss}", "Mode", xdp_mode_to_string(ch->mode), "MultiBuffer",
                                           ch->frags ? "yes" : "no");
         if (r >= 0 && hook != HOOK_XDP)
-                r = sd_bus_message_append(reply, "{ss}", "TCXPass", tcx_pass_policy_to_string(ch->tcx_pass));
+                r = sd_bus_message_append(reply, "{ss}", "TCXPass", ch->tcx_pass >= 0 ?
+                                          tcx_pass_policy_to_string(ch->tcx_pass) : "unmapped");
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

@@ -104,7 +104,8 @@ static int meta_read(Chain *c)
                         c->generation = v.generation;
                         c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
                         c->frags = v.flags & L3AF_META_F_FRAGS;
-                        c->tcx_pass = v.flags & L3AF_META_F_TCX_PASS ? TCX_PASS_POLICY_PASS : TCX_PASS_POLICY_NEXT;
+                        c->tcx_pass = !(v.flags & L3AF_META_F_TCX_MAPPED) ? _TCX_PASS_POLICY_INVALID :
+                                      v.flags & L3AF_META_F_TCX_PASS ? TCX_PASS_POLICY_PASS : TCX_PASS_POLICY_NEXT;
                 } else
                         g_hash_table_replace(c->sources, g_strdup(k.name), g_strdup(v.source));
         }
@@ -116,7 +117,8 @@ static int meta_write(Chain *c, GPtrArray *programs)
         struct l3af_meta_key k, next;
         struct l3af_meta v = { .generation = c->generation, .mode = c->mode,
                                .flags = (c->frags ? L3AF_META_F_FRAGS : 0) |
-                                        (c->tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_META_F_TCX_PASS : 0) };
+                                        (c->tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_META_F_TCX_PASS : 0) |
+                                        (c->hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) };
         g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
         void *prev = NULL;
 
@@ -289,7 +291,7 @@ int chain_adopt(Chain *c)
         meta_read(c);
         if (swapped && c->hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
-        else if (swapped)
+        else if (swapped && c->tcx_pass >= 0)
                 c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
 
         by_id = index_instances(c);
@@ -532,7 +534,8 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
         }
         if (tcx_pass != c->tcx_pass) {
-                /* Only the root maps the verdict: a new root in front of the same instances. */
+                /* Only the root maps the verdict: a new root in front of the same instances (also for a
+                 * root adopted from a daemon that predates TCXPass=, which did not map it). */
                 new_root = true;
                 plan.noop = false;
         }

@@ -22,7 +22,8 @@ typedef struct Chain {
         char *dir;            /* pin directory */
         XdpMode mode;         /* as attached */
         bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
-        TcxPassPolicy tcx_pass;  /* tc: what the root makes of the chain's TC_ACT_OK */
+        TcxPassPolicy tcx_pass;  /* tc: what the root makes of the chain's TC_ACT_OK; invalid: a root from
+                                  * before TCXPass=, which gives tcx the chain's verdict as it is */
 
         int root_fd, slot_fd, meta_fd, link_fd;
         uint32_t root_id;

@@ -422,7 +422,10 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
         } else {
                 printf("%s/%s: %s, generation %" G_GUINT64_FORMAT ", root program %u\n", ifname, hook, state,
                        generation, root_id);
-                if (tcx_pass && streq(tcx_pass, "pass"))
+                if (tcx_pass && streq(tcx_pass, "unmapped"))
+                        printf("TCXPass=unmapped: the root predates TCXPass= and gives tcx the chain's verdict as "
+                               "it is; the chain's TC_ACT_OK ends tcx processing\n");
+                else if (tcx_pass && streq(tcx_pass, "pass"))
                         printf("TCXPass=pass: the chain's TC_ACT_OK ends tcx processing; later tcx programs and tc "
                                "filters do not see the packet\n");
                 else if (tcx_pass)

@@ -30,7 +30,7 @@ static LogFields chain_fields(const Chain *ch)
         };
 }
 
-/* How the journal and l3afctl say what a tc chain's TC_ACT_OK does. */
+/* How the journal line of a tc chain going live says what its TC_ACT_OK does. */
 static const char *tcx_pass_describe(TcxPassPolicy p)
 {
         return p == TCX_PASS_POLICY_PASS ?

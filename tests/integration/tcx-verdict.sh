@@ -8,6 +8,9 @@
 source "$(dirname "$0")/lib.sh"
 
 L3AFCTL="$L3AF_BUILD/src/l3afctl"
+APPLIED_MSG=MESSAGE_ID=63470bf27ebf49928b9fd27cb01a8e2b
+journal_start
+export L3AF_LOG_TARGET=console+journal
 veth_add l3t0 l3p0 0
 plain_bus_start
 daemon_start --bus-address="$PLAIN_BUS"
@@ -71,6 +74,8 @@ for dir in ingress egress; do
         assert_eq "$(shoot 100)" "100 0 0" "$hook, TCXPass=pass: TC_ACT_OK ends tcx processing; the tcx program and the clsact filter see 0 of 100"
         ctl show l3t0 "$hook" > "$T/show"
         assert_contains "$T/show" "TCXPass=pass: the chain's TC_ACT_OK ends tcx processing" "l3afctl show says the chain ends tcx processing"
+        wait_journal 1 5 "$APPLIED_MSG" L3AF_INTERFACE=l3t0 L3AF_HOOK="$hook" L3AF_GENERATION=2
+        assert_eq "$(jfield L3AF_TCX_PASS "$APPLIED_MSG" L3AF_INTERFACE=l3t0 L3AF_HOOK="$hook" L3AF_GENERATION=2)" pass "the journal entry carries L3AF_TCX_PASS=pass"
         assert_eq "$(busctl --address="$PLAIN_BUS" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 GetChainSettings ss l3t0 "$hook" | grep -o '"TCXPass" "[a-z]*"')" '"TCXPass" "pass"' "GetChainSettings reports TCXPass=pass"
 
         # A restart adopts the policy from the pins: nothing new is applied.
