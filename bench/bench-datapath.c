@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench-datapath: nanoseconds per packet through an XDP program, measured by
- * the kernel with BPF_PROG_TEST_RUN on a 64-byte UDP frame.
+ * bench-datapath: nanoseconds per packet through an XDP or tc program,
+ * measured by the kernel with BPF_PROG_TEST_RUN on a 64-byte UDP frame.
  *
- *   bench-datapath pinned PROG_PIN [REPEAT]   a program pinned by l3afd (a chain's root)
+ *   bench-datapath pinned PROG_PIN [REPEAT]   a program pinned by l3afd (a chain's root, or an instance)
  *   bench-datapath mono OBJECT N [REPEAT]     the baseline: N counters in one program
  *
  * Prints the average ns per run as the kernel measured it.
@@ -45,13 +45,22 @@ static void build_frame(void)
 static int run(int prog_fd, unsigned repeat)
 {
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame), .repeat = repeat);
+        struct bpf_prog_info info = {};
+        __u32 len = sizeof(info);
+        /* What the count sample lets a packet on with: XDP_PASS, or TCX_NEXT (-1) on tc. */
+        unsigned want;
 
+        if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0) {
+                fprintf(stderr, "bench-datapath: program info: %s\n", strerror(errno));
+                return 1;
+        }
+        want = info.type == BPF_PROG_TYPE_SCHED_CLS ? (unsigned) -1 : XDP_PASS;
         if (bpf_prog_test_run_opts(prog_fd, &opts) < 0) {
                 fprintf(stderr, "bench-datapath: test run: %s\n", strerror(errno));
                 return 1;
         }
-        if (opts.retval != XDP_PASS) {
-                fprintf(stderr, "bench-datapath: the program returned %u, not XDP_PASS\n", opts.retval);
+        if (opts.retval != want) {
+                fprintf(stderr, "bench-datapath: the program returned %d, not %d\n", (int) opts.retval, (int) want);
                 return 1;
         }
         printf("%u\n", opts.duration);

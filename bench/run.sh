@@ -33,9 +33,9 @@ start() {
         until grep -q "l3afd started" "$T/l3afd.log"; do sleep 0.005; kill -0 $DAEMON || { cat "$T/l3afd.log"; exit 1; }; done
 }
 stop() { kill -TERM $DAEMON; wait $DAEMON || true; DAEMON=; "$L3AFD" --root="$ROOT" --flush >/dev/null 2>&1; rm -f "$ROOT"/etc/l3af.d/*; }
-count_dropin() {  # IFACE NAME PRIORITY [extra]
-        printf '[Program]\nName=%s\nInterface=%s\nHook=xdp\nPriority=%s\nObject=%s\n%s' "$2" "$1" "$3" "$B/bpf/count.bpf.o" "${4:-}" \
-                > "$ROOT/etc/l3af.d/$1-$2.conf"
+count_dropin() {  # IFACE NAME PRIORITY [extra] [HOOK]
+        printf '[Program]\nName=%s\nInterface=%s\nHook=%s\nPriority=%s\nObject=%s\n%s' "$2" "$1" "${5:-xdp}" "$3" "$B/bpf/count.bpf.o" "${4:-}" \
+                > "$ROOT/etc/l3af.d/$1-$2-${5:-xdp}.conf"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if(i<1)i=1; print a[i]}'; }
@@ -53,6 +53,15 @@ if [[ " $WHAT " == *" datapath "* ]]; then
                 ip link add "bench$n" type veth peer name "bench${n}p" && ip link set "bench$n" up
                 for i in $(seq -w 1 "$n"); do count_dropin "bench$n" "c$i" "$i"; done
         done
+        # The root's own cost per hook: a chain of ROOT_SIZES, through its root and from its head.
+        ROOT_SIZES="1 8"
+        for n in $ROOT_SIZES; do
+                ip link add "root$n" type veth peer name "root${n}p" && ip link set "root$n" up
+                for i in $(seq -w 1 "$n"); do
+                        count_dropin "root$n" "c$i" "$i"
+                        count_dropin "root$n" "c$i" "$i" "" tc-ingress
+                done
+        done
         start
         declare -A chain mono
         for round in 1 2 3 4 5 6 7; do
@@ -67,8 +76,26 @@ if [[ " $WHAT " == *" datapath "* ]]; then
                 m=$(echo ${mono[$n]} | tr ' ' '\n' | median)
                 awk -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %d | %.1f ns | %.1f ns | %.2f | %.2f ns |\n", n, c, m, c / m, (c - m) / n }'
         done
+        declare -A via_root from_head
+        for round in 1 2 3 4 5 6 7; do
+                for n in $ROOT_SIZES; do
+                        for h in xdp tc-ingress; do
+                                via_root[$h$n]+="$("$B/bench/bench-datapath" pinned "$PINS/root$n/$h/root") "
+                                from_head[$h$n]+="$("$B/bench/bench-datapath" pinned "$(echo "$PINS/root$n/$h/programs/c1/"*/prog)") "
+                        done
+                done
+        done
+        printf '\n| hook | programs | through the root | from the head, without the root | the root costs |\n|---|---:|---:|---:|---:|\n'
+        for h in xdp tc-ingress; do
+                for n in $ROOT_SIZES; do
+                        c=$(echo ${via_root[$h$n]} | tr ' ' '\n' | median)
+                        m=$(echo ${from_head[$h$n]} | tr ' ' '\n' | median)
+                        awk -v h="$h" -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %s | %d | %.1f ns | %.1f ns | %.1f ns |\n", h, n, c, m, c - m }'
+                done
+        done
         stop
         for n in $SIZES; do ip link del "bench$n"; done
+        for n in $ROOT_SIZES; do ip link del "root$n"; done
 fi
 
 if [[ " $WHAT " == *" control "* ]]; then

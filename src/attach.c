@@ -10,10 +10,11 @@
 
 #include "attach.h"
 #include "bpf-util.h"
+#include "l3af/root.h"
 #include "root.skel.h"
 #include "util.h"
 
-int root_load(Hook hook, bool frags, int *ret_prog_fd, int *ret_slot_fd)
+int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, int *ret_prog_fd, int *ret_slot_fd)
 {
         struct root_bpf *skel;
         int prog_fd, slot_fd, r;
@@ -25,6 +26,7 @@ int root_load(Hook hook, bool frags, int *ret_prog_fd, int *ret_slot_fd)
         bpf_program__set_autoload(skel->progs.l3af_root_tc, hook != HOOK_XDP);
         if (hook == HOOK_XDP && frags)
                 bpf_program__set_flags(skel->progs.l3af_root_xdp, BPF_F_XDP_HAS_FRAGS);
+        skel->rodata->l3af_tcx_pass = tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_TCX_PASS_PASS : L3AF_TCX_PASS_NEXT;
         r = root_bpf__load(skel);
         if (r < 0) {
                 root_bpf__destroy(skel);

@@ -8,8 +8,12 @@
 
 #include "hook.h"
 
-/* Loads a fresh root program for the hook, with its own empty slot map; 'frags': multi-buffer XDP. */
-int root_load(Hook hook, bool frags, int *ret_prog_fd, int *ret_slot_fd);
+/*
+ * Loads a fresh root program for the hook, with its own empty slot map.
+ * 'frags': multi-buffer XDP (XDP only). 'tcx_pass': what the chain's TC_ACT_OK
+ * becomes (tc hooks only; see bpf/root.bpf.c for the whole verdict mapping).
+ */
+int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, int *ret_prog_fd, int *ret_slot_fd);
 
 /* Attaches with a new bpf_link. On failure *ret_error says why in words. */
 int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error);

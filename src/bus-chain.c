@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* org.l3af.Chain1: chains and programs (ListChains, GetChain, ListProblems, AddProgram, RemoveProgram, Reload). */
+/*
+ * org.l3af.Chain1: chains and programs (ListChains, GetChain, GetChainSettings, ListProblems, AddProgram,
+ * RemoveProgram, Reload).
+ */
 #include <bpf/bpf.h>
 #include <net/if.h>
 #include <sys/stat.h>
@@ -21,7 +24,7 @@
 /* The [Program] keys AddProgram takes in 'settings', in the order they are written. */
 static const char *const setting_keys[] = {
         "Object", "Package", "Version", "Repository", "Artifact", "AllowDowngrade", "Entry", "Type", "NextMap",
-        "Mode", "OnForeignProgram", NULL,
+        "Mode", "OnForeignProgram", "TCXPass", NULL,
 };
 
 static gint compare_keys(gconstpointer a, gconstpointer b)
@@ -118,6 +121,52 @@ int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 r = sd_bus_message_append(reply, "(suussss)", inst->name, inst->prog_id, (uint32_t) i, meta.package,
                                           meta.version, meta.signer, source ? source : "");
         }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/*
+ * The chain-wide settings a chain runs with, as drop-in keys of l3af.d(5):
+ * OnForeignProgram always; Mode and MultiBuffer on xdp; TCXPass on tc hooks
+ * ("unmapped" for a root adopted from a daemon that predates TCXPass=, until
+ * the chain's next change replaces it).
+ */
+int method_get_chain_settings(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
+        const char *ifname, *hook_text;
+        Chain *ch;
+        Hook hook;
+        int r;
+
+        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        if (r < 0)
+                return r;
+        r = bus_check_interface(ifname, error);
+        if (r < 0)
+                return r;
+        r = bus_check_hook(hook_text, &hook, error);
+        if (r < 0)
+                return r;
+        ch = bus_find_chain(c, ifname, hook, error);
+        if (!ch)
+                return -ENOENT;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{ss}", "OnForeignProgram", foreign_policy_to_string(ch->on_foreign));
+        if (r >= 0 && hook == HOOK_XDP)
+                r = sd_bus_message_append(reply, "{ss}{ss}", "Mode", xdp_mode_to_string(ch->mode), "MultiBuffer",
+                                          ch->frags ? "yes" : "no");
+        if (r >= 0 && hook != HOOK_XDP)
+                r = sd_bus_message_append(reply, "{ss}", "TCXPass", ch->tcx_pass >= 0 ?
+                                          tcx_pass_policy_to_string(ch->tcx_pass) : "unmapped");
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

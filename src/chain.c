@@ -110,6 +110,8 @@ static int meta_read(Chain *c)
                         c->generation = v.generation;
                         c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
                         c->frags = v.flags & L3AF_META_F_FRAGS;
+                        c->tcx_pass = !(v.flags & L3AF_META_F_TCX_MAPPED) ? _TCX_PASS_POLICY_INVALID :
+                                      v.flags & L3AF_META_F_TCX_PASS ? TCX_PASS_POLICY_PASS : TCX_PASS_POLICY_NEXT;
                 } else
                         g_hash_table_replace(c->sources, g_strdup(k.name), g_strdup(v.source));
         }
@@ -120,7 +122,9 @@ static int meta_write(Chain *c, GPtrArray *programs)
 {
         struct l3af_meta_key k, next;
         struct l3af_meta v = { .generation = c->generation, .mode = c->mode,
-                               .flags = c->frags ? L3AF_META_F_FRAGS : 0 };
+                               .flags = (c->frags ? L3AF_META_F_FRAGS : 0) |
+                                        (c->tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_META_F_TCX_PASS : 0) |
+                                        (c->hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) };
         g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
         void *prev = NULL;
 
@@ -234,7 +238,8 @@ static int slot_get(int map_fd, uint32_t *ret_id)
 /*
  * A crash during chain_swap_root() leaves root-new: if the link already runs
  * it, the swap happened and is completed, and true is returned (the chain's
- * kind is then the other one than recorded); otherwise it is dropped.
+ * kind, multi-buffer on XDP or TCXPass= on tc, is then the other one than
+ * recorded); otherwise it is dropped.
  */
 static bool chain_recover_swap(Chain *c)
 {
@@ -320,8 +325,10 @@ int chain_adopt(Chain *c)
                 c->ifindex = 0;
 
         meta_read(c);
-        if (swapped)
+        if (swapped && c->hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
+        else if (swapped && c->tcx_pass >= 0)
+                c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
 
         by_id = index_instances(c);
         r = slot_get(c->slot_fd, &id);
@@ -384,7 +391,7 @@ static int chain_create_root(Chain *c)
         r = mkdir_p(c->dir, 0700);
         if (r < 0)
                 return r;
-        r = root_load(c->hook, c->frags, &c->root_fd, &c->slot_fd);
+        r = root_load(c->hook, c->frags, c->tcx_pass, &c->root_fd, &c->slot_fd);
         if (r < 0)
                 return r;
         r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
@@ -621,7 +628,7 @@ static int chain_reattach(Chain *c, XdpMode mode, char **ret_error)
  * changes the XDP mode to 'mode' (chain_relink()). With 'reattach', the
  * caller attaches the new root afresh instead.
  */
-static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, bool reattach, XdpMode mode,
+static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, TcxPassPolicy tcx_pass, bool reattach, XdpMode mode,
                            char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot");
@@ -657,6 +664,7 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, boo
         c->slot_fd = TAKE_FD(*slot_fd);
         c->root_id = id;
         c->frags = frags;
+        c->tcx_pass = tcx_pass;
         return 0;
 fail:
         (void) unlink(root_new);
@@ -720,7 +728,7 @@ static char *instance_identity(const char *name, const char *digest)
         return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
 }
 
-int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
+int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
@@ -741,6 +749,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                         return -ENODEV;
                 }
                 c->frags = frags;
+                c->tcx_pass = tcx_pass;
                 r = chain_create_root(c);
                 if (r < 0) {
                         *ret_error = g_strdup_printf("cannot set up the root program under %s: %s", c->dir,
@@ -767,14 +776,27 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
         reattach = created || !chain_is_attached(c);
         relink = !reattach && c->mode != mode;
 
+        if (c->hook == HOOK_XDP)
+                tcx_pass = c->tcx_pass;
         if (frags != c->frags) {
                 /* Multi-buffer or not is the whole chain's: a new root, and a new instance of everything. */
                 new_root = true;
                 plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
-                r = root_load(c->hook, frags, &new_root_fd, &new_slot_fd);
+        }
+        if (tcx_pass != c->tcx_pass) {
+                /* Only the root maps the verdict: a new root in front of the same instances (also for a
+                 * root adopted from a daemon that predates TCXPass=, which did not map it). */
+                new_root = true;
+                plan.noop = false;
+        }
+        if (new_root) {
+                r = root_load(c->hook, frags, tcx_pass, &new_root_fd, &new_slot_fd);
                 if (r < 0) {
-                        *ret_error = g_strdup_printf("cannot load a %s root: %s",
-                                                     frags ? "multi-buffer" : "single-buffer", g_strerror(-r));
+                        *ret_error = c->hook == HOOK_XDP ?
+                                g_strdup_printf("cannot load a %s root: %s", frags ? "multi-buffer" : "single-buffer",
+                                                g_strerror(-r)) :
+                                g_strdup_printf("cannot load a root with TCXPass=%s: %s",
+                                                tcx_pass_policy_to_string(tcx_pass), g_strerror(-r));
                         goto fail;
                 }
         }
@@ -860,7 +882,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 goto fail;
         }
         if (new_root) {
-                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, reattach, mode, ret_error);
+                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, tcx_pass, reattach, mode, ret_error);
                 if (r < 0)
                         goto fail;
         }

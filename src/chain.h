@@ -22,6 +22,8 @@ typedef struct Chain {
         char *dir;            /* pin directory */
         XdpMode mode;         /* as attached */
         bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
+        TcxPassPolicy tcx_pass;  /* tc: what the root makes of the chain's TC_ACT_OK; invalid: a root from
+                                  * before TCXPass=, which gives tcx the chain's verdict as it is */
 
         int root_fd, slot_fd, meta_fd, link_fd;
         uint32_t root_id;
@@ -56,11 +58,12 @@ int chain_adopt(Chain *c);
 /*
  * Makes the chain run 'programs' (prepared ProgramSpecs, in order), with
  * their [Map] entries written and, once they run, the entries they no longer
- * declare taken out (map-entries.h). On
- * failure nothing the packets see has changed and *ret_error says why.
- * Returns 1 if a new generation went live, 0 if nothing needed changing.
+ * declare taken out (map-entries.h), and 'tcx_pass' as its root's policy on tc
+ * hooks (ignored on XDP). On failure nothing the packets see has changed and
+ * *ret_error says why. Returns 1 if a new generation went live, 0 if nothing
+ * needed changing.
  */
-int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error);
+int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error);
 
 /* Attaches the root again (after the interface came back, or was displaced). */
 int chain_attach(Chain *c, char **ret_error);

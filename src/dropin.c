@@ -82,7 +82,7 @@ char *chain_key(const char *ifname, Hook hook)
 
 static const char *const program_keys[] = {
         "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
-        "Repository", "Artifact", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
+        "Repository", "Artifact", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram", "TCXPass", NULL,
 };
 
 /* Reads an optional string key; an empty value counts as unset. */
@@ -125,6 +125,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 {
         g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
         g_autofree char *chain = NULL, *hook_text = NULL, *prio_text = NULL, *mode_text = NULL, *foreign = NULL;
+        g_autofree char *tcx_pass = NULL;
         g_auto(GStrv) groups = NULL, keys = NULL;
         bool bad = false;
 
@@ -265,6 +266,22 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                 if (p->on_foreign < 0) {
                         problems_add(problems, false, path, chain, PROGRAM_GROUP, "OnForeignProgram",
                                      "unknown policy '%s' (log or restore)", foreign);
+                        bad = true;
+                }
+        }
+
+        tcx_pass = get_string(kf, "TCXPass", path, problems, chain, &bad);
+        if (tcx_pass) {
+                p->tcx_pass = tcx_pass_policy_from_string(tcx_pass);
+                p->tcx_pass_set = true;
+                if (p->tcx_pass < 0) {
+                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "TCXPass",
+                                     "unknown value '%s' (next: TC_ACT_OK goes on to later tcx programs and tc "
+                                     "filters; pass: TC_ACT_OK ends tcx processing)", tcx_pass);
+                        bad = true;
+                } else if (p->hook == HOOK_XDP) {
+                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "TCXPass",
+                                     "only chains on tc-ingress and tc-egress have a tcx verdict");
                         bad = true;
                 }
         }

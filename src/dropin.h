@@ -42,6 +42,8 @@ typedef struct ProgramSpec {
         bool mode_set;
         ForeignPolicy on_foreign;  /* OnForeignProgram= */
         bool on_foreign_set;
+        TcxPassPolicy tcx_pass;    /* TCXPass=, tc hooks only */
+        bool tcx_pass_set;
         GPtrArray *maps;     /* MapEntrySpec, in file order */
 
         /* Filled by program_prepare(): */

@@ -19,6 +19,24 @@ static const char *const foreign_policy_names[_FOREIGN_POLICY_MAX] = {
         [FOREIGN_POLICY_RESTORE] = "restore",
 };
 
+static const char *const tcx_pass_policy_names[_TCX_PASS_POLICY_MAX] = {
+        [TCX_PASS_POLICY_NEXT] = "next",
+        [TCX_PASS_POLICY_PASS] = "pass",
+};
+
+const char *tcx_pass_policy_to_string(TcxPassPolicy p)
+{
+        return p >= 0 && p < _TCX_PASS_POLICY_MAX ? tcx_pass_policy_names[p] : NULL;
+}
+
+TcxPassPolicy tcx_pass_policy_from_string(const char *s)
+{
+        for (int i = 0; s && i < _TCX_PASS_POLICY_MAX; i++)
+                if (streq(s, tcx_pass_policy_names[i]))
+                        return (TcxPassPolicy) i;
+        return _TCX_PASS_POLICY_INVALID;
+}
+
 const char *foreign_policy_to_string(ForeignPolicy p)
 {
         return p >= 0 && p < _FOREIGN_POLICY_MAX ? foreign_policy_names[p] : NULL;

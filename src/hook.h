@@ -43,5 +43,19 @@ typedef enum ForeignPolicy {
 const char *foreign_policy_to_string(ForeignPolicy p);
 ForeignPolicy foreign_policy_from_string(const char *s);
 
+/*
+ * What a tc chain's TC_ACT_OK (== TCX_PASS, enum tcx_action_base in
+ * include/uapi/linux/bpf.h) becomes at the tcx hook: TCXPass= in l3af.d(5).
+ */
+typedef enum TcxPassPolicy {
+        TCX_PASS_POLICY_NEXT,  /* TCX_NEXT: later tcx programs and clsact filters see the packet */
+        TCX_PASS_POLICY_PASS,  /* TCX_PASS: the packet is accepted and tcx processing ends */
+        _TCX_PASS_POLICY_MAX,
+        _TCX_PASS_POLICY_INVALID = -EINVAL,
+} TcxPassPolicy;
+
+const char *tcx_pass_policy_to_string(TcxPassPolicy p);
+TcxPassPolicy tcx_pass_policy_from_string(const char *s);
+
 const char *xdp_mode_to_string(XdpMode m);
 XdpMode xdp_mode_from_string(const char *s);

@@ -44,7 +44,7 @@ static void help(void)
                "                                Add or replace a program; keys as in l3af.d(5):\n"
                "                                Object=, Package=, Version=, Priority=, Entry=,\n"
                "                                NextMap=, Type=, Mode=, Repository=, Artifact=,\n"
-               "                                AllowDowngrade=, OnForeignProgram=\n"
+               "                                AllowDowngrade=, OnForeignProgram=, TCXPass=\n"
                "  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
                "  map list IFACE HOOK PROGRAM MAP\n"
@@ -401,6 +401,26 @@ static int verb_list(sd_bus *bus, int argc, char **argv)
         return EXIT_OK;
 }
 
+/* The chain's TCXPass= (GetChainSettings), or NULL when it has none or the daemon does not say. */
+static char *chain_tcx_pass(sd_bus *bus, const char *ifname, const char *hook)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *key, *value;
+        char *ret = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetChainSettings", NULL, &reply, "ss", ifname,
+                               hook);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "{ss}");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "{ss}", &key, &value)) > 0)
+                if (streq(key, "TCXPass")) {
+                        g_free(ret);
+                        ret = g_strdup(value);
+                }
+        return ret;
+}
+
 /* Prints one chain; 'js' collects JSON when given. */
 static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString *js)
 {
@@ -410,6 +430,7 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
         const char *state, *error, *name, *package, *version, *signer, *source;
         uint32_t root_id, prog_id, pos;
         uint64_t generation;
+        g_autofree char *tcx_pass = NULL;
         int r;
 
         r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetChain", &e, &reply, "ss", ifname, hook);
@@ -420,6 +441,7 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
                 r = sd_bus_message_enter_container(reply, 'a', "(suussss)");
         if (r < 0)
                 return fail_parse(r);
+        tcx_pass = chain_tcx_pass(bus, ifname, hook);
         if (js) {
                 json_member(js, "interface", ifname);
                 json_member(js, "hook", hook);
@@ -427,10 +449,21 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
                 json_number(js, "generation", generation);
                 json_number(js, "root_program_id", root_id);
                 json_member(js, "error", error);
+                if (tcx_pass)
+                        json_member(js, "tcx_pass", tcx_pass);
                 g_string_append(js, ",\"programs\":[");
         } else {
                 printf("%s/%s: %s, generation %" G_GUINT64_FORMAT ", root program %u\n", ifname, hook, state,
                        generation, root_id);
+                if (tcx_pass && streq(tcx_pass, "unmapped"))
+                        printf("TCXPass=unmapped: the root predates TCXPass= and gives tcx the chain's verdict as "
+                               "it is; the chain's TC_ACT_OK ends tcx processing\n");
+                else if (tcx_pass && streq(tcx_pass, "pass"))
+                        printf("TCXPass=pass: the chain's TC_ACT_OK ends tcx processing; later tcx programs and tc "
+                               "filters do not see the packet\n");
+                else if (tcx_pass)
+                        printf("TCXPass=%s: the chain's TC_ACT_OK goes on to later tcx programs and tc filters\n",
+                               tcx_pass);
                 if (!isempty(error))
                         printf("Error: %s\n", error);
         }

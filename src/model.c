@@ -106,6 +106,24 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                 c->mode = a->mode;
         }
 
+        c->tcx_pass = TCX_PASS_POLICY_NEXT;
+        for (guint i = 0; i < p->len; i++) {
+                ProgramSpec *a = p->pdata[i];
+
+                if (!a->tcx_pass_set)
+                        continue;
+                for (guint j = 0; j < i; j++) {
+                        ProgramSpec *b = p->pdata[j];
+
+                        if (b->tcx_pass_set && b->tcx_pass != a->tcx_pass)
+                                problems_add(problems, false, a->source, c->key, "Program", "TCXPass",
+                                             "'%s' conflicts with TCXPass=%s in %s",
+                                             tcx_pass_policy_to_string(a->tcx_pass),
+                                             tcx_pass_policy_to_string(b->tcx_pass), b->source);
+                }
+                c->tcx_pass = a->tcx_pass;
+        }
+
         c->on_foreign = _FOREIGN_POLICY_INVALID;
         for (guint i = 0; i < p->len; i++) {
                 ProgramSpec *a = p->pdata[i];

@@ -20,6 +20,7 @@ typedef struct ChainSpec {
         Hook hook;
         XdpMode mode;
         ForeignPolicy on_foreign;   /* -1: the daemon's default */
+        TcxPassPolicy tcx_pass;     /* tc hooks: TCXPass=, default next */
         GPtrArray *programs;   /* ProgramSpec*, in chain order (owned) */
 } ChainSpec;
 

@@ -30,6 +30,15 @@ static LogFields chain_fields(const Chain *ch)
         };
 }
 
+/* How the journal line of a tc chain going live says what its TC_ACT_OK does. */
+static const char *tcx_pass_describe(TcxPassPolicy p)
+{
+        return p == TCX_PASS_POLICY_PASS ?
+                "; TCXPass=pass: its TC_ACT_OK ends tcx processing, later tcx programs and tc filters do not see "
+                "the packet" :
+                "; TCXPass=next: its TC_ACT_OK goes on to later tcx programs and tc filters";
+}
+
 static char *describe_programs(const Chain *ch)
 {
         GString *s = g_string_new(NULL);
@@ -267,7 +276,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 g_hash_table_insert(c->chains, ch->key, ch);
         }
         ch->on_foreign = want->on_foreign >= 0 ? want->on_foreign : (ForeignPolicy) c->settings.on_foreign;
-        r = chain_apply(ch, want->programs, want->mode, &error);
+        r = chain_apply(ch, want->programs, want->mode, want->tcx_pass, &error);
         f = chain_fields(ch);
         if (r == -ENODEV) {
                 chain_set_error(ch, error);
@@ -296,9 +305,19 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         for (guint i = 0; i < want->programs->len; i++)
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
         if (r > 0) {
+                g_autofree char *tcx_field = NULL;
+                const char *extra[] = { NULL, NULL };
+
                 progs = describe_programs(ch);
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live%s: %s",
-                               key, ch->generation, ch->frags ? " (multi-buffer)" : "", progs);
+                if (ch->hook != HOOK_XDP) {
+                        tcx_field = g_strdup_printf("L3AF_TCX_PASS=%s", tcx_pass_policy_to_string(ch->tcx_pass));
+                        extra[0] = tcx_field;
+                        f.extra = extra;
+                }
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f,
+                               "Chain %s generation %" PRIu64 " is live%s: %s%s", key, ch->generation,
+                               ch->frags ? " (multi-buffer)" : "", progs,
+                               ch->hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
                 bus_emit_chain_changed(c, ch->ifname, ch->hook, ch->generation);
         }
 }

@@ -8,6 +8,7 @@
  *   foreign replace PIN IFACE OBJECT   detach PIN, then attach through netlink at once
  *   foreign tcx-first IFACE OBJECT  attach a tc program first on tcx ingress, hold it
  *   foreign replace-link PIN IFACE OBJECT   detach PIN, attach with a link at once, hold it
+ *   foreign tcx-last IFACE OBJECT ingress|egress   attach a tc program last on tcx, hold it
  *
  * On attach it prints "<program id> <CLOCK_REALTIME usec after attaching>".
  */
@@ -109,6 +110,21 @@ int main(int argc, char **argv)
                 while (by_link)
                         pause();
                 return 0;
+        }
+        if (argc == 5 && !strcmp(argv[1], "tcx-last")) {
+                /* No BPF_F_BEFORE/AFTER: the kernel appends it, after whatever runs there (our root). */
+                ifindex = if_nametoindex(argv[2]);
+                if (!ifindex || load_type(argv[3], BPF_PROG_TYPE_SCHED_CLS, &fd, &id) < 0)
+                        return 1;
+                if (bpf_link_create(fd, ifindex, strcmp(argv[4], "egress") ? 46 /* BPF_TCX_INGRESS */ :
+                                    47 /* BPF_TCX_EGRESS */, NULL) < 0) {
+                        fprintf(stderr, "foreign: tcx attach: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
+                fflush(stdout);
+                for (;;)
+                        pause();
         }
         if (argc != 4) {
                 fprintf(stderr, "usage: foreign netlink|link IFACE OBJECT | detach PIN | replace PIN IFACE OBJECT\n");

@@ -13,6 +13,7 @@
  *   testtool tcx-ids IFACE ingress|egress   ids of the tcx programs, in order
  *   testtool xdp-mode IFACE         "native ID", "generic ID" or "none 0": the mode XDP runs in
  *   testtool link-id PIN            id of a pinned link
+ *   testtool prog-map-sum ID MAP [INDEX]    as sum, for the map named MAP of program ID
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -48,9 +49,9 @@ static void freep(void *p)
         free(*(void **) p);
 }
 
-static int cmd_sum(int argc, char **argv, bool any_key, uint32_t key)
+static int cmd_sum_fd(int fd, int argc, char **argv, uint32_t key)
 {
-        int fd = open_pin(argv[0]), ncpus = libbpf_num_possible_cpus();
+        int ncpus = libbpf_num_possible_cpus();
         unsigned index = argc > 1 ? atoi(argv[1]) : 0;
         struct bpf_map_info info = {};
         __u32 len = sizeof(info);
@@ -104,6 +105,36 @@ static int cmd_has(const char *pin, uint32_t key)
                 return die("lookup");
         printf("0\n");
         return 0;
+}
+
+static int cmd_sum(int argc, char **argv, bool any_key, uint32_t key)
+{
+        return cmd_sum_fd(open_pin(argv[0]), argc, argv, key);
+}
+
+/* Finds the map named 'name' among those program 'id' uses (maps have no pin path here). */
+static int cmd_prog_map_sum(int argc, char **argv)
+{
+        int prog_fd = bpf_prog_get_fd_by_id((__u32) strtoul(argv[0], NULL, 10));
+        struct bpf_prog_info info = {};
+        __u32 len = sizeof(info), ids[16];
+
+        if (prog_fd < 0)
+                return die("program id");
+        info.nr_map_ids = 16;
+        info.map_ids = (__u64) (unsigned long) ids;
+        if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0)
+                return die("program info");
+        for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++) {
+                struct bpf_map_info m = {};
+                __u32 mlen = sizeof(m);
+                int fd = bpf_map_get_fd_by_id(ids[i]);
+
+                if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &m, &mlen) >= 0 && !strcmp(m.name, argv[1]))
+                        return cmd_sum_fd(fd, argc - 1, argv + 1, 0);
+        }
+        fprintf(stderr, "testtool: program %s has no map %s\n", argv[0], argv[1]);
+        return 1;
 }
 
 static int cmd_pc_valid(int argc, char **argv)
@@ -279,6 +310,8 @@ int main(int argc, char **argv)
                 return cmd_xdp_mode(argv[2]);
         if (!strcmp(argv[1], "link-id"))
                 return cmd_link_id(argv[2]);
+        if (!strcmp(argv[1], "prog-map-sum") && argc >= 4)
+                return cmd_prog_map_sum(argc - 2, argv + 2);
         if (!strcmp(argv[1], "link-ifindex"))
                 return cmd_link_ifindex(argv[2]);
         fprintf(stderr, "testtool: unknown command %s\n", argv[1]);

@@ -115,6 +115,24 @@ static void test_bad_values(void)
         g_assert_cmpstr(e9, ==, "[Program] Mode=: only XDP chains have a mode");
 }
 
+static void test_tcx_pass(void)
+{
+        g_autoptr(ProgramSpec) p = NULL, q = NULL;
+        g_autofree char *e1 = parse("[Program]\nName=a\nInterface=eth0\nHook=tc-ingress\nObject=/x.o\nTCXPass=pass\n", &p);
+        g_autofree char *e2 = parse("[Program]\nName=a\nInterface=eth0\nHook=tc-egress\nObject=/x.o\n", &q);
+        g_autofree char *e3 = parse("[Program]\nName=a\nInterface=eth0\nHook=tc-egress\nObject=/x.o\nTCXPass=ok\n", NULL);
+        g_autofree char *e4 = parse(BASE "TCXPass=next\n", NULL);
+
+        g_assert_cmpstr(e1, ==, "");
+        g_assert_true(p->tcx_pass_set);
+        g_assert_cmpint(p->tcx_pass, ==, TCX_PASS_POLICY_PASS);
+        g_assert_cmpstr(e2, ==, "");
+        g_assert_false(q->tcx_pass_set);
+        g_assert_cmpstr(e3, ==, "[Program] TCXPass=: unknown value 'ok' (next: TC_ACT_OK goes on to later tcx programs "
+                                "and tc filters; pass: TC_ACT_OK ends tcx processing)");
+        g_assert_cmpstr(e4, ==, "[Program] TCXPass=: only chains on tc-ingress and tc-egress have a tcx verdict");
+}
+
 static void test_chain_attribution(void)
 {
         g_autofree char *path = write_file("y.conf", "[Program]\nInterface=eth1\nHook=xdp\nObject=/x.o\n");
@@ -176,6 +194,7 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/relative-object", test_relative_object);
         g_test_add_func("/dropin/missing", test_missing);
         g_test_add_func("/dropin/bad-values", test_bad_values);
+        g_test_add_func("/dropin/tcx-pass", test_tcx_pass);
         g_test_add_func("/dropin/chain-attribution", test_chain_attribution);
         g_test_add_func("/dropin/warnings", test_warnings);
         g_test_add_func("/dropin/oversized", test_oversized);

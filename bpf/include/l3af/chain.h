@@ -57,7 +57,11 @@
 
 /*
  * Verdicts for TC programs on tcx hooks: pass the packet on to whatever comes
- * after the chain (the next tcx program, then the stack), or drop it.
+ * after the chain (the next tcx program, the clsact filters, then the stack),
+ * or drop it. l3afd's root reads the chain's verdict and hands it to tcx with
+ * its cls_bpf direct-action meaning: TC_ACT_OK, which programs written for
+ * L3AF return, goes on like L3AF_TC_NEXT unless the chain says TCXPass=pass;
+ * see TCXPass= in l3af.d(5) for the whole mapping.
  */
 #define L3AF_TC_NEXT (-1)   /* TCX_NEXT */
 #define L3AF_TC_DROP 2      /* TCX_DROP, TC_ACT_SHOT */

@@ -33,7 +33,9 @@
 
 /* Key "" holds the chain's own record; other keys are program names. */
 
-#define L3AF_META_F_FRAGS 0x1u  /* the chain runs multi-buffer XDP */
+#define L3AF_META_F_FRAGS 0x1u     /* the chain runs multi-buffer XDP */
+#define L3AF_META_F_TCX_PASS 0x2u  /* tc: the root keeps TC_ACT_OK as TCX_PASS (TCXPass=pass) */
+#define L3AF_META_F_TCX_MAPPED 0x4u  /* tc: the root maps the chain's verdict (a root from before does not) */
 struct l3af_meta_key {
         char name[L3AF_META_NAME_MAX];
 };
