@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "l3af/pins.h"
 #include "log.h"
+#include "map-pins.h"
 #include "plan.h"
 #include "util.h"
 
@@ -57,6 +58,11 @@ void chain_free(Chain *c)
 static char *pin_path(Chain *c, const char *name)
 {
         return g_build_filename(c->dir, name, NULL);
+}
+
+static LogFields chain_log_fields(const Chain *c)
+{
+        return (LogFields) { .interface = c->ifname, .hook = hook_to_string(c->hook), .generation = c->generation };
 }
 
 int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
@@ -321,6 +327,18 @@ int chain_adopt(Chain *c)
         {
                 GHashTableIter it;
                 Instance *inst;
+                uint64_t newest_unreached = 0;
+                LogFields f = chain_log_fields(c);
+
+                /*
+                 * Maps a change staged are live if that change's generation went live. They are pinned after
+                 * an instance of that generation, and every instance of it is reached once it is live: so they
+                 * are live exactly when no unreached instance is newer than the running generation.
+                 */
+                g_hash_table_iter_init(&it, by_id);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst))
+                        newest_unreached = MAX(newest_unreached, inst->gen);
+                map_pins_settle(c->dir, &f, c->instances->len > 0 && c->generation >= newest_unreached);
 
                 g_hash_table_iter_init(&it, by_id);
                 while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
@@ -468,6 +486,15 @@ static void prune_programs(Chain *c)
                 }
 }
 
+/* After the chain runs 'programs': drops what left it, programs and the maps no program declares. */
+static void prune_maps(Chain *c, GPtrArray *programs)
+{
+        LogFields f = chain_log_fields(c);
+
+        prune_programs(c);
+        map_pins_prune(c->dir, &f, programs);
+}
+
 static char *instance_identity(const char *name, const char *digest)
 {
         return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
@@ -543,6 +570,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                                 g_clear_pointer(ret_error, g_free);
                         }
                 }
+                prune_maps(c, programs);
                 meta_write(c, programs);
                 return 0;
         }
@@ -593,6 +621,12 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                         goto fail;
         }
         crash_point("change-switched");
+        {
+                LogFields f = chain_log_fields(c);
+
+                f.generation = gen;
+                map_pins_settle(c->dir, &f, true);  /* maps staged for the new generation take their place */
+        }
 
         if (reattach) {
                 c->mode = mode;
@@ -616,7 +650,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
 
         c->generation = gen;
         c->mode = mode;
-        prune_programs(c);
+        prune_maps(c, programs);
         r = meta_write(c, programs);
         if (r < 0)
                 log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
@@ -626,6 +660,9 @@ fail:
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
+                LogFields f = chain_log_fields(c);
+
+                map_pins_settle(c->dir, &f, false);
                 prune_programs(c);
                 return r;
         }
