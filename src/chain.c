@@ -608,6 +608,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, char **ret_error)
                 next_fd = inst->prog_fd;
         }
         head_fd = next_fd;
+        crash_point("change-staged");
 
         /* The flip: one update makes the whole new generation live (or one link update, with a new root). */
         if (bpf_map_update_elem(new_root ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {

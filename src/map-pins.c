@@ -157,8 +157,13 @@ static void settle_dir(const char *dir, const char *program, void *userdata)
                 map = g_strndup(name, strlen(name) - strlen(STAGED_SUFFIX));
                 live = g_build_filename(dir, map, NULL);
                 if (!s->commit) {
+                        g_autofree char *what = describe_map(map, program);
+
                         if (unlink(staged) < 0 && errno != ENOENT)
                                 log_warning_errno(errno, "Cannot remove the map staged at %s: %m", staged);
+                        else
+                                log_info("Chain %s/%s: dropping %s staged by a change that did not go live.",
+                                         s->chain->interface, s->chain->hook, what);
                         continue;
                 }
                 old_fd = bpf_pin_open(live);
@@ -257,8 +262,8 @@ void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *progr
                         diff = map_def_diff(&have, d);
                         what = describe_map(d->name, d->shared ? NULL : p->name);
                         problems_add(problems, true, p->source, chain, NULL, NULL,
-                                     "%s will be recreated: %s; its entries are not carried over (the drop-ins' "
-                                     "[Map %s] entries are written to the new map)",
+                                     "%s will be recreated: %s; its entries are not carried over (those [Map %s] "
+                                     "declares are written to the new map)",
                                      what, diff, d->name);
                 }
         }
