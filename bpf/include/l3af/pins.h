@@ -9,6 +9,8 @@
  *   <root>/<ifname>/<hook>/meta        hash map: l3af_meta_key -> l3af_meta
  *   <root>/<ifname>/<hook>/maps/<map>  maps the programs pin by name (chain-wide)
  *   <root>/<ifname>/<hook>/programs/<name>/maps/<map>   a program's own maps
+ *   .../maps/<map>-new   during a change: a fresh map that replaces <map> (another
+ *                        definition) once the change's generation is live
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/prog   an instance
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/next   its next map
  *
