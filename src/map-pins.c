@@ -213,7 +213,8 @@ static void prune_dir(const char *dir, const char *program, void *userdata)
                 const char *name = names->pdata[i];
                 g_autofree char *path = NULL;
 
-                if (declared(s->programs, program, name))
+                /* A staged map left by a rename that failed may be live: adoption decides (chain_adopt()). */
+                if (declared(s->programs, program, name) || g_str_has_suffix(name, STAGED_SUFFIX))
                         continue;
                 path = g_build_filename(dir, name, NULL);
                 if (unlink(path) < 0) {
@@ -234,6 +235,10 @@ void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *pr
 {
         Prune s = { .chain = chain, .programs = programs };
 
+        /* Only what is known not to be declared goes. */
+        for (guint i = 0; i < programs->len; i++)
+                if (!((ProgramSpec *) programs->pdata[i])->map_defs)
+                        return;
         for_each_map_dir(chain_dir, prune_dir, &s);
 }
 
