@@ -114,9 +114,9 @@ static int read_object(const char *path, GBytes **ret, char **error)
         return 0;
 }
 
-static int open_object(const ProgramSpec *p, const char *pin_root, struct bpf_object **ret, char **error)
+static int open_object(const ProgramSpec *p, struct bpf_object **ret, char **error)
 {
-        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = p->name, .pin_root_path = pin_root);
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = p->name);
         g_autofree char *captured = NULL;
         struct bpf_object *obj;
         gsize size;
@@ -280,7 +280,7 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                         return r;
                 }
         }
-        r = open_object(p, NULL, &obj, &error);
+        r = open_object(p, &obj, &error);
         if (r < 0) {
                 problems_add(problems, false, p->source, chain, "Program", "Object", "%s: %s", p->object, error);
                 return r;
@@ -432,15 +432,16 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
                         continue;
                 /* libbpf pins nothing: the next map is one per instance, pinned by the caller; other maps below. */
                 r = bpf_map__set_pin_path(map, NULL);
-                if (r >= 0 && streq_ptr(name, p->next_resolved))
+                if (r < 0) {
+                        *ret_log = g_strdup_printf("cannot set up map '%s': %s", name, g_strerror(-r));
+                        return r;
+                }
+                if (streq_ptr(name, p->next_resolved)) {
                         next = map;
-                if (r < 0 || !chain_dir || map == next) {
-                        if (r < 0) {
-                                *ret_log = g_strdup_printf("cannot set up map '%s': %s", name, g_strerror(-r));
-                                return r;
-                        }
                         continue;
                 }
+                if (!chain_dir)
+                        continue;
                 def = map_defs_find(p->map_defs, name);
                 if (!def) {
                         *ret_log = g_strdup_printf("map '%s' vanished from the object", name);
@@ -505,7 +506,7 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                 return r;
         }
 
-        r = open_object(p, shared_dir, &obj, &error);
+        r = open_object(p, &obj, &error);
         if (r < 0) {
                 *ret_log = TAKE_PTR(error);
                 return r;
@@ -640,7 +641,7 @@ int program_verify(const ProgramSpec *p, bool frags, char **ret_log)
         struct bpf_program *entry = NULL;
         int r;
 
-        r = open_object(p, NULL, &obj, &error);
+        r = open_object(p, &obj, &error);
         if (r < 0) {
                 *ret_log = TAKE_PTR(error);
                 return r;

@@ -201,3 +201,21 @@ assert_eq "$(mapinfo "$D/maps/md_seen" bytes_value)" 16 "its md_seen has value s
 b=$(sinks); send 10 7777; send 10 5555
 assert_eq "$(( $(sinks) - b ))" 10 "traffic passes it, port 7777 dropped"
 no_staged "the end"
+
+info "item 6, a program's own maps: those its new object no longer declares are released"
+rm "$DROPINS/20-other.conf"
+md_dropin md 20 "$TESTBPF/mapdef.bpf.o"
+daemon_reload
+send 10 5555
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp md)/md_stats")" 10 "md counts in md_stats"
+program_dropin 20-md md l3t0 20 "$SAMPLES/count.bpf.o"
+daemon_reload
+[ -e "$(prog_maps l3t0 xdp md)/stats" ] || fail "md's new object's map is not pinned"
+[ ! -e "$(prog_maps l3t0 xdp md)/md_stats" ] || fail "md_stats outlived the object that declared it"
+[ ! -e "$(prog_maps l3t0 xdp md)/md_config" ] || fail "md_config outlived the object that declared it"
+echo "ok - md's maps that count.bpf.o does not declare are released"
+md_dropin md 20 "$TESTBPF/mapdef.bpf.o"
+daemon_reload
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp md)/md_stats")" 0 "back on mapdef.bpf.o, md_stats starts at 0"
+[ ! -e "$(prog_maps l3t0 xdp md)/stats" ] || fail "count.bpf.o's stats outlived it"
+no_staged "the very end"
