@@ -245,6 +245,7 @@ void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *pr
 void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *programs, GPtrArray *problems)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+        bool unreadable = false;
 
         for (guint i = 0; i < programs->len; i++) {
                 const ProgramSpec *p = programs->pdata[i];
@@ -262,6 +263,13 @@ void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *progr
                                 g_hash_table_add(seen, d->name);
                         }
                         fd = bpf_pin_open(live);
+                        if (fd < 0 && fd != -ENOENT && !unreadable) {
+                                unreadable = true;
+                                problems_add(problems, true, NULL, chain, NULL, NULL,
+                                             "cannot read the pinned map %s (%s), so whether a reload recreates "
+                                             "maps of chain %s is not known (run --check as root for that)",
+                                             live, g_strerror(-fd), chain);
+                        }
                         if (fd < 0 || map_def_of_fd(fd, &have) < 0 || map_def_equal(&have, d))
                                 continue;
                         diff = map_def_diff(&have, d);

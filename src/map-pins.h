@@ -51,6 +51,7 @@ void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *pr
 /*
  * For --check: adds a warning to 'problems' for every map of 'programs' whose
  * pin under 'chain_dir' has another definition, so will be recreated, as
- * map_pins_resolve() decides. Pins that cannot be read are skipped.
+ * map_pins_resolve() decides. Pins that cannot be read (--check as a user
+ * without CAP_BPF) are skipped, with one warning per chain.
  */
 void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *programs, GPtrArray *problems);
