@@ -12,6 +12,7 @@
 #include "log.h"
 #include "map-entries.h"
 #include "pin-path.h"
+#include "map-pins.h"
 #include "plan.h"
 #include "util.h"
 #include "xdp-features.h"
@@ -60,6 +61,11 @@ void chain_free(Chain *c)
 static char *pin_path(Chain *c, const char *name)
 {
         return g_build_filename(c->dir, name, NULL);
+}
+
+static LogFields chain_log_fields(const Chain *c)
+{
+        return (LogFields) { .interface = c->ifname, .hook = hook_to_string(c->hook), .generation = c->generation };
 }
 
 int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
@@ -364,6 +370,18 @@ int chain_adopt(Chain *c)
         {
                 GHashTableIter it;
                 Instance *inst;
+                uint64_t newest_unreached = 0;
+                LogFields f = chain_log_fields(c);
+
+                /*
+                 * Maps a change staged are live if that change's generation went live. They are pinned after
+                 * an instance of that generation, and every instance of it is reached once it is live: so they
+                 * are live exactly when no unreached instance is newer than the running generation.
+                 */
+                g_hash_table_iter_init(&it, by_id);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst))
+                        newest_unreached = MAX(newest_unreached, inst->gen);
+                map_pins_settle(c->dir, &f, c->instances->len > 0 && c->generation >= newest_unreached);
 
                 g_hash_table_iter_init(&it, by_id);
                 while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
@@ -723,6 +741,15 @@ static void prune_programs(Chain *c)
                 }
 }
 
+/* After the chain runs 'programs': drops what left it, programs and the maps no program declares. */
+static void prune_maps(Chain *c, GPtrArray *programs)
+{
+        LogFields f = chain_log_fields(c);
+
+        prune_programs(c);
+        map_pins_prune(c->dir, &f, programs);
+}
+
 static char *instance_identity(const char *name, const char *digest)
 {
         return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
@@ -823,6 +850,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                                 g_clear_pointer(ret_error, g_free);
                         }
                 }
+                prune_maps(c, programs);
                 meta_write(c, programs);
                 return retract_entries(c, programs, ret_error);
         }
@@ -860,6 +888,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 next_fd = inst->prog_fd;
         }
         head_fd = next_fd;
+        crash_point("change-staged");
 
         if (reattach && !created) {
                 /* Nothing of ours runs at the hook: attach the root first, so that a mode that fails leaves the
@@ -887,6 +916,12 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                         goto fail;
         }
         crash_point("change-switched");
+        {
+                LogFields f = chain_log_fields(c);
+
+                f.generation = gen;
+                map_pins_settle(c->dir, &f, true);  /* maps staged for the new generation take their place */
+        }
 
         if (reattach) {
                 c->mode = mode;
@@ -916,6 +951,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 g_clear_pointer(ret_error, g_free);
         }
         prune_programs(c);
+        prune_maps(c, programs);
         r = meta_write(c, programs);
         if (r < 0)
                 log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
@@ -925,6 +961,9 @@ fail:
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
+                LogFields f = chain_log_fields(c);
+
+                map_pins_settle(c->dir, &f, false);
                 prune_programs(c);
                 return r;
         }

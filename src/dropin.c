@@ -47,6 +47,8 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->next_resolved);
         if (p->shared_maps)
                 g_ptr_array_unref(p->shared_maps);
+        if (p->map_defs)
+                g_ptr_array_unref(p->map_defs);
         g_free(p->signer);
         g_free(p);
 }

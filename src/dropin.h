@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hook.h"
+#include "map-def.h"
 
 #define PROGRAM_NAME_MAX 63
 #define PRIORITY_MAX 65535
@@ -53,6 +54,7 @@ typedef struct ProgramSpec {
         char *next_resolved; /* NULL: the program has no next map */
         char digest[65];     /* sha256 over everything that defines an instance */
         GPtrArray *shared_maps; /* names of maps pinned by name (chain-wide) */
+        GPtrArray *map_defs;    /* MapDef*: every map pinned for the program, its own and chain-wide */
         char *signer;        /* subject of the package signer, if any */
 } ProgramSpec;
 

@@ -89,6 +89,31 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                                      a->name, b->name, b->source);
         }
 
+        /* Maps pinned by name are the chain's: every program that pins one must define it alike. */
+        for (guint i = 0; i < p->len; i++) {
+                ProgramSpec *a = p->pdata[i];
+
+                for (guint k = 0; a->map_defs && k < a->map_defs->len; k++) {
+                        const MapDef *da = a->map_defs->pdata[k];
+
+                        if (!da->shared)
+                                continue;
+                        for (guint j = i + 1; j < p->len; j++) {
+                                ProgramSpec *b = p->pdata[j];
+                                const MapDef *db = map_defs_find(b->map_defs, da->name);
+                                g_autofree char *diff = NULL;
+
+                                if (!db || !db->shared || map_def_equal(da, db))
+                                        continue;
+                                diff = map_def_diff(da, db);
+                                problems_add(problems, false, b->source, c->key, "Program", NULL,
+                                             "programs '%s' and '%s' (%s) both pin map '%s' by name, which makes it "
+                                             "one map for the chain, but define it differently ('%s' -> '%s': %s)",
+                                             b->name, a->name, a->source, da->name, a->name, b->name, diff);
+                        }
+                }
+        }
+
         c->mode = XDP_MODE_AUTO;
         for (guint i = 0; i < p->len; i++) {
                 ProgramSpec *a = p->pdata[i];

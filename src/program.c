@@ -11,6 +11,7 @@
 #include "log.h"
 #include "map-entries.h"
 #include "pin-path.h"
+#include "map-pins.h"
 #include "problem.h"
 #include "program.h"
 #include "util.h"
@@ -108,9 +109,9 @@ static int read_object(const char *path, GBytes **ret, char **error)
         return 0;
 }
 
-static int open_object(const ProgramSpec *p, const char *pin_root, struct bpf_object **ret, char **error)
+static int open_object(const ProgramSpec *p, struct bpf_object **ret, char **error)
 {
-        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = p->name, .pin_root_path = pin_root);
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = p->name);
         g_autofree char *captured = NULL;
         struct bpf_object *obj;
         gsize size;
@@ -274,7 +275,7 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                         return r;
                 }
         }
-        r = open_object(p, NULL, &obj, &error);
+        r = open_object(p, &obj, &error);
         if (r < 0) {
                 problems_add(problems, false, p->source, chain, "Program", "Object", "%s: %s", p->object, error);
                 return r;
@@ -348,11 +349,19 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
 
         if (p->shared_maps)
                 g_ptr_array_unref(p->shared_maps);
+        if (p->map_defs)
+                g_ptr_array_unref(p->map_defs);
         p->shared_maps = g_ptr_array_new_with_free_func(g_free);
-        bpf_object__for_each_map(map, obj)
-                if (!bpf_map__is_internal(map) && bpf_map__pin_path(map) &&
-                    !streq_ptr(bpf_map__name(map), p->next_resolved))
+        p->map_defs = g_ptr_array_new_with_free_func((GDestroyNotify) map_def_free);
+        bpf_object__for_each_map(map, obj) {
+                bool shared = bpf_map__pin_path(map) != NULL;
+
+                if (bpf_map__is_internal(map) || streq_ptr(bpf_map__name(map), p->next_resolved))
+                        continue;
+                if (shared)
                         g_ptr_array_add(p->shared_maps, g_strdup(bpf_map__name(map)));
+                g_ptr_array_add(p->map_defs, map_def_of_object_map(map, shared));
+        }
 
         r = type_entries(p, obj, chain, problems);
         if (r < 0)
@@ -371,14 +380,16 @@ static bool map_is_shared(const ProgramSpec *p, const char *name)
 }
 
 /*
- * Loads the entry program of an opened object with the hook's type. Maps are
- * pinned under 'chain_dir' as a chain's are (pin_map_path(), for maps pinned
- * by name too: libbpf's own path would keep a '.' the bpffs refuses), or,
- * with no chain_dir, not at all (the next map is never pinned by libbpf:
- * instances pin it themselves).
+ * Loads the entry program of an opened object with the hook's type. With a
+ * 'chain_dir', maps reuse the chain's pins as map_pins_resolve() decides, and
+ * the maps the load creates afresh are added to 'fresh_maps' (struct
+ * bpf_map*) with where to pin them in 'fresh_pins'; with no chain_dir, maps
+ * are the object's own. libbpf pins nothing (instances pin their next map
+ * themselves).
  */
 static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
-                      struct bpf_program **ret_entry, struct bpf_map **ret_next, char **ret_log)
+                      GPtrArray *fresh_maps, GPtrArray *fresh_pins, struct bpf_program **ret_entry,
+                      struct bpf_map **ret_next, char **ret_log)
 {
         g_autofree char *captured = NULL, *verifier = NULL;
         struct bpf_program *prog, *entry = NULL;
@@ -407,24 +418,44 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
         bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
 
         bpf_object__for_each_map(map, obj) {
-                const char *name = bpf_map__name(map);
+                g_autofree char *name = g_strdup(bpf_map__name(map));  /* bpf_map__reuse_fd() renames it */
+                g_autofree char *live = NULL, *pin = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                const MapDef *def;
 
                 if (bpf_map__is_internal(map))
                         continue;
-                r = 0;
-                if (streq_ptr(name, p->next_resolved)) {
-                        next = map;
-                        r = bpf_map__set_pin_path(map, NULL);  /* one per instance, pinned by the caller */
-                } else if (!chain_dir)
-                        r = bpf_map__set_pin_path(map, NULL);
-                else {
-                        g_autofree char *path = pin_map_path(chain_dir, p->name, name, map_is_shared(p, name));
-
-                        r = bpf_map__set_pin_path(map, path);
-                }
+                /* libbpf pins nothing: the next map is one per instance, pinned by the caller; other maps below. */
+                r = bpf_map__set_pin_path(map, NULL);
                 if (r < 0) {
                         *ret_log = g_strdup_printf("cannot set up map '%s': %s", name, g_strerror(-r));
                         return r;
+                }
+                if (streq_ptr(name, p->next_resolved)) {
+                        next = map;
+                        continue;
+                }
+                if (!chain_dir)
+                        continue;
+                def = map_defs_find(p->map_defs, name);
+                if (!def) {
+                        *ret_log = g_strdup_printf("map '%s' vanished from the object", name);
+                        return -ENOENT;
+                }
+                live = pin_map_path(chain_dir, p->name, name, def->shared);
+                r = map_pins_resolve(live, def, &fd, &pin, ret_log);
+                if (r < 0)
+                        return r;
+                if (fd >= 0) {
+                        r = bpf_map__reuse_fd(map, fd);
+                        if (r < 0) {
+                                *ret_log = g_strdup_printf("cannot reuse the map pinned at %s: %s", live,
+                                                           g_strerror(-r));
+                                return r;
+                        }
+                } else {
+                        g_ptr_array_add(fresh_maps, map);
+                        g_ptr_array_add(fresh_pins, TAKE_PTR(pin));
                 }
         }
 
@@ -465,6 +496,7 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
         g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
         g_autofree char *own_dir = g_build_filename(pdir, "maps", NULL);
         g_autofree char *error = NULL, *prog_pin = NULL, *next_pin = NULL;
+        g_autoptr(GPtrArray) fresh_maps = g_ptr_array_new(), fresh_pins = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(BpfObject) obj = NULL;
         g_autoptr(Instance) inst = NULL;
         struct bpf_program *entry = NULL;
@@ -479,12 +511,12 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                 return r;
         }
 
-        r = open_object(p, shared_dir, &obj, &error);
+        r = open_object(p, &obj, &error);
         if (r < 0) {
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, chain_dir, frags, &entry, &next, ret_log);
+        r = load_entry(p, obj, chain_dir, frags, fresh_maps, fresh_pins, &entry, &next, ret_log);
         if (r < 0)
                 return r;
 
@@ -522,6 +554,15 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
         r = bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id);
         if (r < 0)
                 goto fail;
+        /* After the instance: a map staged with no instance of its generation pinned is not live (chain_adopt()). */
+        for (guint i = 0; i < fresh_maps->len; i++)
+                if (bpf_obj_pin(bpf_map__fd(fresh_maps->pdata[i]), fresh_pins->pdata[i]) < 0) {
+                        r = negative_errno();
+                        *ret_log = g_strdup_printf("cannot pin a map of '%s' at %s: %s", p->name,
+                                                   (char *) fresh_pins->pdata[i], g_strerror(-r));
+                        instance_unpin(inst);
+                        return r;
+                }
 
         *ret = TAKE_PTR(inst);
         return 0;
@@ -568,10 +609,13 @@ int program_write_map_entries(const ProgramSpec *p, const char *chain_dir, char 
         for (guint i = 0; i < p->maps->len; i++) {
                 const MapEntrySpec *m = p->maps->pdata[i];
                 g_autofree char *path = pin_map_path(chain_dir, p->name, m->map, map_is_shared(p, m->map));
+                g_autofree char *staged = map_pin_staged(path);
                 _cleanup_close_ int fd = -EBADF;
                 int r;
 
-                fd = bpf_pin_open(path);
+                fd = bpf_pin_open(staged);  /* a fresh map this change puts in its place */
+                if (fd == -ENOENT)
+                        fd = bpf_pin_open(path);
                 if (fd < 0) {
                         *ret_error = g_strdup_printf("[Map %s]: cannot open pinned map %s: %s", m->map, path,
                                                      g_strerror(-fd));
@@ -606,12 +650,12 @@ int program_verify(const ProgramSpec *p, bool frags, char **ret_log)
         struct bpf_program *entry = NULL;
         int r;
 
-        r = open_object(p, NULL, &obj, &error);
+        r = open_object(p, &obj, &error);
         if (r < 0) {
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, NULL, frags, &entry, NULL, ret_log);
+        r = load_entry(p, obj, NULL, frags, NULL, NULL, &entry, NULL, ret_log);
         if (r < 0)
                 return r;
         for (guint i = 0; i < p->maps->len; i++) {

@@ -12,6 +12,7 @@
 #include "bus.h"
 #include "chain.h"
 #include "log.h"
+#include "map-pins.h"
 #include "model.h"
 #include "package.h"
 #include "problem.h"
@@ -564,6 +565,12 @@ int reconcile_check(const Settings *s, GPtrArray *problems)
                                      "interface %s does not exist (now); the chain will wait for it", cs->ifname);
                 if (kernel)
                         kernel = check_in_kernel(cs, problems);
+                {
+                        g_autofree char *dir = g_build_filename(s->pin_root, cs->ifname, hook_to_string(cs->hook),
+                                                                NULL);
+
+                        map_pins_predict(dir, cs->key, cs->programs, problems);
+                }
         }
         return (int) problems_count_errors(problems);
 }

@@ -136,12 +136,15 @@ assert_eq "$("$TESTTOOL" has "$PORTS" 5555)" 1 "the program's 5555 stays"
 expect_pass l3t1 1 7777 "port 7777 passes"
 
 # --- A program that leaves the chain takes its entries in chain-wide maps along ---
+# (filter2 shares the map and stays: a chain-wide map no program uses any more is
+# released whole, see mapdef.sh.)
 filter_dropin 6666
+named_filter_dropin filter2 20
 daemon_reload
 assert_eq "$("$TESTTOOL" has "$PORTS" 6666)" 1 "6666 is declared"
 rm "$DROPINS/10-filter-l3t1.conf"
 daemon_reload
-[ -e "$PORTS" ] || fail "the chain-wide map $PORTS is gone"
+[ -e "$PORTS" ] || fail "the chain-wide map $PORTS is gone while filter2 still uses it"
 assert_eq "$("$TESTTOOL" has "$PORTS" 6666)" 0 "the entry of a program that left the chain is deleted"
 assert_eq "$("$TESTTOOL" has "$PORTS" 5555)" 1 "the program's own 5555 stays"
 

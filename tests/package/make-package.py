@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes test packages, good and deliberately bad.
 
-  make-package.py OUT KIND NAME VERSION OBJECT [ENTRY]
+  make-package.py OUT KIND NAME VERSION OBJECT [ENTRY [NEXTMAP]]
 
 KIND: good (tar.gz with manifest), zip (zip with manifest), nomanifest
 (tar.gz, object only), dotdot, absolute, symlink, hardlink-symlink, device,
@@ -16,13 +16,13 @@ import tarfile
 import zipfile
 
 
-def manifest(name, version, entry, companion=None):
+def manifest(name, version, entry, companion=None, next_map="l3af_next"):
     lines = ["[Package]", f"Name={name}", f"Version={version}", "Description=test package",
              "License=GPL-2.0-only"]
     if companion:
         lines.append(f"Companion={companion}")
     lines += ["", f"[Program {entry}]", f"Object={entry}.bpf.o", f"Entry={entry}", "Type=xdp",
-              "NextMap=l3af_next", ""]
+              f"NextMap={next_map}", ""]
     return "\n".join(lines).encode()
 
 
@@ -38,12 +38,13 @@ def add(tf, name, data=b"", **kw):
 def main():
     out, kind, name, version, obj = sys.argv[1:6]
     entry = sys.argv[6] if len(sys.argv) > 6 else "portdrop"
+    next_map = sys.argv[7] if len(sys.argv) > 7 else "l3af_next"
     with open(obj, "rb") as f:
         objdata = f.read()
     # Trailing bytes after the ELF contents make each version's object (and so
     # its instance digest) differ, so that a version change is a new generation.
     objdata += b"\0" * 8 + f"l3af-test {name} {version}".encode()
-    man = manifest(name, version, entry)
+    man = manifest(name, version, entry, next_map=next_map)
     if kind == "zip":
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("l3af-package.conf", man)
@@ -51,7 +52,7 @@ def main():
         return
     with tarfile.open(out, "w:gz", format=tarfile.GNU_FORMAT) as tf:
         if kind == "bigfile":
-            man = manifest(name, version, entry, "bin/blob")
+            man = manifest(name, version, entry, "bin/blob", next_map)
         if kind != "nomanifest":
             add(tf, "l3af-package.conf", man)
         add(tf, f"{entry}.bpf.o", objdata)

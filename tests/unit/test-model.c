@@ -15,10 +15,10 @@
 static char *tmpdir;
 static const char *samples;
 
-static ProgramSpec *spec(const char *name, const char *object, int priority, const char *extra)
+static ProgramSpec *spec_in(const char *dir, const char *name, const char *object, int priority, const char *extra)
 {
         g_autofree char *path = g_strdup_printf("%s/%s.conf", tmpdir, name);
-        g_autofree char *obj = g_strdup_printf("%s/%s.bpf.o", samples, object);
+        g_autofree char *obj = g_strdup_printf("%s/%s.bpf.o", dir, object);
         g_autofree char *content = g_strdup_printf("[Program]\nName=%s\nInterface=eth9\nHook=xdp\nPriority=%d\n"
                                                    "Object=%s\n%s",
                                                    name, priority, obj, extra ? extra : "");
@@ -29,6 +29,11 @@ static ProgramSpec *spec(const char *name, const char *object, int priority, con
         g_assert_cmpint(dropin_parse(path, problems, &p), ==, 0);
         g_unlink(path);
         return p;
+}
+
+static ProgramSpec *spec(const char *name, const char *object, int priority, const char *extra)
+{
+        return spec_in(samples, name, object, priority, extra);
 }
 
 static char *prepare_errors(ProgramSpec *p)
@@ -219,6 +224,33 @@ static void test_duplicates_and_modes(void)
         g_assert_true(strstr(e, "[Program] Mode=: 'generic' conflicts with Mode=native in "));
 }
 
+/* Programs that pin one map by name share it: their definitions must agree (tests/bpf/mapdef.bpf.c). */
+static void test_shared_maps_agree(void)
+{
+        const char *testbpf = g_getenv("L3AF_TESTBPF");
+        const char *l3af = "Type=xdp\nEntry=mapdef\nNextMap=md_next_prog\n";
+        g_autoptr(GPtrArray) same = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) chains1 = NULL, chains2 = NULL;
+        g_autofree char *e1 = NULL, *e2 = NULL;
+
+        if (!testbpf) {
+                g_test_skip("L3AF_TESTBPF is not set");
+                return;
+        }
+        g_ptr_array_add(same, spec_in(testbpf, "md", "mapdef", 1, l3af));
+        g_ptr_array_add(same, spec_in(testbpf, "md2", "mapdef", 2, l3af));
+        e1 = build(same, &chains1);
+        g_assert_cmpstr(e1, ==, "");
+
+        g_ptr_array_add(other, spec_in(testbpf, "md", "mapdef", 1, l3af));
+        g_ptr_array_add(other, spec_in(testbpf, "wide", "mapdef_seen16", 2, l3af));
+        e2 = build(other, &chains2);
+        g_assert_true(g_str_has_prefix(e2, "[Program] programs 'wide' and 'md' ("));
+        g_assert_true(g_str_has_suffix(e2, "both pin map 'md_seen' by name, which makes it one map for the chain, "
+                                           "but define it differently ('md' -> 'wide': value size 8 -> 16)"));
+}
+
 int main(int argc, char **argv)
 {
         int r;
@@ -238,6 +270,7 @@ int main(int argc, char **argv)
         g_test_add_func("/model/no-next-in-middle", test_no_next_in_middle);
         g_test_add_func("/model/too-long", test_too_long);
         g_test_add_func("/model/duplicates-and-modes", test_duplicates_and_modes);
+        g_test_add_func("/model/shared-maps-agree", test_shared_maps_agree);
         r = g_test_run();
         g_rmdir(tmpdir);
         g_free(tmpdir);

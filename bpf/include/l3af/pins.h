@@ -12,6 +12,8 @@
  *   <root>/<ifname>/<hook>/programs/<name>/entries/<map>   hash map: the keys
  *       l3afd wrote into <map> (own or chain-wide) from the program's [Map]
  *       group -> __u32 id of the map they were written to
+ *   .../maps/<map>:new   during a change: a fresh map that replaces <map> (another
+ *                        definition) once the change's generation is live
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/prog   an instance
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/next   its next map
  *
