@@ -55,10 +55,14 @@ cgroup_setup() {
         for fs in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
                 findmnt -n -M "$fs" -O rw >/dev/null 2>&1 || continue
                 case $(findmnt -n -o FSTYPE -M "$fs") in cgroup2|cgroup) ;; *) continue ;; esac
-                # Runs a SIGKILL ended left their directories: remove the empty ones.
-                find "$fs" -maxdepth 2 -depth -type d -name 'l3af-system.*' -exec \
-                        sh -c 'find "$1" -depth -type d -exec rmdir {} + 2>/dev/null' _ {} \; 2>/dev/null || true
-                dir=$fs/l3af-system.$(basename "$T")
+                # Runs a SIGKILL ended left their directories: remove those with no
+                # process left anywhere below (not another run's, still going).
+                for dir in "$fs"/l3af-system.*; do
+                        [ -d "$dir" ] || continue
+                        [ -z "$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] || continue
+                        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+                done
+                dir=$fs/l3af-system.${T##*.}
                 mkdir "$dir" 2>/dev/null || continue
                 echo $$ > "$dir/cgroup.procs" 2>/dev/null || { rmdir "$dir"; continue; }
                 CGROUPS+=("$dir")

@@ -14,6 +14,18 @@ sed -n '/^<!-- installed-files -->/,/^<!-- \/installed-files -->/p' "$L3AF_SOURC
 diff -u "$T/documented" "$T/installed" || fail "meson install --prefix=/usr lays down other files than the README lists"
 echo "ok - meson install --prefix=/usr lays down exactly the $(wc -l < "$T/installed") files the README lists"
 
+# With this build's prefix (the default, /usr/local, unless configured), the
+# files whose readers look in fixed places still go there.
+DEST2=$T/dest-default
+DESTDIR=$DEST2 meson install -C "$L3AF_BUILD" --no-rebuild --quiet >/dev/null || fail "meson install failed"
+for f in /usr/share/dbus-1/system.d/org.l3af.Chain1.conf /usr/share/dbus-1/system-services/org.l3af.Chain1.service \
+         /usr/share/polkit-1/actions/org.l3af.Chain1.policy /usr/share/polkit-1/rules.d/50-org.l3af.Chain1.rules \
+         "$(pkg-config --variable=systemdsystemunitdir systemd)/l3afd.service" \
+         "$(pkg-config --variable=sysusersdir systemd)/l3afd.conf" /etc/l3af/l3afd.conf; do
+        [ -f "$DEST2$f" ] || fail "with this build's prefix, meson install does not put $f where its reader looks"
+done
+echo "ok - with this build's prefix too, the bus policy, activation file, polkit files, units and l3afd.conf go where dbus-daemon, polkitd, systemd and l3afd look"
+
 # Acceptance 8: the unit systemd runs is the installed file, with no drop-in.
 frag=$(in_ct systemctl show -P FragmentPath l3afd.service)
 cmp "$(CT_ROOT)$frag" "$DEST/usr/lib/systemd/system/l3afd.service" || fail "systemd runs $frag, not the installed unit"
