@@ -163,6 +163,9 @@ boot() {
         done
         case $state in
         running) ;;
+        # A unit of the host's /usr that does not fit a container is not ours
+        # to judge: say which, and let the tests judge l3afd.
+        degraded) info "booted degraded: $(in_ct systemctl --failed --no-legend --plain | awk '{print $1}' | paste -sd' ')" ;;
         *) in_ct systemctl --failed --no-pager >&2 || true; fail "the container booted '$state'" ;;
         esac
         # The installed /etc (l3afd.conf), as an admin's to edit.
