@@ -10,7 +10,7 @@ boot
 
 veth_ct l3t0 l3p0 0
 sample_chain l3t0
-printf 'IdleExitSec=2s\n' >> "$(CT_ROOT)/etc/l3af/l3afd.conf"   # under the installed [Daemon]
+printf 'IdleExitSec=2s\n' >> "$(ct_root)/etc/l3af/l3afd.conf"   # under the installed [Daemon]
 in_ct systemctl start l3afd.service || fail "systemctl start l3afd failed"
 xdp=$(xdp_id l3t0); ids=$(chain_ids l3t0)
 [ "$(echo "$ids" | wc -w)" = 3 ] || fail "the chain is not live ($ids)"
@@ -69,12 +69,11 @@ assert_eq "$(( $(count_of l3t0) - base ))" "$(cat "$T/sent")" "traffic never sto
 
 # polkit on the real system bus. alice is in no group; bob is in l3af, which
 # the installed sysusers.d file created.
-getent() { in_ct getent "$@"; }
-getent group l3af >/dev/null || fail "installing did not create group l3af"
-gid=$(getent group l3af | cut -d: -f3)
-printf 'alice:x:1001:1001::/:/bin/sh\nbob:x:1002:1002::/:/bin/sh\n' >> "$(CT_ROOT)/etc/passwd"
-printf 'alice:x:1001:\nbob:x:1002:\n' >> "$(CT_ROOT)/etc/group"
-sed -i "s/^l3af:x:$gid:.*/l3af:x:$gid:bob/" "$(CT_ROOT)/etc/group"
+in_ct getent group l3af >/dev/null || fail "installing did not create group l3af"
+gid=$(in_ct getent group l3af | cut -d: -f3)
+printf 'alice:x:1001:1001::/:/bin/sh\nbob:x:1002:1002::/:/bin/sh\n' >> "$(ct_root)/etc/passwd"
+printf 'alice:x:1001:\nbob:x:1002:\n' >> "$(ct_root)/etc/group"
+sed -i "s/^l3af:x:$gid:.*/l3af:x:$gid:bob/" "$(ct_root)/etc/group"
 veth_ct l3t1 l3p1 1
 add() {  # add USER NAME: l3afctl --runtime add l3t1 xdp NAME as USER
         in_ct setpriv --reuid="$1" --regid="$1" --init-groups \
@@ -85,7 +84,7 @@ grep -qiE 'InteractiveAuthorizationRequired|AccessDenied|not authorized|authoriz
         fail "alice's refusal does not say it is about authorization: $(cat "$T/add.out")"
 echo "ok - l3afctl add as an unprivileged user is refused ($(head -1 "$T/add.out"))"
 [ -e "$PINS/l3t1" ] && fail "alice's refused add left a chain"
-[ -e "$(CT_ROOT)/run/l3af.d" ] && ls "$(CT_ROOT)/run/l3af.d" | grep -q . && fail "alice's refused add left a drop-in"
+[ -e "$(ct_root)/run/l3af.d" ] && ls "$(ct_root)/run/l3af.d" | grep -q . && fail "alice's refused add left a drop-in"
 add bob count || fail "l3afctl add as bob (group l3af) was refused: $(cat "$T/add.out")"
 assert_eq "$(chain_ids l3t1 | wc -w)" 1 "l3afctl add as a member of group l3af is allowed and applied"
 send 100 5555 1

@@ -121,7 +121,7 @@ install_tree() {
 in_ct() { nsenter -t "$LEADER" -a "$@"; }
 # in_ct_net CMD...: CMD from this tree (test tools) in the container's network namespace.
 in_ct_net() { nsenter -t "$LEADER" -n "$@"; }
-CT_ROOT() { echo "/proc/$LEADER/root"; }
+ct_root() { echo "/proc/$LEADER/root"; }
 
 # boot: the installed tree over the host's /usr, a fresh /etc and /var, systemd as PID 1.
 boot() {
@@ -169,7 +169,7 @@ boot() {
         *) in_ct systemctl --failed --no-pager >&2 || true; fail "the container booted '$state'" ;;
         esac
         # The installed /etc (l3afd.conf), as an admin's to edit.
-        cp -a "$DEST/etc/." "$(CT_ROOT)/etc/"
+        cp -a "$DEST/etc/." "$(ct_root)/etc/"
         # What the README says to run after installing.
         in_ct systemd-sysusers l3afd.conf
         in_ct systemd-tmpfiles --create l3afd.conf
@@ -207,7 +207,7 @@ send_stop() {
 }
 
 # dropin NAME < content: a drop-in in the container's /etc/l3af.d
-dropin() { mkdir -p "$(CT_ROOT)/etc/l3af.d" && cat > "$(CT_ROOT)/etc/l3af.d/$1.conf"; }
+dropin() { mkdir -p "$(ct_root)/etc/l3af.d" && cat > "$(ct_root)/etc/l3af.d/$1.conf"; }
 SAMPLES=/usr/lib/l3af/samples   # as installed
 # sample_chain IFACE: count -> portdrop (dropping 7777) -> sink, the installed samples
 sample_chain() {

@@ -28,7 +28,7 @@ echo "ok - with this build's prefix too, the bus policy, activation file, polkit
 
 # Acceptance 8: the unit systemd runs is the installed file, with no drop-in.
 frag=$(in_ct systemctl show -P FragmentPath l3afd.service)
-cmp "$(CT_ROOT)$frag" "$DEST/usr/lib/systemd/system/l3afd.service" || fail "systemd runs $frag, not the installed unit"
+cmp "$(ct_root)$frag" "$DEST/usr/lib/systemd/system/l3afd.service" || fail "systemd runs $frag, not the installed unit"
 assert_eq "$(in_ct systemctl show -P DropInPaths l3afd.service)" "" "no drop-in changes the installed unit"
 score=$(in_ct systemd-analyze security --no-pager l3afd.service | sed -n 's/.*Overall exposure level for l3afd.service: \([0-9.]*\).*/\1/p')
 awk -v s="$score" 'BEGIN { exit !(s > 0 && s <= 2.5) }' || fail "exposure level '$score' is not at most 2.5"
@@ -63,14 +63,14 @@ echo "ok - in its sandbox /sys is read-only and /sys/fs/bpf writable"
 
 # Acceptance 2: edit a drop-in, systemctl reload.
 ids=$(chain_ids l3t0)
-sed -i 's/^0={port=7777, enabled=1}/0={port=8888, enabled=1}/' "$(CT_ROOT)/etc/l3af.d/20-portdrop-l3t0.conf"
+sed -i 's/^0={port=7777, enabled=1}/0={port=8888, enabled=1}/' "$(ct_root)/etc/l3af.d/20-portdrop-l3t0.conf"
 in_ct systemctl reload l3afd.service || fail "systemctl reload failed on a valid change"
 echo "ok - systemctl reload returns 0 on a valid change"
 send 50 8888
 send 50 7777
 assert_eq "$(portdrop_of l3t0)" 150 "the change applied: port 8888 is dropped, 7777 passes"
 ids=$(chain_ids l3t0); ids1=$(chain_ids l3t1)
-sed -i 's/^0={port=8888, enabled=1}/0={port=88888, enabled=1}/' "$(CT_ROOT)/etc/l3af.d/20-portdrop-l3t0.conf"
+sed -i 's/^0={port=8888, enabled=1}/0={port=88888, enabled=1}/' "$(ct_root)/etc/l3af.d/20-portdrop-l3t0.conf"
 if in_ct systemctl reload l3afd.service 2> "$T/reload.err"; then fail "systemctl reload succeeded on a broken drop-in"; fi
 echo "ok - systemctl reload fails on a broken drop-in ($(tr '\n' ' ' < "$T/reload.err" | cut -c1-120))"
 in_ct journalctl -u l3afd.service --no-pager -o cat > "$T/journal"
@@ -82,7 +82,7 @@ assert_eq "$(chain_ids l3t0)" "$ids" "the chain keeps its generation"
 assert_eq "$(chain_ids l3t1)" "$ids1" "the other chain is untouched"
 send 50 8888
 assert_eq "$(portdrop_of l3t0)" 200 "and still drops port 8888"
-sed -i 's/^0={port=88888, enabled=1}/0={port=8888, enabled=1}/' "$(CT_ROOT)/etc/l3af.d/20-portdrop-l3t0.conf"
+sed -i 's/^0={port=88888, enabled=1}/0={port=8888, enabled=1}/' "$(ct_root)/etc/l3af.d/20-portdrop-l3t0.conf"
 in_ct systemctl reload l3afd.service || fail "systemctl reload failed once the drop-in was fixed"
 
 # Acceptance 3: stop and restart under traffic: same programs, no packet lost.
@@ -125,9 +125,9 @@ echo "ok - journalctl -x shows the catalog text"
 
 # Acceptance 5: systemd's watchdog restarts a stalled l3afd, which adopts its chain.
 # Test-only: a shorter WatchdogSec= and the stall hook, in a runtime drop-in.
-mkdir -p "$(CT_ROOT)/run/systemd/system/l3afd.service.d"
+mkdir -p "$(ct_root)/run/systemd/system/l3afd.service.d"
 printf '[Service]\nWatchdogSec=2s\nEnvironment=L3AF_TEST_STALL_AT=sighup\n' \
-        > "$(CT_ROOT)/run/systemd/system/l3afd.service.d/watchdog-test.conf"
+        > "$(ct_root)/run/systemd/system/l3afd.service.d/watchdog-test.conf"
 in_ct systemctl daemon-reload
 in_ct systemctl restart l3afd.service
 pid0=$(main_pid); restarts0=$(in_ct systemctl show -P NRestarts l3afd.service)
