@@ -105,6 +105,7 @@ int daemon_reload(Context *c, const char *why, ReconcileDone done, void *userdat
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
+        stall_point("sighup");
         (void) daemon_reload(userdata, "SIGHUP", NULL, NULL);
         return 0;
 }

@@ -60,6 +60,21 @@ static inline void crash_point(const char *name)
                 raise(SIGKILL);
 }
 
+/*
+ * For the watchdog system test: with L3AF_TEST_STALL_AT=NAME in its
+ * environment, the daemon stops at stall_point(NAME) and never returns, so
+ * its event loop no longer sends WATCHDOG=1 (sd_notify(3)) and systemd's
+ * WatchdogSec= ends it.
+ */
+static inline void stall_point(const char *name)
+{
+        const char *at = getenv("L3AF_TEST_STALL_AT");
+
+        if (at && strcmp(at, name) == 0)
+                for (;;)
+                        pause();
+}
+
 /* For sorting arrays of strings (g_ptr_array_sort(), qsort()). */
 static inline int strptr_compare(const void *a, const void *b)
 {

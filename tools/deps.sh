@@ -7,9 +7,13 @@ PACKAGES=(
         meson ninja-build pkg-config gcc clang llvm bpftool
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libglib2.0-dev
         libgnutls28-dev libcurl4-gnutls-dev libarchive-dev scdoc
+        # install directories (pkg-config): dbus-1, polkit-gobject-1
+        libdbus-1-dev libpolkit-gobject-1-dev
         # tests
         iproute2 util-linux procps xdp-tools dbus-daemon dbus-bin polkitd
         systemd openssl gnutls-bin python3 libclang-rt-14-dev
+        # system tests (tests/system): systemd as PID 1 in a container
+        systemd-container
         # org.l3af.Chain1 tests: bus-call.py
         python3-dbus
 )
