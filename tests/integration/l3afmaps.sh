@@ -144,3 +144,14 @@ assert_eq "$seen" 300 "the new windows saw the 300 packets"
 assert_eq "$through" "$want_passed" "at 10 a second, $nwin windows passed exactly min(seen, 10) each"
 [ "$through" -ge 10 ] && [ "$through" -le 20 ] || [ "$nwin" -gt 2 ] || fail "$through of 300 passed in $nwin windows"
 echo "ok - $through of 300 passed"
+
+# A map name no pin file can carry (260 characters; NAME_MAX is 255) is refused with the reason,
+# before anything loads; the other chain keeps running.
+veth_add l3t1 l3p1 1
+program_dropin 40-longname longname l3t1 10 "$TESTBPF/longmapname.bpf.o"
+ids=$(chain_ids l3t0)
+daemon_reload
+wait_log "has a name of 260 bytes; pinned, it must fit one file name (255 bytes"
+echo "ok - the 260-byte map name is refused, naming the limit"
+[ ! -e "$(chain_dir l3t1)/slot" ] || fail "a chain was made on l3t1"
+assert_eq "$(chain_ids l3t0)" "$ids" "the other chain kept its generation"
