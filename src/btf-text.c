@@ -242,7 +242,7 @@ static bool is_byte_type(const struct btf *btf, __u32 id, bool *is_char)
                 return false;
         name = btf__name_by_offset(btf, t->name_off);
         *is_char = (BTF_INT_ENCODING(*(const __u32 *) (t + 1)) & BTF_INT_CHAR) ||
-                   streq_ptr(name, "char");
+                   (name && streq(name, "char"));
         return true;
 }
 
@@ -490,37 +490,78 @@ int btf_text_parse(const struct btf *btf, __u32 type_id, const char *text, void 
         return 0;
 }
 
-int raw_text_parse(const char *text, void *out, size_t size, char **error)
+#define RAW_HEX_PREFIX "hex:"
+
+/* Exactly 2 * size hex digits (either case) into 'out', in the order written. */
+static int parse_hex_bytes(const char *digits, void *out, size_t size)
+{
+        if (strlen(digits) != 2 * size)
+                return -EINVAL;
+        for (size_t i = 0; i < size; i++) {
+                int hi = g_ascii_xdigit_value(digits[2 * i]), lo = g_ascii_xdigit_value(digits[2 * i + 1]);
+
+                if (hi < 0 || lo < 0)
+                        return -EINVAL;
+                ((uint8_t *) out)[i] = hi << 4 | lo;
+        }
+        return 0;
+}
+
+/*
+ * Without BTF. 'part' names what the text is ("key", "value") in errors,
+ * which then name the map's size; NULL keeps the older, partless wording.
+ */
+static int raw_parse(const char *text, void *out, size_t size, const char *part, char **error)
 {
         g_autofree char *t = g_strstrip(g_strdup(text));
-        size_t n = strlen(t);
+        g_autofree char *what = part ? g_strdup_printf("the map's %zu-byte %s", size, part) : NULL;
 
         memset(out, 0, size);
+        if (g_str_has_prefix(t, RAW_HEX_PREFIX)) {
+                if (parse_hex_bytes(t + strlen(RAW_HEX_PREFIX), out, size) < 0) {
+                        memset(out, 0, size);
+                        *error = g_strdup_printf("'%s' is not %zu bytes of hex for %s (hex: and %zu hex digits)", t,
+                                                 size, what ? what : "a raw value", 2 * size);
+                        return -EINVAL;
+                }
+                return 0;
+        }
         if (size == 1 || size == 2 || size == 4 || size == 8) {
                 Parser p = {};
                 uint64_t v;
 
-                if (parse_int_token(&p, t, false, size * 8, false, size == 1 ? "u8" : size == 2 ? "u16" : size == 4 ? "u32" : "u64", &v) < 0) {
+                if (parse_int_token(&p, t, false, size * 8, false,
+                                    what ? what : size == 1 ? "u8" : size == 2 ? "u16" : size == 4 ? "u32" : "u64",
+                                    &v) < 0) {
                         *error = TAKE_PTR(p.error);
                         return -EINVAL;
                 }
                 store_uint(out, size, v, false);
                 return 0;
         }
-        if (!g_str_has_prefix(t, "0x") || n != 2 + 2 * size) {
-                *error = g_strdup_printf("'%s' is not %zu bytes of hex (0x...)", t, size);
+        /* Odd sizes: "0x" and the bytes, as hex: does (the spelling before hex:). */
+        if (!g_str_has_prefix(t, "0x") || parse_hex_bytes(t + 2, out, size) < 0) {
+                memset(out, 0, size);
+                if (what)
+                        *error = g_strdup_printf("'%s' is not %s: give hex: and %zu hex digits", t, what, 2 * size);
+                else
+                        *error = g_strdup_printf("'%s' is not %zu bytes of hex (0x...)", t, size);
                 return -EINVAL;
         }
-        for (size_t i = 0; i < size; i++) {
-                int hi = g_ascii_xdigit_value(t[2 + 2 * i]), lo = g_ascii_xdigit_value(t[3 + 2 * i]);
-
-                if (hi < 0 || lo < 0) {
-                        *error = g_strdup_printf("'%s' is not hex", t);
-                        return -EINVAL;
-                }
-                ((uint8_t *) out)[i] = hi << 4 | lo;
-        }
         return 0;
+}
+
+int raw_text_parse(const char *text, void *out, size_t size, char **error)
+{
+        return raw_parse(text, out, size, NULL, error);
+}
+
+int map_text_parse(const struct btf *btf, __u32 type_id, MapTextPart part, const char *text, void *out, size_t size,
+                   char **error)
+{
+        if (!btf || type_id == 0)
+                return raw_parse(text, out, size, part == MAP_TEXT_KEY ? "key" : "value", error);
+        return btf_text_parse(btf, type_id, text, out, size, error);
 }
 
 /* Formatting */
@@ -533,7 +574,7 @@ static void format_raw(const void *data, size_t size, GString *s)
                 g_string_append_printf(s, "%" PRIu64, load_uint(data, size, false));
                 return;
         }
-        g_string_append(s, "0x");
+        g_string_append(s, RAW_HEX_PREFIX);
         for (size_t i = 0; i < size; i++)
                 g_string_append_printf(s, "%02x", ((const uint8_t *) data)[i]);
 }

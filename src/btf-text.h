@@ -20,9 +20,36 @@
 int btf_text_parse(const struct btf *btf, __u32 type_id, const char *text, void *out, size_t size,
                    char **error);
 
-/* Without BTF: an unsigned integer when size is 1, 2, 4 or 8 (host order),
- * else hex bytes "0x0011aabb..." of exactly 'size' bytes. */
+/*
+ * Without BTF (a map declared with key_size/value_size, or a struct
+ * bpf_map_def, rather than __type(key, ...)), 'size' bytes as written in
+ * l3af.d(5):
+ *   size 1, 2, 4 or 8  an unsigned integer of that size, decimal or 0x hex,
+ *                      in host byte order ("0x0a000001" is the number
+ *                      167772161); range-checked
+ *   any size           "hex:" and exactly 2 * size hex digits, the bytes in
+ *                      memory order ("hex:0a000001" is 0a 00 00 01)
+ *   other sizes        also "0x" and exactly 2 * size hex digits, as hex:
+ * On failure returns -EINVAL and a message in *error naming the size.
+ */
 int raw_text_parse(const char *text, void *out, size_t size, char **error);
 
-/* Formats a value; type_id 0 or btf NULL formats raw. Returns a new string. */
+/* The part of a map entry a text gives. */
+typedef enum MapTextPart {
+        MAP_TEXT_KEY,
+        MAP_TEXT_VALUE,
+} MapTextPart;
+
+/*
+ * A map's key or value ('part'; 'size' bytes, the map's key_size or
+ * value_size) as text: through BTF when the map has a type for it (btf and
+ * type_id non-zero: btf_text_parse()), else raw (raw_text_parse()), with
+ * errors that name the part and the map's size ("70000 does not fit in the
+ * map's 2-byte value (0..65535)"). btf_text_format() formats either back.
+ */
+int map_text_parse(const struct btf *btf, __u32 type_id, MapTextPart part, const char *text, void *out, size_t size,
+                   char **error);
+
+/* Formats a value; type_id 0 or btf NULL formats raw: an unsigned decimal for
+ * sizes 1, 2, 4 and 8, else "hex:" and the bytes. Returns a new string. */
 char *btf_text_format(const struct btf *btf, __u32 type_id, const void *data, size_t size);

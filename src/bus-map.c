@@ -39,18 +39,6 @@ static void map_handle_done(MapHandle *h)
         *h = (MapHandle) { .fd = -EBADF };
 }
 
-static bool map_name_is_valid(const char *s)
-{
-        size_t n = strlen(s);
-
-        if (n == 0 || n >= BPF_OBJ_NAME_LEN)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!g_ascii_isalnum(*p) && *p != '_' && *p != '.')
-                        return false;
-        return true;
-}
-
 static bool chain_has_program(Chain *ch, const char *name)
 {
         for (guint i = 0; i < ch->instances->len; i++)
@@ -108,10 +96,7 @@ static int parse_text(const MapHandle *h, bool key, const char *text, void **ret
         g_autofree void *buf = g_malloc0(size ? size : 1);
         int r;
 
-        if (h->btf && type_id)
-                r = btf_text_parse(h->btf, type_id, text, buf, size, error);
-        else
-                r = raw_text_parse(text, buf, size, error);
+        r = map_text_parse(h->btf, type_id, key ? MAP_TEXT_KEY : MAP_TEXT_VALUE, text, buf, size, error);
         if (r < 0)
                 return r;
         if (key && map_is_array(h) && *(uint32_t *) buf >= h->info.max_entries) {
@@ -217,7 +202,7 @@ static int read_map_args(sd_bus_message *m, MapArgs *a, bool key, bool value, sd
         if (r < 0)
                 return r;
         if (!map_name_is_valid(map))
-                return bus_error_invalid_arg(error, "Invalid map name", map, NULL);
+                return bus_error_invalid_arg(error, "Invalid map name", map, MAP_NAME_RULE);
         if (key) {
                 r = check_text("Invalid map key", k, true, error);
                 if (r < 0)

@@ -2,6 +2,7 @@
 #include <net/if.h>
 
 #include "dropin.h"
+#include "pin-path.h"
 #include "problem.h"
 #include "util.h"
 
@@ -238,6 +239,11 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 
         p->entry = get_string(kf, "Entry", path, problems, chain, &bad);
         p->next_map = get_string(kf, "NextMap", path, problems, chain, &bad);
+        if (p->next_map && !map_name_is_valid(p->next_map)) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "NextMap",
+                             "'%s' is not a valid map name (%s)", p->next_map, MAP_NAME_RULE);
+                bad = true;
+        }
         p->type = get_string(kf, "Type", path, problems, chain, &bad);
         if (p->type && p->hook >= 0 && !type_matches_hook(p->type, p->hook)) {
                 problems_add(problems, false, path, chain, PROGRAM_GROUP, "Type",
@@ -305,8 +311,9 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                         continue;
                 }
                 map = *g + strlen(MAP_GROUP_PREFIX);
-                if (isempty(map) || strlen(map) >= 16 /* BPF_OBJ_NAME_LEN */ ) {
-                        problems_add(problems, false, path, chain, *g, NULL, "'%s' is not a valid map name", map);
+                if (!map_name_is_valid(map)) {
+                        problems_add(problems, false, path, chain, *g, NULL, "'%s' is not a valid map name (%s)",
+                                     map, MAP_NAME_RULE);
                         bad = true;
                         continue;
                 }

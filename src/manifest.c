@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "manifest.h"
+#include "pin-path.h"
 #include "semver.h"
 #include "util.h"
 
@@ -10,7 +11,6 @@
 #define PROGRAM_GROUP_PREFIX "Program "
 #define TEXT_MAX 1024
 #define CONFIG_MAPS_MAX 64
-#define MAP_NAME_MAX 15  /* BPF_OBJ_NAME_LEN - 1 */
 
 static void manifest_program_free(ManifestProgram *p)
 {
@@ -154,7 +154,7 @@ static int parse_program(GKeyFile *kf, const char *group, const char *origin, Ma
                                              group, p->type);
                 return -EINVAL;
         }
-        if (p->next_map && !name_is_valid(p->next_map, MAP_NAME_MAX)) {
+        if (p->next_map && !map_name_is_valid(p->next_map)) {
                 *ret_error = g_strdup_printf("%s: [%s] NextMap=: '%s' is not a map name", origin, group, p->next_map);
                 return -EINVAL;
         }
@@ -163,7 +163,7 @@ static int parse_program(GKeyFile *kf, const char *group, const char *origin, Ma
                 g_strstrip(*c);
                 if (isempty(*c))
                         continue;
-                if (!name_is_valid(*c, MAP_NAME_MAX) || maps->len >= CONFIG_MAPS_MAX) {
+                if (!map_name_is_valid(*c) || maps->len >= CONFIG_MAPS_MAX) {
                         *ret_error = g_strdup_printf("%s: [%s] ConfigMaps=: '%s' is not a map name (or too many)",
                                                      origin, group, *c);
                         return -EINVAL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib.h>
+#include <limits.h>
 
 #include "pin-path.h"
 #include "util.h"
@@ -27,6 +28,25 @@ char *pin_name_encode(const char *name)
                 g_string_append_c(s, hex[*c & 0xf]);
         }
         return g_string_free(s, FALSE);
+}
+
+size_t pin_name_encoded_length(const char *name)
+{
+        size_t n = 0;
+
+        for (const unsigned char *c = (const unsigned char *) name; *c; c++)
+                n += byte_needs_escape(*c) ? 3 : 1;
+        return n;
+}
+
+bool map_name_is_valid(const char *name)
+{
+        if (isempty(name) || pin_name_encoded_length(name) > NAME_MAX)
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!g_ascii_isalnum(*c) && *c != '_' && *c != '.')
+                        return false;
+        return true;
 }
 
 /* A lower-case hex digit's value, or -1 (upper case would make a second spelling of one name). */

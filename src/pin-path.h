@@ -41,6 +41,25 @@ char *pin_name_encode(const char *name);
  */
 int pin_name_decode(const char *component, char **ret);
 
+/*
+ * Whether 'name' can name a map in a drop-in ([Map NAME], NextMap=), a
+ * manifest, the D-Bus map methods and l3afctl. A map is named as its object
+ * names it, as libbpf's bpf_map__name() returns it: the ELF symbol or BTF
+ * variable name, in full, not the kernel's copy, which keeps only the first
+ * 15 characters (BPF_OBJ_NAME_LEN in include/uapi/linux/bpf.h). Valid: one
+ * or more letters, digits, '_' and '.' (what bpf_obj_name_cpy() in
+ * kernel/bpf/syscall.c accepts), as long as the name, encoded by
+ * pin_name_encode(), fits one file name (NAME_MAX, 255 bytes, limits.h):
+ * 255 characters without a dot, each dot counting three.
+ */
+bool map_name_is_valid(const char *name);
+
+/* map_name_is_valid()'s rule, for error messages. */
+#define MAP_NAME_RULE "the name the object gives the map: letters, digits, '_', '.'; at most 255 bytes, a '.' counting 3"
+
+/* The length of pin_name_encode(name), in bytes: at most NAME_MAX to be a pin file name. */
+size_t pin_name_encoded_length(const char *name);
+
 /* <pin_root>/<ifname>/<hook>: a chain's pin directory. */
 char *pin_chain_dir(const char *pin_root, const char *ifname, Hook hook);
 

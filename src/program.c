@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "bpf-util.h"
@@ -212,7 +213,7 @@ static int type_entries(ProgramSpec *p, struct bpf_object *obj, const char *chai
                 vsize = bpf_map__value_size(map);
                 key = g_malloc0(ksize);
                 value = g_malloc0(vsize);
-                if (btf_text_parse(btf, bpf_map__btf_key_type_id(map), m->key, key, ksize, &error) < 0) {
+                if (map_text_parse(btf, bpf_map__btf_key_type_id(map), MAP_TEXT_KEY, m->key, key, ksize, &error) < 0) {
                         problems_add(problems, false, p->source, chain, group, m->key, "key: %s", error);
                         r = -EINVAL;
                         continue;
@@ -224,7 +225,8 @@ static int type_entries(ProgramSpec *p, struct bpf_object *obj, const char *chai
                         r = -ERANGE;
                         continue;
                 }
-                if (btf_text_parse(btf, bpf_map__btf_value_type_id(map), m->value, value, vsize, &error) < 0) {
+                if (map_text_parse(btf, bpf_map__btf_value_type_id(map), MAP_TEXT_VALUE, m->value, value, vsize,
+                                   &error) < 0) {
                         problems_add(problems, false, p->source, chain, group, m->key, "value '%s': %s",
                                      m->value, error);
                         r = -EINVAL;
@@ -346,6 +348,17 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                 }
                 p->next_resolved = g_strdup(bpf_map__name(map));
         }
+
+        /* Every map is pinned under its full name (pin_map_path()): one that cannot be a file name
+         * would fail at load with a bare ENAMETOOLONG. */
+        bpf_object__for_each_map(map, obj)
+                if (!bpf_map__is_internal(map) && pin_name_encoded_length(bpf_map__name(map)) > NAME_MAX) {
+                        problems_add(problems, false, p->source, chain, "Program", "Object",
+                                     "map '%.32s...' in %s has a name of %zu bytes; pinned, it must fit one file "
+                                     "name (%d bytes, a '.' counting 3)", bpf_map__name(map), p->object,
+                                     strlen(bpf_map__name(map)), NAME_MAX);
+                        return -ENAMETOOLONG;
+                }
 
         if (p->shared_maps)
                 g_ptr_array_unref(p->shared_maps);

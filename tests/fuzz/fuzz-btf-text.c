@@ -2,9 +2,10 @@
 /*
  * libFuzzer harness: map values as text (btf-text.c), the syntax of [Map]
  * groups and of the D-Bus map methods. The first byte picks a type from a
- * fixed BTF; the rest is the text. Whatever parses must format to text that
- * parses back to the same bytes, since GetMapEntry's answer is what
- * SetMapEntry takes.
+ * fixed BTF, or a size for a map without BTF types (key_size/value_size,
+ * parsed raw), and whether the text is a key or a value; the rest is the
+ * text. Whatever parses must format to text that parses back to the same
+ * bytes, since GetMapEntry's answer is what SetMapEntry takes.
  */
 #include <bpf/btf.h>
 #include <glib.h>
@@ -17,6 +18,8 @@
 static struct btf *btf;
 static int types[24];
 static size_t ntypes;
+/* Sizes of maps without BTF types: integers (1, 2, 4, 8) and hex bytes (the others). */
+static const size_t raw_sizes[] = { 1, 2, 3, 4, 5, 6, 8, 12, 16 };
 
 static void build_btf(void)
 {
@@ -65,27 +68,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         g_autofree char *text = NULL, *error = NULL, *formatted = NULL, *error2 = NULL;
         g_autofree uint8_t *value = NULL, *again = NULL;
-        __s64 type_size;
-        int type;
+        size_t choice, type_size;
+        MapTextPart part;
+        int type = 0;
 
         if (!btf)
                 build_btf();
         if (size < 1)
                 return 0;
-        type = types[data[0] % ntypes];
-        type_size = btf__resolve_size(btf, type);
-        g_assert(type_size > 0);
+        part = data[0] & 0x80 ? MAP_TEXT_KEY : MAP_TEXT_VALUE;
+        choice = (data[0] & 0x7f) % (ntypes + G_N_ELEMENTS(raw_sizes));
+        if (choice < ntypes) {
+                __s64 s;
+
+                type = types[choice];
+                s = btf__resolve_size(btf, type);
+                g_assert(s > 0);
+                type_size = s;
+        } else
+                type_size = raw_sizes[choice - ntypes];  /* type 0: raw */
         text = g_strndup((const char *) data + 1, size - 1);
         value = g_malloc0(type_size);
         again = g_malloc0(type_size);
 
-        if (btf_text_parse(btf, type, text, value, type_size, &error) < 0) {
+        if (map_text_parse(btf, type, part, text, value, type_size, &error) < 0) {
                 g_assert(error);
                 return 0;
         }
         formatted = btf_text_format(btf, type, value, type_size);
         g_assert(formatted);
-        if (btf_text_parse(btf, type, formatted, again, type_size, &error2) < 0)
+        if (map_text_parse(btf, type, part, formatted, again, type_size, &error2) < 0)
                 g_error("'%s' parsed, but its formatted value '%s' does not: %s", text, formatted, error2);
         if (memcmp(value, again, type_size) != 0)
                 g_error("'%s' and its formatted value '%s' parse to different bytes", text, formatted);

@@ -226,6 +226,70 @@ static void test_raw(void)
         g_free(error);
 }
 
+/* Maps declared with key_size/value_size: no BTF type, map_text_parse() parses raw and names the size. */
+static char *raw_error(MapTextPart part, size_t size, const char *text)
+{
+        g_autofree uint8_t *buf = g_malloc0(size);
+        char *error = NULL;
+
+        g_assert_cmpint(map_text_parse(NULL, 0, part, text, buf, size, &error), ==, -EINVAL);
+        g_assert_nonnull(error);
+        return error;
+}
+
+static void raw_roundtrip(size_t size, const char *text, const char *formatted, const uint8_t *bytes)
+{
+        g_autofree uint8_t *buf = g_malloc0(size), *again = g_malloc0(size);
+        g_autofree char *error = NULL, *s = NULL;
+
+        if (map_text_parse(btf, 0, MAP_TEXT_VALUE, text, buf, size, &error) < 0)
+                g_error("'%s': %s", text, error);
+        if (bytes)
+                g_assert_cmpmem(buf, size, bytes, size);
+        s = btf_text_format(btf, 0, buf, size);
+        g_assert_cmpstr(s, ==, formatted);
+        g_assert_cmpint(map_text_parse(NULL, 0, MAP_TEXT_VALUE, s, again, size, &error), ==, 0);
+        g_assert_cmpmem(buf, size, again, size);
+}
+
+static void test_raw_sizes(void)
+{
+        uint32_t ip = 0x0a000001, hexip;
+        uint16_t u16 = 65535;
+        uint64_t u64 = UINT64_MAX;
+        const uint8_t mac[6] = { 0xaa, 0xbb, 0xcc, 0x00, 0x11, 0x22 };
+        const uint8_t be[4] = { 0x0a, 0x00, 0x00, 0x01 };
+        g_autofree char *e1 = raw_error(MAP_TEXT_VALUE, 2, "70000");
+        g_autofree char *e2 = raw_error(MAP_TEXT_KEY, 4, "-1");
+        g_autofree char *e3 = raw_error(MAP_TEXT_VALUE, 1, "ten");
+        g_autofree char *e4 = raw_error(MAP_TEXT_KEY, 6, "0xaabb");
+        g_autofree char *e5 = raw_error(MAP_TEXT_VALUE, 4, "hex:0a0000");
+        g_autofree char *e6 = raw_error(MAP_TEXT_VALUE, 3, "hex:0a00zz");
+        g_autofree char *e7 = raw_error(MAP_TEXT_VALUE, 8, "18446744073709551616");
+        g_autofree char *hexip_text = NULL;
+
+        /* Sizes 1, 2, 4, 8: unsigned integers in host order; 0x is a number, hex: is bytes. */
+        raw_roundtrip(4, "0x0a000001", "167772161", (const uint8_t *) &ip);
+        raw_roundtrip(2, "65535", "65535", (const uint8_t *) &u16);
+        raw_roundtrip(8, "18446744073709551615", "18446744073709551615", (const uint8_t *) &u64);
+        memcpy(&hexip, be, 4);
+        hexip_text = g_strdup_printf("%u", hexip);
+        raw_roundtrip(4, "hex:0a000001", hexip_text, be);
+        raw_roundtrip(1, "hex:FF", "255", (const uint8_t *) "\xff");
+        /* Other sizes: hex bytes, written hex: (or 0x as before). */
+        raw_roundtrip(6, "hex:aabbcc001122", "hex:aabbcc001122", mac);
+        raw_roundtrip(6, "0xaabbcc001122", "hex:aabbcc001122", mac);
+        raw_roundtrip(3, "hex:000000", "hex:000000", (const uint8_t *) "\0\0\0");
+
+        g_assert_cmpstr(e1, ==, "70000 does not fit in the map's 2-byte value (0..65535)");
+        g_assert_cmpstr(e2, ==, "-1 does not fit in the map's 4-byte key (0..4294967295)");
+        g_assert_cmpstr(e3, ==, "'ten' is not a number (the map's 1-byte value)");
+        g_assert_cmpstr(e4, ==, "'0xaabb' is not the map's 6-byte key: give hex: and 12 hex digits");
+        g_assert_cmpstr(e5, ==, "'hex:0a0000' is not 4 bytes of hex for the map's 4-byte value (hex: and 8 hex digits)");
+        g_assert_cmpstr(e6, ==, "'hex:0a00zz' is not 3 bytes of hex for the map's 3-byte value (hex: and 6 hex digits)");
+        g_assert_cmpstr(e7, ==, "'18446744073709551616' is not a number (the map's 8-byte value)");
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -237,5 +301,6 @@ int main(int argc, char **argv)
         g_test_add_func("/btf-text/structs", test_structs);
         g_test_add_func("/btf-text/bitfields", test_bitfields);
         g_test_add_func("/btf-text/raw", test_raw);
+        g_test_add_func("/btf-text/raw-sizes", test_raw_sizes);
         return g_test_run();
 }

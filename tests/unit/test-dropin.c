@@ -133,6 +133,26 @@ static void test_tcx_pass(void)
         g_assert_cmpstr(e4, ==, "[Program] TCXPass=: only chains on tc-ingress and tc-egress have a tcx verdict");
 }
 
+/* Maps are named as the object names them: past the kernel's 15 characters, up to one pin file name. */
+static void test_map_names(void)
+{
+        g_autofree char *too_long = g_strnfill(256, 'm');
+        g_autofree char *text = g_strdup_printf(BASE "[Map %s]\n0=1\n", too_long);
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *ok = parse(BASE "NextMap=xdp_rl_ingress_next_prog\n[Map rl_recv_count_map]\n0=0\n", &p);
+        g_autofree char *e1 = parse(text, NULL);
+        g_autofree char *e2 = parse(BASE "NextMap=next-map\n", NULL);
+        g_autofree char *e3 = parse(BASE "[Map a b]\n0=1\n", NULL);
+
+        g_assert_cmpstr(ok, ==, "");
+        g_assert_cmpstr(p->next_map, ==, "xdp_rl_ingress_next_prog");
+        g_assert_cmpstr(((MapEntrySpec *) p->maps->pdata[0])->map, ==, "rl_recv_count_map");
+        g_assert_true(strstr(e1, "is not a valid map name") && strstr(e1, "at most 255 bytes"));
+        g_assert_true(g_str_has_prefix(e2, "[Program] NextMap=: 'next-map' is not a valid map name ("));
+        if (!strstr(e3, "[Map a b]") || !strstr(e3, "'a b' is not a valid map name ("))
+                g_error("%s", e3);
+}
+
 static void test_chain_attribution(void)
 {
         g_autofree char *path = write_file("y.conf", "[Program]\nInterface=eth1\nHook=xdp\nObject=/x.o\n");
@@ -196,6 +216,7 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/bad-values", test_bad_values);
         g_test_add_func("/dropin/tcx-pass", test_tcx_pass);
         g_test_add_func("/dropin/chain-attribution", test_chain_attribution);
+        g_test_add_func("/dropin/map-names", test_map_names);
         g_test_add_func("/dropin/warnings", test_warnings);
         g_test_add_func("/dropin/oversized", test_oversized);
         g_test_add_func("/dropin/names", test_names);

@@ -68,7 +68,7 @@ static void test_bad(void)
                 { "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=/a.o\n", "not a relative path inside" },
                 { "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=x//a.o\n", "not a relative path inside" },
                 { "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=a.o\nType=kprobe\n", "unknown type" },
-                { "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=a.o\nNextMap=a_very_long_map_name\n",
+                { "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=a.o\nNextMap=not-a-map\n",
                   "not a map name" },
                 { "[Package]\nName=p\nVersion=1.0.0\n[Program -a]\nObject=a.o\n", "not a valid program name" },
                 { "[Package]\nName=p\nVersion=1.0.0\nCompanion=../bin\n[Program a]\nObject=a.o\n",
@@ -81,6 +81,19 @@ static void test_bad(void)
                 if (!error || !strstr(error, cases[i].error))
                         g_error("case %zu: got '%s', want '%s'", i, error ? error : "(success)", cases[i].error);
         }
+}
+
+/* NextMap= and ConfigMaps= name maps as the object does, past the kernel's 15 characters. */
+static void test_long_map_names(void)
+{
+        const char *text = "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=a.o\n"
+                           "NextMap=xdp_rl_ingress_next_prog\nConfigMaps=rl_config_map;rl_recv_count_map\n";
+        g_autoptr(Manifest) m = NULL;
+        g_autofree char *error = NULL;
+
+        g_assert_cmpint(manifest_parse(text, strlen(text), "M", &m, &error), ==, 0);
+        g_assert_cmpstr(manifest_find_program(m, "a")->next_map, ==, "xdp_rl_ingress_next_prog");
+        g_assert_cmpstr(manifest_find_program(m, "a")->config_maps[1], ==, "rl_recv_count_map");
 }
 
 static void test_limits(void)
@@ -107,5 +120,6 @@ int main(int argc, char **argv)
         g_test_add_func("/manifest/several", test_several);
         g_test_add_func("/manifest/bad", test_bad);
         g_test_add_func("/manifest/limits", test_limits);
+        g_test_add_func("/manifest/long-map-names", test_long_map_names);
         return g_test_run();
 }

@@ -82,6 +82,28 @@ static void test_valid_names(void)
 }
 
 /* Only an encoder's output decodes: one name, one spelling. */
+static void test_map_names(void)
+{
+        g_autofree char *longest = g_strnfill(255, 'm'), *too_long = g_strnfill(256, 'm');
+        g_autofree char *dots = g_strnfill(85, '.'), *dots_too_long = g_strnfill(86, '.');
+
+        /* Names as the object gives them, past the kernel's 15 characters. */
+        g_assert_true(map_name_is_valid("rl_recv_count_map"));
+        g_assert_true(map_name_is_valid("xdp_rl_ingress_next_prog"));
+        g_assert_true(map_name_is_valid("cfg.map"));
+        g_assert_true(map_name_is_valid(longest));
+        g_assert_true(map_name_is_valid(dots));  /* 85 dots encode to 255 bytes */
+        /* Not one file name once encoded, or not a name. */
+        g_assert_false(map_name_is_valid(too_long));
+        g_assert_false(map_name_is_valid(dots_too_long));
+        g_assert_false(map_name_is_valid(""));
+        g_assert_false(map_name_is_valid(NULL));
+        g_assert_false(map_name_is_valid("a-b"));
+        g_assert_false(map_name_is_valid("a/b"));
+        g_assert_false(map_name_is_valid("a b"));
+        g_assert_cmpuint(pin_name_encoded_length("eth0.100"), ==, strlen("eth0:2e100"));
+}
+
 static void test_decode_refuses(void)
 {
         const char *bad[] = { "", "a.b", "a/b", "a b", "a:", "a:2", "a:2E", "a:zz", "a:41", "a:00", ":3", "x\x7f",
@@ -131,6 +153,7 @@ int main(int argc, char **argv)
         g_test_add_func("/pin-path/every-byte", test_every_byte);
         g_test_add_func("/pin-path/valid-names", test_valid_names);
         g_test_add_func("/pin-path/decode-refuses", test_decode_refuses);
+        g_test_add_func("/pin-path/map-names", test_map_names);
         g_test_add_func("/pin-path/paths", test_paths);
         return g_test_run();
 }
