@@ -6,7 +6,7 @@ PACKAGES=(
         # build
         meson ninja-build pkg-config gcc clang llvm bpftool
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libglib2.0-dev
-        libgnutls28-dev libcurl4-gnutls-dev libarchive-dev scdoc
+        libgnutls28-dev libcurl4-gnutls-dev libarchive-dev libjson-glib-dev scdoc
         # tests
         iproute2 util-linux procps xdp-tools dbus-daemon dbus-bin polkitd
         systemd openssl gnutls-bin python3 libclang-rt-14-dev
