@@ -146,6 +146,21 @@ static char *member_text(JsonObject *o, const char *name, bool *ret_bad)
         return NULL;
 }
 
+/* What a node is, in JSON's words. */
+static const char *node_kind(JsonNode *n)
+{
+        switch (json_node_get_node_type(n)) {
+        case JSON_NODE_OBJECT:
+                return "an object";
+        case JSON_NODE_ARRAY:
+                return "a list";
+        case JSON_NODE_NULL:
+                return "null";
+        default:
+                return json_node_get_value_type(n) == G_TYPE_STRING ? "a string" : "a number or boolean";
+        }
+}
+
 /* A compact JSON rendering of a member, for messages. */
 static char *member_json(JsonNode *n)
 {
@@ -165,7 +180,7 @@ static int map_args_to_groups(Import *im, const char *where, JsonNode *n, GStrin
                 return 0;
         if (!JSON_NODE_HOLDS_ARRAY(n)) {
                 import_error(im, "%s: map_args: expected a list of {\"name\": MAP, \"args\": [{\"key\": K, \"value\": V}]} "
-                      "(L3AF's models.L3afDMapArg), got %s", where, json_node_type_name(n));
+                      "(L3AF's models.L3afDMapArg), got %s", where, node_kind(n));
                 return -EINVAL;
         }
         a = json_node_get_array(n);
@@ -275,7 +290,7 @@ static int import_program(Import *im, const char *host, const char *iface, const
         where = iface ? g_strdup_printf("%s%s%s %s[%u]", host ? host : "", host ? " " : "", iface, list->json, index)
                       : g_strdup_printf("%s%s%s[%u]", host ? host : "", host ? " " : "", list->json, index);
         if (!JSON_NODE_HOLDS_OBJECT(node)) {
-                import_error(im, "%s: expected an object, got %s", where, json_node_type_name(node));
+                import_error(im, "%s: expected an object, got %s", where, node_kind(node));
                 return -EINVAL;
         }
         o = json_node_get_object(node);

@@ -91,6 +91,27 @@ assert_contains "$T/bad.err" "l3t1 xdp_ingress[1] portfilter: version: 'latest' 
 assert_contains "$T/bad.err" "nothing written" "refused as a whole"
 assert_eq "$(ls -A "$DROPINS" | wc -l)" 0 "nothing was written"
 
+info "every error of a payload is named, and nothing is written"
+cat > "$T/bad2.json" <<EOF2
+[{"host_name": "node1", "iface": "l3t0", "bpf_programs": {
+   "xdp_ingress": [ $(prog count 1 count.bpf.o count l3af_next '[]' ', "prog_type": "tc"'),
+                    $(prog portfilter 2 portfilter.bpf.o _xdp_portfilter xdp_pf_ingress_next_prog '{"pf_ports": "7777"}') ],
+   "tc_ingress": [ $(prog count 1 count.bpf.o count_tc l3af_next), $(prog count 2 count.bpf.o count_tc l3af_next) ],
+   "probes": [ {"name": "p", "prog_type": "probe", "version": "1.0.0"} ] }},
+ {"host_name": "node1", "iface": "bad/name", "bpf_programs": {"xdp_ingress": [ $(prog count 1 count.bpf.o count l3af_next) ]}}]
+EOF2
+if "$L3AFCTL" import-l3af -D "$DROPINS" "$T/bad2.json" >/dev/null 2>"$T/bad2.err"; then
+        fail "a payload with five errors was imported"
+fi
+sed 's/^/# /' "$T/bad2.err"
+assert_contains "$T/bad2.err" "xdp_ingress[0] count: prog_type: 'tc' cannot run in xdp_ingress" "a prog_type that does not fit its list"
+assert_contains "$T/bad2.err" "xdp_ingress[1] portfilter: map_args: expected a list" "map_args in another shape"
+assert_contains "$T/bad2.err" "tc_ingress[1] count: a program named count is already on l3t0 tc-ingress" "two programs of one name on a chain"
+assert_contains "$T/bad2.err" "probes[0] p: prog_type: 'probe' does not say the probe's kind" "a probe without its kind"
+assert_contains "$T/bad2.err" "[1] iface: 'bad/name' is not a valid interface name" "a bad interface name"
+assert_contains "$T/bad2.err" "refused (5 errors); nothing written." "all five counted"
+assert_eq "$(ls -A "$DROPINS" | wc -l)" 0 "nothing was written"
+
 info "the import"
 "$L3AFCTL" import-l3af -D "$DROPINS" "$T/payload.json" >"$T/import.out" 2>"$T/import.err" || \
         fail "import failed: $(cat "$T/import.err")"
