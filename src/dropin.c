@@ -131,7 +131,8 @@ char *chain_key(const char *ifname, Hook hook)
 
 static const char *const program_keys[] = {
         "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
-        "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder", "ObjectFile", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
+        "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder", "ObjectFile", "AllowDowngrade", "Entry",
+        "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
 };
 
 /* Reads an optional string key; an empty value counts as unset. */

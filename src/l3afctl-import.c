@@ -91,8 +91,8 @@ static void import_file_free(ImportFile *f)
 }
 
 _printf_(2, 3) static void import_error(Import *im, const char *format, ...)
-{
-        va_list ap;
+                                        {
+                                        va_list ap;
 
         va_start(ap, format);
         fprintf(stderr, "%s: ", im->input);
@@ -171,59 +171,71 @@ static char *member_json(JsonNode *n)
         return TAKE_PTR(s);
 }
 
-/* map_args: [{"name": MAP, "args": [{"key": K, "value": V}, ...]}, ...] -> [Map MAP] K=V */
+/* An integer or a string as text, 0 and "" included; NULL for anything else. */
+static char *scalar_text(JsonNode *n)
+{
+        if (!n || !JSON_NODE_HOLDS_VALUE(n))
+                return NULL;
+        if (json_node_get_value_type(n) == G_TYPE_INT64)
+                return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+        if (json_node_get_value_type(n) == G_TYPE_STRING)
+                return g_strdup(json_node_get_string(n));
+        return NULL;
+}
+
+/* One element of map_args: {"name": MAP, "args": [{"key": K, "value": V}, ...]} -> [Map MAP] K=V... */
+static int map_arg_to_group(Import *im, const char *where, guint i, JsonNode *e, GString *out)
+{
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+        JsonNode *args = o ? json_object_get_member(o, "args") : NULL;
+        JsonArray *a = args && JSON_NODE_HOLDS_ARRAY(args) ? json_node_get_array(args) : NULL;
+        g_autofree char *map = NULL;
+        bool bad = false;
+
+        map = o ? member_text(o, "name", &bad) : NULL;
+        if (!map || bad || strlen(map) > 255 || strpbrk(map, "[]\n")) {
+                import_error(im, "%s: map_args[%u].name: missing or not a map name", where, i);
+                return -EINVAL;
+        }
+        if (args && !node_is_empty(args) && !a) {
+                import_error(im, "%s: map_args[%u].args: expected a list of {\"key\": K, \"value\": V}", where, i);
+                return -EINVAL;
+        }
+        g_string_append_printf(out, "\n[Map %s]\n", map);
+        for (guint k = 0; a && k < json_array_get_length(a); k++) {
+                JsonNode *kv = json_array_get_element(a, k);
+                JsonObject *kvo = JSON_NODE_HOLDS_OBJECT(kv) ? json_node_get_object(kv) : NULL;
+                g_autofree char *key = kvo ? scalar_text(json_object_get_member(kvo, "key")) : NULL;
+                g_autofree char *value = kvo ? scalar_text(json_object_get_member(kvo, "value")) : NULL;
+
+                if (isempty(key) || !value || strpbrk(key, "=[]\n") || strchr(value, '\n')) {
+                        import_error(im, "%s: map_args[%u].args[%u]: expected {\"key\": K, \"value\": V} with K "
+                                     "and V integers or strings", where, i, k);
+                        return -EINVAL;
+                }
+                g_string_append_printf(out, "%s=%s\n", key, value);
+        }
+        return 0;
+}
+
+/* map_args (L3AF's models.L3afDMapArg list) -> [Map] groups. */
 static int map_args_to_groups(Import *im, const char *where, JsonNode *n, GString *out)
 {
         JsonArray *a;
+        int r;
 
         if (!n || node_is_empty(n))
                 return 0;
         if (!JSON_NODE_HOLDS_ARRAY(n)) {
-                import_error(im, "%s: map_args: expected a list of {\"name\": MAP, \"args\": [{\"key\": K, \"value\": V}]} "
-                      "(L3AF's models.L3afDMapArg), got %s", where, node_kind(n));
+                import_error(im, "%s: map_args: expected a list of {\"name\": MAP, \"args\": [{\"key\": K, "
+                             "\"value\": V}]} (L3AF's models.L3afDMapArg), got %s", where, node_kind(n));
                 return -EINVAL;
         }
         a = json_node_get_array(n);
         for (guint i = 0; i < json_array_get_length(a); i++) {
-                JsonNode *e = json_array_get_element(a, i);
-                JsonObject *o = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
-                JsonNode *args = o ? json_object_get_member(o, "args") : NULL;
-                g_autofree char *map = NULL;
-                bool bad = false;
-
-                map = o ? member_text(o, "name", &bad) : NULL;
-                if (!map || bad || strlen(map) > 255 || strpbrk(map, "[]\n")) {
-                        import_error(im, "%s: map_args[%u].name: missing or not a map name", where, i);
-                        return -EINVAL;
-                }
-                if (args && !node_is_empty(args) && !JSON_NODE_HOLDS_ARRAY(args)) {
-                        import_error(im, "%s: map_args[%u].args: expected a list of {\"key\": K, \"value\": V}", where, i);
-                        return -EINVAL;
-                }
-                g_string_append_printf(out, "\n[Map %s]\n", map);
-                for (guint k = 0; args && JSON_NODE_HOLDS_ARRAY(args) && k < json_array_get_length(json_node_get_array(args)); k++) {
-                        JsonNode *kv = json_array_get_element(json_node_get_array(args), k);
-                        JsonObject *kvo = JSON_NODE_HOLDS_OBJECT(kv) ? json_node_get_object(kv) : NULL;
-                        JsonNode *kn = kvo ? json_object_get_member(kvo, "key") : NULL;
-                        JsonNode *vn = kvo ? json_object_get_member(kvo, "value") : NULL;
-                        g_autofree char *key = NULL, *value = NULL;
-
-                        /* 0 is a key and a value like any other here: no "empty" shortcut. */
-                        if (kn && JSON_NODE_HOLDS_VALUE(kn) && json_node_get_value_type(kn) == G_TYPE_INT64)
-                                key = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(kn));
-                        else if (kn && JSON_NODE_HOLDS_VALUE(kn) && json_node_get_value_type(kn) == G_TYPE_STRING)
-                                key = g_strdup(json_node_get_string(kn));
-                        if (vn && JSON_NODE_HOLDS_VALUE(vn) && json_node_get_value_type(vn) == G_TYPE_INT64)
-                                value = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(vn));
-                        else if (vn && JSON_NODE_HOLDS_VALUE(vn) && json_node_get_value_type(vn) == G_TYPE_STRING)
-                                value = g_strdup(json_node_get_string(vn));
-                        if (isempty(key) || !value || strpbrk(key, "=[]\n") || strchr(value, '\n')) {
-                                import_error(im, "%s: map_args[%u].args[%u]: expected {\"key\": K, \"value\": V} with K and V "
-                                      "integers or strings", where, i, k);
-                                return -EINVAL;
-                        }
-                        g_string_append_printf(out, "%s=%s\n", key, value);
-                }
+                r = map_arg_to_group(im, where, i, json_array_get_element(a, i), out);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -296,9 +308,13 @@ static int import_program(Import *im, const char *host, const char *iface, const
         o = json_node_get_object(node);
 
         name = member_text(o, "name", &bad);
-        if (!name || !program_name_is_valid(name) || !package_name_is_valid(name)) {
-                import_error(im, "%s: name: %s", where, name ? "not a valid program and package name (letters, digits, "
-                      "'_', '.', '-')" : "missing");
+        if (!name) {
+                import_error(im, "%s: name: missing", where);
+                return -EINVAL;
+        }
+        if (!program_name_is_valid(name) || !package_name_is_valid(name)) {
+                import_error(im, "%s: name: '%s' is not a valid program and package name (letters, digits, '_', "
+                             "'.', '-')", where, name);
                 return -EINVAL;
         }
         g_free(where);
@@ -319,14 +335,14 @@ static int import_program(Import *im, const char *host, const char *iface, const
         if (probe) {
                 if (!prog_type || !g_strv_contains(probe_kinds, prog_type)) {
                         import_error(im, "%s: prog_type: '%s' does not say the probe's kind (one of tracepoint, "
-                              "raw_tracepoint, uprobe, uretprobe, kprobe, kretprobe), which Hook= needs", where,
-                              strempty(prog_type));
+                                     "raw_tracepoint, uprobe, uretprobe, kprobe, kretprobe), which Hook= needs", where,
+                                     strempty(prog_type));
                         return -EINVAL;
                 }
                 hook = prog_type;
         } else if (prog_type && !streq(prog_type, list->prog_type))
                 import_error(im, "%s: prog_type: '%s' cannot run in %s (expected %s)", where, prog_type, list->json,
-                      list->prog_type);
+                             list->prog_type);
 
         /* seq_id 0 (or none) is L3AF's "unset": the drop-in's default Priority= applies. */
         seq = member_text(o, "seq_id", &bad);
@@ -338,14 +354,15 @@ static int import_program(Import *im, const char *host, const char *iface, const
                 import_error(im, "%s: version: missing", where);
         else if (!semver_is_valid(version))
                 import_error(im, "%s: version: '%s' is not a semantic version (MAJOR.MINOR.PATCH); l3afd pins versions "
-                      "(rollback protection), so name the one 'latest' is now", where, version);
+                             "(rollback protection), so name the one 'latest' is now", where, version);
 
         repo = member_text(o, "ebpf_package_repo_url", &bad);
         while (repo && g_str_has_suffix(repo, "/"))
                 repo[strlen(repo) - 1] = 0;
         if (repo && !g_str_has_prefix(repo, "file:///") && !g_str_has_prefix(repo, "http://") &&
             !g_str_has_prefix(repo, "https://"))
-                import_error(im, "%s: ebpf_package_repo_url: '%s' is not a file:///, http:// or https:// URL", where, repo);
+                import_error(im, "%s: ebpf_package_repo_url: '%s' is not a file:///, http:// or https:// URL", where,
+                             repo);
 
         artifact = member_text(o, "artifact", &bad);
         if (artifact && (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")))
@@ -394,7 +411,7 @@ static int import_program(Import *im, const char *host, const char *iface, const
                      : g_strdup_printf("l3af-%s-%s-%s.conf", iface, hook, name);
         if (g_hash_table_contains(im->names, file)) {
                 import_error(im, "%s: a program named %s is already on %s %s%s", where, name, probe ? "the probes" :
-                      iface, probe ? "" : hook, probe ? " list" : "");
+                             iface, probe ? "" : hook, probe ? " list" : "");
                 return -EEXIST;
         }
         if (im->errors > errors)
@@ -440,7 +457,7 @@ static int import_host(Import *im, guint index, JsonNode *node)
                 }
                 if (lists[l].hook && (!iface || !ifname_is_valid(iface))) {
                         import_error(im, "[%u] iface: %s%s%s", index, iface ? "'" : "missing", strempty(iface),
-                              iface ? "' is not a valid interface name" : "");
+                                     iface ? "' is not a valid interface name" : "");
                         return -EINVAL;
                 }
                 a = json_node_get_array(ln);
