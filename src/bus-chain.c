@@ -23,8 +23,9 @@
 
 /* The [Program] keys AddProgram takes in 'settings', in the order they are written. */
 static const char *const setting_keys[] = {
-        "Object", "Package", "Version", "Repository", "Artifact", "AllowDowngrade", "Entry", "Type", "NextMap",
-        "Mode", "OnForeignProgram", "TCXPass", NULL,
+        "Object", "Package", "Version", "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder",
+        "ObjectFile", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram",
+        "TCXPass", NULL,
 };
 
 static gint compare_keys(gconstpointer a, gconstpointer b)

@@ -37,6 +37,9 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->version);
         g_free(p->repository);
         g_free(p->artifact);
+        g_free(p->codename);
+        g_free(p->folder);
+        g_free(p->object_file);
         g_free(p->entry);
         g_free(p->type);
         g_free(p->next_map);
@@ -66,6 +69,52 @@ bool program_name_is_valid(const char *s)
         return true;
 }
 
+static const char *const package_layouts[_PACKAGE_LAYOUT_MAX] = {
+        [PACKAGE_LAYOUT_L3AFD] = "l3afd",
+        [PACKAGE_LAYOUT_L3AF] = "l3af",
+};
+
+const char *package_layout_to_string(PackageLayout l)
+{
+        return l >= 0 && l < _PACKAGE_LAYOUT_MAX ? package_layouts[l] : NULL;
+}
+
+PackageLayout package_layout_from_string(const char *s)
+{
+        for (int i = 0; s && i < _PACKAGE_LAYOUT_MAX; i++)
+                if (streq(s, package_layouts[i]))
+                        return i;
+        return _PACKAGE_LAYOUT_INVALID;
+}
+
+bool codename_is_valid(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > 64 || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (const char *c = s; *c; c++)
+                if (!g_ascii_isalnum(*c) && !strchr("_.-", *c))
+                        return false;
+        return true;
+}
+
+bool package_relative_path_is_valid(const char *s)
+{
+        g_auto(GStrv) parts = NULL;
+
+        if (isempty(s) || s[0] == '/' || strlen(s) > 4096)
+                return false;
+        parts = g_strsplit(s, "/", -1);
+        for (char **c = parts; *c; c++)
+                if (streq(*c, ".."))
+                        return false;
+        for (const char *c = s; *c; c++)
+                if (!g_ascii_isprint(*c))
+                        return false;
+        return true;
+}
+
 bool ifname_is_valid(const char *s)
 {
         size_t n = s ? strlen(s) : 0;
@@ -85,7 +134,8 @@ char *chain_key(const char *ifname, Hook hook)
 
 static const char *const program_keys[] = {
         "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
-        "Repository", "Artifact", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram", "TCXPass", NULL,
+        "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder", "ObjectFile", "AllowDowngrade", "Entry",
+        "Type", "NextMap", "Mode", "OnForeignProgram", "TCXPass", NULL,
 };
 
 /* Reads an optional string key; an empty value counts as unset. */
@@ -129,6 +179,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
         g_autofree char *chain = NULL, *hook_text = NULL, *prio_text = NULL, *mode_text = NULL, *foreign = NULL;
         g_autofree char *tcx_pass = NULL;
+        g_autofree char *layout_text = NULL;
         g_auto(GStrv) groups = NULL, keys = NULL;
         bool bad = false;
 
@@ -214,6 +265,37 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                              "'%s' is not a file name", p->artifact);
                 bad = true;
         }
+        layout_text = get_string(kf, "RepositoryLayout", path, problems, chain, &bad);
+        if (layout_text) {
+                p->layout = package_layout_from_string(layout_text);
+                if (p->layout < 0) {
+                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "RepositoryLayout",
+                                     "unknown layout '%s' (l3afd or l3af)", layout_text);
+                        bad = true;
+                }
+        }
+        p->codename = get_string(kf, "Codename", path, problems, chain, &bad);
+        if (p->codename && !codename_is_valid(p->codename)) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Codename",
+                             "'%s' is not a distribution codename (letters, digits, '_', '.', '-')", p->codename);
+                bad = true;
+        }
+        if (p->codename && p->layout != PACKAGE_LAYOUT_L3AF)
+                problems_add(problems, true, path, chain, PROGRAM_GROUP, "Codename",
+                             "ignored without RepositoryLayout=l3af");
+        p->folder = get_string(kf, "Folder", path, problems, chain, &bad);
+        if (p->folder && !package_relative_path_is_valid(p->folder)) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Folder",
+                             "'%s' is not a relative path inside the package (no leading '/', no '..')", p->folder);
+                bad = true;
+        }
+        p->object_file = get_string(kf, "ObjectFile", path, problems, chain, &bad);
+        if (p->object_file && !package_relative_path_is_valid(p->object_file)) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "ObjectFile",
+                             "'%s' is not a relative path inside the package (no leading '/', no '..')",
+                             p->object_file);
+                bad = true;
+        }
         if (g_key_file_has_key(kf, PROGRAM_GROUP, "AllowDowngrade", NULL)) {
                 g_autofree char *v = g_key_file_get_string(kf, PROGRAM_GROUP, "AllowDowngrade", NULL);
                 int b = parse_boolean(v ? g_strstrip(v) : NULL);
@@ -225,9 +307,15 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                         bad = true;
                 }
         }
-        if (!p->package && (p->repository || p->artifact || p->allow_downgrade))
-                problems_add(problems, true, path, chain, PROGRAM_GROUP, p->repository ? "Repository" :
-                             p->artifact ? "Artifact" : "AllowDowngrade", "ignored without Package=");
+        if (!p->package) {
+                const char *const keys_need_package[] = { "Repository", "Artifact", "RepositoryLayout", "Codename",
+                                                          "Folder", "ObjectFile", "AllowDowngrade" };
+
+                for (size_t i = 0; i < ELEMENTSOF(keys_need_package); i++)
+                        if (g_key_file_has_key(kf, PROGRAM_GROUP, keys_need_package[i], NULL))
+                                problems_add(problems, true, path, chain, PROGRAM_GROUP, keys_need_package[i],
+                                             "ignored without Package=");
+        }
 
         if (p->object && !g_path_is_absolute(p->object)) {
                 g_autofree char *dir = g_path_get_dirname(path);

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,29 @@
 #include "map-def.h"
 
 #define PROGRAM_NAME_MAX 63
+
+/*
+ * How a repository lays out its artifacts (l3af-package(5)):
+ *   l3afd  <repository>/<package>/<version>/<artifact>
+ *   l3af   <repository>/<package>/<version>/<codename>/<artifact>, as L3AF's
+ *          repositories do, with <artifact> = l3af_<package>.tar.gz holding a
+ *          folder l3af_<package>/ and no manifest.
+ */
+typedef enum PackageLayout {
+        PACKAGE_LAYOUT_L3AFD,
+        PACKAGE_LAYOUT_L3AF,
+        _PACKAGE_LAYOUT_MAX,
+        _PACKAGE_LAYOUT_INVALID = -EINVAL,
+} PackageLayout;
+
+const char *package_layout_to_string(PackageLayout l);
+PackageLayout package_layout_from_string(const char *s);
+
+/* A distribution codename ("bookworm"): letters, digits, '.', '_', '-'; at most 64. */
+bool codename_is_valid(const char *s);
+
+/* A relative path inside a package: no leading '/', no '..' component, not empty. */
+bool package_relative_path_is_valid(const char *s);
 #define PRIORITY_MAX 65535
 
 typedef struct MapEntrySpec {
@@ -35,6 +59,10 @@ typedef struct ProgramSpec {
         char *version;
         char *repository;
         char *artifact;      /* Artifact=, file name in the repository; default <package>.tar.gz */
+        PackageLayout layout; /* RepositoryLayout=: l3afd (default) or l3af */
+        char *codename;      /* Codename=, the distribution directory of the l3af layout, or NULL */
+        char *folder;        /* Folder=, where the object lies in a package without manifest */
+        char *object_file;   /* ObjectFile=, the object in Folder= of a package without manifest */
         bool allow_downgrade; /* AllowDowngrade=: may run an older version than already ran */
         char *entry;         /* program in the object, Entry= */
         char *type;          /* Type=, checked against the hook */

@@ -26,7 +26,9 @@
 static void help_package(void)
 {
         printf("l3afctl package build [OPTIONS...] DIR\n"
-               "l3afctl package verify [OPTIONS...] FILE\n\n"
+               "l3afctl package verify [OPTIONS...] FILE\n"
+               "l3afctl package sign --cert=CERT --key=KEY [-o SIG] FILE\n"
+               "l3afctl package mirror [OPTIONS...] SOURCE-URL NAME VERSION DEST-DIR\n\n"
                "build: checks the manifest (" MANIFEST_FILE ") in DIR and the BPF objects it\n"
                "names, and packs DIR into an archive to sign.\n"
                "  -o --output=FILE        Write the archive here (default ./NAME.tar.gz)\n"
@@ -40,6 +42,19 @@ static void help_package(void)
                "     --name=NAME          Require this package name in the manifest\n"
                "     --version=VERSION    Require this version in the manifest\n"
                "     --unsigned           Skip the signature, check only the contents\n\n"
+               "sign: writes FILE's detached CMS signature (DER, SHA-256) to FILE.p7s.\n"
+               "     --cert=CERT          The signer's X.509 certificate (PEM or DER)\n"
+               "     --key=KEY            Its private key, unencrypted (PEM or DER)\n"
+               "  -o --output=SIG         Write the signature here (default FILE.p7s)\n\n"
+               "mirror: fetches a package from SOURCE-URL (an L3AF repository by default),\n"
+               "checks that it unpacks safely, and writes it at the same path under DEST-DIR,\n"
+               "a private repository; signs it when --cert and --key are given.\n"
+               "     --layout=LAYOUT      l3af (default: NAME/VERSION/CODENAME/l3af_NAME.tar.gz)\n"
+               "                          or l3afd (NAME/VERSION/NAME.tar.gz)\n"
+               "     --codename=CODENAME  Distribution directory (default: the host's, os-release)\n"
+               "     --artifact=FILE      Artifact file name (default: the layout's)\n"
+               "     --ca-file=FILE       CA certificates for https:// (default: the system's)\n"
+               "     --cert=CERT --key=KEY  Sign the mirrored artifact\n\n"
                "  -h --help               Show this help\n\n"
                "Exit status: 0 when the package is good, 1 when it is refused, 2 on usage\n"
                "errors. See l3af-package(5) for the format and how to sign.\n");
@@ -374,7 +389,8 @@ finish:
 
 int verb_package(int argc, char **argv)
 {
-        enum { ARG_REPOSITORY = 0x100, ARG_FORMAT, ARG_TRUST_DIR, ARG_SIGNATURE, ARG_NAME, ARG_VERSION, ARG_UNSIGNED };
+        enum { ARG_REPOSITORY = 0x100, ARG_FORMAT, ARG_TRUST_DIR, ARG_SIGNATURE, ARG_NAME, ARG_VERSION, ARG_UNSIGNED,
+               ARG_CERT, ARG_KEY, ARG_LAYOUT, ARG_CODENAME, ARG_ARTIFACT, ARG_CA_FILE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "output", required_argument, NULL, 'o' },
@@ -385,11 +401,18 @@ int verb_package(int argc, char **argv)
                 { "name", required_argument, NULL, ARG_NAME },
                 { "version", required_argument, NULL, ARG_VERSION },
                 { "unsigned", no_argument, NULL, ARG_UNSIGNED },
+                { "cert", required_argument, NULL, ARG_CERT },
+                { "key", required_argument, NULL, ARG_KEY },
+                { "layout", required_argument, NULL, ARG_LAYOUT },
+                { "codename", required_argument, NULL, ARG_CODENAME },
+                { "artifact", required_argument, NULL, ARG_ARTIFACT },
+                { "ca-file", required_argument, NULL, ARG_CA_FILE },
                 {}
         };
         const char *output = NULL, *repository = NULL, *trust_dir = "/etc/l3af/trust.d", *signature = NULL;
         const char *name = NULL, *version = NULL, *sub;
         bool zip = false, unsigned_ok = false;
+        PackageMirrorOptions mo = { .layout = PACKAGE_LAYOUT_L3AF };
         int opt;
 
         if (argc < 2 || streq(argv[1], "-h") || streq(argv[1], "--help")) {
@@ -397,8 +420,9 @@ int verb_package(int argc, char **argv)
                 return argc < 2 ? 2 : 0;
         }
         sub = argv[1];
-        if (!streq(sub, "build") && !streq(sub, "verify")) {
-                fprintf(stderr, "Unknown package command '%s' (build, verify). See l3afctl package --help.\n", sub);
+        if (!streq(sub, "build") && !streq(sub, "verify") && !streq(sub, "sign") && !streq(sub, "mirror")) {
+                fprintf(stderr, "Unknown package command '%s' (build, verify, sign, mirror). See l3afctl package "
+                        "--help.\n", sub);
                 return 2;
         }
         optind = 1;
@@ -440,9 +464,38 @@ int verb_package(int argc, char **argv)
                 case ARG_UNSIGNED:
                         unsigned_ok = true;
                         break;
+                case ARG_CERT:
+                        mo.cert = optarg;
+                        break;
+                case ARG_KEY:
+                        mo.key = optarg;
+                        break;
+                case ARG_LAYOUT:
+                        mo.layout = package_layout_from_string(optarg);
+                        if (mo.layout < 0) {
+                                fprintf(stderr, "Unknown layout '%s' (l3af, l3afd).\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_CODENAME:
+                        mo.codename = optarg;
+                        break;
+                case ARG_ARTIFACT:
+                        mo.artifact = optarg;
+                        break;
+                case ARG_CA_FILE:
+                        mo.ca_file = optarg;
+                        break;
                 default:
                         return 2;
                 }
+        if (streq(sub, "mirror")) {
+                if (optind != argc - 4) {
+                        fprintf(stderr, "l3afctl package mirror takes SOURCE-URL NAME VERSION DEST-DIR. See --help.\n");
+                        return 2;
+                }
+                return package_mirror(argv[optind], argv[optind + 1], argv[optind + 2], argv[optind + 3], &mo);
+        }
         if (optind != argc - 1) {
                 fprintf(stderr, "l3afctl package %s takes one %s. See --help.\n", sub,
                         streq(sub, "build") ? "directory" : "file");
@@ -450,5 +503,7 @@ int verb_package(int argc, char **argv)
         }
         if (streq(sub, "build"))
                 return do_build(argv[optind], output, repository, zip);
+        if (streq(sub, "sign"))
+                return package_sign_file(argv[optind], output, mo.cert, mo.key);
         return do_verify(argv[optind], signature, trust_dir, name, version, unsigned_ok);
 }

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 
 #include "glib.h"
+#include "l3afctl-import.h"
 #include "l3afctl-package.h"
 #include "util.h"
 
@@ -44,6 +45,7 @@ static void help(void)
                "                                Add or replace a program; keys as in l3af.d(5):\n"
                "                                Object=, Package=, Version=, Priority=, Entry=,\n"
                "                                NextMap=, Type=, Mode=, Repository=, Artifact=,\n"
+               "                                RepositoryLayout=, Codename=, Folder=, ObjectFile=,\n"
                "                                AllowDowngrade=, OnForeignProgram=, TCXPass=\n"
                "  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
@@ -52,7 +54,10 @@ static void help(void)
                "  map set IFACE HOOK PROGRAM MAP KEY VALUE\n"
                "  map delete IFACE HOOK PROGRAM MAP KEY\n"
                "                                Read or change a program's map entries\n"
-               "  package ...                   Build and verify packages (see l3afctl(1))\n\n"
+               "  package ...                   Build, verify, sign and mirror packages\n"
+               "                                (see l3afctl package --help)\n"
+               "  import-l3af [--dry-run] [-D DIR] FILE\n"
+               "                                Write drop-ins equivalent to an L3AF payload\n\n"
                "Options:\n"
                "  -h --help                     Show this help\n"
                "     --version                  Show the version\n"
@@ -775,6 +780,8 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "package"))
                         return verb_package(argc - i, argv + i);
+                if (streq(argv[i], "import-l3af"))
+                        return verb_import_l3af(argc - i, argv + i);
                 if (argv[i][0] != '-')
                         break;
         }

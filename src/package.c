@@ -427,6 +427,53 @@ static void find_objects(const char *dir, const char *rel, GPtrArray *found, uns
         }
 }
 
+/*
+ * A package without manifest (L3AF's artifacts): the drop-in names the entry,
+ * and the object as ObjectFile= in Folder= (default: l3af_<package> in the l3af
+ * layout, the top of the package otherwise), or else the folder must hold
+ * exactly one object (*.o, searched below it).
+ */
+static int use_tree_without_manifest(Job *j, const char *tree)
+{
+        ProgramSpec *p = j->p;
+        g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *folder = NULL, *top = NULL, *rel = NULL, *object = NULL;
+        int r;
+
+        if (!p->entry)
+                return refuse(j, -EINVAL, "Entry", "it has no %s, so the drop-in must name Entry= (and "
+                              "NextMap= and Type= where the object needs them)", MANIFEST_FILE);
+        if (p->folder)
+                folder = g_strdup(p->folder);
+        else if (p->layout == PACKAGE_LAYOUT_L3AF)
+                folder = g_strdup_printf("l3af_%s", p->package);
+        top = folder ? g_build_filename(tree, folder, NULL) : g_strdup(tree);
+        if (folder && !g_file_test(top, G_FILE_TEST_IS_DIR))
+                return refuse(j, -ENOENT, p->folder ? "Folder" : "Package", "it has no folder '%s'%s", folder,
+                              p->folder ? "" : " (the l3af layout's default; Folder= names another)");
+        if (p->object_file)
+                rel = folder ? g_build_filename(folder, p->object_file, NULL) : g_strdup(p->object_file);
+        else {
+                find_objects(top, folder, objects, 0);
+                if (objects->len != 1) {
+                        g_ptr_array_add(objects, NULL);
+                        g_autofree char *list = g_strjoinv(", ", (char **) objects->pdata);
+
+                        return refuse(j, -EINVAL, "ObjectFile", "it has no %s and %s BPF object (*.o) in %s%s%s; "
+                                      "ObjectFile= names the one to load", MANIFEST_FILE,
+                                      objects->len == 1 ? "no" : "more than one", folder ? folder : "the package",
+                                      objects->len == 1 ? "" : ": ", list);
+                }
+                rel = g_strdup(objects->pdata[0]);
+        }
+        r = inside_tree(j, tree, rel, "object", &object);
+        if (r < 0)
+                return r;
+        g_free(p->object);
+        p->object = TAKE_PTR(object);
+        return 0;
+}
+
 /* Applies the manifest (or, without one, the drop-in's keys) to the spec. */
 static int use_tree(Job *j, const char *tree)
 {
@@ -437,30 +484,14 @@ static int use_tree(Job *j, const char *tree)
         int r;
 
         r = manifest_load(tree, &m, &error);
-        if (r == -ENOENT) {
-                g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func(g_free);
-
-                if (!p->entry)
-                        return refuse(j, -EINVAL, "Entry", "it has no %s, so the drop-in must name Entry= (and "
-                                      "NextMap= and Type= where the object needs them)", MANIFEST_FILE);
-                find_objects(tree, NULL, objects, 0);
-                if (objects->len != 1) {
-                        g_ptr_array_add(objects, NULL);
-                        g_autofree char *list = g_strjoinv(", ", (char **) objects->pdata);
-
-                        return refuse(j, -EINVAL, "Package", "it has no %s and %s BPF object (*.o)%s%s",
-                                      MANIFEST_FILE, objects->len == 1 ? "no" : "more than one",
-                                      objects->len == 1 ? "" : ": ", list);
-                }
-                r = inside_tree(j, tree, objects->pdata[0], "object", &object);
-                if (r < 0)
-                        return r;
-                g_free(p->object);
-                p->object = TAKE_PTR(object);
-                return 0;
-        }
+        if (r == -ENOENT)
+                return use_tree_without_manifest(j, tree);
         if (r < 0)
                 return refuse(j, r, "Package", "its manifest is invalid: %s", error);
+        if (p->folder || p->object_file)
+                problems_add(j->problems, true, p->source, j->chain, "Program", p->folder ? "Folder" : "ObjectFile",
+                             "ignored: package %s %s has a manifest, which names its objects", p->package,
+                             p->version);
 
         for (guint i = 0; i < m->warnings->len; i++)
                 problems_add(j->problems, true, p->source, j->chain, "Program", "Package", "package %s %s: %s",
@@ -732,8 +763,19 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
                 return refuse(&j, -EPERM, "Version", "version %s is older than %s, which already ran on this host "
                               "(rollback protection; AllowDowngrade=yes allows it)", p->version, highest);
 
-        j.artifact = p->artifact ? g_strdup(p->artifact) : g_strdup_printf("%s.tar.gz", p->package);
-        j.url = g_strdup_printf("%s/%s/%s/%s", base, p->package, p->version, j.artifact);
+        if (p->layout == PACKAGE_LAYOUT_L3AF) {
+                const char *codename = p->codename ? p->codename : s->codename;
+
+                if (!codename)
+                        return refuse(&j, -EINVAL, "Codename", "the l3af layout needs a distribution codename, and "
+                                      "os-release(5) names none: set Codename= in the drop-in, or in [Packages] "
+                                      "of %s", s->config_file);
+                j.artifact = p->artifact ? g_strdup(p->artifact) : g_strdup_printf("l3af_%s.tar.gz", p->package);
+                j.url = g_strdup_printf("%s/%s/%s/%s/%s", base, p->package, p->version, codename, j.artifact);
+        } else {
+                j.artifact = p->artifact ? g_strdup(p->artifact) : g_strdup_printf("%s.tar.gz", p->package);
+                j.url = g_strdup_printf("%s/%s/%s/%s", base, p->package, p->version, j.artifact);
+        }
 
         r = ensure_cache(&j);
         if (r < 0)

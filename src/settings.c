@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "dropin.h"
 #include "hook.h"
 #include "log.h"
 #include "problem.h"
@@ -42,6 +43,35 @@ void settings_init(Settings *s, const char *root)
         s->cache_keep = CACHE_KEEP_DEFAULT;
         s->extract_entries_max = EXTRACT_ENTRIES_MAX_DEFAULT;
         s->extract_size_max = EXTRACT_SIZE_MAX_DEFAULT;
+        (void) os_release_codename(&s->codename);
+}
+
+int os_release_codename(char **ret)
+{
+        const char *const files[] = { "/etc/os-release", "/usr/lib/os-release" };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                g_autofree char *text = NULL;
+                g_auto(GStrv) lines = NULL;
+
+                if (!g_file_get_contents(files[i], &text, NULL, NULL))
+                        continue;
+                lines = g_strsplit(text, "\n", -1);
+                for (char **l = lines; *l; l++) {
+                        g_autofree char *v = NULL;
+
+                        if (!g_str_has_prefix(*l, "VERSION_CODENAME="))
+                                continue;
+                        /* Shell-quoted or bare, as os-release(5) allows. */
+                        v = g_shell_unquote(*l + strlen("VERSION_CODENAME="), NULL);
+                        if (!v || !codename_is_valid(v))
+                                return -ENOENT;
+                        *ret = TAKE_PTR(v);
+                        return 0;
+                }
+                return -ENOENT;  /* the first file that exists is the one that counts */
+        }
+        return -ENOENT;
 }
 
 void settings_done(Settings *s)
@@ -57,6 +87,7 @@ void settings_done(Settings *s)
         g_free(s->state_dir);
         g_free(s->cache_dir);
         g_free(s->repository);
+        g_free(s->codename);
         g_free(s->trust_dir);
         g_free(s->ca_file);
         *s = (Settings) {};
@@ -98,7 +129,7 @@ int parse_sec(const char *s, uint64_t *ret)
 #define PACKAGES_GROUP "Packages"
 
 static const char *const packages_keys[] = {
-        "Repository", "TrustDirectory", "CAFile", "FetchSizeMax", "ConnectTimeoutSec", "FetchTimeoutSec",
+        "Repository", "Codename", "TrustDirectory", "CAFile", "FetchSizeMax", "ConnectTimeoutSec", "FetchTimeoutSec",
         "StallTimeoutSec", "FetchRetries", "CacheKeepVersions", "ExtractEntriesMax", "ExtractSizeMax", NULL,
 };
 
@@ -194,7 +225,7 @@ static int get_size(GKeyFile *kf, const Settings *s, const char *key, uint64_t *
 
 static int settings_load_packages(Settings *s, GKeyFile *kf, GPtrArray *problems)
 {
-        g_autofree char *repository = NULL;
+        g_autofree char *repository = NULL, *codename = NULL;
         g_auto(GStrv) keys = NULL;
         int r = 0;
 
@@ -209,6 +240,19 @@ static int settings_load_packages(Settings *s, GKeyFile *kf, GPtrArray *problems
                 } else {
                         g_free(s->repository);
                         s->repository = TAKE_PTR(repository);
+                }
+        }
+        codename = g_key_file_get_string(kf, PACKAGES_GROUP, "Codename", NULL);
+        if (codename) {
+                g_strstrip(codename);
+                if (!codename_is_valid(codename)) {
+                        problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, "Codename",
+                                     "'%s' is not a distribution codename (letters, digits, '_', '.', '-')",
+                                     codename);
+                        r = -EINVAL;
+                } else {
+                        g_free(s->codename);
+                        s->codename = TAKE_PTR(codename);
                 }
         }
         if (get_path(kf, s, "TrustDirectory", &s->trust_dir, problems) < 0)

@@ -28,6 +28,8 @@ typedef struct Settings {
 
         /* [Packages]: fetching, trust and extraction (package.c and friends) */
         char *repository;              /* Repository=, default base URL, or NULL */
+        char *codename;                /* Codename=, for the l3af layout; default VERSION_CODENAME of
+                                        * os-release(5), or NULL when it has none */
         char *trust_dir;               /* TrustDirectory=, <root>/etc/l3af/trust.d */
         char *ca_file;                 /* CAFile=, for https; NULL: the system's store */
         uint64_t fetch_size_max;       /* FetchSizeMax=, bytes of one artifact */
@@ -51,6 +53,13 @@ typedef struct Settings {
 
 void settings_init(Settings *s, const char *root);
 void settings_done(Settings *s);
+
+/*
+ * The host's distribution codename, as L3AF picks its artifacts: VERSION_CODENAME=
+ * of /etc/os-release, else of /usr/lib/os-release (os-release(5)). Returns 0 and
+ * the codename, -ENOENT when neither file names a valid one.
+ */
+int os_release_codename(char **ret);
 
 /* Parses a time span such as "1s", "500ms", "2.5", "1min". */
 int parse_sec(const char *s, uint64_t *ret);

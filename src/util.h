@@ -47,6 +47,7 @@ static inline void freep(void *p)
 #define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
 #define isempty(s) (!(s) || !*(s))
 #define strna(s) ((s) ? (s) : "n/a")
+#define strempty(s) ((s) ? (s) : "")
 
 /*
  * For the crash-consistency tests: with L3AF_TEST_CRASH_AT=NAME in its

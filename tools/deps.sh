@@ -6,7 +6,7 @@ PACKAGES=(
         # build
         meson ninja-build pkg-config gcc clang llvm bpftool
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libglib2.0-dev
-        libgnutls28-dev libcurl4-gnutls-dev libarchive-dev scdoc
+        libgnutls28-dev libcurl4-gnutls-dev libarchive-dev libjson-glib-dev scdoc
         # install directories (pkg-config): dbus-1, polkit-gobject-1
         libdbus-1-dev libpolkit-gobject-1-dev
         # tests

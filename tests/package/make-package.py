@@ -5,7 +5,9 @@
   make-package.py OUT KIND NAME VERSION OBJECT [ENTRY [NEXTMAP]]
 
 KIND: good (tar.gz with manifest), zip (zip with manifest), nomanifest
-(tar.gz, object only), dotdot, absolute, symlink, hardlink-symlink, device,
+(tar.gz, object only), l3af (as L3AF publishes them: no manifest, a folder
+l3af_NAME/ holding ENTRY.bpf.o, a second object and a user-space program
+NAME), dotdot, absolute, symlink, hardlink-symlink, device,
 fifo, many, bigfile (a 2 MiB companion). Every bad archive also holds a valid
 manifest and object, so the bad entry is the only problem.
 """
@@ -51,6 +53,13 @@ def main():
             z.writestr(f"{entry}.bpf.o", objdata)
         return
     with tarfile.open(out, "w:gz", format=tarfile.GNU_FORMAT) as tf:
+        if kind == "l3af":
+            folder = f"l3af_{name}"
+            add(tf, f"{folder}/", type=tarfile.DIRTYPE, mode=0o755)
+            add(tf, f"{folder}/{entry}.bpf.o", objdata)
+            add(tf, f"{folder}/{entry}_tc.bpf.o", objdata)
+            add(tf, f"{folder}/{name}", b"#!/bin/sh\nexit 0\n", mode=0o755)
+            return
         if kind == "bigfile":
             man = manifest(name, version, entry, "bin/blob", next_map)
         if kind != "nomanifest":

@@ -153,6 +153,37 @@ static void test_map_names(void)
                 g_error("%s", e3);
 }
 
+#define PKG "[Program]\nName=a\nInterface=eth0\nHook=xdp\nPackage=p\nVersion=1.0.0\n"
+
+/* L3AF's repository layout: the keys that find an artifact and its object. */
+static void test_l3af_layout(void)
+{
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *good = parse(PKG "RepositoryLayout=l3af\nCodename=bookworm\nFolder=l3af_p\n"
+                                          "ObjectFile=sub/p.bpf.o\n", &p);
+        g_autofree char *e1 = parse(PKG "RepositoryLayout=debian\n", NULL);
+        g_autofree char *e2 = parse(PKG "RepositoryLayout=l3af\nCodename=../x\n", NULL);
+        g_autofree char *e3 = parse(PKG "Folder=../up\n", NULL);
+        g_autofree char *e4 = parse(PKG "ObjectFile=/etc/passwd\n", NULL);
+        g_autofree char *e5 = parse(PKG "ObjectFile=a/../../b.o\n", NULL);
+        g_autofree char *w1 = parse(PKG "Codename=bookworm\n", NULL);
+        g_autofree char *w2 = parse(BASE "RepositoryLayout=l3af\nObjectFile=p.o\n", NULL);
+
+        g_assert_cmpstr(good, ==, "");
+        g_assert_cmpint(p->layout, ==, PACKAGE_LAYOUT_L3AF);
+        g_assert_cmpstr(p->codename, ==, "bookworm");
+        g_assert_cmpstr(p->folder, ==, "l3af_p");
+        g_assert_cmpstr(p->object_file, ==, "sub/p.bpf.o");
+        g_assert_cmpstr(e1, ==, "[Program] RepositoryLayout=: unknown layout 'debian' (l3afd or l3af)");
+        g_assert_true(g_str_has_prefix(e2, "[Program] Codename=: '../x' is not a distribution codename"));
+        g_assert_true(g_str_has_prefix(e3, "[Program] Folder=: '../up' is not a relative path inside the package"));
+        g_assert_true(g_str_has_prefix(e4, "[Program] ObjectFile=: '/etc/passwd' is not a relative path"));
+        g_assert_true(g_str_has_prefix(e5, "[Program] ObjectFile=: 'a/../../b.o' is not a relative path"));
+        g_assert_cmpstr(w1, ==, "W [Program] Codename=: ignored without RepositoryLayout=l3af");
+        g_assert_cmpstr(w2, ==, "W [Program] RepositoryLayout=: ignored without Package=\n"
+                                "W [Program] ObjectFile=: ignored without Package=");
+}
+
 static void test_chain_attribution(void)
 {
         g_autofree char *path = write_file("y.conf", "[Program]\nInterface=eth1\nHook=xdp\nObject=/x.o\n");
@@ -215,6 +246,7 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/missing", test_missing);
         g_test_add_func("/dropin/bad-values", test_bad_values);
         g_test_add_func("/dropin/tcx-pass", test_tcx_pass);
+        g_test_add_func("/dropin/l3af-layout", test_l3af_layout);
         g_test_add_func("/dropin/chain-attribution", test_chain_attribution);
         g_test_add_func("/dropin/map-names", test_map_names);
         g_test_add_func("/dropin/warnings", test_warnings);
