@@ -6,7 +6,6 @@
 #include "log.h"
 #include "map-entries.h"
 #include "pin-path.h"
-#include "program.h"
 #include "util.h"
 
 /* Where program's record of map lives: <program dir>/entries/<map>, names encoded (pin-path.h). */

@@ -6,7 +6,6 @@
 #include "map-pins.h"
 #include "pin-path.h"
 #include "problem.h"
-#include "program.h"
 #include "util.h"
 
 /* ':' is always escaped in an encoded name (pin-path.h): a staged pin is never a name's. */
