@@ -3,11 +3,11 @@
 #include "bus-change.h"
 #include "bus-errors.h"
 #include "chain.h"
-#include "daemon.h"
 #include "log.h"
 #include "polkit.h"
 #include "problem.h"
 #include "reconcile.h"
+#include "service.h"
 #include "util.h"
 
 #define FAILURE_TEXT_MAX 4096
@@ -305,7 +305,7 @@ static void change_run(Change *ch)
         }
         /* Reload is a reload for systemd too (RELOADING=1 ... READY=1); other changes are not. */
         if (ch->edits->len == 0 && ch->reconcile)
-                r = daemon_reload(c, "D-Bus Reload", on_applied, ch);
+                r = service_reload(c, "D-Bus Reload", on_applied, ch);
         else
                 r = reconcile_request(c, on_applied, ch);
         if (r < 0) {

@@ -21,7 +21,7 @@ static void drop_connection(Context *c, sd_bus *bus)
                 g_hash_table_remove(c->p2p_unheard, bus);
         if (c->p2p_connections > 0)
                 c->p2p_connections--;
-        idle_touch(c);
+        idle_exit_touch(c->idle);
 }
 
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -37,7 +37,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
 
-        idle_touch(c);
+        idle_exit_touch(c->idle);
         /* The peer has spoken: its first reply (to Hello, for busctl and gdbus) is being made
          * now, so signals may follow it. */
         if (c->p2p_unheard)
@@ -78,7 +78,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         return 0;
                 return log_error_errno(errno, "Cannot accept a D-Bus connection: %m");
         }
-        idle_touch(c);
+        idle_exit_touch(c->idle);
         r = sd_id128_randomize(&id);
         if (r >= 0)
                 r = sd_bus_new(&bus);
@@ -150,16 +150,6 @@ void bus_server_done(Context *c)
 {
         g_clear_pointer(&c->listen_sources, g_ptr_array_unref);
         g_clear_pointer(&c->p2p_unheard, g_hash_table_unref);
-}
-
-/*
- * A client that says Hello, as busctl and gdbus do, drops the connection if
- * anything but the answer to it comes first. So a direct peer gets no signal
- * until it has sent its first message.
- */
-bool bus_server_may_signal(Context *c, sd_bus *bus)
-{
-        return !c->p2p_unheard || !g_hash_table_contains(c->p2p_unheard, bus);
 }
 
 unsigned bus_server_connections(Context *c)

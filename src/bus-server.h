@@ -15,8 +15,5 @@
 int bus_server_setup(Context *c);
 void bus_server_done(Context *c);
 
-/* Whether a signal may go to this connection yet (a direct peer must have spoken first). */
-bool bus_server_may_signal(Context *c, sd_bus *bus);
-
 /* Direct connections open right now. */
 unsigned bus_server_connections(Context *c);

@@ -6,7 +6,6 @@
 #include "bus-errors.h"
 #include "bus-methods.h"
 #include "bus.h"
-#include "bus-server.h"
 #include "chain.h"
 #include "log.h"
 #include "util.h"
@@ -215,6 +214,16 @@ void bus_done(Context *c)
         g_clear_pointer(&c->bus_address, g_free);
 }
 
+/*
+ * A client that says Hello, as busctl and gdbus do, drops the connection if
+ * anything but the answer to it comes first. So a direct peer gets no signal
+ * until it has sent its first message (bus-server.c keeps c->p2p_unheard).
+ */
+static bool may_signal(Context *c, sd_bus *bus)
+{
+        return !c->p2p_unheard || !g_hash_table_contains(c->p2p_unheard, bus);
+}
+
 /* Sends a signal on every connection serving the interface that may get one now. */
 static void emit_signal(Context *c, const char *member, const char *types, ...)
 {
@@ -223,7 +232,7 @@ static void emit_signal(Context *c, const char *member, const char *types, ...)
                 va_list ap;
                 int r;
 
-                if (!bus_server_may_signal(c, bus))
+                if (!may_signal(c, bus))
                         continue;
                 va_start(ap, types);
                 r = sd_bus_emit_signalv(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, member, types, ap);
@@ -265,7 +274,7 @@ void bus_emit_reconciled(Context *c)
                 sd_bus *bus = c->bus_connections->pdata[i];
                 int r;
 
-                if (!bus_server_may_signal(c, bus))
+                if (!may_signal(c, bus))
                         continue;
                 r = sd_bus_emit_properties_changed_strv(bus, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, (char **) names);
                 if (r < 0)

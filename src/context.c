@@ -1,30 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "bus.h"
 #include "chain.h"
 #include "context.h"
-#include "bus-server.h"
-#include "idle.h"
-#include "reconcile.h"
-#include "watchdog.h"
 #include "util.h"
 
 void context_init(Context *c)
 {
         *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF };
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
-        c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
-        c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         c->bus_connections = g_ptr_array_new();
         c->changes = g_queue_new();
 }
 
 void context_done(Context *c)
 {
-        watchdog_stop(c);
-        idle_done(c);
-        bus_server_done(c);
-        bus_done(c);
-        reconcile_cancel(c);
         if (c->waiting_next)
                 g_array_unref(c->waiting_next);
         if (c->waiting_running)
@@ -36,4 +24,29 @@ void context_done(Context *c)
         safe_close(&c->pin_root_fd);
         c->event = sd_event_unref(c->event);
         settings_done(&c->settings);
+}
+
+void context_mark_chain_changed(Context *c, const Chain *ch, uint64_t generation)
+{
+        if (c->events && c->events->chain_changed)
+                c->events->chain_changed(c, ch, generation);
+}
+
+void context_mark_foreign_program(Context *c, const Chain *ch, uint32_t prog_id, const char *prog_name,
+                                  const char *action)
+{
+        if (c->events && c->events->foreign_program)
+                c->events->foreign_program(c, ch, prog_id, prog_name, action);
+}
+
+void context_mark_reconciled(Context *c)
+{
+        if (c->events && c->events->reconciled)
+                c->events->reconciled(c);
+}
+
+void context_mark_status(Context *c)
+{
+        if (c->events && c->events->status_changed)
+                c->events->status_changed(c);
 }

@@ -9,7 +9,30 @@
 
 #include "settings.h"
 
-typedef struct Context {
+typedef struct Context Context;
+struct Chain;
+
+/*
+ * What the core reports as it changes things. The core (reconcile, the
+ * watchdog) only marks what changed, through context_mark_*(); the daemon
+ * installs one dispatcher (daemon.c) that turns the marks into D-Bus
+ * signals, sd_notify STATUS= and a fresh idle time. Any member may be NULL;
+ * with no table installed (l3afd --check, --flush) nothing is dispatched.
+ */
+typedef struct ContextEvents {
+        /* 'ch' runs generation 'generation' now (0: it was removed). */
+        void (*chain_changed)(Context *c, const struct Chain *ch, uint64_t generation);
+        /* A program that is not ours displaced or precedes our root on 'ch'; 'action' is
+         * "reported" or "restored". */
+        void (*foreign_program)(Context *c, const struct Chain *ch, uint32_t prog_id, const char *prog_name,
+                                const char *action);
+        /* An apply phase ended: c->problems and the chains' states are new. */
+        void (*reconciled)(Context *c);
+        /* The summary of the chains (displaced, waiting, failed) may have changed. */
+        void (*status_changed)(Context *c);
+} ContextEvents;
+
+struct Context {
         Settings settings;
         sd_event *event;
         int pin_root_fd;          /* held with an exclusive flock */
@@ -30,13 +53,12 @@ typedef struct Context {
         GArray *waiting_next;     /* ReconcileWaiter: for the next job */
         GArray *waiting_running;  /* ReconcileWaiter: for the running job */
 
-        /* Direct D-Bus on passed sockets (bus-server.c) and idle exit (idle.c) */
+        /* Direct D-Bus on passed sockets (bus-server.c) and idle exit (daemon.c, idle.c) */
         GPtrArray *listen_sources;     /* sd_event_source* of the listening sockets */
         unsigned p2p_connections;
         unsigned p2p_serial;           /* for the unique names Hello hands out */
         GHashTable *p2p_unheard;       /* sd_bus*: direct peers that have sent nothing yet */
-        sd_event_source *idle_source;
-        uint64_t idle_last_usec;       /* CLOCK_MONOTONIC of the last activity */
+        struct IdleExit *idle;         /* NULL without IdleExitSec= */
 
         /* D-Bus (bus.c, bus-change.c) */
         struct sd_bus *bus;            /* the system bus (also asked for polkit), or NULL */
@@ -46,7 +68,17 @@ typedef struct Context {
         GQueue *changes;               /* Change*: authorized changes, applied one at a time */
         struct Change *change_running;
         uint32_t bus_announced[2];     /* NChains, NFailedChains as last announced */
-} Context;
 
+        const ContextEvents *events;   /* the dispatcher, installed by the daemon, or NULL */
+};
+
+/* Sets up the core's part of the context; context_done() frees it (the layers above free theirs first). */
 void context_init(Context *c);
 void context_done(Context *c);
+
+/* The core's marks: each calls the installed dispatcher, if any (see ContextEvents). */
+void context_mark_chain_changed(Context *c, const struct Chain *ch, uint64_t generation);
+void context_mark_foreign_program(Context *c, const struct Chain *ch, uint32_t prog_id, const char *prog_name,
+                                  const char *action);
+void context_mark_reconciled(Context *c);
+void context_mark_status(Context *c);

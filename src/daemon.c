@@ -10,33 +10,9 @@
 #include "daemon.h"
 #include "log.h"
 #include "reconcile.h"
+#include "service.h"
 #include "watchdog.h"
 #include "util.h"
-
-void daemon_update_status(Context *c)
-{
-        unsigned chains = 0, programs = 0, displaced = 0, waiting = 0, failed = 0;
-        g_autoptr(GString) s = g_string_new("STATUS=");
-        GHashTableIter it;
-        Chain *ch;
-
-        g_hash_table_iter_init(&it, c->chains);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
-                chains++;
-                programs += ch->instances->len;
-                displaced += ch->displaced;
-                waiting += ch->waiting;
-                failed += ch->error && !ch->waiting;
-        }
-        g_string_append_printf(s, "%u chain(s), %u program(s)", chains, programs);
-        if (displaced)
-                g_string_append_printf(s, ", %u displaced by a foreign program", displaced);
-        if (waiting)
-                g_string_append_printf(s, ", %u waiting for an interface", waiting);
-        if (failed)
-                g_string_append_printf(s, ", %u failed (old generation kept)", failed);
-        (void) sd_notify(false, s->str);
-}
 
 /* Says what keeps running: only chains attached now run on; the others are kept in their pins. */
 static void log_stopping(Context *c)
@@ -59,60 +35,101 @@ static void log_stopping(Context *c)
                        running, more ? more : "");
 }
 
-typedef struct ReloadRequest {
-        ReconcileDone done;
-        void *userdata;
-} ReloadRequest;
-
-static void on_reload_done(Context *c, int r, void *userdata)
-{
-        ReloadRequest *req = userdata;
-
-        daemon_update_status(c);
-        watchdog_check_all(c, "reload");
-        if (r < 0)
-                log_error_errno(r, "Reload failed: %m");
-        else if (r > 0)
-                log_warning("Reload done with %d error(s); the affected chains keep their running generation "
-                            "(prepare %.1f ms, apply %.1f ms).", r, c->last_prepare_usec / 1000.0,
-                            c->last_apply_usec / 1000.0);
-        else
-                log_info("Reload done (prepare %.1f ms, apply %.1f ms).", c->last_prepare_usec / 1000.0,
-                         c->last_apply_usec / 1000.0);
-        if (!reconcile_pending(c))
-                (void) sd_notify(false, "READY=1");
-        if (req->done)
-                req->done(c, r, req->userdata);
-        g_free(req);
-}
-
-int daemon_reload(Context *c, const char *why, ReconcileDone done, void *userdata)
-{
-        ReloadRequest *req = g_new0(ReloadRequest, 1);
-        int r;
-
-        req->done = done;
-        req->userdata = userdata;
-        log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (%s).", why);
-        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, (uint64_t) g_get_monotonic_time());
-        r = reconcile_request(c, on_reload_done, req);
-        if (r < 0) {
-                g_free(req);
-                (void) sd_notify(false, "READY=1");
-        }
-        return r;
-}
-
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         stall_point("sighup");
-        (void) daemon_reload(userdata, "SIGHUP", NULL, NULL);
+        (void) service_reload(userdata, "SIGHUP", NULL, NULL);
         return 0;
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         sd_event_exit(sd_event_source_get_event(s), 0);
+        return 0;
+}
+
+/* The one dispatcher of the core's marks (context.h): bus signals, STATUS=, the idle time. */
+
+static void on_chain_changed(Context *c, const Chain *ch, uint64_t generation)
+{
+        bus_emit_chain_changed(c, ch->ifname, ch->hook, generation);
+}
+
+static void on_foreign_program(Context *c, const Chain *ch, uint32_t prog_id, const char *prog_name,
+                               const char *action)
+{
+        bus_emit_foreign_program(c, ch->ifname, ch->hook, prog_id, prog_name, action);
+}
+
+static void on_reconciled(Context *c)
+{
+        bus_emit_reconciled(c);
+        idle_exit_touch(c->idle);
+}
+
+static const ContextEvents daemon_events = {
+        .chain_changed = on_chain_changed,
+        .foreign_program = on_foreign_program,
+        .reconciled = on_reconciled,
+        .status_changed = service_update_status,
+};
+
+/* Idle exit (IdleExitSec=): no direct client, no change or reconcile pending. */
+static bool daemon_is_idle(void *userdata)
+{
+        Context *c = userdata;
+
+        return bus_server_connections(c) == 0 && !reconcile_pending(c) && !c->change_running &&
+               (!c->changes || g_queue_is_empty(c->changes));
+}
+
+/*
+ * Gives the bus name back, so that the bus starts us again for the next
+ * caller, and serves the calls routed to us before that: the bus answers
+ * ReleaseName only after it has passed on every message it sent us first,
+ * so once the answer is here those calls are in our queue.
+ */
+static int daemon_drain(void *userdata)
+{
+        Context *c = userdata;
+        int r;
+
+        log_info("Idle for %.1f s with no client: exiting; the chains keep running.",
+                 c->settings.idle_exit_usec / 1e6);
+        if (!c->bus)
+                return 0;
+        r = sd_bus_release_name(c->bus, L3AF_BUS_NAME);
+        if (r < 0)
+                log_warning_errno(r, "Cannot give the name %s back: %m", L3AF_BUS_NAME);
+        do
+                r = sd_bus_process(c->bus, NULL);
+        while (r > 0);
+        return r < 0 ? log_error_errno(r, "Cannot serve the calls queued on the bus: %m") : 0;
+}
+
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+
+        idle_exit_touch(c->idle);
+        return 0;  /* let it through */
+}
+
+static int idle_setup(Context *c)
+{
+        int r;
+
+        if (c->settings.idle_exit_usec == 0)
+                return 0;
+        r = idle_exit_new(c->event, c->settings.idle_exit_usec, daemon_is_idle, daemon_drain, c, &c->idle);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up idle exit: %m");
+        if (c->bus) {
+                r = sd_bus_add_filter(c->bus, NULL, on_bus_message, c);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot watch the bus for idle exit: %m");
+        }
+        log_debug("Exiting after %.1f s idle.", c->settings.idle_exit_usec / 1e6);
         return 0;
 }
 
@@ -132,7 +149,7 @@ static void on_first_reconcile(Context *c, int problems, void *userdata)
                 return;
         }
         watchdog_check_all(c, "start");
-        daemon_update_status(c);
+        service_update_status(c);
         log_structured(LOG_INFO, 0, L3AF_MSG_STARTED, NULL,
                        "l3afd started: %u chain(s), %d problem(s) (prepare %.1f ms, apply %.1f ms).",
                        g_hash_table_size(c->chains), problems, c->last_prepare_usec / 1000.0,
@@ -145,6 +162,7 @@ int daemon_run(Context *c)
         sigset_t mask;
         int r;
 
+        c->events = &daemon_events;
         r = sd_event_default(&c->event);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the event loop: %m");
@@ -187,4 +205,14 @@ int daemon_run(Context *c)
         (void) sd_notify(false, "STOPPING=1");
         log_stopping(c);
         return r;
+}
+
+void daemon_done(Context *c)
+{
+        watchdog_stop(c);
+        c->idle = idle_exit_free(c->idle);
+        bus_server_done(c);
+        bus_done(c);
+        reconcile_cancel(c);
+        c->events = NULL;
 }

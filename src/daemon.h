@@ -3,17 +3,12 @@
 #pragma once
 
 #include "context.h"
-#include "reconcile.h"
-
-/* Sends sd_notify STATUS= with a one-line summary of the chains. */
-void daemon_update_status(Context *c);
 
 /*
- * A reload, as systemd expects it: RELOADING=1 with MONOTONIC_USEC, the drop-ins
- * re-read and applied (reconcile_request), then READY=1. 'done' (may be NULL)
- * gets the reconcile's result. SIGHUP and the D-Bus Reload method both use it.
+ * Runs until SIGTERM/SIGINT or the idle exit; installs the dispatcher of the
+ * core's marks (context.h). Leaving never touches the data path.
  */
-int daemon_reload(Context *c, const char *why, ReconcileDone done, void *userdata);
-
-/* Runs until SIGTERM/SIGINT. Leaving never touches the data path. */
 int daemon_run(Context *c);
+
+/* Stops what daemon_run() started (watchdog, idle exit, bus, reconciles); before context_done(). */
+void daemon_done(Context *c);

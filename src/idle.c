@@ -1,73 +1,81 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <systemd/sd-daemon.h>
+#include <errno.h>
+#include <glib.h>
 
-#include "bus-server.h"
-#include "bus.h"
 #include "idle.h"
 #include "log.h"
-#include "reconcile.h"
 
-static bool busy(Context *c)
+/* While draining: how often check_idle() is asked again. */
+#define DRAIN_POLL_USEC (50 * 1000)
+
+struct IdleExit {
+        sd_event *event;
+        sd_event_source *timer;
+        uint64_t timeout_usec;
+        uint64_t last_usec;      /* CLOCK_MONOTONIC of the last activity */
+        IdleCheck check_idle;
+        IdleDrain drain;
+        void *userdata;
+        bool draining;           /* drain() was called: exit once idle, with no new timeout */
+};
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        return bus_server_connections(c) > 0 || reconcile_pending(c) || c->change_running ||
-               (c->changes && !g_queue_is_empty(c->changes));
-}
-
-static int on_idle_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Context *c = userdata;
-        uint64_t now = 0, due = c->idle_last_usec + c->settings.idle_exit_usec;
-
-        (void) sd_event_now(c->event, CLOCK_MONOTONIC, &now);
-        if (busy(c) || now < due)
-                return sd_event_source_set_time(s, busy(c) ? now + c->settings.idle_exit_usec : due);
-
-        log_info("Idle for %.1f s with no client: exiting; the chains keep running.",
-                 c->settings.idle_exit_usec / 1e6);
-        /* Let the bus start us again for the next caller: give the name back first. */
-        if (c->bus)
-                (void) sd_bus_release_name(c->bus, L3AF_BUS_NAME);
-        return sd_event_exit(c->event, 0);
-}
-
-static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-        idle_touch(userdata);
-        return 0;  /* let it through */
-}
-
-int idle_setup(Context *c)
-{
-        uint64_t now;
+        IdleExit *x = userdata;
+        uint64_t now = 0, due = x->last_usec + x->timeout_usec;
         int r;
 
-        if (c->settings.idle_exit_usec == 0)
-                return 0;
-        idle_touch(c);
-        if (c->bus) {
-                r = sd_bus_add_filter(c->bus, NULL, on_bus_message, c);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot watch the bus for idle exit: %m");
+        (void) sd_event_now(x->event, CLOCK_MONOTONIC, &now);
+        if (!x->draining) {
+                if (!x->check_idle(x->userdata))
+                        return sd_event_source_set_time(s, now + x->timeout_usec);
+                if (now < due)
+                        return sd_event_source_set_time(s, due);
+                x->draining = true;
+                if (x->drain) {
+                        r = x->drain(x->userdata);
+                        if (r < 0)
+                                log_warning_errno(r, "Cannot take in the work queued before the idle exit: %m");
+                }
         }
-        r = sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+        if (!x->check_idle(x->userdata))
+                return sd_event_source_set_time(s, now + DRAIN_POLL_USEC);
+        return sd_event_exit(x->event, 0);
+}
+
+int idle_exit_new(sd_event *event, uint64_t timeout_usec, IdleCheck check_idle, IdleDrain drain, void *userdata,
+                  IdleExit **ret)
+{
+        g_autofree IdleExit *x = g_new0(IdleExit, 1);
+        int r;
+
+        *x = (IdleExit) { .event = event, .timeout_usec = timeout_usec, .check_idle = check_idle, .drain = drain,
+                          .userdata = userdata };
+        r = sd_event_now(event, CLOCK_MONOTONIC, &x->last_usec);
         if (r >= 0)
-                r = sd_event_add_time(c->event, &c->idle_source, CLOCK_MONOTONIC, now + c->settings.idle_exit_usec,
-                                      MAX(c->settings.idle_exit_usec / 20, 1000), on_idle_timer, c);
+                r = sd_event_add_time(event, &x->timer, CLOCK_MONOTONIC, x->last_usec + timeout_usec,
+                                      MAX(timeout_usec / 20, 1000), on_timer, x);
         if (r >= 0)
-                r = sd_event_source_set_enabled(c->idle_source, SD_EVENT_ON);
-        if (r < 0)
-                return log_error_errno(r, "Cannot set up idle exit: %m");
-        log_debug("Exiting after %.1f s idle.", c->settings.idle_exit_usec / 1e6);
+                r = sd_event_source_set_enabled(x->timer, SD_EVENT_ON);
+        if (r < 0) {
+                x->timer = sd_event_source_disable_unref(x->timer);
+                return r;
+        }
+        *ret = g_steal_pointer(&x);
         return 0;
 }
 
-void idle_done(Context *c)
+IdleExit *idle_exit_free(IdleExit *x)
 {
-        c->idle_source = sd_event_source_disable_unref(c->idle_source);
+        if (x) {
+                sd_event_source_disable_unref(x->timer);
+                g_free(x);
+        }
+        return NULL;
 }
 
-void idle_touch(Context *c)
+void idle_exit_touch(IdleExit *x)
 {
-        if (c->event)
-                (void) sd_event_now(c->event, CLOCK_MONOTONIC, &c->idle_last_usec);
+        if (x)
+                (void) sd_event_now(x->event, CLOCK_MONOTONIC, &x->last_usec);
 }

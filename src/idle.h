@@ -1,16 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Idle exit (IdleExitSec=): with socket or bus activation, l3afd leaves when
- * no direct client is connected, no change or reconcile is pending and
- * nothing has asked for anything for IdleExitSec. The chains keep running;
- * the next connection or bus call starts it again and it adopts them.
+ * Idle exit for a service started on demand, on an sd-event loop, in the
+ * shape of systemd's bus_event_loop_with_idle(). Once 'timeout_usec' has
+ * passed since the last idle_exit_touch() and check_idle() says nothing is
+ * in progress, drain() is called once: it stops new work from arriving (a
+ * bus service gives its name back) and takes in the work already queued (the
+ * calls that arrived just as the timer fired). The loop then exits as soon
+ * as check_idle() holds again: at once if drain() queued nothing, else when
+ * that work is done. Nothing here knows about the bus.
  */
 #pragma once
 
-#include "context.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
 
-int idle_setup(Context *c);
-void idle_done(Context *c);
+/* True when nothing is in progress and no client is connected. */
+typedef bool (*IdleCheck)(void *userdata);
+/* Stops new work from arriving and serves what is queued; returns >= 0 or -errno. */
+typedef int (*IdleDrain)(void *userdata);
 
-/* Something happened: the idle time starts again. */
-void idle_touch(Context *c);
+typedef struct IdleExit IdleExit;
+
+/* Arms the timer on 'event'; 'drain' may be NULL. Returns 0 or -errno. */
+int idle_exit_new(sd_event *event, uint64_t timeout_usec, IdleCheck check_idle, IdleDrain drain, void *userdata,
+                  IdleExit **ret);
+IdleExit *idle_exit_free(IdleExit *x);
+
+/* Something happened: the idle time starts again. Accepts NULL. */
+void idle_exit_touch(IdleExit *x);

@@ -188,6 +188,7 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 r = daemon_run(&ctx);
+                daemon_done(&ctx);
                 context_done(&ctx);
                 return r < 0 ? 1 : 0;
         }

@@ -9,7 +9,6 @@
 #include <sys/mount.h>
 
 #include "bpf-util.h"
-#include "bus.h"
 #include "chain.h"
 #include "log.h"
 #include "map-pins.h"
@@ -17,7 +16,6 @@
 #include "package.h"
 #include "problem.h"
 #include "program.h"
-#include "idle.h"
 #include "reconcile.h"
 #include "util.h"
 
@@ -266,7 +264,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         chain_remove(ch);
                         log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f,
                                        "Chain %s removed: no drop-in declares it any more.", key);
-                        bus_emit_chain_changed(c, ch->ifname, ch->hook, 0);
+                        context_mark_chain_changed(c, ch, 0);
                 }
                 g_hash_table_remove(c->chains, key);
                 return;
@@ -319,7 +317,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                                "Chain %s generation %" PRIu64 " is live%s: %s%s", key, ch->generation,
                                ch->frags ? " (multi-buffer)" : "", progs,
                                ch->hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
-                bus_emit_chain_changed(c, ch->ifname, ch->hook, ch->generation);
+                context_mark_chain_changed(c, ch, ch->generation);
         }
 }
 
@@ -361,7 +359,7 @@ finish:
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         c->problems = g_ptr_array_ref(problems);
-        bus_emit_reconciled(c);
+        context_mark_reconciled(c);
         return r;
 }
 
@@ -437,7 +435,6 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
         r = reconcile_apply_timed(c, j->desired, j->problems);
         prepare_job_free(j);
 
-        idle_touch(c);
         waiters = TAKE_PTR(c->waiting_running);
         c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         if (c->waiting_next->len > 0)
@@ -488,6 +485,10 @@ int reconcile_request(Context *c, ReconcileDone done, void *userdata)
         ReconcileWaiter w = { .done = done, .userdata = userdata };
         int r;
 
+        if (!c->waiting_next) {
+                c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
+                c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
+        }
         g_array_append_val(c->waiting_next, w);
         if (c->job)
                 return 0;
@@ -501,7 +502,7 @@ int reconcile_request(Context *c, ReconcileDone done, void *userdata)
 
 bool reconcile_pending(Context *c)
 {
-        return c->job || c->waiting_next->len > 0;
+        return c->job || (c->waiting_next && c->waiting_next->len > 0);
 }
 
 void reconcile_cancel(Context *c)

@@ -7,9 +7,7 @@
 #include <bpf/bpf.h>
 
 #include "attach.h"
-#include "bus.h"
 #include "chain.h"
-#include "daemon.h"
 #include "foreign.h"
 #include "log.h"
 #include "netdev.h"
@@ -71,7 +69,7 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
                 }
         }
         c->foreign_reports++;
-        bus_emit_foreign_program(c, ch->ifname, ch->hook, attached, info.name, "reported");
+        context_mark_foreign_program(c, ch, attached, info.name, "reported");
 }
 
 /*
@@ -104,7 +102,7 @@ static void device_lost(Context *c, Chain *ch, const char *now)
         ch->waiting = true;
         ch->displaced = false;
         ch->foreign_id = 0;
-        daemon_update_status(c);
+        context_mark_status(c);
 }
 
 /*
@@ -161,7 +159,7 @@ static void device_found(Context *c, Chain *ch, uint32_t ifindex, uint32_t attac
                 ch->displaced = false;
                 ch->foreign_id = 0;
         }
-        daemon_update_status(c);
+        context_mark_status(c);
 }
 
 static void restore(Context *c, Chain *ch, uint32_t attached)
@@ -190,7 +188,7 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         }
         ch->displaced = false;
         ch->foreign_id = 0;
-        bus_emit_foreign_program(c, ch->ifname, ch->hook, attached, NULL, "restored");
+        context_mark_foreign_program(c, ch, attached, NULL, "restored");
         f = fields_of(ch, NULL);
         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                        "Chain %s restored (OnForeignProgram=restore): our root %u is attached again, generation "
@@ -234,7 +232,7 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
         if (r < 0) {
                 if (r == -ENODEV && !ch->waiting) {
                         ch->waiting = true;
-                        daemon_update_status(c);
+                        context_mark_status(c);
                 }
                 return;
         }
@@ -260,7 +258,7 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
                         ch->foreign_id = 0;
                         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                                        "Chain %s runs our root again.", ch->key);
-                        daemon_update_status(c);
+                        context_mark_status(c);
                 }
                 return;
         }
@@ -285,7 +283,7 @@ void watchdog_check(Context *c, Chain *ch, const char *why)
         if (ch->on_foreign == FOREIGN_POLICY_RESTORE)
                 restore(c, ch, attached);
         if (changed)
-                daemon_update_status(c);
+                context_mark_status(c);
 }
 
 void watchdog_check_all(Context *c, const char *why)
