@@ -103,17 +103,22 @@ static bool change_applied(Change *ch, sd_bus_error *error)
         Context *c = ch->ctx;
         g_autoptr(GString) why = g_string_new(NULL);
         Chain *chain = ch->chain_key ? g_hash_table_lookup(c->chains, ch->chain_key) : NULL;
+        bool verifier = false;
 
         for (guint i = 0; c->problems && i < c->problems->len; i++) {
                 Problem *p = c->problems->pdata[i];
 
                 if (p->warning)
                         continue;
-                if ((ch->chain_key && streq_ptr(p->chain, ch->chain_key)) || (p->file && edits_touch(ch, p->file)))
+                if ((ch->chain_key && streq_ptr(p->chain, ch->chain_key)) || (p->file && edits_touch(ch, p->file))) {
                         g_string_append_printf(why, "%s%s", why->len ? "\n" : "", p->text);
+                        verifier |= p->kind == PROBLEM_VERIFIER_REJECTED;
+                }
         }
-        if (chain && chain->error && !chain->waiting && !strstr(why->str, chain->error))
+        if (chain && chain->error && !chain->waiting && !strstr(why->str, chain->error)) {
                 g_string_append_printf(why, "%s%s", why->len ? "\n" : "", chain->error);
+                verifier |= chain->error_kind == PROBLEM_VERIFIER_REJECTED;
+        }
         if (why->len == 0)
                 return true;
         if (why->len > FAILURE_TEXT_MAX) {
@@ -121,8 +126,7 @@ static bool change_applied(Change *ch, sd_bus_error *error)
                 g_string_append(why, "\n...");
         }
         sd_bus_error_setf(error,
-                          strstr(why->str, "verifier rejected") ? L3AF_ERROR_VERIFIER_REJECTED :
-                                                                  L3AF_ERROR_INVALID_CONFIGURATION,
+                          verifier ? L3AF_ERROR_VERIFIER_REJECTED : L3AF_ERROR_INVALID_CONFIGURATION,
                           "%s", why->str);
         return false;
 }

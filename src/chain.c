@@ -768,6 +768,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         uint32_t zero = 0;
 
         g_return_val_if_fail(programs->len > 0, -EINVAL);
+        c->error_kind = PROBLEM_INVALID_CONFIGURATION;
 
         if (c->root_fd < 0) {
                 if (if_nametoindex(c->ifname) == 0) {
@@ -864,7 +865,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
 
-                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error);
+                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error, &c->error_kind);
                 if (r < 0)
                         goto fail;
                 g_ptr_array_insert(fresh, 0, inst);

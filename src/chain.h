@@ -34,6 +34,7 @@ typedef struct Chain {
         GHashTable *sources;  /* program name -> drop-in path */
 
         char *error;          /* why the last change failed; the old generation runs */
+        ProblemKind error_kind; /* what kind of failure 'error' is (set by chain_apply) */
         bool waiting;         /* the interface does not exist */
 
         /* The watchdog's view (watchdog.c) */

@@ -63,3 +63,9 @@ size_t problems_count_errors(GPtrArray *problems)
                         n++;
         return n;
 }
+
+void problems_set_kind(GPtrArray *problems, guint since, ProblemKind kind)
+{
+        for (guint i = since; i < problems->len; i++)
+                ((Problem *) problems->pdata[i])->kind = kind;
+}

@@ -9,12 +9,23 @@
 #include <glib.h>
 #include <stdbool.h>
 
+/*
+ * What kind of failure a problem is, set where it is made; the bus maps it to
+ * its named error (org.l3af.Chain1(5), ERRORS). The default is a
+ * configuration that does not apply.
+ */
+typedef enum ProblemKind {
+        PROBLEM_INVALID_CONFIGURATION = 0,
+        PROBLEM_VERIFIER_REJECTED,          /* the kernel's verifier refused a program */
+} ProblemKind;
+
 typedef struct Problem {
         char *file;     /* drop-in path, or NULL */
         char *chain;    /* "IFACE/HOOK" the problem blocks, or NULL if unknown */
         char *text;     /* full human-readable text, location included */
         char *program;  /* the program it concerns, when known */
         bool warning;   /* reported, but blocks nothing */
+        ProblemKind kind;
 } Problem;
 
 void problem_free(Problem *p);
@@ -31,3 +42,6 @@ size_t problems_count_errors(GPtrArray *problems);
 
 /* Marks the problems from index 'since' on as concerning 'program'. */
 void problems_set_program(GPtrArray *problems, guint since, const char *program);
+
+/* Sets the kind of the problems from index 'since' on. */
+void problems_set_kind(GPtrArray *problems, guint since, ProblemKind kind);

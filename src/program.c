@@ -398,11 +398,12 @@ static bool map_is_shared(const ProgramSpec *p, const char *name)
  * the maps the load creates afresh are added to 'fresh_maps' (struct
  * bpf_map*) with where to pin them in 'fresh_pins'; with no chain_dir, maps
  * are the object's own. libbpf pins nothing (instances pin their next map
- * themselves).
+ * themselves). When the verifier refuses the program, *ret_kind (may be
+ * NULL) says so.
  */
 static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
                       GPtrArray *fresh_maps, GPtrArray *fresh_pins, struct bpf_program **ret_entry,
-                      struct bpf_map **ret_next, char **ret_log)
+                      struct bpf_map **ret_next, char **ret_log, ProblemKind *ret_kind)
 {
         g_autofree char *captured = NULL, *verifier = NULL;
         struct bpf_program *prog, *entry = NULL;
@@ -484,6 +485,9 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
                  * keeps the log's end (BPF_LOG_FIXED unset), where the verifier says why. */
                 bool overflowed = r == -ENOSPC && strnlen(verifier, VERIFIER_LOG_SIZE) >= VERIFIER_LOG_SIZE - 1;
 
+                if (!isempty(vtail) && ret_kind)
+                        *ret_kind = PROBLEM_VERIFIER_REJECTED;
+
                 if (!isempty(vtail) && overflowed)
                         *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %d MiB; "
                                                    "its last lines):\n%s",
@@ -503,7 +507,7 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
 }
 
 int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, Instance **ret,
-                        char **ret_log)
+                        char **ret_log, ProblemKind *ret_kind)
 {
         g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
         g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
@@ -529,7 +533,7 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, chain_dir, frags, fresh_maps, fresh_pins, &entry, &next, ret_log);
+        r = load_entry(p, obj, chain_dir, frags, fresh_maps, fresh_pins, &entry, &next, ret_log, ret_kind);
         if (r < 0)
                 return r;
 
@@ -656,7 +660,7 @@ bool program_chain_frags(Hook hook, GPtrArray *programs)
         return true;
 }
 
-int program_verify(const ProgramSpec *p, bool frags, char **ret_log)
+int program_verify(const ProgramSpec *p, bool frags, char **ret_log, ProblemKind *ret_kind)
 {
         g_autofree char *error = NULL;
         g_autoptr(BpfObject) obj = NULL;
@@ -668,7 +672,7 @@ int program_verify(const ProgramSpec *p, bool frags, char **ret_log)
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, NULL, frags, NULL, NULL, &entry, NULL, ret_log);
+        r = load_entry(p, obj, NULL, frags, NULL, NULL, &entry, NULL, ret_log, ret_kind);
         if (r < 0)
                 return r;
         for (guint i = 0; i < p->maps->len; i++) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dropin.h"
+#include "problem.h"
 
 #define OBJECT_SIZE_MAX (64u * 1024u * 1024u)
 #define DIGEST_SHORT 16
@@ -51,18 +52,19 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
  * Loads a new instance of a prepared program for a chain whose pins live in
  * 'chain_dir', pins it as generation 'gen'; 'frags': as part of a multi-buffer
  * XDP chain. On a load failure, *ret_log gets
- * libbpf's and the verifier's last lines.
+ * libbpf's and the verifier's last lines, and *ret_kind (may be NULL) is set
+ * to PROBLEM_VERIFIER_REJECTED when the verifier refused it (else untouched).
  */
 int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, Instance **ret,
-                        char **ret_log);
+                        char **ret_log, ProblemKind *ret_kind);
 
 /*
  * Asks the kernel whether the prepared program would load on this hook (in a
  * multi-buffer chain with 'frags'), and its [Map] entries be written, with
  * maps of its own that nothing else sees; everything is gone again on return. Needs CAP_BPF (-EPERM otherwise). On a
- * failure, *ret_log says why, as program_instantiate() does.
+ * failure, *ret_log and *ret_kind say why, as program_instantiate() does.
  */
-int program_verify(const ProgramSpec *p, bool frags, char **ret_log);
+int program_verify(const ProgramSpec *p, bool frags, char **ret_log, ProblemKind *ret_kind);
 
 /* Whether a chain of these programs runs multi-buffer: all of them must be
  * written for it, since the kernel lets only programs that agree on frags

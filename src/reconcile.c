@@ -221,10 +221,11 @@ static void report_problems(GPtrArray *problems)
         }
 }
 
-static void chain_set_error(Chain *ch, const char *error)
+static void chain_set_error(Chain *ch, const char *error, ProblemKind kind)
 {
         g_free(ch->error);
         ch->error = g_strdup(error);
+        ch->error_kind = kind;
 }
 
 static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
@@ -245,7 +246,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         ch = chain_new(c->settings.pin_root, ifname, hook);
                         g_hash_table_insert(c->chains, ch->key, ch);
                 }
-                chain_set_error(ch, reason);
+                chain_set_error(ch, reason, PROBLEM_INVALID_CONFIGURATION);
                 f = chain_fields(ch);
                 if (ch->root_fd >= 0)
                         log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f,
@@ -278,7 +279,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         r = chain_apply(ch, want->programs, want->mode, want->tcx_pass, &error);
         f = chain_fields(ch);
         if (r == -ENODEV) {
-                chain_set_error(ch, error);
+                chain_set_error(ch, error, PROBLEM_INVALID_CONFIGURATION);
                 for (guint i = 0; i < want->programs->len; i++) {
                         ProgramSpec *p = want->programs->pdata[i];
                         g_hash_table_replace(ch->sources, g_strdup(p->name), g_strdup(p->source));
@@ -289,8 +290,11 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 return;
         }
         if (r < 0) {
-                chain_set_error(ch, error);
+                guint since = problems->len;
+
+                chain_set_error(ch, error, ch->error_kind);
                 problems_add(problems, false, NULL, key, NULL, NULL, "chain %s: %s", key, error);
+                problems_set_kind(problems, since, ch->error_kind);
                 if (ch->root_fd >= 0)
                         log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f,
                                        "Chain %s change failed, generation %" PRIu64 " keeps running: %s", key,
@@ -300,7 +304,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                                        key, error);
                 return;
         }
-        chain_set_error(ch, NULL);
+        chain_set_error(ch, NULL, PROBLEM_INVALID_CONFIGURATION);
         for (guint i = 0; i < want->programs->len; i++)
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
         if (r > 0) {
@@ -528,10 +532,11 @@ static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
         for (guint i = 0; i < cs->programs->len; i++) {
                 const ProgramSpec *p = cs->programs->pdata[i];
                 g_autofree char *error = NULL;
+                ProblemKind kind = PROBLEM_INVALID_CONFIGURATION;
                 guint since = problems->len;
                 int r;
 
-                r = program_verify(p, frags, &error);
+                r = program_verify(p, frags, &error, &kind);
                 if (r == -EPERM) {
                         problems_add(problems, true, NULL, NULL, NULL, NULL,
                                      "programs were not loaded, so what the verifier would refuse is not known: "
@@ -542,6 +547,7 @@ static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
                         problems_add(problems, false, p->source, cs->key, "Program", p->package ? "Package" : "Object",
                                      "%s", error);
                         problems_set_program(problems, since, p->name);
+                        problems_set_kind(problems, since, kind);
                 }
         }
         return true;
