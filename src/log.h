@@ -33,7 +33,6 @@ typedef struct LogFields {
 void log_open(LogTarget target);
 int log_target_from_string(const char *s);
 void log_set_max_level(int level);
-int log_get_max_level(void);
 int log_level_from_string(const char *s);
 
 int log_structured(int level, int error, const char *message_id, const LogFields *fields,
@@ -48,4 +47,3 @@ int log_structured(int level, int error, const char *message_id, const LogFields
 #define log_debug_errno(e, ...) log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
-#define log_oom() log_error_errno(ENOMEM, "Out of memory.")

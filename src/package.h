@@ -9,8 +9,10 @@
  *             <cache_dir>/trees/<sha256>/            the extracted package
  *   state     <state_dir>/packages/<name>            the highest version that ran
  *
- * Everything here blocks (downloads): it runs in the reconcile worker thread
- * and touches nothing but the cache and its arguments.
+ * package_resolve() blocks (downloads): it runs in the reconcile worker
+ * thread and touches nothing but the cache and its arguments.
+ * package_record_applied() runs on the loop once a chain went live, and
+ * writes the state directory.
  */
 #pragma once
 

@@ -376,17 +376,6 @@ static int reconcile_apply_timed(Context *c, GHashTable *desired, GPtrArray *pro
         return r;
 }
 
-int reconcile(Context *c)
-{
-        g_autoptr(GPtrArray) problems = problems_new();
-        g_autoptr(GHashTable) desired = NULL;
-        uint64_t start = g_get_monotonic_time();
-
-        desired = load_desired(&c->settings, problems);
-        c->last_prepare_usec = g_get_monotonic_time() - start;
-        return reconcile_apply_timed(c, desired, problems);
-}
-
 /* Asynchronous reconcile */
 
 typedef struct PrepareJob {

@@ -12,19 +12,13 @@
 int reconcile_adopt(Context *c);
 
 /*
- * Reads the drop-ins and applies them, synchronously (start-up). Problems are
- * kept in c->problems. Returns the number of errors (>= 0), or a negative
- * errno if nothing could be read at all.
- */
-int reconcile(Context *c);
-
-/*
- * Asks for a reconcile without blocking the event loop. The prepare phase
- * (drop-ins, packages, signatures, object checks) runs in a worker thread; the
- * apply phase (the kernel) runs on the loop. 'done' is called on the loop
- * once a reconcile that started after this request has been applied, with the
- * same result as reconcile(). Requests made while one runs are coalesced
- * into the next.
+ * Asks for a reconcile without blocking the event loop: the drop-ins are read
+ * and applied. The prepare phase (drop-ins, packages, signatures, object
+ * checks) runs in a worker thread; the apply phase (the kernel) runs on the
+ * loop. 'done' is called on the loop once a reconcile that started after this
+ * request has been applied, with its result: the number of errors (>= 0;
+ * problems are kept in c->problems), or a negative errno if nothing could be
+ * read at all. Requests made while one runs are coalesced into the next.
  */
 typedef void (*ReconcileDone)(Context *c, int result, void *userdata);
 int reconcile_request(Context *c, ReconcileDone done, void *userdata);

@@ -45,10 +45,6 @@ void trust_store_free(TrustStore *t)
         g_free(t);
 }
 
-unsigned trust_store_count(const TrustStore *t)
-{
-        return t->certs->len;
-}
 
 static bool is_cert_file(const char *name)
 {

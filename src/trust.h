@@ -24,7 +24,6 @@ typedef struct TrustStore TrustStore;
 int trust_store_load(const char *dir, TrustStore **ret, char **ret_error);
 void trust_store_free(TrustStore *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TrustStore, trust_store_free)
-unsigned trust_store_count(const TrustStore *t);
 
 /*
  * Verifies 'sig' over 'data'. On success *ret_signer is the signer's subject

@@ -22,11 +22,6 @@ static inline void closep(int *fd)
 }
 #define _cleanup_close_ _cleanup_(closep)
 
-static inline void freep(void *p)
-{
-        free(*(void **)p);
-}
-#define _cleanup_free_ _cleanup_(freep)
 
 /* Hands an fd or pointer over to its new owner, leaving the old one empty. */
 #define TAKE_FD(fd)                     \
