@@ -38,7 +38,31 @@ static void help(void)
                "every chain running. See l3afd(8), l3af.d(5) and org.l3af.Chain1(5).\n");
 }
 
-int main(int argc, char **argv)
+/* The command line, as parse_argv() leaves it. */
+static Action arg_action = ACTION_RUN;
+static char *arg_root, *arg_config, *arg_pin_root, *arg_bus_address;
+static GPtrArray *arg_conf_dirs;  /* char*, canonical */
+static bool arg_no_bus;
+static LogTarget arg_log_target = LOG_TARGET_AUTO;
+static int arg_log_level = -1;
+
+static void args_done(void)
+{
+        g_clear_pointer(&arg_root, g_free);
+        g_clear_pointer(&arg_config, g_free);
+        g_clear_pointer(&arg_pin_root, g_free);
+        g_clear_pointer(&arg_bus_address, g_free);
+        g_clear_pointer(&arg_conf_dirs, g_ptr_array_unref);
+}
+
+static void set_path(char **arg, const char *value)
+{
+        g_free(*arg);
+        *arg = g_canonicalize_filename(value, NULL);
+}
+
+/* Returns 0 to go on, > 0 to exit successfully (--help, --version), < 0 on a usage error. */
+static int parse_argv(int argc, char **argv)
 {
         enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_FLUSH, ARG_ROOT, ARG_CONFIG, ARG_CONF_DIR, ARG_PIN_ROOT,
                ARG_LOG_TARGET, ARG_LOG_LEVEL, ARG_BUS_ADDRESS, ARG_NO_BUS };
@@ -57,139 +81,161 @@ int main(int argc, char **argv)
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 {}
         };
-        g_autofree char *root = NULL, *config = NULL, *pin_root = NULL, *bus_address = NULL;
-        bool no_bus = false;
-        g_autoptr(GPtrArray) conf_dirs = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GPtrArray) problems = problems_new();
-        LogTarget target = LOG_TARGET_AUTO;
-        int log_level = -1, opt, r;
-        Action action = ACTION_RUN;
-        Context ctx;
+        int opt, r;
 
+        arg_conf_dirs = g_ptr_array_new_with_free_func(g_free);
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         help();
-                        return 0;
+                        return 1;
                 case ARG_VERSION:
                         printf("l3afd %s\n", L3AF_VERSION);
-                        return 0;
+                        return 1;
                 case ARG_CHECK:
-                        action = ACTION_CHECK;
+                        arg_action = ACTION_CHECK;
                         break;
                 case ARG_FLUSH:
-                        action = ACTION_FLUSH;
+                        arg_action = ACTION_FLUSH;
                         break;
                 case ARG_ROOT:
-                        g_free(root);
-                        root = g_canonicalize_filename(optarg, NULL);
+                        set_path(&arg_root, optarg);
                         break;
                 case ARG_CONFIG:
-                        g_free(config);
-                        config = g_canonicalize_filename(optarg, NULL);
+                        set_path(&arg_config, optarg);
                         break;
                 case ARG_CONF_DIR:
-                        g_ptr_array_add(conf_dirs, g_canonicalize_filename(optarg, NULL));
+                        g_ptr_array_add(arg_conf_dirs, g_canonicalize_filename(optarg, NULL));
                         break;
                 case ARG_PIN_ROOT:
-                        g_free(pin_root);
-                        pin_root = g_canonicalize_filename(optarg, NULL);
+                        set_path(&arg_pin_root, optarg);
                         break;
                 case ARG_LOG_TARGET:
                         r = log_target_from_string(optarg);
                         if (r < 0) {
                                 fprintf(stderr, "Unknown log target '%s' (auto, console, journal, console+journal).\n",
                                         optarg);
-                                return 2;
+                                return -EINVAL;
                         }
-                        target = r;
+                        arg_log_target = r;
                         break;
                 case ARG_LOG_LEVEL:
-                        log_level = log_level_from_string(optarg);
-                        if (log_level < 0) {
+                        arg_log_level = log_level_from_string(optarg);
+                        if (arg_log_level < 0) {
                                 fprintf(stderr, "Unknown log level '%s'.\n", optarg);
-                                return 2;
+                                return -EINVAL;
                         }
                         break;
                 case ARG_BUS_ADDRESS:
-                        g_free(bus_address);
-                        bus_address = g_strdup(optarg);
+                        g_free(arg_bus_address);
+                        arg_bus_address = g_strdup(optarg);
                         break;
                 case ARG_NO_BUS:
-                        no_bus = true;
+                        arg_no_bus = true;
                         break;
                 default:
-                        return 2;
+                        return -EINVAL;
                 }
         if (optind < argc) {
                 fprintf(stderr, "Unexpected argument '%s'. See --help.\n", argv[optind]);
-                return 2;
+                return -EINVAL;
         }
+        return 0;
+}
 
-        log_open(action == ACTION_CHECK ? LOG_TARGET_CONSOLE : target);
+/* The settings: l3afd.conf (its problems go to 'problems'), then the command line over it. */
+static void load_settings(Context *c, GPtrArray *problems)
+{
+        settings_init(&c->settings, arg_root);
+        if (arg_config) {
+                g_free(c->settings.config_file);
+                c->settings.config_file = g_strdup(arg_config);
+        }
+        (void) settings_load(&c->settings, problems);
+        if (arg_pin_root) {
+                g_free(c->settings.pin_root);
+                c->settings.pin_root = g_strdup(arg_pin_root);
+        }
+        if (arg_conf_dirs->len > 0) {
+                g_strfreev(c->settings.conf_dirs);
+                g_ptr_array_add(arg_conf_dirs, NULL);
+                c->settings.conf_dirs = (char **) g_ptr_array_free(g_steal_pointer(&arg_conf_dirs), FALSE);
+        }
+        c->bus_address = g_steal_pointer(&arg_bus_address);
+        c->bus_disabled = arg_no_bus;
+        if (arg_log_level >= 0)
+                log_set_max_level(arg_log_level);
+        else if (c->settings.log_level >= 0)
+                log_set_max_level(c->settings.log_level);
+}
+
+/* --check: prints every problem; exit status 1 if any is an error. */
+static int run_check(Context *c, GPtrArray *problems)
+{
+        int n;
+
+        (void) reconcile_check(&c->settings, problems);
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+                printf("%s%s\n", p->warning ? "warning: " : "error: ", p->text);
+        }
+        n = (int) problems_count_errors(problems);
+        if (n > 0)
+                printf("%d error(s).\n", n);
+        else
+                printf("Configuration OK.\n");
+        return n > 0 ? 1 : 0;
+}
+
+static int run_daemon(Context *c, GPtrArray *problems)
+{
+        int r;
+
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+                log_full_errno(p->warning ? LOG_WARNING : LOG_ERR, 0, "%s", p->text);
+        }
+        if (problems_count_errors(problems) > 0)
+                return 1;
+        r = daemon_run(c);
+        daemon_done(c);
+        return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        Context ctx;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r != 0) {
+                args_done();
+                return r > 0 ? 0 : 2;
+        }
+        log_open(arg_action == ACTION_CHECK ? LOG_TARGET_CONSOLE : arg_log_target);
         libbpf_log_setup();
         r = program_setup();
         if (r < 0)
                 log_warning_errno(r, "Cannot register the xdp.frags section with libbpf; such programs cannot join a chain: %m");
 
         context_init(&ctx);
-        settings_init(&ctx.settings, root);
-        if (config) {
-                g_free(ctx.settings.config_file);
-                ctx.settings.config_file = g_strdup(config);
-        }
-        (void) settings_load(&ctx.settings, problems);
-        if (pin_root) {
-                g_free(ctx.settings.pin_root);
-                ctx.settings.pin_root = g_strdup(pin_root);
-        }
-        if (conf_dirs->len > 0) {
-                g_strfreev(ctx.settings.conf_dirs);
-                g_ptr_array_add(conf_dirs, NULL);
-                ctx.settings.conf_dirs = (char **) g_ptr_array_free(g_steal_pointer(&conf_dirs), FALSE);
-        }
-        ctx.bus_address = g_steal_pointer(&bus_address);
-        ctx.bus_disabled = no_bus;
-        if (log_level >= 0)
-                log_set_max_level(log_level);
-        else if (ctx.settings.log_level >= 0)
-                log_set_max_level(ctx.settings.log_level);
-
-        switch (action) {
-        case ACTION_CHECK: {
-                int n;
-
-                (void) reconcile_check(&ctx.settings, problems);
-                for (guint i = 0; i < problems->len; i++) {
-                        Problem *p = problems->pdata[i];
-                        printf("%s%s\n", p->warning ? "warning: " : "error: ", p->text);
-                }
-                n = (int) problems_count_errors(problems);
-                if (n > 0)
-                        printf("%d error(s).\n", n);
-                else
-                        printf("Configuration OK.\n");
-                context_done(&ctx);
-                return n > 0 ? 1 : 0;
-        }
+        load_settings(&ctx, problems);
+        switch (arg_action) {
+        case ACTION_CHECK:
+                r = run_check(&ctx, problems);
+                break;
         case ACTION_FLUSH:
                 r = reconcile_adopt(&ctx);
                 if (r >= 0)
                         r = reconcile_flush(&ctx);
-                context_done(&ctx);
-                return r < 0 ? 1 : 0;
+                r = r < 0 ? 1 : 0;
+                break;
         default:
-                for (guint i = 0; i < problems->len; i++) {
-                        Problem *p = problems->pdata[i];
-                        log_full_errno(p->warning ? LOG_WARNING : LOG_ERR, 0, "%s", p->text);
-                }
-                if (problems_count_errors(problems) > 0) {
-                        context_done(&ctx);
-                        return 1;
-                }
-                r = daemon_run(&ctx);
-                daemon_done(&ctx);
-                context_done(&ctx);
-                return r < 0 ? 1 : 0;
+                r = run_daemon(&ctx, problems);
+                break;
         }
+        context_done(&ctx);
+        args_done();
+        return r;
 }
