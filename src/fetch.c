@@ -111,37 +111,9 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 
 typedef enum Outcome { OUTCOME_OK, OUTCOME_RETRY, OUTCOME_FAIL } Outcome;
 
-static Outcome attempt(FetchSession *session, const FetchOptions *o, const char *url, int fd, int *ret_r,
-                       char **ret_error)
+/* The transfer's options: protocols, redirects, TLS checks, limits and where the data goes. */
+static void set_options(CURL *c, const FetchOptions *o, const char *url, Sink *sink, char *errbuf)
 {
-        char errbuf[CURL_ERROR_SIZE] = "";
-        Sink sink = {
-                .fd = fd,
-                .size_max = o->size_max,
-                .stall_timeout_usec = o->stall_timeout_usec,
-                .last_change_usec = g_get_monotonic_time(),
-        };
-        long code = 0;
-        CURLcode e;
-        CURL *c;
-
-        /* A reset handle keeps its connections and TLS sessions, not its options. */
-        if (session->curl)
-                curl_easy_reset(session->curl);
-        else
-                session->curl = curl_easy_init();
-        c = session->curl;
-        if (!c) {
-                *ret_r = -ENOMEM;
-                *ret_error = g_strdup("cannot create a transfer");
-                return OUTCOME_FAIL;
-        }
-        if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-                *ret_r = negative_errno();
-                *ret_error = g_strdup_printf("cannot reset the download file: %s", g_strerror(errno));
-                return OUTCOME_FAIL;
-        }
-
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "file,http,https");
         /* Never downgrade from https on a redirect. */
@@ -158,26 +130,25 @@ static Outcome attempt(FetchSession *session, const FetchOptions *o, const char 
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) MAX(o->timeout_usec / 1000, 1u));
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) MIN(o->size_max, (uint64_t) INT64_MAX));
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sink);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, sink);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "l3afd/" L3AF_VERSION);
+}
 
-        e = curl_easy_perform(c);
-        (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);  /* errbuf is on this stack frame */
-        if (e == CURLE_OK)
-                return OUTCOME_OK;
-
+/* What a failed transfer means: -errno in *ret_r, a reason, and whether to try again. */
+static Outcome classify(CURLcode e, long code, const Sink *sink, const FetchOptions *o, const char *errbuf,
+                        int *ret_r, char **ret_error)
+{
         switch (e) {
         case CURLE_ABORTED_BY_CALLBACK:
-                if (sink.stalled) {
+                if (sink->stalled) {
                         *ret_r = -ETIMEDOUT;
                         *ret_error = g_strdup_printf("the server stalled: no data for %.1f s (StallTimeoutSec=) "
                                                      "after %" G_GUINT64_FORMAT " bytes",
-                                                     o->stall_timeout_usec / 1e6, sink.written);
+                                                     o->stall_timeout_usec / 1e6, sink->written);
                         return OUTCOME_RETRY;
                 }
                 *ret_r = -ECANCELED;
@@ -188,12 +159,12 @@ static Outcome attempt(FetchSession *session, const FetchOptions *o, const char 
                 *ret_error = g_strdup_printf("larger than %" G_GUINT64_FORMAT " bytes (FetchSizeMax=)", o->size_max);
                 return OUTCOME_FAIL;
         case CURLE_WRITE_ERROR:
-                if (sink.too_large) {
+                if (sink->too_large) {
                         *ret_r = -EFBIG;
                         *ret_error = g_strdup_printf("larger than %" G_GUINT64_FORMAT " bytes (FetchSizeMax=)",
                                                      o->size_max);
                 } else {
-                        *ret_r = -(sink.write_errno ? sink.write_errno : EIO);
+                        *ret_r = -(sink->write_errno ? sink->write_errno : EIO);
                         *ret_error = g_strdup_printf("cannot store the download: %s", g_strerror(-*ret_r));
                 }
                 return OUTCOME_FAIL;
@@ -235,6 +206,48 @@ static Outcome attempt(FetchSession *session, const FetchOptions *o, const char 
                 *ret_error = g_strdup(ERRTEXT);
                 return OUTCOME_FAIL;
         }
+}
+
+static Outcome attempt(FetchSession *session, const FetchOptions *o, const char *url, int fd, int *ret_r,
+                       char **ret_error)
+{
+        char errbuf[CURL_ERROR_SIZE] = "";
+        Sink sink = {
+                .fd = fd,
+                .size_max = o->size_max,
+                .stall_timeout_usec = o->stall_timeout_usec,
+                .last_change_usec = g_get_monotonic_time(),
+        };
+        long code = 0;
+        CURLcode e;
+        CURL *c;
+
+        /* A reset handle keeps its connections and TLS sessions, not its options. */
+        if (session->curl)
+                curl_easy_reset(session->curl);
+        else
+                session->curl = curl_easy_init();
+        c = session->curl;
+        if (!c) {
+                *ret_r = -ENOMEM;
+                *ret_error = g_strdup("cannot create a transfer");
+                return OUTCOME_FAIL;
+        }
+        if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+                *ret_r = negative_errno();
+                *ret_error = g_strdup_printf("cannot reset the download file: %s", g_strerror(errno));
+                return OUTCOME_FAIL;
+        }
+
+        set_options(c, o, url, &sink, errbuf);
+
+        e = curl_easy_perform(c);
+        (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);  /* errbuf is on this stack frame */
+        if (e == CURLE_OK)
+                return OUTCOME_OK;
+
+        return classify(e, code, &sink, o, errbuf, ret_r, ret_error);
 }
 
 static bool sleep_unless_cancelled(unsigned ms)
