@@ -257,31 +257,10 @@ static void compute_digest(ProgramSpec *p)
         g_strlcpy(p->digest, g_checksum_get_string(c), sizeof(p->digest));
 }
 
-int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
+/* Entry=, or the object's one program (or its one program fitting the hook): sets p->entry_resolved, p->frags. */
+static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
 {
-        g_autoptr(BpfObject) obj = NULL;
-        g_autofree char *error = NULL;
         struct bpf_program *prog = NULL, *it;
-        struct bpf_map *map;
-        int r;
-
-        if (!p->object) {
-                problems_add(problems, false, p->source, chain, "Program", "Package",
-                             "package %s %s has not been fetched", p->package, p->version);
-                return -ENOENT;
-        }
-        if (!p->elf) {
-                r = read_object(p->object, &p->elf, &error);
-                if (r < 0) {
-                        problems_add(problems, false, p->source, chain, "Program", "Object", "%s", error);
-                        return r;
-                }
-        }
-        r = open_object(p, &obj, &error);
-        if (r < 0) {
-                problems_add(problems, false, p->source, chain, "Program", "Object", "%s: %s", p->object, error);
-                return r;
-        }
 
         if (p->entry) {
                 prog = bpf_object__find_program_by_name(obj, p->entry);
@@ -329,6 +308,13 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                              hook_to_string(p->hook));
                 return -EINVAL;
         }
+        return 0;
+}
+
+/* NextMap= (or l3af_next) must be a program array; every map's name must fit a pin's file name. */
+static int resolve_next_map(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+{
+        struct bpf_map *map;
 
         g_free(p->next_resolved);
         p->next_resolved = NULL;
@@ -359,6 +345,13 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                                      strlen(bpf_map__name(map)), NAME_MAX);
                         return -ENAMETOOLONG;
                 }
+        return 0;
+}
+
+/* The object's maps as the chain pins them: those pinned by name are shared. */
+static void record_maps(ProgramSpec *p, struct bpf_object *obj)
+{
+        struct bpf_map *map;
 
         if (p->shared_maps)
                 g_ptr_array_unref(p->shared_maps);
@@ -375,6 +368,39 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                         g_ptr_array_add(p->shared_maps, g_strdup(bpf_map__name(map)));
                 g_ptr_array_add(p->map_defs, map_def_of_object_map(map, shared));
         }
+}
+
+int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
+{
+        g_autoptr(BpfObject) obj = NULL;
+        g_autofree char *error = NULL;
+        int r;
+
+        if (!p->object) {
+                problems_add(problems, false, p->source, chain, "Program", "Package",
+                             "package %s %s has not been fetched", p->package, p->version);
+                return -ENOENT;
+        }
+        if (!p->elf) {
+                r = read_object(p->object, &p->elf, &error);
+                if (r < 0) {
+                        problems_add(problems, false, p->source, chain, "Program", "Object", "%s", error);
+                        return r;
+                }
+        }
+        r = open_object(p, &obj, &error);
+        if (r < 0) {
+                problems_add(problems, false, p->source, chain, "Program", "Object", "%s: %s", p->object, error);
+                return r;
+        }
+
+        r = resolve_entry(p, obj, chain, problems);
+        if (r < 0)
+                return r;
+        r = resolve_next_map(p, obj, chain, problems);
+        if (r < 0)
+                return r;
+        record_maps(p, obj);
 
         r = type_entries(p, obj, chain, problems);
         if (r < 0)
