@@ -755,37 +755,72 @@ static char *instance_identity(const char *name, const char *digest)
         return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
 }
 
-int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
+/*
+ * A chain with no root yet: its root program and pins, for an interface that
+ * exists (-ENODEV, and c->waiting, otherwise). On failure nothing of it is
+ * left. Returns 0 or -errno with *ret_error set.
+ */
+static int create_chain(Chain *c, bool frags, TcxPassPolicy tcx_pass, char **ret_error)
+{
+        int r;
+
+        if (if_nametoindex(c->ifname) == 0) {
+                c->waiting = true;
+                *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                return -ENODEV;
+        }
+        c->frags = frags;
+        c->tcx_pass = tcx_pass;
+        r = chain_create_root(c);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot set up the root program under %s: %s", c->dir, g_strerror(-r));
+                chain_remove(c);
+                return r;
+        }
+        return 0;
+}
+
+/*
+ * Whether the change needs a new root, and if so loads it: multi-buffer or
+ * not is the whole chain's (a new root, and a new instance of everything,
+ * so 'plan' changes), and only the root maps the tcx verdict. Returns 1 with
+ * the root's fds, 0 if the running root stays, or -errno with *ret_error set.
+ */
+static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolicy tcx_pass, ChainPlan *plan,
+                         int *ret_root_fd, int *ret_slot_fd, char **ret_error)
+{
+        bool new_root = false;
+        int r;
+
+        if (frags != c->frags) {
+                new_root = true;
+                *plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
+        }
+        if (tcx_pass != c->tcx_pass) {
+                /* A new root in front of the same instances (also for a root adopted from a daemon that
+                 * predates TCXPass=, which did not map it). */
+                new_root = true;
+                plan->noop = false;
+        }
+        if (!new_root)
+                return 0;
+        r = root_load(c->hook, frags, tcx_pass, ret_root_fd, ret_slot_fd);
+        if (r < 0) {
+                *ret_error = c->hook == HOOK_XDP ?
+                        g_strdup_printf("cannot load a %s root: %s", frags ? "multi-buffer" : "single-buffer",
+                                        g_strerror(-r)) :
+                        g_strdup_printf("cannot load a root with TCXPass=%s: %s", tcx_pass_policy_to_string(tcx_pass),
+                                        g_strerror(-r));
+                return r;
+        }
+        return 1;
+}
+
+/* Which instances a change to 'programs' creates, shares and releases (plan.h). */
+static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
 {
         g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
-        _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
-        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
-        ChainPlan plan;
-        uint64_t gen;
-        int r, next_fd = -EBADF, head_fd;
-        uint32_t zero = 0;
-
-        g_return_val_if_fail(programs->len > 0, -EINVAL);
-        c->error_kind = PROBLEM_INVALID_CONFIGURATION;
-
-        if (c->root_fd < 0) {
-                if (if_nametoindex(c->ifname) == 0) {
-                        c->waiting = true;
-                        *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
-                        return -ENODEV;
-                }
-                c->frags = frags;
-                c->tcx_pass = tcx_pass;
-                r = chain_create_root(c);
-                if (r < 0) {
-                        *ret_error = g_strdup_printf("cannot set up the root program under %s: %s", c->dir,
-                                                     g_strerror(-r));
-                        goto fail_new;
-                }
-                created = true;
-        }
 
         for (guint i = 0; i < c->instances->len; i++) {
                 Instance *inst = c->instances->pdata[i];
@@ -796,7 +831,133 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 g_ptr_array_add(want_ids, instance_identity(p->name, p->digest));
         }
         chain_plan((const char *const *) cur_ids->pdata, cur_ids->len, (const char *const *) want_ids->pdata,
-                   want_ids->len, &plan);
+                   want_ids->len, ret);
+}
+
+/*
+ * A change that loads nothing: the mode's relink, the missing attachment,
+ * and the bookkeeping. Returns 0 or -errno with *ret_error set.
+ */
+static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bool reattach, bool relink,
+                                 char **ret_error)
+{
+        int r;
+
+        if (relink) {
+                r = chain_relink(c, c->root_fd, mode, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (reattach) {
+                /* Nothing to load: only the attachment is missing (link detached, new ifindex). */
+                r = chain_reattach(c, mode, ret_error);
+                if (r < 0 && chain_is_attached(c))
+                        return r;  /* runs the old way: the new mode failed */
+                if (r < 0) {
+                        log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
+                        g_clear_pointer(ret_error, g_free);
+                }
+        }
+        prune_maps(c, programs);
+        meta_write(c, programs);
+        return retract_entries(c, programs, ret_error);
+}
+
+/*
+ * Loads the new prefix (programs[0, plan->create)) as generation 'gen', back
+ * to front, each instance fully linked to its successor before anything
+ * points at it; the instances go to 'fresh' in chain order. *ret_head is the
+ * prefix's first program. Returns 0 or -errno with *ret_error set.
+ */
+static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, uint64_t gen, bool frags,
+                        GPtrArray *fresh, int *ret_head, char **ret_error)
+{
+        int r, next_fd = -EBADF;
+        uint32_t zero = 0;
+
+        if (plan->shared > 0)
+                next_fd = ((Instance *) c->instances->pdata[c->instances->len - plan->shared])->prog_fd;
+        for (size_t i = plan->create; i-- > 0;) {
+                ProgramSpec *p = programs->pdata[i];
+                Instance *inst = NULL;
+
+                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error, &c->error_kind);
+                if (r < 0)
+                        return r;
+                g_ptr_array_insert(fresh, 0, inst);
+                r = program_write_map_entries(p, c->dir, ret_error);
+                if (r < 0)
+                        return r;
+                if (next_fd >= 0) {
+                        if (inst->next_fd < 0) {
+                                *ret_error = g_strdup_printf("program '%s' has no next map and cannot precede another",
+                                                             p->name);
+                                return -EINVAL;
+                        }
+                        if (bpf_map_update_elem(inst->next_fd, &zero, &next_fd, BPF_ANY) < 0) {
+                                r = negative_errno();
+                                *ret_error = g_strdup_printf("cannot link '%s' to its successor: %s", p->name,
+                                                             g_strerror(-r));
+                                return r;
+                        }
+                }
+                next_fd = inst->prog_fd;
+        }
+        *ret_head = next_fd;
+        return 0;
+}
+
+/*
+ * After the flip: releases the old prefix (packets still inside it keep it
+ * alive until they leave), takes the new instances from 'fresh', and records
+ * generation 'gen'.
+ */
+static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *plan, GPtrArray *fresh, uint64_t gen,
+                              XdpMode mode, char **ret_error)
+{
+        int r;
+
+        for (size_t i = 0; i < plan->release; i++)
+                instance_unpin(c->instances->pdata[i]);
+        g_ptr_array_remove_range(c->instances, 0, plan->release);
+        for (guint i = fresh->len; i-- > 0;)
+                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
+
+        c->generation = gen;
+        c->mode = mode;
+        /* Only now that the old generation is gone: it may still have been using them. */
+        if (retract_entries(c, programs, ret_error) < 0) {
+                log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
+                g_clear_pointer(ret_error, g_free);
+        }
+        prune_programs(c);
+        prune_maps(c, programs);
+        r = meta_write(c, programs);
+        if (r < 0)
+                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+}
+
+int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
+{
+        g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
+        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
+        ChainPlan plan;
+        uint64_t gen;
+        int r, head_fd = -EBADF;
+        uint32_t zero = 0;
+
+        g_return_val_if_fail(programs->len > 0, -EINVAL);
+        c->error_kind = PROBLEM_INVALID_CONFIGURATION;
+
+        if (c->root_fd < 0) {
+                r = create_chain(c, frags, tcx_pass, ret_error);
+                if (r < 0)
+                        return r;
+                created = true;
+        }
+
+        plan_change(c, programs, &plan);
 
         /* Not attached (new, link detached, interface replaced): attach afresh. Attached: a new mode is a
          * relink that never leaves the hook without our root, made before the flip, so that on failure the
@@ -806,28 +967,10 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
 
         if (c->hook == HOOK_XDP)
                 tcx_pass = c->tcx_pass;
-        if (frags != c->frags) {
-                /* Multi-buffer or not is the whole chain's: a new root, and a new instance of everything. */
-                new_root = true;
-                plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
-        }
-        if (tcx_pass != c->tcx_pass) {
-                /* Only the root maps the verdict: a new root in front of the same instances (also for a
-                 * root adopted from a daemon that predates TCXPass=, which did not map it). */
-                new_root = true;
-                plan.noop = false;
-        }
-        if (new_root) {
-                r = root_load(c->hook, frags, tcx_pass, &new_root_fd, &new_slot_fd);
-                if (r < 0) {
-                        *ret_error = c->hook == HOOK_XDP ?
-                                g_strdup_printf("cannot load a %s root: %s", frags ? "multi-buffer" : "single-buffer",
-                                                g_strerror(-r)) :
-                                g_strdup_printf("cannot load a root with TCXPass=%s: %s",
-                                                tcx_pass_policy_to_string(tcx_pass), g_strerror(-r));
-                        goto fail;
-                }
-        }
+        r = load_new_root(c, programs, frags, tcx_pass, &plan, &new_root_fd, &new_slot_fd, ret_error);
+        if (r < 0)
+                goto fail;
+        new_root = r > 0;
 
         /* Config first: entries are in place before any new instance is reachable. */
         for (guint i = plan.create; i < programs->len; i++) {
@@ -835,60 +978,13 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 if (r < 0)
                         goto fail;
         }
-        if (plan.noop) {
-                if (relink) {
-                        r = chain_relink(c, c->root_fd, mode, ret_error);
-                        if (r < 0)
-                                return r;
-                }
-                if (reattach) {
-                        /* Nothing to load: only the attachment is missing (link detached, new ifindex). */
-                        r = chain_reattach(c, mode, ret_error);
-                        if (r < 0 && chain_is_attached(c))
-                                return r;  /* runs the old way: the new mode failed */
-                        if (r < 0) {
-                                log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
-                                g_clear_pointer(ret_error, g_free);
-                        }
-                }
-                prune_maps(c, programs);
-                meta_write(c, programs);
-                return retract_entries(c, programs, ret_error);
-        }
+        if (plan.noop)
+                return apply_without_loading(c, programs, mode, reattach, relink, ret_error);
 
         gen = c->generation + 1;
-        if (plan.shared > 0)
-                next_fd = ((Instance *) c->instances->pdata[c->instances->len - plan.shared])->prog_fd;
-
-        /* Build the new prefix back to front, each instance fully linked before anything points at it. */
-        for (size_t i = plan.create; i-- > 0;) {
-                ProgramSpec *p = programs->pdata[i];
-                Instance *inst = NULL;
-
-                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error, &c->error_kind);
-                if (r < 0)
-                        goto fail;
-                g_ptr_array_insert(fresh, 0, inst);
-                r = program_write_map_entries(p, c->dir, ret_error);
-                if (r < 0)
-                        goto fail;
-                if (next_fd >= 0) {
-                        if (inst->next_fd < 0) {
-                                *ret_error = g_strdup_printf("program '%s' has no next map and cannot precede another",
-                                                             p->name);
-                                r = -EINVAL;
-                                goto fail;
-                        }
-                        if (bpf_map_update_elem(inst->next_fd, &zero, &next_fd, BPF_ANY) < 0) {
-                                r = negative_errno();
-                                *ret_error = g_strdup_printf("cannot link '%s' to its successor: %s", p->name,
-                                                             g_strerror(-r));
-                                goto fail;
-                        }
-                }
-                next_fd = inst->prog_fd;
-        }
-        head_fd = next_fd;
+        r = build_prefix(c, programs, &plan, gen, frags, fresh, &head_fd, ret_error);
+        if (r < 0)
+                goto fail;
         crash_point("change-staged");
 
         if (reattach && !created) {
@@ -937,25 +1033,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 }
         }
 
-        /* Release the old prefix; packets still inside it keep it alive until they leave. */
-        for (size_t i = 0; i < plan.release; i++)
-                instance_unpin(c->instances->pdata[i]);
-        g_ptr_array_remove_range(c->instances, 0, plan.release);
-        for (guint i = fresh->len; i-- > 0;)
-                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
-
-        c->generation = gen;
-        c->mode = mode;
-        /* Only now that the old generation is gone: it may still have been using them. */
-        if (retract_entries(c, programs, ret_error) < 0) {
-                log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
-                g_clear_pointer(ret_error, g_free);
-        }
-        prune_programs(c);
-        prune_maps(c, programs);
-        r = meta_write(c, programs);
-        if (r < 0)
-                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+        commit_generation(c, programs, &plan, fresh, gen, mode, ret_error);
         return 1;
 
 fail:
