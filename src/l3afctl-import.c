@@ -286,6 +286,38 @@ static void add_file(Import *im, char *name, char *text)
         g_ptr_array_add(im->files, f);
 }
 
+/* Where in the payload a program is, for messages: "[HOST ]IFACE LIST[INDEX][ NAME]". */
+static char *describe_where(const char *host, const char *iface, const ListKind *list, guint index, const char *name)
+{
+        return g_strdup_printf("%s%s%s%s%s[%u]%s%s", host ? host : "", host ? " " : "", iface ? iface : "",
+                               iface ? " " : "", list->json, index, name ? " " : "", name ? name : "");
+}
+
+/* The fields that say where the package is: ebpf_package_repo_url, artifact, object_file, each checked. */
+static void read_package_fields(Import *im, const char *where, JsonObject *o, bool *bad, char **ret_repo,
+                                char **ret_artifact, char **ret_object_file)
+{
+        char *repo, *artifact, *object_file;
+
+        repo = member_text(o, "ebpf_package_repo_url", bad);
+        while (repo && g_str_has_suffix(repo, "/"))
+                repo[strlen(repo) - 1] = 0;
+        if (repo && !g_str_has_prefix(repo, "file:///") && !g_str_has_prefix(repo, "http://") &&
+            !g_str_has_prefix(repo, "https://"))
+                import_error(im, "%s: ebpf_package_repo_url: '%s' is not a file:///, http:// or https:// URL", where,
+                             repo);
+
+        artifact = member_text(o, "artifact", bad);
+        if (artifact && (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")))
+                import_error(im, "%s: artifact: '%s' is not a file name", where, artifact);
+        object_file = member_text(o, "object_file", bad);
+        if (object_file && !package_relative_path_is_valid(object_file))
+                import_error(im, "%s: object_file: '%s' is not a relative path in the package", where, object_file);
+        *ret_repo = repo;
+        *ret_artifact = artifact;
+        *ret_object_file = object_file;
+}
+
 static int import_program(Import *im, const char *host, const char *iface, const ListKind *list, guint index,
                           JsonNode *node)
 {
@@ -299,8 +331,7 @@ static int import_program(Import *im, const char *host, const char *iface, const
         gint64 priority = 100;
         unsigned errors = im->errors;
 
-        where = iface ? g_strdup_printf("%s%s%s %s[%u]", host ? host : "", host ? " " : "", iface, list->json, index)
-                      : g_strdup_printf("%s%s%s[%u]", host ? host : "", host ? " " : "", list->json, index);
+        where = describe_where(host, iface, list, index, NULL);
         if (!JSON_NODE_HOLDS_OBJECT(node)) {
                 import_error(im, "%s: expected an object, got %s", where, node_kind(node));
                 return -EINVAL;
@@ -318,9 +349,7 @@ static int import_program(Import *im, const char *host, const char *iface, const
                 return -EINVAL;
         }
         g_free(where);
-        where = iface ? g_strdup_printf("%s%s%s %s[%u] %s", host ? host : "", host ? " " : "", iface, list->json,
-                                        index, name)
-                      : g_strdup_printf("%s%s%s[%u] %s", host ? host : "", host ? " " : "", list->json, index, name);
+        where = describe_where(host, iface, list, index, name);
 
         status = member_text(o, "admin_status", &bad);
         if (status && !streq(status, "enabled") && !streq(status, "disabled"))
@@ -356,20 +385,7 @@ static int import_program(Import *im, const char *host, const char *iface, const
                 import_error(im, "%s: version: '%s' is not a semantic version (MAJOR.MINOR.PATCH); l3afd pins versions "
                              "(rollback protection), so name the one 'latest' is now", where, version);
 
-        repo = member_text(o, "ebpf_package_repo_url", &bad);
-        while (repo && g_str_has_suffix(repo, "/"))
-                repo[strlen(repo) - 1] = 0;
-        if (repo && !g_str_has_prefix(repo, "file:///") && !g_str_has_prefix(repo, "http://") &&
-            !g_str_has_prefix(repo, "https://"))
-                import_error(im, "%s: ebpf_package_repo_url: '%s' is not a file:///, http:// or https:// URL", where,
-                             repo);
-
-        artifact = member_text(o, "artifact", &bad);
-        if (artifact && (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")))
-                import_error(im, "%s: artifact: '%s' is not a file name", where, artifact);
-        object_file = member_text(o, "object_file", &bad);
-        if (object_file && !package_relative_path_is_valid(object_file))
-                import_error(im, "%s: object_file: '%s' is not a relative path in the package", where, object_file);
+        read_package_fields(im, where, o, &bad, &repo, &artifact, &object_file);
         entry = member_text(o, "entry_function_name", &bad);
         next_map = member_text(o, "map_name", &bad);
         if (bad)

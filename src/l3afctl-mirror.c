@@ -128,6 +128,39 @@ static int check_archive(const char *url, const char *file)
         return 0;
 }
 
+/*
+ * Where the package lies in a repository of o->layout: the codename (L3AF's
+ * layout only; --codename= or os-release(5)), the artifact's file name and
+ * its directory relative to the repository. Returns 0, or 2 (a usage error,
+ * told on stderr); the caller frees what was set either way.
+ */
+static int repository_place(const char *name, const char *version, const PackageMirrorOptions *o, char **ret_codename,
+                            char **ret_artifact, char **ret_rel_dir)
+{
+        if (o->layout == PACKAGE_LAYOUT_L3AF) {
+                if (o->codename)
+                        *ret_codename = g_strdup(o->codename);
+                else if (os_release_codename(ret_codename) < 0) {
+                        fprintf(stderr, "os-release(5) names no VERSION_CODENAME: give --codename=.\n");
+                        return 2;
+                }
+                if (!codename_is_valid(*ret_codename)) {
+                        fprintf(stderr, "'%s' is not a distribution codename.\n", *ret_codename);
+                        return 2;
+                }
+                *ret_artifact = o->artifact ? g_strdup(o->artifact) : g_strdup_printf("l3af_%s.tar.gz", name);
+                *ret_rel_dir = g_build_filename(name, version, *ret_codename, NULL);
+        } else {
+                *ret_artifact = o->artifact ? g_strdup(o->artifact) : g_strdup_printf("%s.tar.gz", name);
+                *ret_rel_dir = g_build_filename(name, version, NULL);
+        }
+        if (strchr(*ret_artifact, '/') || streq(*ret_artifact, ".") || streq(*ret_artifact, "..")) {
+                fprintf(stderr, "'%s' is not a file name.\n", *ret_artifact);
+                return 2;
+        }
+        return 0;
+}
+
 int package_mirror(const char *source, const char *name, const char *version, const char *dest,
                    const PackageMirrorOptions *o)
 {
@@ -162,27 +195,9 @@ int package_mirror(const char *source, const char *name, const char *version, co
                 fprintf(stderr, "'%s' is not a file:///, http:// or https:// URL.\n", source);
                 return 2;
         }
-        if (o->layout == PACKAGE_LAYOUT_L3AF) {
-                if (o->codename)
-                        codename = g_strdup(o->codename);
-                else if (os_release_codename(&codename) < 0) {
-                        fprintf(stderr, "os-release(5) names no VERSION_CODENAME: give --codename=.\n");
-                        return 2;
-                }
-                if (!codename_is_valid(codename)) {
-                        fprintf(stderr, "'%s' is not a distribution codename.\n", codename);
-                        return 2;
-                }
-                artifact = o->artifact ? g_strdup(o->artifact) : g_strdup_printf("l3af_%s.tar.gz", name);
-                rel_dir = g_build_filename(name, version, codename, NULL);
-        } else {
-                artifact = o->artifact ? g_strdup(o->artifact) : g_strdup_printf("%s.tar.gz", name);
-                rel_dir = g_build_filename(name, version, NULL);
-        }
-        if (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")) {
-                fprintf(stderr, "'%s' is not a file name.\n", artifact);
-                return 2;
-        }
+        r = repository_place(name, version, o, &codename, &artifact, &rel_dir);
+        if (r != 0)
+                return r;
         url = g_strdup_printf("%s/%s/%s", base, rel_dir, artifact);
         dir = g_build_filename(dest, rel_dir, NULL);
         out = g_build_filename(dir, artifact, NULL);
