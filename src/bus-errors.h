@@ -4,16 +4,8 @@
 
 #include <systemd/sd-bus.h>
 
-#define L3AF_ERROR_NO_SUCH_INTERFACE     "org.l3af.Chain1.Error.NoSuchInterface"
-#define L3AF_ERROR_NO_SUCH_CHAIN         "org.l3af.Chain1.Error.NoSuchChain"
-#define L3AF_ERROR_NO_SUCH_PROGRAM       "org.l3af.Chain1.Error.NoSuchProgram"
-#define L3AF_ERROR_NO_SUCH_MAP           "org.l3af.Chain1.Error.NoSuchMap"
-#define L3AF_ERROR_NO_SUCH_ENTRY         "org.l3af.Chain1.Error.NoSuchEntry"
-#define L3AF_ERROR_INVALID_CONFIGURATION "org.l3af.Chain1.Error.InvalidConfiguration"
-#define L3AF_ERROR_VERIFIER_REJECTED     "org.l3af.Chain1.Error.VerifierRejected"
-#define L3AF_ERROR_SHADOWED              "org.l3af.Chain1.Error.Shadowed"
-#define L3AF_ERROR_CHANGE_FAILED         "org.l3af.Chain1.Error.ChangeFailed"
-#define L3AF_ERROR_CONFLICT              "org.l3af.Chain1.Error.Conflict"
+#include "bus-names.h"
+
 
 /* Registers the errno mapping of the names above with sd-bus (once). */
 int bus_errors_register(void);

@@ -10,12 +10,10 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
 #include "context.h"
 #include "hook.h"
 
-#define L3AF_BUS_NAME "org.l3af.Chain1"
-#define L3AF_BUS_PATH "/org/l3af/Chain1"
-#define L3AF_BUS_INTERFACE "org.l3af.Chain1"
 
 #define L3AF_ACTION_MANAGE_CHAINS "org.l3af.Chain1.manage-chains"
 #define L3AF_ACTION_CONFIGURE_MAPS "org.l3af.Chain1.configure-maps"

@@ -7,14 +7,12 @@
 #include <stdio.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
 #include "glib.h"
 #include "l3afctl-import.h"
 #include "l3afctl-package.h"
 #include "util.h"
 
-#define BUS_NAME "org.l3af.Chain1"
-#define BUS_PATH "/org/l3af/Chain1"
-#define BUS_IFACE "org.l3af.Chain1"
 #define CHANGE_TIMEOUT_USEC (120ULL * 1000000ULL)
 
 /* Exit statuses (l3afctl(1), EXIT STATUS). */
@@ -173,9 +171,8 @@ static int exit_status_of(const sd_bus_error *e, int r)
                 return EXIT_DENIED;
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_INVALID_ARGS))
                 return EXIT_USAGE;
-        if (sd_bus_error_has_names(e, "org.l3af.Chain1.Error.NoSuchInterface", "org.l3af.Chain1.Error.NoSuchChain",
-                                   "org.l3af.Chain1.Error.NoSuchProgram", "org.l3af.Chain1.Error.NoSuchMap",
-                                   "org.l3af.Chain1.Error.NoSuchEntry"))
+        if (sd_bus_error_has_names(e, L3AF_ERROR_NO_SUCH_INTERFACE, L3AF_ERROR_NO_SUCH_CHAIN, L3AF_ERROR_NO_SUCH_PROGRAM,
+                                   L3AF_ERROR_NO_SUCH_MAP, L3AF_ERROR_NO_SUCH_ENTRY))
                 return EXIT_NOT_FOUND;
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
                                    SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_TIMEOUT))
@@ -187,7 +184,7 @@ static int fail_call(const char *what, sd_bus_error *e, int r)
 {
         if (sd_bus_error_is_set(e))
                 fprintf(stderr, "Failed to %s: %s\n", what, e->message ? e->message : e->name);
-        if (sd_bus_error_has_name(e, "org.l3af.Chain1.Error.Conflict"))
+        if (sd_bus_error_has_name(e, L3AF_ERROR_CONFLICT))
                 fprintf(stderr, "Someone else changed that drop-in while l3afd was changing it: l3afd kept their "
                                 "version and undid this change. Check the file, then try again.\n");
         if (!sd_bus_error_is_set(e))
@@ -257,7 +254,7 @@ static int list_chains(sd_bus *bus, GPtrArray **ret, sd_bus_error *e)
         uint64_t generation;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListChains", e, &reply, NULL);
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ListChains", e, &reply, NULL);
         if (r < 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "(sssuut)");
@@ -294,18 +291,18 @@ static int verb_status(sd_bus *bus, int argc, char **argv)
         const char *file, *chain, *text;
         int warning, r;
 
-        r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Version", &e, &version);
+        r = sd_bus_get_property_string(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "Version", &e, &version);
         if (r >= 0)
-                r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Mode", &e, &mode);
+                r = sd_bus_get_property_string(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "Mode", &e, &mode);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NChains", &e, 'u', &nchains);
+                r = sd_bus_get_property_trivial(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "NChains", &e, 'u', &nchains);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "NFailedChains", &e, 'u',
+                r = sd_bus_get_property_trivial(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "NFailedChains", &e, 'u',
                                                 &nfailed);
         if (r >= 0)
                 r = list_chains(bus, &rows, &e);
         if (r >= 0)
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProblems", &e, &reply, NULL);
+                r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ListProblems", &e, &reply, NULL);
         if (r < 0)
                 return fail_call("get the status", &e, r);
 
@@ -414,7 +411,7 @@ static char *chain_tcx_pass(sd_bus *bus, const char *ifname, const char *hook)
         char *ret = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetChainSettings", NULL, &reply, "ss", ifname,
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetChainSettings", NULL, &reply, "ss", ifname,
                                hook);
         if (r >= 0)
                 r = sd_bus_message_enter_container(reply, 'a', "{ss}");
@@ -438,7 +435,7 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
         g_autofree char *tcx_pass = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetChain", &e, &reply, "ss", ifname, hook);
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetChain", &e, &reply, "ss", ifname, hook);
         if (r < 0)
                 return fail_call("get the chain", &e, r);
         r = sd_bus_message_read(reply, "stus", &state, &generation, &root_id, &error);
@@ -560,7 +557,7 @@ static int verb_add(sd_bus *bus, int argc, char **argv)
         guint64 priority = 100;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, BUS_IFACE, "AddProgram");
+        r = sd_bus_message_new_method_call(bus, &m, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "AddProgram");
         if (r >= 0)
                 r = sd_bus_message_append(m, "sss", argv[1], argv[2], argv[3]);
         if (r < 0)
@@ -621,7 +618,7 @@ static int verb_remove(sd_bus *bus, int argc, char **argv)
         uint64_t generation;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "RemoveProgram", &e, &reply, "sssb", argv[1],
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "RemoveProgram", &e, &reply, "sssb", argv[1],
                                argv[2], argv[3], arg_runtime);
         if (r < 0)
                 return fail_call("remove the program", &e, r);
@@ -645,7 +642,7 @@ static int verb_reload(sd_bus *bus, int argc, char **argv)
         uint32_t errors;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "Reload", &e, &reply, NULL);
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "Reload", &e, &reply, NULL);
         if (r < 0)
                 return fail_call("reload", &e, r);
         r = sd_bus_message_read(reply, "u", &errors);
@@ -661,7 +658,7 @@ static int verb_reload(sd_bus *bus, int argc, char **argv)
                 /* Say what went wrong: systemctl reload shows this when ExecReload fails. */
                 fprintf(stderr, "Reload found %u error(s); the chains they concern keep running as they were:\n",
                         errors);
-                if (sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProblems", NULL, &problems, NULL) >= 0 &&
+                if (sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ListProblems", NULL, &problems, NULL) >= 0 &&
                     sd_bus_message_enter_container(problems, 'a', "(sssb)") >= 0)
                         while (sd_bus_message_read(problems, "(sssb)", &file, &chain, &text, &warning) > 0)
                                 if (!warning)
@@ -682,7 +679,7 @@ static int verb_map(sd_bus *bus, int argc, char **argv)
                 g_autoptr(Table) t = table_new(2, "KEY", "VALUE");
                 g_autoptr(GString) js = g_string_new("[");
 
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListMapEntries", &e, &reply, "ssss",
+                r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ListMapEntries", &e, &reply, "ssss",
                                        a[0], a[1], a[2], a[3]);
                 if (r < 0)
                         return fail_call("list the map", &e, r);
@@ -707,7 +704,7 @@ static int verb_map(sd_bus *bus, int argc, char **argv)
                 return EXIT_OK;
         }
         if (streq(sub, "get") && argc == 7) {
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetMapEntry", &e, &reply, "sssss", a[0],
+                r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetMapEntry", &e, &reply, "sssss", a[0],
                                        a[1], a[2], a[3], a[4]);
                 if (r < 0)
                         return fail_call("read the map entry", &e, r);
@@ -726,14 +723,14 @@ static int verb_map(sd_bus *bus, int argc, char **argv)
                 return EXIT_OK;
         }
         if (streq(sub, "set") && argc == 8) {
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "SetMapEntry", &e, NULL, "ssssssb", a[0],
+                r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "SetMapEntry", &e, NULL, "ssssssb", a[0],
                                        a[1], a[2], a[3], a[4], a[5], arg_runtime);
                 if (r < 0)
                         return fail_call("set the map entry", &e, r);
                 return EXIT_OK;
         }
         if (streq(sub, "delete") && argc == 7) {
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "DeleteMapEntry", &e, NULL, "sssssb",
+                r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "DeleteMapEntry", &e, NULL, "sssssb",
                                        a[0], a[1], a[2], a[3], a[4], arg_runtime);
                 if (r < 0)
                         return fail_call("delete the map entry", &e, r);
