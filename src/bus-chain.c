@@ -69,22 +69,6 @@ int method_list_chains(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* The package, version and signer the chain's meta map records for a program. */
-static void read_meta(Chain *ch, const char *name, struct l3af_meta *ret)
-{
-        struct l3af_meta_key k = {};
-
-        memset(ret, 0, sizeof(*ret));
-        if (ch->meta_fd < 0)
-                return;
-        g_strlcpy(k.name, name, sizeof(k.name));
-        if (bpf_map_lookup_elem(ch->meta_fd, &k, ret) < 0)
-                memset(ret, 0, sizeof(*ret));
-        ret->package[sizeof(ret->package) - 1] = 0;
-        ret->version[sizeof(ret->version) - 1] = 0;
-        ret->signer[sizeof(ret->signer) - 1] = 0;
-}
-
 int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -116,9 +100,9 @@ int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
         for (guint i = 0; r >= 0 && i < ch->instances->len; i++) {
                 Instance *inst = ch->instances->pdata[i];
                 const char *source = g_hash_table_lookup(ch->sources, inst->name);
-                struct l3af_meta meta;
+                struct l3af_meta meta = {};
 
-                read_meta(ch, inst->name, &meta);
+                (void) chain_program_meta(ch, inst->name, &meta);  /* none recorded: empty fields */
                 r = sd_bus_message_append(reply, "(suussss)", inst->name, inst->prog_id, (uint32_t) i, meta.package,
                                           meta.version, meta.signer, source ? source : "");
         }

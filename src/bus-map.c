@@ -5,9 +5,7 @@
  * Writes are [Map NAME] entries in the program's drop-in, so a reload keeps
  * them; reads come from the kernel.
  */
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
 #include "api-dropin.h"
 #include "bpf-util.h"
@@ -18,6 +16,7 @@
 #include "bus.h"
 #include "chain.h"
 #include "log.h"
+#include "map-access.h"
 #include "pin-path.h"
 #include "program.h"
 #include "util.h"
@@ -25,68 +24,26 @@
 #define MAP_TEXT_MAX 4096
 #define LIST_ENTRIES_MAX 65536
 
-typedef struct MapHandle {
-        int fd;
-        struct bpf_map_info info;
-        struct btf *btf;     /* NULL: the map has no BTF; raw text */
-        MapValueLayout layout;
-} MapHandle;
-
-static void map_handle_done(MapHandle *h)
-{
-        closep(&h->fd);
-        btf__free(h->btf);
-        *h = (MapHandle) { .fd = -EBADF };
-}
-
-static bool chain_has_program(Chain *ch, const char *name)
-{
-        for (guint i = 0; i < ch->instances->len; i++)
-                if (streq(((Instance *) ch->instances->pdata[i])->name, name))
-                        return true;
-        return false;
-}
-
-/* Opens the pinned map 'map' of 'program' in the chain on (ifname, hook). */
+/* Opens the pinned map 'map' of 'program' in the chain on (ifname, hook); sets the named error. */
 static int map_open(Context *c, const char *ifname, Hook hook, const char *program, const char *map,
                     MapHandle *ret, sd_bus_error *error)
 {
-        MapHandle h = { .fd = -EBADF };
         Chain *ch;
         int r;
 
         ch = bus_find_chain(c, ifname, hook, error);
         if (!ch)
                 return -ENOENT;
-        if (!chain_has_program(ch, program))
+        r = map_handle_open(ch, program, map, ret);
+        if (r == -ESRCH)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_PROGRAM, "No program %s in chain %s.", program,
                                          ch->key);
-        for (int shared = 0; shared <= 1 && h.fd < 0; shared++) {
-                g_autofree char *path = pin_map_path(ch->dir, program, map, shared);
-
-                h.fd = bpf_pin_open(path);
-        }
-        if (h.fd < 0)
+        if (r == -ENOENT)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_MAP, "Program %s in chain %s has no map %s.",
                                          program, ch->key, map);
-        r = bpf_map_info_of_fd(h.fd, &h.info);
-        if (r < 0) {
-                map_handle_done(&h);
-                return sd_bus_error_set_errnof(error, r, "Cannot read map %s: %m", map);
-        }
-        if (h.info.btf_id != 0)
-                h.btf = btf__load_from_kernel_by_id(h.info.btf_id);  /* NULL: fall back to raw text */
-        if (map_value_layout(&h.info, &h.layout) < 0) {
-                map_handle_done(&h);
-                return sd_bus_error_set_errnof(error, EIO, "Cannot count the CPUs.");
-        }
-        *ret = h;
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Cannot read map %s: %m", map);
         return 0;
-}
-
-static bool map_is_array(const MapHandle *h)
-{
-        return h->info.type == BPF_MAP_TYPE_ARRAY || h->info.type == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
 static int parse_text(const MapHandle *h, bool key, const char *text, void **ret, char **error)
@@ -99,7 +56,7 @@ static int parse_text(const MapHandle *h, bool key, const char *text, void **ret
         r = map_text_parse(h->btf, type_id, key ? MAP_TEXT_KEY : MAP_TEXT_VALUE, text, buf, size, error);
         if (r < 0)
                 return r;
-        if (key && map_is_array(h) && *(uint32_t *) buf >= h->info.max_entries) {
+        if (key && map_handle_is_array(h) && *(uint32_t *) buf >= h->info.max_entries) {
                 *error = g_strdup_printf("index %u is out of range (the map has %u entries)", *(uint32_t *) buf,
                                          h->info.max_entries);
                 return -ERANGE;
@@ -240,12 +197,11 @@ int method_get_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         value = g_malloc0(map_value_layout_size(&h.layout));
-        if (bpf_map_lookup_elem(h.fd, key, value) < 0) {
-                if (errno == ENOENT)
-                        return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_ENTRY, "No entry %s in map %s.", a->key,
-                                                 a->map);
-                return sd_bus_error_set_errnof(error, errno, "Cannot read map %s: %m", a->map);
-        }
+        r = map_handle_lookup(&h, key, value);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_ENTRY, "No entry %s in map %s.", a->key, a->map);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Cannot read map %s: %m", a->map);
         text = format_value(&h, value);
         return sd_bus_reply_method_return(m, "s", text);
 }
@@ -275,11 +231,11 @@ int method_list_map_entries(sd_bus_message *m, void *userdata, sd_bus_error *err
         for (unsigned n = 0; r >= 0 && n < LIST_ENTRIES_MAX; n++) {
                 g_autofree char *k = NULL, *v = NULL;
 
-                if (bpf_map_get_next_key(h.fd, first ? NULL : key, next) < 0)
+                if (map_handle_next_key(&h, first ? NULL : key, next) < 0)
                         break;
                 first = false;
                 memcpy(key, next, h.info.key_size);
-                if (bpf_map_lookup_elem(h.fd, key, value) < 0)
+                if (map_handle_lookup(&h, key, value) < 0)
                         continue;  /* deleted meanwhile */
                 k = format_key(&h, key);
                 v = format_value(&h, value);
@@ -387,7 +343,7 @@ static int build_set(Change *ch, sd_bus_error *error)
         n = remove_entries(kf, group, &h, key, value, &same);
         want = map_value_replicate(&h.layout, value);
         have = g_malloc0(map_value_layout_size(&h.layout));
-        if (n == 1 && same && bpf_map_lookup_elem(h.fd, key, have) == 0 &&
+        if (n == 1 && same && map_handle_lookup(&h, key, have) == 0 &&
             memcmp(have, want, map_value_layout_size(&h.layout)) == 0)
                 return 0;  /* declared and in the kernel already */
 
@@ -453,7 +409,7 @@ static int build_delete(Change *ch, sd_bus_error *error)
         in_place = r > 0;
         n = remove_entries(kf, group, &h, key, NULL, &same);
         have = g_malloc0(map_value_layout_size(&h.layout));
-        in_kernel = bpf_map_lookup_elem(h.fd, key, have) == 0;
+        in_kernel = map_handle_lookup(&h, key, have) == 0;
         if (n == 0 && !in_kernel)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_ENTRY, "No entry %s in map %s.", a->key, a->map);
         if (n > 0) {
@@ -483,12 +439,7 @@ static int finish_delete(Change *ch, sd_bus_message *reply, sd_bus_error *error)
         r = parse_arg(&h, true, a->key, &key, error);
         if (r < 0)
                 return r;
-        if (map_is_array(&h)) {
-                /* Array entries always exist: deleting one zeroes it. */
-                zero = g_malloc0(map_value_layout_size(&h.layout));
-                r = bpf_map_update_elem(h.fd, key, zero, BPF_ANY) < 0 ? negative_errno() : 0;
-        } else
-                r = bpf_map_delete_elem(h.fd, key) < 0 && errno != ENOENT ? negative_errno() : 0;
+        r = map_handle_clear(&h, key);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Cannot delete the entry %s of map %s: %m", a->key,
                                                a->map);

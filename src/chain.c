@@ -124,6 +124,23 @@ static int meta_read(Chain *c)
         return 0;
 }
 
+int chain_program_meta(const Chain *c, const char *program, struct l3af_meta *ret)
+{
+        struct l3af_meta_key k;
+        struct l3af_meta v = {};
+
+        if (c->meta_fd < 0)
+                return -ENOENT;
+        meta_key(&k, program);
+        if (bpf_map_lookup_elem(c->meta_fd, &k, &v) < 0)
+                return negative_errno();
+        v.package[sizeof(v.package) - 1] = 0;
+        v.version[sizeof(v.version) - 1] = 0;
+        v.signer[sizeof(v.signer) - 1] = 0;
+        *ret = v;
+        return 0;
+}
+
 static int meta_write(Chain *c, GPtrArray *programs)
 {
         struct l3af_meta_key k, next;

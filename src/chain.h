@@ -66,6 +66,13 @@ int chain_adopt(Chain *c);
  */
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error);
 
+/*
+ * What the chain's meta map (pins.h) records for 'program': its package,
+ * version and signer. Returns 0, -ENOENT when nothing is recorded, or -errno.
+ */
+struct l3af_meta;
+int chain_program_meta(const Chain *c, const char *program, struct l3af_meta *ret);
+
 /* Attaches the root again (after the interface came back, or was displaced). */
 int chain_attach(Chain *c, char **ret_error);
 

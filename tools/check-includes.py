@@ -14,7 +14,7 @@ import sys
 # The core: configuration, model, planning, the kernel side, reconcile and the
 # watchdog. Listed by hand so that a new file is placed on purpose.
 CORE = ['api-dropin', 'attach', 'chain', 'conf-files', 'context', 'dropin', 'file-stamp', 'foreign',
-        'map-def', 'map-entries', 'map-pins', 'model', 'netdev', 'pin-path', 'plan', 'program',
+        'map-access', 'map-def', 'map-entries', 'map-pins', 'model', 'netdev', 'pin-path', 'plan', 'program',
         'reconcile', 'settings', 'watchdog', 'xdp-features']
 # What the core must not include: the layers above it.
 ABOVE = re.compile(r'^(bus|bus-.*|idle|daemon|polkit)$')
