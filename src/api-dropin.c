@@ -217,18 +217,6 @@ int api_dropin_plan_remove(const Settings *s, const char *declared, bool runtime
         return 0;
 }
 
-GKeyFile *api_dropin_load(const char *path)
-{
-        g_autoptr(GKeyFile) kf = g_key_file_new();
-        g_autoptr(GError) error = NULL;
-
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
-                errno = g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? ENOENT : EINVAL;
-                return NULL;
-        }
-        return TAKE_PTR(kf);
-}
-
 #define API_HEADER " Written by l3afd through org.l3af.Chain1; an ordinary drop-in (see l3af.d(5))."
 
 char *api_dropin_to_text(GKeyFile *kf, const char *method)

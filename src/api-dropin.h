@@ -95,9 +95,6 @@ int api_dropin_target(const Settings *s, const char *declared, const char *defau
 /* The edits that remove the program declared by 'declared'; see above. */
 int api_dropin_plan_remove(const Settings *s, const char *declared, bool runtime, GPtrArray *edits);
 
-/* Loads a drop-in (comments dropped). NULL with errno set on failure. */
-GKeyFile *api_dropin_load(const char *path);
-
 /*
  * Reads a drop-in to edit it: its keys and comments into a new GKeyFile, and
  * the stamp of the bytes parsed (for file_edit_new()'s 'seen'). Returns 0,

@@ -39,7 +39,8 @@ int model_load_dropins(char *const *dirs, GPtrArray *problems, GPtrArray **ret_s
         return 0;
 }
 
-int program_spec_compare(const ProgramSpec *a, const ProgramSpec *b)
+/* Compares by Priority, then Name. */
+static int program_spec_compare(const ProgramSpec *a, const ProgramSpec *b)
 {
         if (a->priority != b->priority)
                 return a->priority < b->priority ? -1 : 1;

@@ -36,5 +36,3 @@ int model_load_dropins(char *const *dirs, GPtrArray *problems, GPtrArray **ret_s
  */
 GHashTable *model_build(GPtrArray *specs, GPtrArray *problems);
 
-/* Compares by Priority, then Name. */
-int program_spec_compare(const ProgramSpec *a, const ProgramSpec *b);

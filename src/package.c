@@ -566,7 +566,8 @@ static char *state_path(const Settings *s, const char *name)
         return g_build_filename(s->state_dir, "packages", name, NULL);
 }
 
-char *package_highest_applied(const Settings *s, const char *name)
+/* The highest version of a package that ran here, or NULL. */
+static char *package_highest_applied(const Settings *s, const char *name)
 {
         g_autofree char *path = state_path(s, name), *v = NULL;
 

@@ -37,8 +37,6 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
  */
 int package_record_applied(const Settings *s, const ProgramSpec *p);
 
-/* The highest version of a package that ran here, or NULL. */
-char *package_highest_applied(const Settings *s, const char *name);
 
 /* Makes a running resolve give up its download (shutdown); false allows downloads again. */
 void package_cancel(bool cancel);

@@ -196,7 +196,8 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
                        ch->key, ch->root_id, ch->generation);
 }
 
-void watchdog_check(Context *c, Chain *ch, const char *why)
+/* Checks one chain now; 'why' says what prompted it ("netlink", "sweep", ...). */
+static void watchdog_check(Context *c, Chain *ch, const char *why)
 {
         uint32_t attached = 0, link_if = 0, declared = 0;
         bool changed = false;

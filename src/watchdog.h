@@ -16,6 +16,5 @@ typedef struct Chain Chain;
 int watchdog_start(Context *c);
 void watchdog_stop(Context *c);
 
-/* Checks one chain now; 'why' says what prompted it ("netlink", "sweep", ...). */
-void watchdog_check(Context *c, Chain *ch, const char *why);
+/* Checks every chain now; 'why' says what prompted it ("start", "reload", ...). */
 void watchdog_check_all(Context *c, const char *why);
