@@ -63,14 +63,20 @@ static char *pin_path(Chain *c, const char *name)
         return g_build_filename(c->dir, name, NULL);
 }
 
-static LogFields chain_log_fields(const Chain *c)
+LogFields chain_log_fields(const Chain *c, const char *const *extra)
 {
-        return (LogFields) { .interface = c->ifname, .hook = hook_to_string(c->hook), .generation = c->generation };
+        return (LogFields) {
+                .interface = c->ifname,
+                .hook = hook_to_string(c->hook),
+                .prog_id = c->root_id,
+                .generation = c->generation,
+                .extra = extra,
+        };
 }
 
-int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
+int chain_list_pinned(const char *pin_root, GArray **ret_ids)
 {
-        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GArray) ids = g_array_new(FALSE, TRUE, sizeof(ChainId));
         g_autoptr(GDir) root = g_dir_open(pin_root, 0, NULL);
         const char *e;
 
@@ -84,11 +90,16 @@ int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
                         continue;
                 }
                 d = g_dir_open(ifdir, 0, NULL);
-                while (d && (h = g_dir_read_name(d)))
-                        if (hook_from_string(h) >= 0)
-                                g_ptr_array_add(keys, chain_key(ifname, hook_from_string(h)));
+                while (d && (h = g_dir_read_name(d))) {
+                        ChainId id = { .hook = hook_from_string(h) };
+
+                        if (id.hook < 0)
+                                continue;
+                        g_strlcpy(id.ifname, ifname, sizeof(id.ifname));
+                        g_array_append_val(ids, id);
+                }
         }
-        *ret_keys = TAKE_PTR(keys);
+        *ret_ids = TAKE_PTR(ids);
         return 0;
 }
 
@@ -388,7 +399,7 @@ int chain_adopt(Chain *c)
                 GHashTableIter it;
                 Instance *inst;
                 uint64_t newest_unreached = 0;
-                LogFields f = chain_log_fields(c);
+                LogFields f = chain_log_fields(c, NULL);
 
                 /*
                  * Maps a change staged are live if that change's generation went live. They are pinned after
@@ -761,7 +772,7 @@ static void prune_programs(Chain *c)
 /* After the chain runs 'programs': drops what left it, programs and the maps no program declares. */
 static void prune_maps(Chain *c, GPtrArray *programs)
 {
-        LogFields f = chain_log_fields(c);
+        LogFields f = chain_log_fields(c, NULL);
 
         prune_programs(c);
         map_pins_prune(c->dir, &f, programs);
@@ -1031,7 +1042,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         }
         crash_point("change-switched");
         {
-                LogFields f = chain_log_fields(c);
+                LogFields f = chain_log_fields(c, NULL);
 
                 f.generation = gen;
                 map_pins_settle(c->dir, &f, true);  /* maps staged for the new generation take their place */
@@ -1057,7 +1068,7 @@ fail:
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
-                LogFields f = chain_log_fields(c);
+                LogFields f = chain_log_fields(c, NULL);
 
                 map_pins_settle(c->dir, &f, false);
                 prune_programs(c);

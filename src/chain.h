@@ -8,11 +8,13 @@
 #pragma once
 
 #include <glib.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "dropin.h"
 #include "hook.h"
+#include "log.h"
 #include "program.h"
 
 typedef struct Chain {
@@ -47,8 +49,14 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook);
 void chain_free(Chain *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Chain, chain_free)
 
-/* Lists (ifname, hook) pairs with a pin directory under the pin root, as chain keys. */
-int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys);
+/* A chain's identity: the interface, by name as the drop-ins give it (at most IF_NAMESIZE - 1 bytes), and the hook. */
+typedef struct ChainId {
+        char ifname[IF_NAMESIZE];
+        Hook hook;
+} ChainId;
+
+/* Lists the chains with a pin directory under the pin root: ChainId values. Returns 0. */
+int chain_list_pinned(const char *pin_root, GArray **ret_ids);
 
 /*
  * Rebuilds the chain from its pins. Returns -ENOENT when nothing usable is
@@ -80,3 +88,6 @@ int chain_attach(Chain *c, char **ret_error);
 int chain_remove(Chain *c);
 
 bool chain_is_attached(Chain *c);
+
+/* The journal fields of the chain (log.h): interface, hook, root program id, generation, and 'extra' (may be NULL). */
+LogFields chain_log_fields(const Chain *c, const char *const *extra);

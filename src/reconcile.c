@@ -19,16 +19,6 @@
 #include "reconcile.h"
 #include "util.h"
 
-static LogFields chain_fields(const Chain *ch)
-{
-        return (LogFields) {
-                .interface = ch->ifname,
-                .hook = hook_to_string(ch->hook),
-                .generation = ch->generation,
-                .prog_id = ch->root_id,
-        };
-}
-
 /* How the journal line of a tc chain going live says what its TC_ACT_OK does. */
 static const char *tcx_pass_describe(TcxPassPolicy p)
 {
@@ -93,7 +83,7 @@ static int ensure_pin_root(const Settings *s)
 
 int reconcile_adopt(Context *c)
 {
-        g_autoptr(GPtrArray) keys = NULL;
+        g_autoptr(GArray) ids = NULL;
         int r;
 
         r = ensure_pin_root(&c->settings);
@@ -108,18 +98,16 @@ int reconcile_adopt(Context *c)
                 return log_error_errno(errno, "Cannot lock %s: %m", c->settings.pin_root);
         }
 
-        r = chain_list_pinned(c->settings.pin_root, &keys);
+        r = chain_list_pinned(c->settings.pin_root, &ids);
         if (r < 0)
                 return log_error_errno(r, "Cannot list %s: %m", c->settings.pin_root);
-        for (guint i = 0; i < keys->len; i++) {
-                g_autofree char *ifname = NULL, *progs = NULL;
+        for (guint i = 0; i < ids->len; i++) {
+                const ChainId *id = &g_array_index(ids, ChainId, i);
+                g_autofree char *progs = NULL;
                 g_autoptr(Chain) ch = NULL;
                 LogFields f;
-                Hook hook;
 
-                if (split_key(keys->pdata[i], &ifname, &hook) < 0)
-                        continue;
-                ch = chain_new(c->settings.pin_root, ifname, hook);
+                ch = chain_new(c->settings.pin_root, id->ifname, id->hook);
                 r = chain_adopt(ch);
                 if (r == -ENOENT)
                         continue;
@@ -128,7 +116,7 @@ int reconcile_adopt(Context *c)
                         continue;
                 }
                 progs = describe_programs(ch);
-                f = chain_fields(ch);
+                f = chain_log_fields(ch, NULL);
                 log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
                                "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
                                chain_is_attached(ch) ? "" : " (not attached)", progs);
@@ -247,7 +235,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         g_hash_table_insert(c->chains, ch->key, ch);
                 }
                 chain_set_error(ch, reason, PROBLEM_INVALID_CONFIGURATION);
-                f = chain_fields(ch);
+                f = chain_log_fields(ch, NULL);
                 if (ch->root_fd >= 0)
                         log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f,
                                        "Chain %s not changed, generation %" PRIu64 " keeps running: %s", key,
@@ -261,7 +249,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 if (!ch)
                         return;
                 if (ch->root_fd >= 0) {
-                        f = chain_fields(ch);
+                        f = chain_log_fields(ch, NULL);
                         chain_remove(ch);
                         log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f,
                                        "Chain %s removed: no drop-in declares it any more.", key);
@@ -277,7 +265,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         }
         ch->on_foreign = want->on_foreign >= 0 ? want->on_foreign : (ForeignPolicy) c->settings.on_foreign;
         r = chain_apply(ch, want->programs, want->mode, want->tcx_pass, &error);
-        f = chain_fields(ch);
+        f = chain_log_fields(ch, NULL);
         if (r == -ENODEV) {
                 chain_set_error(ch, error, PROBLEM_INVALID_CONFIGURATION);
                 for (guint i = 0; i < want->programs->len; i++) {
@@ -579,7 +567,7 @@ int reconcile_flush(Context *c)
 
         g_hash_table_iter_init(&it, c->chains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
-                LogFields f = chain_fields(ch);
+                LogFields f = chain_log_fields(ch, NULL);
                 int k = chain_remove(ch);
 
                 if (k < 0 && r == 0)

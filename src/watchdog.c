@@ -16,17 +16,6 @@
 
 static int netlink_read(Context *c);
 
-static LogFields fields_of(const Chain *ch, const char *const *extra)
-{
-        return (LogFields) {
-                .interface = ch->ifname,
-                .hook = hook_to_string(ch->hook),
-                .prog_id = ch->root_id,
-                .generation = ch->generation,
-                .extra = extra,
-        };
-}
-
 static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char *why)
 {
         g_autofree char *f_id = NULL, *f_name = NULL, *f_tag = NULL, *f_link = NULL, *f_pid = NULL, *f_comm = NULL,
@@ -48,7 +37,7 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
         {
                 const char *extra[] = { root, f_id, f_name, f_tag, f_link, f_pid, f_comm, by, NULL };
 
-                f = fields_of(ch, extra);
+                f = chain_log_fields(ch, extra);
                 if (!attached)
                         log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
                                        "Chain %s is displaced: our link was detached and nothing runs at the hook "
@@ -84,7 +73,7 @@ static void device_lost(Context *c, Chain *ch, const char *now)
         g_autofree char *f_index = g_strdup_printf("L3AF_IFINDEX=%u", ch->ifindex);
         g_autofree char *f_new = now ? g_strdup_printf("L3AF_NEW_INTERFACE=%s", now) : NULL;
         const char *extra[] = { f_index, f_new, NULL };
-        LogFields f = fields_of(ch, extra);
+        LogFields f = chain_log_fields(ch, extra);
 
         if (ch->link_fd >= 0)
                 (void) bpf_link_detach(ch->link_fd);  /* the kernel may have done so already */
@@ -138,7 +127,7 @@ static int device_check(Context *c, Chain *ch)
 static void device_found(Context *c, Chain *ch, uint32_t ifindex, uint32_t attached)
 {
         g_autofree char *error = NULL;
-        LogFields f = fields_of(ch, NULL);
+        LogFields f = chain_log_fields(ch, NULL);
         bool was_waiting = ch->waiting;
 
         ch->waiting = false;
@@ -152,7 +141,7 @@ static void device_found(Context *c, Chain *ch, uint32_t ifindex, uint32_t attac
                                ch->ifname, was_waiting ? "back" : "there", ch->key, error);
                 ch->waiting = ch->ifindex == 0;
         } else {
-                f = fields_of(ch, NULL);
+                f = chain_log_fields(ch, NULL);
                 log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                                "Interface %s is %s (ifindex %u); chain %s attached at generation %" G_GUINT64_FORMAT ".",
                                ch->ifname, was_waiting ? "back" : "there", ifindex, ch->key, ch->generation);
@@ -165,7 +154,7 @@ static void device_found(Context *c, Chain *ch, uint32_t ifindex, uint32_t attac
 static void restore(Context *c, Chain *ch, uint32_t attached)
 {
         g_autofree char *error = NULL;
-        LogFields f = fields_of(ch, NULL);
+        LogFields f = chain_log_fields(ch, NULL);
         int r;
 
         if (attached && attached != ch->root_id) {
@@ -189,7 +178,7 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         ch->displaced = false;
         ch->foreign_id = 0;
         context_mark_foreign_program(c, ch, attached, NULL, "restored");
-        f = fields_of(ch, NULL);
+        f = chain_log_fields(ch, NULL);
         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                        "Chain %s restored (OnForeignProgram=restore): our root %u is attached again, generation "
                        "%" G_GUINT64_FORMAT " unchanged.",
@@ -206,7 +195,7 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
         if (ch->root_fd < 0) {
                 /* Never built because its interface was missing: build it now. */
                 if (ch->waiting && netdev_index_of_name(ch->ifname, &declared) >= 0) {
-                        LogFields f = fields_of(ch, NULL);
+                        LogFields f = chain_log_fields(ch, NULL);
 
                         log_structured(LOG_INFO, 0, L3AF_MSG_INTERFACE_MISSING, &f,
                                        "Interface %s appeared; applying chain %s.", ch->ifname, ch->key);
@@ -253,7 +242,7 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
 
         if (link_if == ch->ifindex && attached == ch->root_id) {
                 if (ch->displaced) {
-                        LogFields f = fields_of(ch, NULL);
+                        LogFields f = chain_log_fields(ch, NULL);
 
                         ch->displaced = false;
                         ch->foreign_id = 0;
