@@ -58,9 +58,7 @@ static void log_package(const Job *j, int level, const char *message_id, const c
         g_autofree char *f_url = j->url ? g_strdup_printf("L3AF_URL=%s", j->url) : NULL;
         g_autofree char *f_sha = j->sha256 ? g_strdup_printf("L3AF_SHA256=%s", j->sha256) : NULL;
         g_autofree char *f_signer = signer ? g_strdup_printf("L3AF_SIGNER=%s", signer) : NULL;
-        g_autofree char *ifname = NULL;
         const char *extra[8] = {};
-        const char *slash = j->chain ? strrchr(j->chain, '/') : NULL;
         LogFields f = { .program = j->p->name, .extra = extra };
         size_t n = 0;
 
@@ -73,10 +71,10 @@ static void log_package(const Job *j, int level, const char *message_id, const c
                 extra[n++] = f_sha;
         if (f_signer)
                 extra[n++] = f_signer;
-        if (slash) {
-                ifname = g_strndup(j->chain, slash - j->chain);
-                f.interface = ifname;
-                f.hook = slash + 1;
+        if (j->chain) {
+                /* The chain the package is for is the program's own. */
+                f.interface = j->p->ifname;
+                f.hook = hook_to_string(j->p->hook);
         }
         log_structured(level, 0, message_id, &f, "%s", text);
 }
