@@ -347,6 +347,8 @@ static void on_authorized(int r, uid_t uid, const sd_bus_error *error, void *use
                 return;
         }
         ch->uid = uid;
+        if (!c->changes)
+                c->changes = g_queue_new();
         g_queue_push_tail(c->changes, ch);
         change_next(c);
 }
@@ -378,6 +380,7 @@ void changes_drop(Context *c)
 
         while (c->changes && (ch = g_queue_pop_head(c->changes)))
                 change_free(ch);
+        g_clear_pointer(&c->changes, g_queue_free);
         /* A running change belongs to a pending reconcile, which is cancelled with it. */
         g_clear_pointer(&c->change_running, change_free);
 }

@@ -128,6 +128,8 @@ int bus_serve(Context *c, sd_bus *bus)
                 if (r < 0)
                         return log_error_errno(r, "Cannot attach a bus connection to the event loop: %m");
         }
+        if (!c->bus_connections)
+                c->bus_connections = g_ptr_array_new();
         g_ptr_array_add(c->bus_connections, sd_bus_ref(bus));
         return 0;
 }
@@ -181,9 +183,10 @@ int bus_setup(Context *c)
                         log_error_errno(r, "Cannot take the bus name %s: %m", L3AF_BUS_NAME);
         }
         if (r < 0) {
-                for (guint i = 0; i < c->bus_connections->len; i++)
+                for (guint i = 0; c->bus_connections && i < c->bus_connections->len; i++)
                         sd_bus_flush_close_unref(c->bus_connections->pdata[i]);
-                g_ptr_array_set_size(c->bus_connections, 0);
+                if (c->bus_connections)
+                        g_ptr_array_set_size(c->bus_connections, 0);
                 if (c->bus_address)
                         return r;
                 /* The data path does not need the bus: keep going; drop-ins and SIGHUP still work. */
@@ -207,10 +210,6 @@ void bus_done(Context *c)
                 c->bus_connections = NULL;
         }
         c->bus = sd_bus_flush_close_unref(c->bus);
-        if (c->changes) {
-                g_queue_free(c->changes);
-                c->changes = NULL;
-        }
         g_clear_pointer(&c->bus_address, g_free);
 }
 

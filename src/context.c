@@ -7,8 +7,6 @@ void context_init(Context *c)
 {
         *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF };
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
-        c->bus_connections = g_ptr_array_new();
-        c->changes = g_queue_new();
 }
 
 void context_done(Context *c)

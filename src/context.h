@@ -65,7 +65,7 @@ struct Context {
         GPtrArray *bus_connections;    /* sd_bus*: every connection serving org.l3af.Chain1 */
         char *bus_address;             /* --bus-address=, NULL: the system bus */
         bool bus_disabled;             /* --no-bus */
-        GQueue *changes;               /* Change*: authorized changes, applied one at a time */
+        GQueue *changes;               /* Change*: authorized changes, applied one at a time (bus-change.c owns it) */
         struct Change *change_running;
         uint32_t bus_announced[2];     /* NChains, NFailedChains as last announced */
 
