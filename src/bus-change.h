@@ -2,8 +2,8 @@
 /*
  * A change made through the bus, in the order every mutating method follows:
  * read, validate, return early if nothing changes, authorize (polkit,
- * asynchronously), change (drop-in edits), log, reconcile (which emits the
- * signals), reply. Changes are applied one at a time; one that does not
+ * asynchronously), change (drop-in edits), log, reconcile (whose marks the
+ * daemon's dispatcher turns into the signals), reply. Changes are applied one at a time; one that does not
  * apply (its chain fails) is undone, so the drop-ins and the kernel stay as
  * they were, and the caller gets the reason. A drop-in someone else changed
  * while the change was in flight is never overwritten (see api-dropin.h):
