@@ -206,20 +206,6 @@ static void program_call_free(ProgramCall *d)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProgramCall, program_call_free)
 
-/* Sets the error for a target api_dropin_target() refused. */
-static int target_error(int r, const char *declared, const char *what, sd_bus_error *error)
-{
-        if (r == -EROFS)
-                return sd_bus_error_setf(error, L3AF_ERROR_SHADOWED,
-                                         "%s is declared in %s, which a runtime change cannot override; make a "
-                                         "persistent change instead.", what, declared);
-        if (r == -EXDEV)
-                return sd_bus_error_setf(error, L3AF_ERROR_CHANGE_FAILED,
-                                         "The directory for API changes is not among the drop-in directories "
-                                         "this daemon reads (--conf-dir).");
-        return sd_bus_error_set_errnof(error, r, "Cannot plan the change of %s: %m", what);
-}
-
 static int find_declaration(Context *c, ProgramCall *d, char **ret, sd_bus_error *error)
 {
         int r = api_dropin_find(c->settings.conf_dirs, d->ifname, d->hook, d->name, ret);
@@ -268,7 +254,7 @@ static int build_add(Change *ch, sd_bus_error *error)
         fallback = api_dropin_name(d->ifname, d->hook, d->name);
         r = api_dropin_target(&c->settings, declared, fallback, d->runtime, &target);
         if (r < 0)
-                return target_error(r, declared, d->name, error);
+                return bus_error_dropin_target(r, declared, d->name, error);
 
         g_key_file_set_string(kf, "Program", "Name", d->name);
         g_key_file_set_string(kf, "Program", "Interface", d->ifname);
@@ -454,7 +440,7 @@ static int build_remove(Change *ch, sd_bus_error *error)
         }
         r = api_dropin_plan_remove(&c->settings, declared, d->runtime, ch->edits);
         if (r < 0)
-                return target_error(r, declared, d->name, error);
+                return bus_error_dropin_target(r, declared, d->name, error);
         return 1;
 }
 

@@ -270,12 +270,8 @@ static int load_declaration(Change *ch, MapArgs *a, GKeyFile **ret_kf, char **re
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_PROGRAM, "No drop-in declares program %s on %s.",
                                          a->program, ch->chain_key);
         r = api_dropin_target(&ch->ctx->settings, declared, NULL, a->runtime, &target);
-        if (r == -EROFS)
-                return sd_bus_error_setf(error, L3AF_ERROR_SHADOWED,
-                                         "%s is declared in %s, which a runtime change cannot override; make a "
-                                         "persistent change instead.", a->program, declared);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot plan the change: %m");
+                return bus_error_dropin_target(r, declared, a->program, error);
         r = api_dropin_load_stamped(declared, &kf, &seen);
         if (r < 0)
                 return sd_bus_error_setf(error, L3AF_ERROR_INVALID_CONFIGURATION, "Cannot parse %s: %s", declared,

@@ -332,3 +332,17 @@ const char *bus_chain_state(Chain *ch)
                 return "detached";
         return "live";
 }
+
+/* Sets the error for a target api_dropin_target() refused. */
+int bus_error_dropin_target(int r, const char *declared, const char *what, sd_bus_error *error)
+{
+        if (r == -EROFS)
+                return sd_bus_error_setf(error, L3AF_ERROR_SHADOWED,
+                                         "%s is declared in %s, which a runtime change cannot override; make a "
+                                         "persistent change instead.", what, declared);
+        if (r == -EXDEV)
+                return sd_bus_error_setf(error, L3AF_ERROR_CHANGE_FAILED,
+                                         "The directory for API changes is not among the drop-in directories "
+                                         "this daemon reads (--conf-dir).");
+        return sd_bus_error_set_errnof(error, r, "Cannot plan the change of %s: %m", what);
+}

@@ -47,5 +47,11 @@ int bus_check_hook(const char *text, Hook *ret, sd_bus_error *error);
 int bus_check_program_name(const char *name, sd_bus_error *error);
 /* The chain on (ifname, hook), or NULL and NoSuchInterface / NoSuchChain. */
 struct Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *error);
+/*
+ * Sets the error for a change api_dropin_target() refused (-errno 'r') of
+ * 'what', declared in 'declared': Shadowed (-EROFS), ChangeFailed (-EXDEV),
+ * else the errno's. Returns a negative errno.
+ */
+int bus_error_dropin_target(int r, const char *declared, const char *what, sd_bus_error *error);
 /* "live", "displaced", "failed", "waiting" or "detached". */
 const char *bus_chain_state(struct Chain *ch);
