@@ -5,6 +5,7 @@
 #include "bpf-util.h"
 #include "context.h"
 #include "daemon.h"
+#include "fd-limit.h"
 #include "log.h"
 #include "problem.h"
 #include "program.h"
@@ -127,6 +128,10 @@ int main(int argc, char **argv)
         }
 
         log_open(action == ACTION_CHECK ? LOG_TARGET_CONSOLE : target);
+        if (log_level >= 0)
+                log_set_max_level(log_level);
+        /* Each chain and program holds descriptors: the soft limit of 1024 is far too low for many. */
+        (void) fd_limit_raise();
         libbpf_log_setup();
         r = program_setup();
         if (r < 0)
