@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "attach.h"
 #include "bpf-util.h"
@@ -70,23 +71,33 @@ static LogFields chain_log_fields(const Chain *c)
 
 int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys)
 {
-        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GDir) root = g_dir_open(pin_root, 0, NULL);
-        const char *e;
+        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free), entries = NULL;
+        int r;
 
-        while (root && (e = g_dir_read_name(root))) {
+        r = dir_list(pin_root, &entries);
+        if (r == -ENOENT) {
+                *ret_keys = TAKE_PTR(keys);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < entries->len; i++) {
+                const char *e = entries->pdata[i];
                 g_autofree char *ifdir = g_build_filename(pin_root, e, NULL), *ifname = NULL;
-                g_autoptr(GDir) d = NULL;
-                const char *h;
+                g_autoptr(GPtrArray) hooks = NULL;
 
                 if (pin_name_decode(e, &ifname) < 0 || !ifname_is_valid(ifname)) {
                         log_debug("Ignoring %s, which names no interface.", ifdir);
                         continue;
                 }
-                d = g_dir_open(ifdir, 0, NULL);
-                while (d && (h = g_dir_read_name(d)))
-                        if (hook_from_string(h) >= 0)
-                                g_ptr_array_add(keys, chain_key(ifname, hook_from_string(h)));
+                r = dir_list(ifdir, &hooks);
+                if (r == -ENOENT || r == -ENOTDIR)
+                        continue;
+                if (r < 0)
+                        return r;
+                for (guint j = 0; j < hooks->len; j++)
+                        if (hook_from_string(hooks->pdata[j]) >= 0)
+                                g_ptr_array_add(keys, chain_key(ifname, hook_from_string(hooks->pdata[j])));
         }
         *ret_keys = TAKE_PTR(keys);
         return 0;
@@ -105,11 +116,19 @@ static int meta_read(Chain *c)
         void *prev = NULL;
 
         g_hash_table_remove_all(c->sources);
-        while (bpf_map_get_next_key(c->meta_fd, prev, &next) == 0) {
+        for (;;) {
+                if (bpf_map_get_next_key(c->meta_fd, prev, &next) < 0) {
+                        if (errno == ENOENT)
+                                return 0;  /* the last key */
+                        return negative_errno();
+                }
                 k = next;
                 prev = &k;
-                if (bpf_map_lookup_elem(c->meta_fd, &k, &v) < 0)
-                        continue;
+                if (bpf_map_lookup_elem(c->meta_fd, &k, &v) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
                 k.name[sizeof(k.name) - 1] = 0;
                 v.source[sizeof(v.source) - 1] = 0;
                 if (k.name[0] == 0) {
@@ -121,7 +140,6 @@ static int meta_read(Chain *c)
                 } else
                         g_hash_table_replace(c->sources, g_strdup(k.name), g_strdup(v.source));
         }
-        return 0;
 }
 
 static int meta_write(Chain *c, GPtrArray *programs)
@@ -171,26 +189,51 @@ static int meta_write(Chain *c, GPtrArray *programs)
         return 0;
 }
 
-/* Loads every pinned instance of every program, indexed by program id. */
-static GHashTable *index_instances(Chain *c)
+/* Says which pin could not be opened or read, and why; returns r. */
+static int pin_error(char **ret_error, const char *what, const char *path, int r)
 {
-        GHashTable *by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) instance_free);
-        g_autofree char *programs = pin_path(c, "programs");
-        g_autoptr(GDir) pd = g_dir_open(programs, 0, NULL);
-        const char *pe;
+        *ret_error = g_strdup_printf("cannot %s %s: %s", what, path, g_strerror(-r));
+        return r;
+}
 
-        while (pd && (pe = g_dir_read_name(pd))) {
+/*
+ * Opens every pinned instance of every program, indexed by program id.
+ * Removes only what is certainly debris: an entry whose name l3afd never
+ * gives, an instance whose program pin does not exist (ENOENT). Any other
+ * error is returned, with *ret_error naming the pin.
+ */
+static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
+{
+        g_autoptr(GHashTable) by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                            (GDestroyNotify) instance_free);
+        g_autofree char *programs = pin_path(c, "programs");
+        g_autoptr(GPtrArray) pes = NULL;
+        int r;
+
+        r = dir_list(programs, &pes);
+        if (r == -ENOENT) {
+                *ret_by_id = TAKE_PTR(by_id);
+                return 0;
+        }
+        if (r < 0)
+                return pin_error(ret_error, "list", programs, r);
+        for (guint i = 0; i < pes->len; i++) {
+                const char *pe = pes->pdata[i];
                 g_autofree char *pdir = g_build_filename(programs, pe, NULL), *name = NULL;
-                g_autoptr(GDir) d = NULL;
-                const char *e;
+                g_autoptr(GPtrArray) es = NULL;
 
                 if (pin_name_decode(pe, &name) < 0) {
                         /* Not made by us: no instance of ours can be in it; prune_programs() removes it. */
                         log_warning("Ignoring %s, which names no program.", pdir);
                         continue;
                 }
-                d = g_dir_open(pdir, 0, NULL);
-                while (d && (e = g_dir_read_name(d))) {
+                r = dir_list(pdir, &es);
+                if (r == -ENOENT || r == -ENOTDIR)
+                        continue;
+                if (r < 0)
+                        return pin_error(ret_error, "list", pdir, r);
+                for (guint j = 0; j < es->len; j++) {
+                        const char *e = es->pdata[j];
                         g_autofree char *idir = g_build_filename(pdir, e, NULL);
                         g_autofree char *prog = g_build_filename(idir, "prog", NULL);
                         g_autofree char *next = g_build_filename(idir, "next", NULL);
@@ -213,17 +256,26 @@ static GHashTable *index_instances(Chain *c)
                         inst->gen = gen;
                         g_strlcpy(inst->digest, digest, sizeof(inst->digest));
                         inst->prog_fd = bpf_pin_open(prog);
-                        inst->next_fd = bpf_pin_open(next);
-                        if (inst->prog_fd < 0 || bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id) < 0) {
+                        if (inst->prog_fd == -ENOENT) {
                                 log_warning("Removing incomplete instance %s.", idir);
                                 instance_unpin(inst);
                                 continue;
                         }
+                        if (inst->prog_fd < 0)
+                                return pin_error(ret_error, "open pin", prog, inst->prog_fd);
+                        r = bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id);
+                        if (r < 0)
+                                return pin_error(ret_error, "inspect the program pinned at", prog, r);
+                        /* No next pin: a program without a next map, which can only be last. */
+                        inst->next_fd = bpf_pin_open(next);
+                        if (inst->next_fd < 0 && inst->next_fd != -ENOENT)
+                                return pin_error(ret_error, "open pin", next, inst->next_fd);
                         id = inst->prog_id;
                         g_hash_table_insert(by_id, GUINT_TO_POINTER(id), TAKE_PTR(inst));
                 }
         }
-        return by_id;
+        *ret_by_id = TAKE_PTR(by_id);
+        return 0;
 }
 
 static int slot_get(int map_fd, uint32_t *ret_id)
@@ -243,62 +295,91 @@ static int slot_get(int map_fd, uint32_t *ret_id)
 
 /*
  * A crash during chain_swap_root() leaves root-new: if the link already runs
- * it, the swap happened and is completed, and true is returned (the chain's
+ * it, the swap happened and is completed, and 1 is returned (the chain's
  * kind, multi-buffer on XDP or TCXPass= on tc, is then the other one than
- * recorded); otherwise it is dropped.
+ * recorded); if it certainly does not (no link, or a link running another
+ * program), root-new is dropped and 0 returned. A pin that cannot be read is
+ * an error, and nothing is touched.
  */
-static bool chain_recover_swap(Chain *c)
+static int chain_recover_swap(Chain *c, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *link = pin_path(c, "link");
         g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
         _cleanup_close_ int new_fd = bpf_pin_open(root_new), link_fd = -EBADF;
         struct bpf_link_info info = {};
         uint32_t new_id = 0;
+        int r;
 
-        if (new_fd < 0) {
+        if (new_fd == -ENOENT) {
                 (void) unlink(slot_new);
-                return false;
+                return 0;
         }
+        if (new_fd < 0)
+                return pin_error(ret_error, "open pin", root_new, new_fd);
+        r = bpf_prog_id_of_fd(new_fd, &new_id);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the program pinned at", root_new, r);
         link_fd = bpf_pin_open(link);
-        if (bpf_prog_id_of_fd(new_fd, &new_id) >= 0 && link_fd >= 0 && bpf_link_info_of_fd(link_fd, &info) >= 0 &&
-            info.prog_id == new_id) {
+        if (link_fd < 0 && link_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", link, link_fd);
+        if (link_fd >= 0) {
+                r = bpf_link_info_of_fd(link_fd, &info);
+                if (r < 0)
+                        return pin_error(ret_error, "inspect the link pinned at", link, r);
+        }
+        if (link_fd >= 0 && info.prog_id == new_id) {
                 log_info("Chain %s: completing a root swap a stop interrupted.", c->key);
                 (void) rename(slot_new, slot);  /* ENOENT: renamed already */
                 (void) rename(root_new, root);
-                return true;
+                return 1;
         }
         log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", c->key);
         (void) unlink(root_new);
         (void) unlink(slot_new);
-        return false;
+        return 0;
 }
 
 /*
  * A stop during chain_relink() may leave link-new: attached, it is the
- * chain's attachment from then on and replaces link; detached, it is dropped.
+ * chain's attachment from then on and replaces link; detached (ifindex 0),
+ * it is dropped. A pin that cannot be read is an error, and nothing is
+ * touched.
  */
-static void chain_recover_link(Chain *c)
+static int chain_recover_link(Chain *c, char **ret_error)
 {
         g_autofree char *link = pin_path(c, "link"), *link_new = pin_path(c, "link-new");
         _cleanup_close_ int new_fd = bpf_pin_open(link_new), old_fd = -EBADF;
         uint32_t ifindex = 0;
+        int r;
 
+        if (new_fd == -ENOENT)
+                return 0;
         if (new_fd < 0)
-                return;
-        if (link_ifindex(new_fd, &ifindex) < 0 || ifindex == 0) {
+                return pin_error(ret_error, "open pin", link_new, new_fd);
+        r = link_ifindex(new_fd, &ifindex);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the link pinned at", link_new, r);
+        if (ifindex == 0) {
                 log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", c->key);
                 (void) unlink(link_new);
-                return;
+                return 0;
         }
-        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
         old_fd = bpf_pin_open(link);
+        if (old_fd < 0 && old_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", link, old_fd);
+        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
         if (old_fd >= 0)
                 (void) bpf_link_detach(old_fd);
         if (rename(link_new, link) < 0)
                 log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+        return 0;
 }
 
-int chain_adopt(Chain *c)
+/*
+ * Opens the chain's pins and walks it. Only pins that do not exist (ENOENT)
+ * make debris; any other error is returned with *ret_error naming the pin.
+ */
+static int chain_adopt_pins(Chain *c, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
         g_autofree char *link = pin_path(c, "link");
@@ -307,16 +388,27 @@ int chain_adopt(Chain *c)
         uint32_t id;
         int r;
 
-        chain_close(c);
-        chain_recover_link(c);
-        swapped = chain_recover_swap(c);
+        r = chain_recover_link(c, ret_error);
+        if (r < 0)
+                return r;
+        r = chain_recover_swap(c, ret_error);
+        if (r < 0)
+                return r;
+        swapped = r > 0;
         c->root_fd = bpf_pin_open(root);
+        if (c->root_fd < 0 && c->root_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", root, c->root_fd);
         c->slot_fd = bpf_pin_open(slot);
+        if (c->slot_fd < 0 && c->slot_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", slot, c->slot_fd);
         c->meta_fd = bpf_pin_open(meta);
+        if (c->meta_fd < 0 && c->meta_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", meta, c->meta_fd);
+        c->link_fd = bpf_pin_open(link);
+        if (c->link_fd < 0 && c->link_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", link, c->link_fd);
         if (c->root_fd < 0 || c->slot_fd < 0 || c->meta_fd < 0) {
                 /* Debris of a chain that was never completed: nothing references it. */
-                chain_close(c);
-                c->link_fd = bpf_pin_open(link);
                 if (c->link_fd >= 0)
                         (void) bpf_link_detach(c->link_fd);
                 chain_close(c);
@@ -325,21 +417,26 @@ int chain_adopt(Chain *c)
         }
         r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
         if (r < 0)
-                return r;
-        c->link_fd = bpf_pin_open(link);
-        if (c->link_fd >= 0 && link_ifindex(c->link_fd, &c->ifindex) < 0)
-                c->ifindex = 0;
-
-        meta_read(c);
+                return pin_error(ret_error, "inspect the program pinned at", root, r);
+        if (c->link_fd >= 0) {
+                r = link_ifindex(c->link_fd, &c->ifindex);
+                if (r < 0)
+                        return pin_error(ret_error, "inspect the link pinned at", link, r);
+        }
+        r = meta_read(c);
+        if (r < 0)
+                return pin_error(ret_error, "read the map pinned at", meta, r);
         if (swapped && c->hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
         else if (swapped && c->tcx_pass >= 0)
                 c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
 
-        by_id = index_instances(c);
-        r = slot_get(c->slot_fd, &id);
+        r = index_instances(c, &by_id, ret_error);
         if (r < 0)
                 return r;
+        r = slot_get(c->slot_fd, &id);
+        if (r < 0)
+                return pin_error(ret_error, "read the program array pinned at", slot, r);
         for (int n = 0; id != 0; n++) {
                 Instance *inst;
 
@@ -358,15 +455,20 @@ int chain_adopt(Chain *c)
                         break;
                 }
                 g_ptr_array_add(c->instances, inst);
-                if (inst->next_fd < 0 || slot_get(inst->next_fd, &id) < 0)
-                        break;
+                if (inst->next_fd < 0)
+                        break;  /* the last program */
+                r = slot_get(inst->next_fd, &id);
+                if (r < 0) {
+                        g_autofree char *next = g_build_filename(inst->dir, "next", NULL);
+                        return pin_error(ret_error, "read the program array pinned at", next, r);
+                }
         }
 
         /* A stop between a switch and its record leaves running instances newer than the record. */
         for (guint i = 0; i < c->instances->len; i++)
                 c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
 
-        /* Whatever the walk did not reach is left over from an interrupted change. */
+        /* The walk reached the end: whatever it did not reach is left over from an interrupted change. */
         {
                 GHashTableIter it;
                 Instance *inst;
@@ -390,6 +492,22 @@ int chain_adopt(Chain *c)
                 }
         }
         return 0;
+}
+
+int chain_adopt(Chain *c, char **ret_error)
+{
+        g_autofree char *error = NULL;
+        int r;
+
+        chain_close(c);
+        r = chain_adopt_pins(c, &error);
+        if (r < 0) {
+                /* Whatever it was, nothing was removed: let go of what was opened. */
+                chain_close(c);
+                if (r != -ENOENT)
+                        *ret_error = TAKE_PTR(error);
+        }
+        return r;
 }
 
 bool chain_is_attached(Chain *c)
@@ -770,10 +888,19 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_return_val_if_fail(programs->len > 0, -EINVAL);
 
         if (c->root_fd < 0) {
+                struct stat st;
+
                 if (if_nametoindex(c->ifname) == 0) {
                         c->waiting = true;
                         *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
                         return -ENODEV;
+                }
+                /* A new chain starts from nothing: pins it did not adopt are never built over. */
+                r = lstat(c->dir, &st) >= 0 ? -EEXIST : errno == ENOENT ? 0 : negative_errno();
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("pins under %s were not adopted (%s); l3afd leaves them as they are",
+                                                     c->dir, g_strerror(-r));
+                        return r;
                 }
                 c->frags = frags;
                 c->tcx_pass = tcx_pass;

@@ -33,7 +33,8 @@ typedef struct Chain {
         uint64_t generation;
         GHashTable *sources;  /* program name -> drop-in path */
 
-        char *error;          /* why the last change failed; the old generation runs */
+        char *error;          /* why the last change (or the adoption) failed; the old generation runs */
+        int adopt_error;      /* -errno: its pins could not be read, and it is left exactly as it is */
         bool waiting;         /* the interface does not exist */
 
         /* The watchdog's view (watchdog.c) */
@@ -46,22 +47,33 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook);
 void chain_free(Chain *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Chain, chain_free)
 
-/* Lists (ifname, hook) pairs with a pin directory under the pin root, as chain keys. */
+/*
+ * Lists (ifname, hook) pairs with a pin directory under the pin root, as
+ * chain keys. An error reading a directory is returned (-errno), never
+ * taken for an empty one.
+ */
 int chain_list_pinned(const char *pin_root, GPtrArray **ret_keys);
 
 /*
  * Rebuilds the chain from its pins. Returns -ENOENT when nothing usable is
- * pinned (and removes any debris).
+ * pinned: the root, slot or meta pin does not exist (ENOENT), and whatever
+ * is left of the chain is removed as debris. Any other error opening or
+ * reading a pin (EMFILE, ENOMEM, EPERM, ...) says nothing about what is
+ * live: it is returned as -errno with *ret_error naming the pin, and nothing
+ * in the kernel or on the bpffs is touched. Either way the chain holds no
+ * descriptors on failure.
  */
-int chain_adopt(Chain *c);
+int chain_adopt(Chain *c, char **ret_error);
 
 /*
  * Makes the chain run 'programs' (prepared ProgramSpecs, in order), with
  * their [Map] entries written and, once they run, the entries they no longer
  * declare taken out (map-entries.h), and 'tcx_pass' as its root's policy on tc
  * hooks (ignored on XDP). On failure nothing the packets see has changed and
- * *ret_error says why. Returns 1 if a new generation went live, 0 if nothing
- * needed changing.
+ * *ret_error says why. A chain with no root yet is created only where no
+ * pins exist (-EEXIST otherwise: pins that were not adopted are never built
+ * over). Returns 1 if a new generation went live, 0 if nothing needed
+ * changing.
  */
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error);
 

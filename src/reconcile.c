@@ -11,6 +11,7 @@
 #include "bpf-util.h"
 #include "bus.h"
 #include "chain.h"
+#include "fd-limit.h"
 #include "log.h"
 #include "map-pins.h"
 #include "model.h"
@@ -93,9 +94,58 @@ static int ensure_pin_root(const Settings *s)
         return 0;
 }
 
+static void chain_set_error(Chain *ch, const char *error)
+{
+        g_free(ch->error);
+        ch->error = g_strdup(error);
+}
+
+static void report_adopted(const Chain *ch)
+{
+        g_autofree char *progs = describe_programs(ch);
+        LogFields f = chain_fields(ch);
+
+        log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
+                       "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
+                       chain_is_attached((Chain *) ch) ? "" : " (not attached)", progs);
+}
+
+/*
+ * Adopts a pinned chain. One whose pins cannot be read (any error but
+ * ENOENT) is kept as failed, with the reason, and left exactly as it is in
+ * the kernel and on the bpffs: no reconcile removes or rebuilds it until an
+ * adoption succeeds. Returns what chain_adopt() returned.
+ */
+static int adopt_chain(Chain *ch)
+{
+        g_autofree char *error = NULL, *text = NULL;
+        LogFields f;
+        int r;
+
+        r = chain_adopt(ch, &error);
+        if (r == -ENOENT)
+                return r;
+        if (r >= 0) {
+                ch->adopt_error = 0;
+                chain_set_error(ch, NULL);
+                report_adopted(ch);
+                return r;
+        }
+        text = g_strdup_printf("not adopted, left as it is: %s", error);
+        f = chain_fields(ch);
+        /* Tried again at every reconcile: the same failure is journaled once. */
+        log_structured(streq_ptr(text, ch->error) ? LOG_DEBUG : LOG_ERR, r, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
+                       "Chain %s cannot be adopted: %s. It is left exactly as it is, in the kernel and under %s, "
+                       "until a reload adopts it.", ch->key, error, ch->dir);
+        ch->adopt_error = r;
+        chain_set_error(ch, text);
+        return r;
+}
+
 int reconcile_adopt(Context *c)
 {
         g_autoptr(GPtrArray) keys = NULL;
+        FdReserve reserve;
         int r;
 
         r = ensure_pin_root(&c->settings);
@@ -113,31 +163,44 @@ int reconcile_adopt(Context *c)
         r = chain_list_pinned(c->settings.pin_root, &keys);
         if (r < 0)
                 return log_error_errno(r, "Cannot list %s: %m", c->settings.pin_root);
+        /* Should the pins need more descriptors than there are, the daemon keeps enough to run and report. */
+        (void) fd_reserve_take(&reserve);
         for (guint i = 0; i < keys->len; i++) {
-                g_autofree char *ifname = NULL, *progs = NULL;
+                g_autofree char *ifname = NULL;
                 g_autoptr(Chain) ch = NULL;
-                LogFields f;
                 Hook hook;
 
                 if (split_key(keys->pdata[i], &ifname, &hook) < 0)
                         continue;
                 ch = chain_new(c->settings.pin_root, ifname, hook);
-                r = chain_adopt(ch);
-                if (r == -ENOENT)
+                if (adopt_chain(ch) == -ENOENT)
                         continue;
-                if (r < 0) {
-                        log_error_errno(r, "Cannot adopt chain %s from %s: %m", ch->key, ch->dir);
-                        continue;
-                }
-                progs = describe_programs(ch);
-                f = chain_fields(ch);
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
-                               "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
-                               chain_is_attached(ch) ? "" : " (not attached)", progs);
                 g_hash_table_insert(c->chains, ch->key, ch);
                 TAKE_PTR(ch);
         }
+        fd_reserve_release(&reserve);
         return 0;
+}
+
+/* Tries again to adopt the chains whose pins could not be read. */
+static void readopt_failed(Context *c)
+{
+        g_autoptr(GPtrArray) failed = g_ptr_array_new();
+        GHashTableIter it;
+        Chain *ch;
+
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
+                if (ch->adopt_error < 0)
+                        g_ptr_array_add(failed, ch);
+        for (guint i = 0; i < failed->len; i++) {
+                ch = failed->pdata[i];
+                if (adopt_chain(ch) == -ENOENT) {
+                        log_info("Chain %s: what was pinned under %s was debris of an unfinished chain, and is removed.",
+                                 ch->key, ch->dir);
+                        g_hash_table_remove(c->chains, ch->key);
+                }
+        }
 }
 
 /* Reads and prepares every drop-in; returns the desired chains. */
@@ -223,12 +286,6 @@ static void report_problems(GPtrArray *problems)
         }
 }
 
-static void chain_set_error(Chain *ch, const char *error)
-{
-        g_free(ch->error);
-        ch->error = g_strdup(error);
-}
-
 static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
 {
         Chain *ch = g_hash_table_lookup(c->chains, key);
@@ -237,6 +294,11 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         LogFields f;
         int r;
 
+        if (ch && ch->adopt_error < 0) {
+                /* Neither removed nor rebuilt over: what runs may be live, and is left as it is. */
+                problems_add(problems, false, NULL, key, NULL, NULL, "chain %s: %s", key, ch->error);
+                return;
+        }
         if (reason) {
                 if (!ch) {
                         g_autofree char *ifname = NULL;
@@ -329,9 +391,12 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
         g_autoptr(GHashTable) blocked = NULL, keys = NULL;
         g_autoptr(GPtrArray) sorted = NULL;
         GHashTableIter it;
+        FdReserve reserve;
         const char *key;
         int r;
 
+        (void) fd_reserve_take(&reserve);
+        readopt_failed(c);
         if (!desired) {
                 report_problems(problems);
                 r = -EIO;
@@ -358,6 +423,7 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
                 apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
         r = (int) problems_count_errors(problems);
 finish:
+        fd_reserve_release(&reserve);
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         c->problems = g_ptr_array_ref(problems);
@@ -584,7 +650,18 @@ int reconcile_flush(Context *c)
         g_hash_table_iter_init(&it, c->chains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
                 LogFields f = chain_fields(ch);
-                int k = chain_remove(ch);
+                int k;
+
+                if (ch->adopt_error < 0) {
+                        /* Its link and pins could not be read, so they cannot be removed with certainty either. */
+                        log_structured(LOG_ERR, ch->adopt_error, L3AF_MSG_CHAIN_FAILED, &f,
+                                       "Chain %s not flushed: %s.", ch->key, ch->error);
+                        if (r == 0)
+                                r = ch->adopt_error;
+                        g_hash_table_iter_remove(&it);
+                        continue;
+                }
+                k = chain_remove(ch);
 
                 if (k < 0 && r == 0)
                         r = k;
