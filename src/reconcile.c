@@ -396,7 +396,6 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
         int r;
 
         (void) fd_reserve_take(&reserve);
-        readopt_failed(c);
         if (!desired) {
                 report_problems(problems);
                 r = -EIO;
@@ -419,8 +418,15 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
         while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
                 g_ptr_array_add(sorted, (gpointer) key);
         g_ptr_array_sort(sorted, strptr_compare);
+        /* Removals first, as they release descriptors; then chains that could not be adopted are tried again. */
         for (guint i = 0; i < sorted->len; i++)
-                apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
+                if (!g_hash_table_contains(desired, sorted->pdata[i]))
+                        apply_one(c, sorted->pdata[i], NULL, blocked, problems);
+        readopt_failed(c);
+        for (guint i = 0; i < sorted->len; i++)
+                if (g_hash_table_contains(desired, sorted->pdata[i]))
+                        apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked,
+                                  problems);
         r = (int) problems_count_errors(problems);
 finish:
         fd_reserve_release(&reserve);
