@@ -510,13 +510,29 @@ int chain_adopt(Chain *c, char **ret_error)
         return r;
 }
 
-bool chain_is_attached(Chain *c)
+/* 1: our link is attached to the interface; 0: certainly not; -errno: cannot tell. */
+static int chain_attached(Chain *c)
 {
         uint32_t ifindex = 0;
+        unsigned now;
+        int r;
 
-        if (c->link_fd < 0 || link_ifindex(c->link_fd, &ifindex) < 0)
-                return false;
-        return ifindex != 0 && ifindex == if_nametoindex(c->ifname);
+        if (c->link_fd < 0)
+                return 0;
+        r = link_ifindex(c->link_fd, &ifindex);
+        if (r < 0)
+                return r;
+        if (ifindex == 0)
+                return 0;
+        now = if_nametoindex(c->ifname);
+        if (now == 0)
+                return errno == ENODEV ? 0 : negative_errno();
+        return ifindex == now;
+}
+
+bool chain_is_attached(Chain *c)
+{
+        return chain_attached(c) > 0;
 }
 
 static int chain_create_root(Chain *c)
@@ -927,7 +943,13 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         /* Not attached (new, link detached, interface replaced): attach afresh. Attached: a new mode is a
          * relink that never leaves the hook without our root, made before the flip, so that on failure the
          * old generation keeps running the old way. */
-        reattach = created || !chain_is_attached(c);
+        r = created ? 0 : chain_attached(c);
+        if (r < 0) {
+                /* Re-attaching on a guess could take a running chain off the wire. */
+                *ret_error = g_strdup_printf("cannot tell whether the chain is attached: %s", g_strerror(-r));
+                goto fail;
+        }
+        reattach = created || r == 0;
         relink = !reattach && c->mode != mode;
 
         if (c->hook == HOOK_XDP)
