@@ -3,8 +3,9 @@
 # 20 interfaces x 32 programs need about 1400 descriptors (4 per chain, 2 per
 # program instance), more than the soft RLIMIT_NOFILE of 1024 systemd gives
 # services.
-# (1) Started with a soft limit of 1024 and a large hard limit, l3afd raises
-#     the soft limit to the hard one and applies every chain.
+# (1) Started with a soft limit of 1024 and a large hard limit, under the
+#     unit's SystemCallFilter=~@resources, l3afd raises the soft limit to the
+#     hard one and applies every chain.
 # (2) Restarted with a hard limit too small to open every pin, the chains it
 #     cannot adopt keep running as they are: same program ids, real packets
 #     still counted, every pin kept. The journal, GetChain and l3afctl name
@@ -24,6 +25,18 @@ HARD=$(ulimit -Hn)   # what the test may give (raising it needs CAP_SYS_RESOURCE
 [ "$HARD" -ge 4096 ] || skip "the hard RLIMIT_NOFILE here is $HARD; the test needs 4096"
 
 L3AFCTL="$L3AF_BUILD/src/l3afctl"
+TOOLS="$L3AF_SOURCE/tests/tools"
+
+# The unit denies @resources; a filter that does as it does refuses setrlimit(2).
+unit="$L3AF_BUILD/systemd/l3afd.service"
+grep -qx "SystemCallFilter=~@resources" "$unit" || fail "the unit no longer denies @resources; update this test"
+grep -q "^LimitNOFILE=" "$unit" || fail "the unit sets no LimitNOFILE="
+rc=0
+python3 "$TOOLS/seccomp-deny.py" @resources -- python3 -c 'import ctypes, sys
+rl = (ctypes.c_ulong * 2)(1024, 1024)
+sys.exit(0 if ctypes.CDLL(None, use_errno=True).syscall(160, 7, rl) < 0 and ctypes.get_errno() == 1 else 1)' || rc=$?
+[ $rc = 77 ] && skip "no seccomp filter for this architecture"
+assert_eq $rc 0 "under SystemCallFilter=~@resources, the setrlimit system call fails with EPERM"
 ifaces=()
 for i in $(seq 0 $((N - 1))); do
         veth_add "l3f$i" "l3g$i" "$i"
@@ -35,11 +48,14 @@ done
 plain_bus_start
 journal_start
 
-# daemon_start_nofile SOFT:HARD: daemon_start with RLIMIT_NOFILE set by prlimit(1) at exec.
+# daemon_start_nofile SOFT:HARD [GROUP...]: daemon_start with RLIMIT_NOFILE set by
+# prlimit(1) at exec, and the system call groups given denied as SystemCallFilter=~ does.
 daemon_start_nofile() {
-        local started
+        local started limit=$1 deny=()
+        shift
+        [ $# -gt 0 ] && deny=(python3 "$TOOLS/seccomp-deny.py" "$@" --)
         started=$(log_count "l3afd started")
-        prlimit --nofile="$1" "$L3AFD" --root="$ROOT" --log-target=console+journal --log-level=debug \
+        "${deny[@]}" prlimit --nofile="$limit" "$L3AFD" --root="$ROOT" --log-target=console+journal --log-level=debug \
                 --bus-address="$PLAIN_BUS" >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
         wait_log "l3afd started" $((started + 1)) 50
@@ -83,9 +99,9 @@ $want"
 
 # (1) A soft limit of 1024, a large hard limit.
 t0=$(date +%s.%N)
-daemon_start_nofile 1024:$HARD
+daemon_start_nofile 1024:$HARD @resources
 info "$N chains of $P programs applied in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
-assert_eq "$(soft_limit)" "$HARD" "l3afd raised its soft RLIMIT_NOFILE from 1024 to the hard limit"
+assert_eq "$(soft_limit)" "$HARD" "l3afd raised its soft RLIMIT_NOFILE from 1024 to the hard limit, @resources denied"
 assert_eq "$(log_count "is live")" "$N" "all $N chains went live"
 assert_eq "$(grep -c "Too many open files" "$T/daemon.log" || true)" 0 "no descriptor ran out"
 for i in "${ifaces[@]}"; do
