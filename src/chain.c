@@ -502,8 +502,10 @@ int chain_adopt(Chain *c, char **ret_error)
         chain_close(c);
         r = chain_adopt_pins(c, &error);
         if (r < 0) {
-                /* Whatever it was, nothing was removed: let go of what was opened. */
+                /* Whatever it was, nothing was removed: let go of what was opened, and of what was read. */
                 chain_close(c);
+                g_hash_table_remove_all(c->sources);
+                c->generation = 0;
                 if (r != -ENOENT)
                         *ret_error = TAKE_PTR(error);
         }

@@ -182,11 +182,12 @@ int reconcile_adopt(Context *c)
         return 0;
 }
 
-/* Tries again to adopt the chains whose pins could not be read. */
-static void readopt_failed(Context *c)
+/* Tries again to adopt the chains whose pins could not be read; returns how many it adopted. */
+static unsigned readopt_failed(Context *c)
 {
         g_autoptr(GPtrArray) failed = g_ptr_array_new();
         GHashTableIter it;
+        unsigned adopted = 0;
         Chain *ch;
 
         g_hash_table_iter_init(&it, c->chains);
@@ -194,13 +195,18 @@ static void readopt_failed(Context *c)
                 if (ch->adopt_error < 0)
                         g_ptr_array_add(failed, ch);
         for (guint i = 0; i < failed->len; i++) {
+                int r;
+
                 ch = failed->pdata[i];
-                if (adopt_chain(ch) == -ENOENT) {
+                r = adopt_chain(ch);
+                if (r == -ENOENT) {
                         log_info("Chain %s: what was pinned under %s was debris of an unfinished chain, and is removed.",
                                  ch->key, ch->dir);
                         g_hash_table_remove(c->chains, ch->key);
-                }
+                } else if (r >= 0)
+                        adopted++;
         }
+        return adopted;
 }
 
 /* Reads and prepares every drop-in; returns the desired chains. */
@@ -390,6 +396,7 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
 {
         g_autoptr(GHashTable) blocked = NULL, keys = NULL;
         g_autoptr(GPtrArray) sorted = NULL;
+        g_autofree bool *done = NULL;
         GHashTableIter it;
         FdReserve reserve;
         const char *key;
@@ -418,13 +425,26 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
         while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
                 g_ptr_array_add(sorted, (gpointer) key);
         g_ptr_array_sort(sorted, strptr_compare);
-        /* Removals first, as they release descriptors; then chains that could not be adopted are tried again. */
+        /*
+         * Removals first, as they release descriptors; then the chains that could not be adopted are
+         * tried again, and what their pins say counts (which drop-ins they came from) before the rest
+         * is applied, their removal included.
+         */
+        done = g_new0(bool, sorted->len);
+        for (guint i = 0; i < sorted->len; i++) {
+                Chain *ch = g_hash_table_lookup(c->chains, sorted->pdata[i]);
+
+                if (g_hash_table_contains(desired, sorted->pdata[i]) || (ch && ch->adopt_error < 0))
+                        continue;
+                apply_one(c, sorted->pdata[i], NULL, blocked, problems);
+                done[i] = true;
+        }
+        if (readopt_failed(c) > 0) {
+                g_hash_table_unref(blocked);
+                blocked = blocked_chains(c, problems);
+        }
         for (guint i = 0; i < sorted->len; i++)
-                if (!g_hash_table_contains(desired, sorted->pdata[i]))
-                        apply_one(c, sorted->pdata[i], NULL, blocked, problems);
-        readopt_failed(c);
-        for (guint i = 0; i < sorted->len; i++)
-                if (g_hash_table_contains(desired, sorted->pdata[i]))
+                if (!done[i])
                         apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked,
                                   problems);
         r = (int) problems_count_errors(problems);

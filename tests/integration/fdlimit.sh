@@ -167,6 +167,12 @@ drop=$((failed + 1))
 [ "${#good_ifaces[@]}" -ge "$drop" ] || fail "only ${#good_ifaces[@]} chains adopted; $drop are needed to free room"
 gone=("${good_ifaces[@]:0:$drop}")
 for i in "${gone[@]}"; do rm "$DROPINS/${i#l3f}-"*.conf; done
+# And a drop-in of a chain that failed is broken meanwhile: once adopted, the
+# chain is held back by it, as any chain whose drop-in is broken, and does not
+# lose that program.
+b=${bad_ifaces[0]}
+cp "$DROPINS/${b#l3f}-05.conf" "$T/saved.conf"
+echo "[Program" > "$DROPINS/${b#l3f}-05.conf"
 daemon_reload
 for i in "${gone[@]}"; do
         [ "$(xdp_id "$i")" = 0 ] && [ ! -e "$PINS/$i" ] || fail "$i was not removed once no drop-in declared it"
@@ -180,6 +186,13 @@ done
 ids=$(for i in "${ifaces[@]}"; do echo "$ids" | grep "^$i "; done)
 c0=$(for i in "${ifaces[@]}"; do echo "$c0" | grep "^$i "; done)
 same "$(state)" "$ids" "with the same ids"
+ctl show "$b" xdp > "$T/show" 2>&1 || true
+info "$(head -2 "$T/show" | tail -1)"
+{ grep -q "failed" "$T/show" && grep -qF "/${b#l3f}-05.conf" "$T/show"; } || \
+        fail "$b is not reported as held back by its broken drop-in: $(head -3 "$T/show")"
+echo "ok - $b, adopted, is held back by its broken drop-in, with all $P programs"
+cp "$T/saved.conf" "$DROPINS/${b#l3f}-05.conf"
+daemon_reload
 assert_eq "$(ctl list | grep -c " live ")" "${#ifaces[@]}" "l3afctl lists the ${#ifaces[@]} chains left, all live"
 assert_eq "$(log_count "is live")" "$N" "and no new generation"
 
