@@ -680,7 +680,7 @@ int reconcile_flush(Context *c)
 
                 if (ch->adopt_error < 0) {
                         /* Its link and pins could not be read, so they cannot be removed with certainty either. */
-                        log_structured(LOG_ERR, ch->adopt_error, L3AF_MSG_CHAIN_FAILED, &f,
+                        log_structured(LOG_ERR, ch->adopt_error, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
                                        "Chain %s not flushed: %s.", ch->key, ch->error);
                         if (r == 0)
                                 r = ch->adopt_error;
