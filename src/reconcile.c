@@ -133,8 +133,8 @@ static int adopt_chain(Chain *ch)
         }
         text = g_strdup_printf("not adopted, left as it is: %s", error);
         f = chain_fields(ch);
-        /* Tried again at every reconcile: the same failure is journaled once. */
-        log_structured(streq_ptr(text, ch->error) ? LOG_DEBUG : LOG_ERR, r, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
+        /* Tried again at every reconcile: the same error is journaled once (the pin it meets may differ). */
+        log_structured(ch->adopt_error == r ? LOG_DEBUG : LOG_ERR, r, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
                        "Chain %s cannot be adopted: %s. It is left exactly as it is, in the kernel and under %s, "
                        "until a reload adopts it.", ch->key, error, ch->dir);
         ch->adopt_error = r;
