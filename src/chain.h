@@ -30,6 +30,7 @@ typedef struct Chain {
         GPtrArray *instances; /* Instance*, head first */
         uint64_t generation;
         GHashTable *sources;  /* program name -> drop-in path */
+        GPtrArray *probes;    /* Probe*: the probes of the chain's programs, as of the last apply */
 
         char *error;          /* why the last change failed; the old generation runs */
         bool waiting;         /* the interface does not exist */

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "model.h"
 #include "package.h"
+#include "probe.h"
 #include "problem.h"
 #include "program.h"
 #include "idle.h"
@@ -41,6 +42,12 @@ static char *describe_programs(const Chain *ch)
         }
         if (s->len == 0)
                 g_string_append(s, "(empty)");
+        for (guint i = 0; i < ch->probes->len; i++) {
+                const Probe *p = ch->probes->pdata[i];
+
+                g_string_append_printf(s, "; %s's probe %s (%s %s, link %u, id %u)", p->owner, p->program,
+                                       probe_kind_to_string(p->kind), p->target, p->link_id, p->prog_id);
+        }
         return g_string_free(s, FALSE);
 }
 
