@@ -258,7 +258,8 @@ static bool program_fits_kind(struct bpf_program *prog, ProbeKind kind)
 /*
  * Finds the probes to attach: a standalone probe's entry, at Attach= (or
  * where its section says), and every program beside the entry whose section
- * declares a probe with its target. Each is checked against what the kernel
+ * declares a probe with its target; as libbpf's auto-attach, a program whose
+ * section names no target ("uprobe") is left alone. Each is checked against what the kernel
  * has (probe_kernel_supports()).
  */
 static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, const char *chain,
@@ -292,11 +293,11 @@ static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_pro
                                 s->target = g_strdup(p->attach);
                         }
                 }
+                if (!s->target && !is_entry)
+                        continue;  /* as libbpf's auto-attach: a section that names no target is not attached */
                 if (!s->target) {
-                        problems_add(problems, false, p->source, chain, "Program", is_entry ? "Attach" : "Object",
-                                     is_entry ? "missing: section '%s' of program '%s' names no target"
-                                              : "probe '%2$s' (section '%1$s') names no target, so it cannot attach",
-                                     section, s->program);
+                        problems_add(problems, false, p->source, chain, "Program", "Attach",
+                                     "missing: section '%s' of program '%s' names no target", section, s->program);
                         r = -EINVAL;
                         continue;
                 }
