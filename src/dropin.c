@@ -100,11 +100,12 @@ static const char *const program_keys[] = {
 
 /* Keys that mean nothing to a probe on its own. */
 static const char *const chain_only_keys[] = {
-        "Interface", "Priority", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
+        "Priority", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
 };
 
-#define HOOKS_TEXT "xdp, tc-ingress, tc-egress; or, for a probe on its own, tracepoint, raw_tracepoint, uprobe, " \
-        "uretprobe, kprobe, kretprobe"
+#define CHAIN_HOOKS_TEXT "xdp, tc-ingress, tc-egress"
+#define HOOKS_TEXT CHAIN_HOOKS_TEXT "; with no Interface=, a probe: tracepoint, raw_tracepoint, uprobe, uretprobe, " \
+        "kprobe, kretprobe"
 
 /* Reads an optional string key; an empty value counts as unset. */
 static char *get_string(GKeyFile *kf, const char *key, const char *path, GPtrArray *problems,
@@ -203,11 +204,16 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                 bad = true;
         }
         if (!hook_text) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook", "missing (one of " HOOKS_TEXT ")");
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook", "missing (one of %s)",
+                             p->ifname ? CHAIN_HOOKS_TEXT : HOOKS_TEXT);
                 bad = true;
         } else if (p->hook < 0 && p->kind < 0) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook",
-                             "unknown hook '%s' (one of " HOOKS_TEXT ")", hook_text);
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook", "unknown hook '%s' (one of %s)",
+                             hook_text, p->ifname ? CHAIN_HOOKS_TEXT : HOOKS_TEXT);
+                bad = true;
+        } else if (p->standalone && p->ifname) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Interface",
+                             "a probe (Hook=%s) attaches to no interface; remove Interface=", hook_text);
                 bad = true;
         }
 
