@@ -567,10 +567,11 @@ static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char 
                 overflowed = r == -ENOSPC && log && strnlen(log, log_size) >= log_size - 1;
 
                 if (!isempty(vtail) && overflowed)
-                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %zu KiB; "
+                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %zu %s; "
                                                    "its last lines):\n%s",
                                                    failed ? bpf_program__name(failed) : p->entry_resolved,
-                                                   log_size >> 10, vtail);
+                                                   log_size >= (1u << 20) ? log_size >> 20 : log_size >> 10,
+                                                   log_size >= (1u << 20) ? "MiB" : "KiB", vtail);
                 else if (!isempty(vtail))
                         *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s",
                                                    failed ? bpf_program__name(failed) : p->entry_resolved,
