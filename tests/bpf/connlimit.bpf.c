@@ -9,6 +9,9 @@
  *
  *   [Map cl_config]
  *   0={port=8080, limit=2}
+ *
+ * Built also with -DCONNLIMIT_V2 (another object, the same maps) and
+ * -DCONNLIMIT_BAD_PROBE (a probe beside it that cannot attach).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -110,5 +113,19 @@ int cl_track(struct inet_sock_set_state_args *ctx)
                 __sync_fetch_and_add(count, -1);
         return 0;
 }
+
+#ifdef CONNLIMIT_V2
+/* Another build of the same limiter: another object, so its probes attach anew. */
+const volatile __u32 cl_version = 2;
+#endif
+
+#ifdef CONNLIMIT_BAD_PROBE
+/* A probe on a function /bin/true does not have: the object loads, the probe cannot attach. */
+SEC("uprobe//bin/true:l3af_no_such_function")
+int cl_bad(void *ctx)
+{
+        return 0;
+}
+#endif
 
 char _license[] SEC("license") = "GPL";

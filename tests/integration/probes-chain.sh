@@ -24,7 +24,8 @@ program_dropin 30-sink sink l3t0 30 "$SAMPLES/sink.bpf.o"
 python3 "$HELPERS/tcp-server.py" 10.99.0.1 $PORT > "$T/server.log" 2>&1 &
 for _ in $(seq 100); do grep -q listening "$T/server.log" 2>/dev/null && break; sleep 0.05; done
 
-daemon_start
+plain_bus_start
+daemon_start --bus-address="$PLAIN_BUS"
 PDIR=$(chain_dir l3t0)/programs/connlimit
 LINKS=$( (find "$PDIR/probes" -mindepth 2 -maxdepth 2 2>/dev/null || true) | wc -l)
 assert_eq "$LINKS" 1 "one probe link pinned under the program"
@@ -34,6 +35,9 @@ LINK_ID=$("$TESTTOOL" link-id "$LINK_PIN")
 grep -q "connlimit's probe cl_track (tracepoint sock/inet_sock_set_state, link $LINK_ID," "$T/daemon.log" || \
         fail "the journal does not name the attached probe"
 echo "ok - the probe is journaled with its link id"
+"$L3AF_BUILD/src/l3afctl" --address="$PLAIN_BUS" show l3t0 > "$T/show"
+cat "$T/show"
+assert_contains "$T/show" "cl_track tracepoint sock/inet_sock_set_state $LINK_ID" "l3afctl show lists the chain's probe"
 
 OUT=$(in_peer python3 "$HELPERS/connlimit-client.py" 10.99.0.1 $PORT)
 info "$OUT"
@@ -63,7 +67,35 @@ echo "ok - the limit holds after the chain changed ($FIRST of 5)"
 daemon_stop KILL
 daemon_start
 assert_eq "$("$TESTTOOL" link-id "$LINK_PIN")" "$LINK_ID" "after SIGKILL the probe is adopted with the same link"
-[ "$(log_count "Chain l3t0/xdp generation .* is live")" -ge 0 ]
+
+# A new object whose probe cannot attach: refused, the old generation and its probe run on.
+GEN=$(chain_ids l3t0)
+sed -i "s|^Object=.*|Object=$TESTBPF/connlimit_badprobe.bpf.o|" "$DROPINS/20-connlimit.conf"
+n=$(log_count "Chain l3t0/xdp change failed")
+kill -HUP "$DAEMON_PID"
+wait_log "Chain l3t0/xdp change failed" $((n + 1))
+grep "Chain l3t0/xdp change failed" "$T/daemon.log" | tail -1 | grep -q "cannot attach probe 'cl_bad' to uprobe /bin/true:l3af_no_such_function" || \
+        fail "the failure does not name the probe and its target"
+echo "ok - a probe that cannot attach is refused, naming it"
+assert_eq "$(chain_ids l3t0)" "$GEN" "the old generation runs on"
+assert_eq "$("$TESTTOOL" link-id "$LINK_PIN")" "$LINK_ID" "with its probe"
+assert_eq "$(find "$PDIR/probes" -mindepth 1 -maxdepth 1 | wc -l)" 1 "and nothing of the refused object's probes"
+
+# Another object: its probe attaches anew, the old one goes, the maps (and the limit) stay.
+sed -i "s|^Object=.*|Object=$TESTBPF/connlimit_v2.bpf.o|" "$DROPINS/20-connlimit.conf"
+daemon_reload
+NEW_PIN=$(find "$PDIR/probes" -mindepth 2 -maxdepth 2)
+assert_eq "$(echo "$NEW_PIN" | wc -l)" 1 "one probe link after the object changed"
+NEW_ID=$("$TESTTOOL" link-id "$NEW_PIN")
+assert_ne "$NEW_ID" "$LINK_ID" "the new object's probe has its own link"
+if bpftool link show id "$LINK_ID" >/dev/null 2>&1; then fail "the old object's link $LINK_ID is still attached"; fi
+echo "ok - the old object's probe is detached"
+OUT=$(in_peer python3 "$HELPERS/connlimit-client.py" 10.99.0.1 $PORT)
+info "$OUT"
+FIRST=${OUT#first=}; FIRST=${FIRST%% *}
+[ "$FIRST" -ge 2 ] && [ "$FIRST" -le 3 ] || fail "with the new object: $FIRST of 5 admitted"
+echo "ok - the limit holds with the new object ($FIRST of 5)"
+LINK_ID=$NEW_ID
 
 # The program leaves: its probe goes with it.
 rm "$DROPINS/20-connlimit.conf"
