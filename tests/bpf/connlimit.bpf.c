@@ -11,7 +11,8 @@
  *   0={port=8080, limit=2}
  *
  * Built also with -DCONNLIMIT_V2 (another object, the same maps) and
- * -DCONNLIMIT_BAD_PROBE (a probe beside it that cannot attach).
+ * -DCONNLIMIT_BAD_PROBE (a probe beside it that cannot attach) and
+ * -DCONNLIMIT_KPROBE (a kprobe beside it).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -123,6 +124,15 @@ const volatile __u32 cl_version = 2;
 /* A probe on a function /bin/true does not have: the object loads, the probe cannot attach. */
 SEC("uprobe//bin/true:l3af_no_such_function")
 int cl_bad(void *ctx)
+{
+        return 0;
+}
+#endif
+
+#ifdef CONNLIMIT_KPROBE
+/* A kprobe beside it: refused where the kernel has no kprobes. */
+SEC("kprobe/tcp_v4_connect")
+int cl_connect(void *ctx)
 {
         return 0;
 }

@@ -81,6 +81,22 @@ assert_eq "$(chain_ids l3t0)" "$GEN" "the old generation runs on"
 assert_eq "$("$TESTTOOL" link-id "$LINK_PIN")" "$LINK_ID" "with its probe"
 assert_eq "$(find "$PDIR/probes" -mindepth 1 -maxdepth 1 | wc -l)" 1 "and nothing of the refused object's probes"
 
+# A kprobe beside the entry, on a kernel without kprobes: one line saying so, at reload and in --check.
+sed -i "s|^Object=.*|Object=$TESTBPF/connlimit_kprobe.bpf.o|" "$DROPINS/20-connlimit.conf"
+n=$(log_count "Chain l3t0/xdp not changed")
+kill -HUP "$DAEMON_PID"
+wait_log "Chain l3t0/xdp not changed" $((n + 1))
+MSG=$(grep "20-connlimit.conf.*kprobe" "$T/daemon.log" | tail -1)
+info "$MSG"
+echo "$MSG" | grep -q "probe 'cl_connect' beside the entry: this kernel has no kprobes" || \
+        fail "the refusal does not say what the kernel lacks"
+assert_eq "$(chain_ids l3t0)" "$GEN" "the old generation runs on"
+rc=0; out=$("$L3AFD" --root="$ROOT" --check 2>&1) || rc=$?
+assert_eq "$rc" 1 "--check fails on the kprobe beside the entry"
+echo "$out" | grep -q "20-connlimit.conf.*probe 'cl_connect' beside the entry: this kernel has no kprobes" || \
+        fail "--check does not say the same: $out"
+echo "ok - --check says the same"
+
 # Another object: its probe attaches anew, the old one goes, the maps (and the limit) stay.
 sed -i "s|^Object=.*|Object=$TESTBPF/connlimit_v2.bpf.o|" "$DROPINS/20-connlimit.conf"
 daemon_reload
