@@ -22,6 +22,8 @@ probe_dropin tp tracepoint sock/inet_sock_set_state "$TESTBPF/tpcount.bpf.o" tp_
 probe_dropin raw raw_tracepoint inet_sock_set_state "$TESTBPF/tpcount.bpf.o" raw_count
 probe_dropin up uprobe "$T/probed:l3af_probed" "$TESTBPF/upcount.bpf.o" up_count
 probe_dropin uret uretprobe "$T/probed:l3af_probed" "$TESTBPF/upcount.bpf.o" up_count
+# [Map] groups initialise a probe's maps as a chain program's.
+printf '\n[Map up_calls]\n0=1000\n' >> "$DROPINS/50-uret.conf"
 
 veth_add l3t0 l3p0 0
 python3 "$HELPERS/tcp-server.py" 10.99.0.1 $PORT > "$T/server.log" 2>&1 &
@@ -48,7 +50,7 @@ echo "ok - the tracepoint counts events ($(count_of tp tp_events))"
 echo "ok - the raw tracepoint counts events ($(count_of raw tp_events))"
 "$T/probed" 7
 assert_eq "$(count_of up up_calls)" 7 "the uprobe counts the 7 calls"
-assert_eq "$(count_of uret up_calls)" 7 "the uretprobe counts the 7 returns"
+assert_eq "$(count_of uret up_calls)" 1007 "the uretprobe counts the 7 returns, from the 1000 its [Map] set"
 
 # l3afctl and the bus show them.
 plain_bus_start
