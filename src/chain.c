@@ -300,6 +300,7 @@ int chain_adopt(Chain *c)
         int r;
 
         chain_close(c);
+        g_ptr_array_set_size(c->probes, 0);
         chain_recover_link(c);
         swapped = chain_recover_swap(c);
         c->root_fd = bpf_pin_open(root);
@@ -350,6 +351,17 @@ int chain_adopt(Chain *c)
                 g_ptr_array_add(c->instances, inst);
                 if (inst->next_fd < 0 || slot_get(inst->next_fd, &id) < 0)
                         break;
+        }
+
+        /* The probes of the programs the walk found, as their pins show them (kinds come with the next apply). */
+        for (guint i = 0; i < c->instances->len; i++) {
+                Instance *inst = c->instances->pdata[i];
+                g_autofree char *pdir = NULL;
+
+                if (streq(inst->name, "?"))
+                        continue;
+                pdir = pin_program_dir(c->dir, inst->name);
+                probes_describe_pinned(inst->name, pdir, c->probes, NULL);
         }
 
         /* A stop between a switch and its record leaves running instances newer than the record. */

@@ -309,3 +309,39 @@ void probes_describe(const char *owner, const char *program_dir, const char *dig
                 g_ptr_array_add(out, p);
         }
 }
+
+void probes_describe_pinned(const char *owner, const char *program_dir, GPtrArray *out, char **ret_digest)
+{
+        g_autofree char *probes = g_build_filename(program_dir, "probes", NULL);
+        g_autoptr(GDir) d = g_dir_open(probes, 0, NULL);
+        const char *digest;
+
+        while (d && (digest = g_dir_read_name(d))) {
+                g_autofree char *ddir = g_build_filename(probes, digest, NULL);
+                g_autoptr(GDir) dd = g_dir_open(ddir, 0, NULL);
+                const char *e;
+
+                if (ret_digest) {
+                        g_free(*ret_digest);
+                        *ret_digest = g_strdup(digest);
+                }
+                while (dd && (e = g_dir_read_name(dd))) {
+                        g_autofree char *pin = g_build_filename(ddir, e, NULL), *name = NULL;
+                        _cleanup_close_ int fd = bpf_pin_open(pin);
+                        struct bpf_link_info info;
+                        Probe *p;
+
+                        if (pin_name_decode(e, &name) < 0)
+                                continue;
+                        p = g_new0(Probe, 1);
+                        p->owner = g_strdup(owner);
+                        p->program = TAKE_PTR(name);
+                        p->kind = _PROBE_KIND_INVALID;
+                        if (fd >= 0 && bpf_link_info_of_fd(fd, &info) >= 0) {
+                                p->link_id = info.id;
+                                p->prog_id = info.prog_id;
+                        }
+                        g_ptr_array_add(out, p);
+                }
+        }
+}

@@ -128,3 +128,11 @@ void probes_retire(const char *program_dir, const char *keep);
  */
 void probes_describe(const char *owner, const char *program_dir, const char *digest, GPtrArray *probes,
                      GPtrArray *out);
+
+/*
+ * Appends a Probe for each link pinned under <program_dir>/probes/, of every
+ * digest, as an adopted program's pins show them: the kind and target are
+ * unknown until its drop-in is read again. *ret_digest (if given) gets a
+ * digest directory's name, the one left when there is one.
+ */
+void probes_describe_pinned(const char *owner, const char *program_dir, GPtrArray *out, char **ret_digest);

@@ -46,8 +46,13 @@ static char *describe_programs(const Chain *ch)
         for (guint i = 0; i < ch->probes->len; i++) {
                 const Probe *p = ch->probes->pdata[i];
 
-                g_string_append_printf(s, "; %s's probe %s (%s %s, link %u, id %u)", p->owner, p->program,
-                                       probe_kind_to_string(p->kind), p->target, p->link_id, p->prog_id);
+                if (p->kind >= 0)
+                        g_string_append_printf(s, "; %s's probe %s (%s %s, link %u, id %u)", p->owner, p->program,
+                                               probe_kind_to_string(p->kind), strna(p->target), p->link_id,
+                                               p->prog_id);
+                else
+                        g_string_append_printf(s, "; %s's probe %s (link %u, id %u)", p->owner, p->program,
+                                               p->link_id, p->prog_id);
         }
         return g_string_free(s, FALSE);
 }

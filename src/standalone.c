@@ -65,40 +65,15 @@ static void meta_key(struct l3af_meta_key *k, const char *name)
         g_strlcpy(k->name, name, sizeof(k->name));
 }
 
-/* Reads what the pins say runs: the links under the one digest directory left. */
+/* Reads what the pins say runs. */
 static void describe_pinned(Standalone *s)
 {
         g_autofree char *pdir = pin_program_dir(s->dir, s->name);
-        g_autofree char *probes = g_build_filename(pdir, "probes", NULL);
-        g_autoptr(GDir) d = g_dir_open(probes, 0, NULL);
-        const char *digest;
+        g_autofree char *digest = NULL;
 
         g_ptr_array_set_size(s->probes, 0);
-        while (d && (digest = g_dir_read_name(d))) {
-                g_autofree char *ddir = g_build_filename(probes, digest, NULL);
-                g_autoptr(GDir) dd = g_dir_open(ddir, 0, NULL);
-                const char *e;
-
-                g_strlcpy(s->digest, digest, sizeof(s->digest));
-                while (dd && (e = g_dir_read_name(dd))) {
-                        g_autofree char *pin = g_build_filename(ddir, e, NULL), *name = NULL;
-                        _cleanup_close_ int fd = bpf_pin_open(pin);
-                        struct bpf_link_info info;
-                        Probe *p;
-
-                        if (pin_name_decode(e, &name) < 0)
-                                continue;
-                        p = g_new0(Probe, 1);
-                        p->owner = g_strdup(s->name);
-                        p->program = TAKE_PTR(name);
-                        p->kind = _PROBE_KIND_INVALID;
-                        if (fd >= 0 && bpf_link_info_of_fd(fd, &info) >= 0) {
-                                p->link_id = info.id;
-                                p->prog_id = info.prog_id;
-                        }
-                        g_ptr_array_add(s->probes, p);
-                }
-        }
+        probes_describe_pinned(s->name, pdir, s->probes, &digest);
+        g_strlcpy(s->digest, digest ? digest : "", sizeof(s->digest));
 }
 
 int standalone_adopt_all(const char *pin_root, GPtrArray **ret)
@@ -221,9 +196,13 @@ char *standalone_describe(const Standalone *s)
         for (guint i = 0; i < s->probes->len; i++) {
                 const Probe *p = s->probes->pdata[i];
 
-                g_string_append_printf(out, "%s%s (%s %s, link %u, id %u)", i ? ", " : "", p->program,
-                                       strna(probe_kind_to_string(p->kind)), strna(p->target), p->link_id,
-                                       p->prog_id);
+                if (p->kind >= 0)
+                        g_string_append_printf(out, "%s%s (%s %s, link %u, id %u)", i ? ", " : "", p->program,
+                                               probe_kind_to_string(p->kind), strna(p->target), p->link_id,
+                                               p->prog_id);
+                else
+                        g_string_append_printf(out, "%s%s (link %u, id %u)", i ? ", " : "", p->program, p->link_id,
+                                               p->prog_id);
         }
         if (out->len == 0)
                 g_string_append(out, "(nothing attached)");

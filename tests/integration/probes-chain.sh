@@ -67,6 +67,9 @@ echo "ok - the limit holds after the chain changed ($FIRST of 5)"
 daemon_stop KILL
 daemon_start
 assert_eq "$("$TESTTOOL" link-id "$LINK_PIN")" "$LINK_ID" "after SIGKILL the probe is adopted with the same link"
+grep -q "Chain l3t0/xdp adopted from pins .*; connlimit's probe cl_track (link $LINK_ID," "$T/daemon.log" || \
+        fail "the adoption is not journaled with the probe"
+echo "ok - the adoption is journaled with the probe"
 
 # A new object whose probe cannot attach: refused, the old generation and its probe run on.
 GEN=$(chain_ids l3t0)
