@@ -15,6 +15,7 @@
 #include "pin-path.h"
 #include "map-pins.h"
 #include "plan.h"
+#include "probe.h"
 #include "util.h"
 #include "xdp-features.h"
 
@@ -31,6 +32,7 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
         c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        c->probes = g_ptr_array_new_with_free_func((GDestroyNotify) probe_free);
         return c;
 }
 
@@ -52,6 +54,7 @@ void chain_free(Chain *c)
         chain_close(c);
         g_ptr_array_unref(c->instances);
         g_hash_table_unref(c->sources);
+        g_ptr_array_unref(c->probes);
         g_free(c->key);
         g_free(c->ifname);
         g_free(c->dir);
@@ -242,7 +245,7 @@ static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
                         uint32_t id;
                         uint64_t gen;
 
-                        if (streq(e, "maps") || streq(e, "entries"))
+                        if (streq(e, "maps") || streq(e, "entries") || streq(e, "probes"))
                                 continue;
                         inst = g_new0(Instance, 1);
                         inst->prog_fd = inst->next_fd = -EBADF;
@@ -388,6 +391,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         uint32_t id;
         int r;
 
+        g_ptr_array_set_size(c->probes, 0);
         r = chain_recover_link(c, ret_error);
         if (r < 0)
                 return r;
@@ -462,6 +466,17 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                         g_autofree char *next = g_build_filename(inst->dir, "next", NULL);
                         return pin_error(ret_error, "read the program array pinned at", next, r);
                 }
+        }
+
+        /* The probes of the programs the walk found, as their pins show them (kinds come with the next apply). */
+        for (guint i = 0; i < c->instances->len; i++) {
+                Instance *inst = c->instances->pdata[i];
+                g_autofree char *pdir = NULL;
+
+                if (streq(inst->name, "?"))
+                        continue;
+                pdir = pin_program_dir(c->dir, inst->name);
+                probes_describe_pinned(inst->name, pdir, c->probes, NULL);
         }
 
         /* A stop between a switch and its record leaves running instances newer than the record. */
@@ -891,11 +906,81 @@ static char *instance_identity(const char *name, const char *digest)
         return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
 }
 
+static bool program_needs_probes(Chain *c, const ProgramSpec *p)
+{
+        g_autofree char *pdir = pin_program_dir(c->dir, p->name);
+
+        return p->probes && p->probes->len > 0 && !probes_pinned(pdir, p->digest, p->probes);
+}
+
+/*
+ * Attaches the probes of each program whose object's probes are not pinned
+ * yet, from its fresh instance's load (fresh->pdata[i] is programs[i]'s, for
+ * i < fresh->len) or a load of their own. Run before the flip: on failure
+ * the probes attached here are let go again, and the old ones still run.
+ * 'attached' gets the programs whose probes were attached.
+ */
+static int attach_probes(Chain *c, GPtrArray *programs, GPtrArray *fresh, GPtrArray *attached, char **ret_error)
+{
+        for (guint i = 0; i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+                Instance *inst = i < fresh->len ? fresh->pdata[i] : NULL;
+                g_autofree char *pdir = pin_program_dir(c->dir, p->name), *error = NULL;
+                struct bpf_object *own = NULL;
+                int r;
+
+                if (!program_needs_probes(c, p))
+                        continue;
+                if (!inst || !inst->obj) {
+                        r = program_load_probes(p, c->dir, &own, &error);
+                        if (r < 0) {
+                                *ret_error = g_strdup_printf("program '%s': %s", p->name, error);
+                                return r;
+                        }
+                }
+                r = probes_attach(pdir, p->digest, p->probes, own ? own : inst->obj, &error);
+                bpf_object__close(own);
+                if (inst)
+                        g_clear_pointer(&inst->obj, bpf_object__close);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("program '%s': %s", p->name, error);
+                        return r;
+                }
+                g_ptr_array_add(attached, p);
+        }
+        return 0;
+}
+
+/* Lets go of the probes attach_probes() attached for a change that failed. */
+static void detach_probes(Chain *c, GPtrArray *attached)
+{
+        for (guint i = 0; i < attached->len; i++) {
+                ProgramSpec *p = attached->pdata[i];
+                g_autofree char *pdir = pin_program_dir(c->dir, p->name);
+
+                probes_drop(pdir, p->digest);
+        }
+}
+
+/* Once 'programs' run: drops the probes of their objects' old versions, and describes the ones that run. */
+static void settle_probes(Chain *c, GPtrArray *programs)
+{
+        g_ptr_array_set_size(c->probes, 0);
+        for (guint i = 0; i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+                g_autofree char *pdir = pin_program_dir(c->dir, p->name);
+
+                probes_retire(pdir, p->probes && p->probes->len > 0 ? p->digest : NULL);
+                probes_describe(p->name, pdir, p->digest, p->probes, c->probes);
+        }
+}
+
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        g_autoptr(GPtrArray) attached = g_ptr_array_new();
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
         bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
         ChainPlan plan;
@@ -1002,6 +1087,11 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                         }
                 }
                 prune_maps(c, programs);
+                /* The same instances; probes missing from the pins (lost, or new to l3afd) attach now. */
+                r = attach_probes(c, programs, fresh, attached, ret_error);
+                if (r < 0)
+                        return r;
+                settle_probes(c, programs);
                 meta_write(c, programs);
                 return retract_entries(c, programs, ret_error);
         }
@@ -1015,7 +1105,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
 
-                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error);
+                r = program_instantiate(p, c->dir, gen, frags, program_needs_probes(c, p), &inst, ret_error);
                 if (r < 0)
                         goto fail;
                 g_ptr_array_insert(fresh, 0, inst);
@@ -1040,6 +1130,11 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         }
         head_fd = next_fd;
         crash_point("change-staged");
+
+        /* Probes of new objects attach before the flip: if one cannot, the old generation runs on, with its own. */
+        r = attach_probes(c, programs, fresh, attached, ret_error);
+        if (r < 0)
+                goto fail;
 
         if (reattach && !created) {
                 /* Nothing of ours runs at the hook: attach the root first, so that a mode that fails leaves the
@@ -1103,12 +1198,14 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         }
         prune_programs(c);
         prune_maps(c, programs);
+        settle_probes(c, programs);
         r = meta_write(c, programs);
         if (r < 0)
                 log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
         return 1;
 
 fail:
+        detach_probes(c, attached);
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
@@ -1139,5 +1236,6 @@ int chain_remove(Chain *c)
         (void) rmdir(ifdir);  /* only if no other hook of the interface remains */
         c->generation = 0;
         g_hash_table_remove_all(c->sources);
+        g_ptr_array_set_size(c->probes, 0);
         return r;
 }

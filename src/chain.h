@@ -32,6 +32,7 @@ typedef struct Chain {
         GPtrArray *instances; /* Instance*, head first */
         uint64_t generation;
         GHashTable *sources;  /* program name -> drop-in path */
+        GPtrArray *probes;    /* Probe*: the probes of the chain's programs, as of the last apply */
 
         char *error;          /* why the last change (or the adoption) failed; the old generation runs */
         int adopt_error;      /* -errno: its pins could not be read, and it is left exactly as it is */

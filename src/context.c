@@ -2,6 +2,7 @@
 #include "bus.h"
 #include "chain.h"
 #include "context.h"
+#include "standalone.h"
 #include "bus-server.h"
 #include "idle.h"
 #include "reconcile.h"
@@ -12,6 +13,7 @@ void context_init(Context *c)
 {
         *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF };
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
+        c->probes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) standalone_free);
         c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         c->waiting_running = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
         c->bus_connections = g_ptr_array_new();
@@ -31,6 +33,8 @@ void context_done(Context *c)
                 g_array_unref(c->waiting_running);
         if (c->chains)
                 g_hash_table_unref(c->chains);
+        if (c->probes)
+                g_hash_table_unref(c->probes);
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         safe_close(&c->pin_root_fd);

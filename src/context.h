@@ -15,6 +15,7 @@ typedef struct Context {
         int pin_root_fd;          /* held with an exclusive flock */
 
         GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
+        GHashTable *probes;       /* name -> Standalone*, every probe on its own we run */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
         uint64_t last_apply_usec;

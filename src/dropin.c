@@ -54,6 +54,9 @@ void program_spec_free(ProgramSpec *p)
         if (p->map_defs)
                 g_ptr_array_unref(p->map_defs);
         g_free(p->signer);
+        g_free(p->attach);
+        if (p->probes)
+                g_ptr_array_unref(p->probes);
         g_free(p);
 }
 
@@ -132,11 +135,30 @@ char *chain_key(const char *ifname, Hook hook)
         return g_strdup_printf("%s/%s", ifname, hook_to_string(hook));
 }
 
+char *probe_key(const char *name)
+{
+        return g_strdup_printf("probe:%s", name);
+}
+
+char *program_spec_key(const ProgramSpec *p)
+{
+        return p->standalone ? probe_key(p->name) : chain_key(p->ifname, p->hook);
+}
+
 static const char *const program_keys[] = {
         "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
         "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder", "ObjectFile", "AllowDowngrade", "Entry",
-        "Type", "NextMap", "Mode", "OnForeignProgram", "TCXPass", NULL,
+        "Type", "NextMap", "Mode", "OnForeignProgram", "TCXPass", "Attach", NULL,
 };
+
+/* Keys that mean nothing to a probe on its own. */
+static const char *const chain_only_keys[] = {
+        "Priority", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
+};
+
+#define CHAIN_HOOKS_TEXT "xdp, tc-ingress, tc-egress"
+#define HOOKS_TEXT CHAIN_HOOKS_TEXT "; with no Interface=, a probe: tracepoint, raw_tracepoint, uprobe, uretprobe, " \
+        "kprobe, kretprobe"
 
 /* Reads an optional string key; an empty value counts as unset. */
 static char *get_string(GKeyFile *kf, const char *key, const char *path, GPtrArray *problems,
@@ -186,6 +208,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         p->source = g_strdup(path);
         p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
         p->hook = _HOOK_INVALID;
+        p->kind = _PROBE_KIND_INVALID;
 
         if (!g_key_file_has_group(kf, PROGRAM_GROUP)) {
                 problems_add(problems, false, path, NULL, NULL, NULL, "no [Program] group");
@@ -195,12 +218,34 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         /* Interface and hook first: they name the chain the other problems block. */
         p->ifname = get_string(kf, "Interface", path, problems, NULL, &bad);
         hook_text = get_string(kf, "Hook", path, problems, NULL, &bad);
-        if (hook_text)
+        if (hook_text) {
                 p->hook = hook_from_string(hook_text);
-        if (p->ifname && ifname_is_valid(p->ifname) && p->hook >= 0)
+                p->kind = probe_kind_from_string(hook_text);
+                p->standalone = p->hook < 0 && p->kind >= 0;
+        }
+        p->name = get_string(kf, "Name", path, problems, NULL, &bad);
+        if (p->standalone && p->name && program_name_is_valid(p->name))
+                chain = probe_key(p->name);
+        else if (p->ifname && ifname_is_valid(p->ifname) && p->hook >= 0)
                 chain = chain_key(p->ifname, p->hook);
 
-        if (!p->ifname) {
+        if (p->standalone) {
+                for (const char *const *k = chain_only_keys; *k; k++)
+                        if (g_key_file_has_key(kf, PROGRAM_GROUP, *k, NULL)) {
+                                problems_add(problems, false, path, chain, PROGRAM_GROUP, *k,
+                                             "a probe on its own (Hook=%s) takes no %s=", hook_text, *k);
+                                bad = true;
+                        }
+                p->attach = get_string(kf, "Attach", path, problems, chain, &bad);
+                if (p->attach) {
+                        g_autofree char *why = NULL;
+
+                        if (!probe_target_is_valid(p->kind, p->attach, &why)) {
+                                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Attach", "%s", why);
+                                bad = true;
+                        }
+                }
+        } else if (!p->ifname) {
                 problems_add(problems, false, path, chain, PROGRAM_GROUP, "Interface", "missing");
                 bad = true;
         } else if (!ifname_is_valid(p->ifname)) {
@@ -208,17 +253,25 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                              "'%s' is not a valid interface name", p->ifname);
                 bad = true;
         }
-        if (!hook_text) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook",
-                             "missing (one of xdp, tc-ingress, tc-egress)");
+        if (!p->standalone && g_key_file_has_key(kf, PROGRAM_GROUP, "Attach", NULL)) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Attach",
+                             "only a probe on its own (Hook=tracepoint, uprobe, ...) takes Attach=");
                 bad = true;
-        } else if (p->hook < 0) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook",
-                             "unknown hook '%s' (one of xdp, tc-ingress, tc-egress)", hook_text);
+        }
+        if (!hook_text) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook", "missing (one of %s)",
+                             p->ifname ? CHAIN_HOOKS_TEXT : HOOKS_TEXT);
+                bad = true;
+        } else if (p->hook < 0 && p->kind < 0) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook", "unknown hook '%s' (one of %s)",
+                             hook_text, p->ifname ? CHAIN_HOOKS_TEXT : HOOKS_TEXT);
+                bad = true;
+        } else if (p->standalone && p->ifname) {
+                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Interface",
+                             "a probe (Hook=%s) attaches to no interface; remove Interface=", hook_text);
                 bad = true;
         }
 
-        p->name = get_string(kf, "Name", path, problems, chain, &bad);
         if (!p->name) {
                 problems_add(problems, false, path, chain, PROGRAM_GROUP, "Name", "missing");
                 bad = true;

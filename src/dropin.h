@@ -12,6 +12,7 @@
 
 #include "hook.h"
 #include "map-def.h"
+#include "probe.h"
 
 #define PROGRAM_NAME_MAX 63
 
@@ -52,7 +53,10 @@ typedef struct ProgramSpec {
         char *source;        /* drop-in path */
         char *name;
         char *ifname;
-        Hook hook;
+        Hook hook;           /* _HOOK_INVALID for a probe on its own */
+        bool standalone;     /* a probe on its own: Hook= names a kind of probe, no Interface= */
+        ProbeKind kind;      /* of a probe on its own */
+        char *attach;        /* Attach=: where a probe on its own attaches */
         int priority;
         char *object;        /* absolute path of the BPF object, Object= */
         char *package;       /* Package= (with Version=) instead of Object= */
@@ -84,6 +88,7 @@ typedef struct ProgramSpec {
         GPtrArray *shared_maps; /* names of maps pinned by name (chain-wide) */
         GPtrArray *map_defs;    /* MapDef*: every map pinned for the program, its own and chain-wide */
         char *signer;        /* subject of the package signer, if any */
+        GPtrArray *probes;   /* ProbeSpec*: the probes to attach (for a chain program: those beside its entry) */
 } ProgramSpec;
 
 void map_entry_spec_free(MapEntrySpec *m);
@@ -95,6 +100,12 @@ bool ifname_is_valid(const char *s);
 
 /* "IFACE/HOOK", the key of a chain. */
 char *chain_key(const char *ifname, Hook hook);
+
+/* "probe:NAME", the key of a probe on its own (no interface name holds ':'). */
+char *probe_key(const char *name);
+
+/* The key of the chain a spec belongs to, or its probe_key() when it stands alone. */
+char *program_spec_key(const ProgramSpec *p);
 
 /*
  * Parses one drop-in. Every problem found is added to 'problems' (with the

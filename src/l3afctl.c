@@ -49,6 +49,8 @@ static void help(void)
                "                                AllowDowngrade=, OnForeignProgram=, TCXPass=\n"
                "  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
+               "  probes [IFACE/HOOK]           List probes: beside chain programs (of one chain)\n"
+               "                                and on their own\n"
                "  map list IFACE HOOK PROGRAM MAP\n"
                "  map get IFACE HOOK PROGRAM MAP KEY\n"
                "  map set IFACE HOOK PROGRAM MAP KEY VALUE\n"
@@ -426,6 +428,88 @@ static char *chain_tcx_pass(sd_bus *bus, const char *ifname, const char *hook)
         return ret;
 }
 
+/*
+ * Prints the probes ListProbes reports, those of chain 'chain' only (NULL:
+ * all, "": those on their own); 'js' collects a JSON array when given. With
+ * 'heading', a table that is empty prints nothing.
+ */
+static int print_probes(sd_bus *bus, const char *chain, GString *js, bool heading, unsigned *ret_count)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(Table) t = table_new(8, "CHAIN", "NAME", "PROBE", "KIND", "TARGET", "LINK", "ID", "ERROR");
+        const char *key, *owner, *program, *kind, *target, *error;
+        uint32_t link_id, prog_id;
+        unsigned n = 0;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListProbes", &e, &reply, NULL);
+        if (r < 0)
+                return fail_call("list probes", &e, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(sssssuus)");
+        if (r < 0)
+                return fail_parse(r);
+        if (js)
+                g_string_append_c(js, '[');
+        while ((r = sd_bus_message_read(reply, "(sssssuus)", &key, &owner, &program, &kind, &target, &link_id,
+                                        &prog_id, &error)) > 0) {
+                g_autofree char *l = g_strdup_printf("%u", link_id), *id = g_strdup_printf("%u", prog_id);
+
+                if (chain && !streq(chain, key))
+                        continue;
+                if (js) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "chain", key);
+                        json_member(js, "name", owner);
+                        json_member(js, "probe", program);
+                        json_member(js, "kind", kind);
+                        json_member(js, "target", target);
+                        json_number(js, "link_id", link_id);
+                        json_number(js, "program_id", prog_id);
+                        json_member(js, "error", error);
+                        g_string_append_c(js, '}');
+                } else {
+                        table_add(t, isempty(key) ? "-" : key);
+                        table_add(t, owner);
+                        table_add(t, program);
+                        table_add(t, isempty(kind) ? "?" : kind);
+                        table_add(t, isempty(target) ? "?" : target);
+                        table_add(t, l);
+                        table_add(t, id);
+                        table_add(t, isempty(error) ? "-" : error);
+                }
+                n++;
+        }
+        if (r < 0)
+                return fail_parse(r);
+        if (js)
+                g_string_append_c(js, ']');
+        else if (n > 0 || !heading) {
+                if (heading)
+                        printf("\nProbes:\n");
+                table_print(t);
+        }
+        if (ret_count)
+                *ret_count = n;
+        return EXIT_OK;
+}
+
+static int verb_probes(sd_bus *bus, int argc, char **argv)
+{
+        g_autoptr(GString) js = g_string_new(NULL);
+        unsigned n = 0;
+        int r;
+
+        r = print_probes(bus, argc > 1 ? argv[1] : NULL, arg_json ? js : NULL, false, &n);
+        if (r != EXIT_OK)
+                return r;
+        if (arg_json)
+                json_print(js);
+        else if (arg_legend)
+                printf("\n%u probe(s).\n", n);
+        return EXIT_OK;
+}
+
 /* Prints one chain; 'js' collects JSON when given. */
 static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString *js)
 {
@@ -499,10 +583,16 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
         if (r < 0)
                 return fail_parse(r);
         if (js)
-                g_string_append_c(js, ']');
+                g_string_append(js, "]");
         else
                 table_print(t);
-        return EXIT_OK;
+        {
+                g_autofree char *key = g_strdup_printf("%s/%s", ifname, hook);
+
+                if (js)
+                        g_string_append(js, ",\"probes\":");
+                return print_probes(bus, key, js, true, NULL);
+        }
 }
 
 static int verb_show(sd_bus *bus, int argc, char **argv)
@@ -757,6 +847,7 @@ static const Verb verbs[] = {
         { "remove", 4, 4, verb_remove },
         { "reload", 1, 1, verb_reload },
         { "map",    6, 8, verb_map },
+        { "probes", 1, 2, verb_probes },
 };
 
 int main(int argc, char **argv)

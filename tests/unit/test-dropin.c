@@ -235,6 +235,61 @@ static void test_names(void)
         g_assert_false(ifname_is_valid("a:b"));
 }
 
+/* Probes on their own: Hook= names the kind, Attach= the target, no Interface=. */
+static void test_probes(void)
+{
+        g_autoptr(ProgramSpec) p = NULL, u = NULL;
+        g_autofree char *e1 = parse("[Program]\nName=tp\nHook=tracepoint\nAttach=sock/inet_sock_set_state\n"
+                                    "Object=/x.o\n", &p);
+        g_autofree char *e2 = parse("[Program]\nName=u\nHook=uretprobe\nAttach=/usr/bin/foo:main+0x10\n"
+                                    "Object=/x.o\n", &u);
+        g_autofree char *e3 = parse("[Program]\nName=tp\nInterface=eth0\nHook=tracepoint\nObject=/x.o\n", NULL);
+        g_autofree char *e4 = parse("[Program]\nName=tp\nHook=tracepoint\nAttach=inet_sock_set_state\n"
+                                    "Object=/x.o\n", NULL);
+        g_autofree char *e5 = parse("[Program]\nName=u\nHook=uprobe\nAttach=foo:main\nObject=/x.o\n", NULL);
+        g_autofree char *e6 = parse(BASE "Attach=sock/x\n", NULL);
+        g_autofree char *e7 = parse("[Program]\nName=k\nHook=kprobe\nAttach=tcp_v4_connect\nNextMap=n\n"
+                                    "Object=/x.o\n", NULL);
+        g_autofree char *e8 = parse("[Program]\nName=a\nHook=probe\nObject=/x.o\n", NULL);
+
+        g_assert_cmpstr(e1, ==, "");
+        g_assert_true(p->standalone);
+        g_assert_cmpint(p->kind, ==, PROBE_TRACEPOINT);
+        g_assert_cmpstr(p->attach, ==, "sock/inet_sock_set_state");
+        g_assert_cmpint(p->hook, <, 0);
+        g_assert_cmpstr(e2, ==, "");
+        g_assert_cmpint(u->kind, ==, PROBE_URETPROBE);
+        g_assert_cmpstr(e3, ==, "[Program] Interface=: a probe (Hook=tracepoint) attaches to no interface; "
+                                "remove Interface=");
+        g_assert_cmpstr(e4, ==, "[Program] Attach=: 'inet_sock_set_state' is not a tracepoint (CATEGORY/NAME, as "
+                                "in sock/inet_sock_set_state)");
+        g_assert_cmpstr(e5, ==, "[Program] Attach=: 'foo:main' is not a uprobe target "
+                                "(/PATH/TO/BINARY:FUNCTION[+OFFSET])");
+        g_assert_cmpstr(e6, ==, "[Program] Attach=: only a probe on its own (Hook=tracepoint, uprobe, ...) takes "
+                                "Attach=");
+        g_assert_cmpstr(e7, ==, "[Program] NextMap=: a probe on its own (Hook=kprobe) takes no NextMap=");
+        g_assert_cmpstr(e8, ==, "[Program] Interface=: missing\n[Program] Hook=: unknown hook 'probe' (one of xdp, "
+                                "tc-ingress, tc-egress; with no Interface=, a probe: tracepoint, raw_tracepoint, "
+                                "uprobe, uretprobe, kprobe, kretprobe)");
+}
+
+static void test_sections(void)
+{
+        g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+        ProbeKind k;
+
+        g_assert_cmpint(probe_from_section("tp/sock/inet_sock_set_state", &k, &t1), ==, 0);
+        g_assert_cmpint(k, ==, PROBE_TRACEPOINT);
+        g_assert_cmpstr(t1, ==, "sock/inet_sock_set_state");
+        g_assert_cmpint(probe_from_section("uprobe", &k, &t2), ==, 0);
+        g_assert_cmpint(k, ==, PROBE_UPROBE);
+        g_assert_null(t2);
+        g_assert_cmpint(probe_from_section("kretprobe/tcp_v4_connect", &k, &t3), ==, 0);
+        g_assert_cmpint(k, ==, PROBE_KRETPROBE);
+        g_assert_cmpint(probe_from_section("xdp", &k, &t3), ==, -ENOENT);
+        g_assert_cmpint(probe_from_section("tpx/a/b", &k, &t3), ==, -ENOENT);
+}
+
 int main(int argc, char **argv)
 {
         int r;
@@ -252,6 +307,8 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/warnings", test_warnings);
         g_test_add_func("/dropin/oversized", test_oversized);
         g_test_add_func("/dropin/names", test_names);
+        g_test_add_func("/dropin/probes", test_probes);
+        g_test_add_func("/dropin/probe-sections", test_sections);
         r = g_test_run();
         g_rmdir(tmpdir);
         g_free(tmpdir);
