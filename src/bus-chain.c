@@ -13,6 +13,7 @@
 #include "bus-methods.h"
 #include "bus.h"
 #include "chain.h"
+#include "conf-parser.h"
 #include "l3af/pins.h"
 #include "log.h"
 #include "problem.h"
@@ -20,13 +21,6 @@
 
 #define SETTINGS_MAX 16
 #define SETTING_VALUE_MAX 4096
-
-/* The [Program] keys AddProgram takes in 'settings', in the order they are written. */
-static const char *const setting_keys[] = {
-        "Object", "Package", "Version", "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder",
-        "ObjectFile", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram",
-        "TCXPass", NULL,
-};
 
 static gint compare_keys(gconstpointer a, gconstpointer b)
 {
@@ -204,7 +198,7 @@ typedef struct ProgramCall {
         Hook hook;
         char *name;
         uint32_t priority;
-        GPtrArray *settings;  /* "Key", "value", ... in setting_keys order */
+        GPtrArray *settings;  /* "Key", "value", ... in the key table's order (conf-keys.c) */
         bool runtime;
         char *dropin;         /* the drop-in AddProgram writes */
 } ProgramCall;
@@ -370,6 +364,7 @@ static int read_program_args(sd_bus_message *m, ProgramCall *d, sd_bus_error *er
 static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
 {
         g_autoptr(GHashTable) given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        const char *const *setting_keys = conf_place_keys(CONF_ADD_PROGRAM);
         const char *key, *value;
         unsigned n = 0;
         int r;
