@@ -361,6 +361,25 @@ static int read_program_args(sd_bus_message *m, ProgramCall *d, sd_bus_error *er
         return 0;
 }
 
+/*
+ * A setting's value as the drop-in parser would read it (the key table's parser, l3af.d(5)),
+ * so a value the drop-in would refuse is refused here, quoted, before any drop-in is written.
+ * Checks between keys (Object= or Package=, Type= against the hook) stay with the drop-in.
+ */
+static int check_setting(const char *key, const char *value, sd_bus_error *error)
+{
+        const ConfKey *k = conf_key_lookup(CONF_ADD_PROGRAM, key);
+        g_autoptr(ProgramSpec) scratch = g_new0(ProgramSpec, 1);
+        g_autofree char *why = NULL;
+        ConfContext ctx = { .group = "Program", .error = &why };
+
+        if (isempty(value))
+                return 0;  /* not written: the key is unset */
+        if (k->parse(&ctx, k, value, (uint8_t *) scratch + k->offset) < 0)
+                return bus_error_invalid_arg(error, key, value, why);
+        return 0;
+}
+
 static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
 {
         g_autoptr(GHashTable) given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -388,6 +407,9 @@ static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
                                 return bus_error_invalid_arg(error, key, value, "control characters");
                 if (g_hash_table_contains(given, key))
                         return bus_error_invalid_arg(error, "Setting given twice:", key, NULL);
+                r = check_setting(key, value, error);
+                if (r < 0)
+                        return r;
                 if (streq(key, "Object")) {
                         struct stat st;
 

@@ -58,8 +58,9 @@ static void report(const ConfContext *ctx, bool warning, const char *key, const 
         }
         if (warning ? !ctx->warnings : (!ctx->error || *ctx->error))
                 return;
-        g_autofree char *text = key ? g_strdup_printf("%s: [%s] %s=: %s", ctx->file, ctx->group, key, message)
-                                    : g_strdup_printf("%s: [%s]: %s", ctx->file, ctx->group, message);
+        g_autofree char *text = !ctx->file ? g_strdup(message)
+                                : key ? g_strdup_printf("%s: [%s] %s=: %s", ctx->file, ctx->group, key, message)
+                                      : g_strdup_printf("%s: [%s]: %s", ctx->file, ctx->group, message);
         if (warning)
                 g_ptr_array_add(ctx->warnings, TAKE_PTR(text));
         else

@@ -30,7 +30,8 @@ typedef enum ConfPlace {
 
 /* Where a problem goes, and how values are read. */
 typedef struct ConfContext {
-        const char *file;      /* names the file (or the manifest's origin) in messages */
+        const char *file;      /* names the file (or the manifest's origin) in messages; NULL: the
+                                * error kept in *error is the bare message (a bus reply quotes the value) */
         const char *chain;     /* "IFACE/HOOK" the problems block, or NULL */
         const char *group;     /* the group as written ("Program", "Program NAME", "Daemon") */
         const char *root;      /* prefix of absolute paths (--root=DIR), or NULL */
