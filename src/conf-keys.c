@@ -23,11 +23,6 @@ static int foreign_policy_from(const char *s) { return foreign_policy_from_strin
 static int tcx_pass_policy_from(const char *s) { return tcx_pass_policy_from_string(s); }
 static int package_layout_from(const char *s) { return package_layout_from_string(s); }
 
-static bool artifact_name_is_valid(const char *s)
-{
-        return !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
-}
-
 static bool repository_url_is_valid(const char *s)
 {
         return g_str_has_prefix(s, "file:///") || g_str_has_prefix(s, "http://") || g_str_has_prefix(s, "https://");

@@ -92,7 +92,8 @@ int conf_parse_key(GKeyFile *kf, const ConfKey *k, const ConfContext *ctx, void 
 
         if (v && ctx->strip)
                 g_strstrip(v);
-        if (v && ctx->value_max > 0 && strlen(v) > ctx->value_max) {
+        /* A list is bounded by its item count and each item's rule, not by the length of one value. */
+        if (v && ctx->value_max > 0 && strlen(v) > ctx->value_max && k->parse != config_parse_strv) {
                 if (ctx->value_max_limit_only)
                         conf_error(ctx, k->name, ctx->value_max_message, ctx->value_max);
                 else

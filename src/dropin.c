@@ -100,6 +100,11 @@ bool codename_is_valid(const char *s)
         return true;
 }
 
+bool artifact_name_is_valid(const char *s)
+{
+        return s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
+}
+
 bool package_relative_path_is_valid(const char *s)
 {
         g_auto(GStrv) parts = NULL;

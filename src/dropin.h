@@ -35,6 +35,9 @@ PackageLayout package_layout_from_string(const char *s);
 /* A distribution codename ("bookworm"): letters, digits, '.', '_', '-'; at most 64. */
 bool codename_is_valid(const char *s);
 
+/* An artifact's file name in a repository, Artifact=: no '/', not "." or "..". */
+bool artifact_name_is_valid(const char *s);
+
 /* A relative path inside a package: no leading '/', no '..' component, not empty. */
 bool package_relative_path_is_valid(const char *s);
 #define PRIORITY_MAX 65535

@@ -367,7 +367,7 @@ static int import_program(Import *im, const char *host, const char *iface, const
                              repo);
 
         artifact = member_text(o, "artifact", &bad);
-        if (artifact && (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")))
+        if (artifact && !artifact_name_is_valid(artifact))
                 import_error(im, "%s: artifact: '%s' is not a file name", where, artifact);
         object_file = member_text(o, "object_file", &bad);
         if (object_file && !package_relative_path_is_valid(object_file))
