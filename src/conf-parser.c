@@ -31,20 +31,20 @@ const char **conf_place_keys(ConfPlace place)
 {
         static const char **cache[ELEMENTSOF(man_pages)];
         size_t slot = 0;
-        GPtrArray *list;
 
         while (slot < ELEMENTSOF(man_pages) && place != (ConfPlace) (1u << slot))
                 slot++;
         g_assert(slot < ELEMENTSOF(man_pages));
-        if (cache[slot])
-                return cache[slot];
-        /* Built once and kept for the life of the process, like the table itself. */
-        list = g_ptr_array_new();
-        for (const ConfKey *k = conf_keys; k->name; k++)
-                if (k->places & place)
-                        g_ptr_array_add(list, (gpointer) k->name);
-        g_ptr_array_add(list, NULL);
-        cache[slot] = (const char **) g_ptr_array_free(list, FALSE);
+        /* Built once, from any thread, and kept for the life of the process, like the table itself. */
+        if (g_once_init_enter(&cache[slot])) {
+                GPtrArray *list = g_ptr_array_new();
+
+                for (const ConfKey *k = conf_keys; k->name; k++)
+                        if (k->places & place)
+                                g_ptr_array_add(list, (gpointer) k->name);
+                g_ptr_array_add(list, NULL);
+                g_once_init_leave(&cache[slot], (const char **) g_ptr_array_free(list, FALSE));
+        }
         return cache[slot];
 }
 
