@@ -2,11 +2,13 @@
 /*
  * The key table (src/conf-keys.c): every key of every place is documented in the
  * part of the man page that describes the place, read from the source tree
- * (L3AF_SRCDIR, set by meson), and the table is well formed.
+ * (L3AF_SRCDIR, set by meson), l3afctl's add offers every key AddProgram takes
+ * (its man page and its bash completion), and the table is well formed.
  */
 #include <glib.h>
 
 #include "conf-parser.h"
+#include "hook.h"
 #include "util.h"
 
 /* Where each place is described: the page's part from 'start' to the next heading (or blank line). */
@@ -99,11 +101,65 @@ static void test_problem_text(void)
         g_assert_cmpstr(error, ==, "F: [Daemon] Retries=: '9' is not a number from 1 to 5");
 }
 
+static char *source_file(const char *relative)
+{
+        g_autofree char *path = g_build_filename(g_getenv("L3AF_SRCDIR"), relative, NULL);
+        char *text = NULL;
+
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        return text;
+}
+
+/* The words of a shell assignment NAME="..." in 'text'. */
+static char **shell_words(const char *text, const char *name)
+{
+        g_autofree char *start = g_strdup_printf("\n%s=\"", name);
+        const char *b = strstr(text, start), *e;
+        g_autofree char *value = NULL;
+
+        g_assert_nonnull(b);
+        b += strlen(start);
+        e = strchr(b, '"');
+        g_assert_nonnull(e);
+        value = g_strndup(b, e - b);
+        return g_strsplit_set(value, " \t", -1);
+}
+
+/* l3afctl's add: its man page and its bash completion offer Priority= and every AddProgram key. */
+static void test_l3afctl_add(void)
+{
+        g_autofree char *man = source_file("man/l3afctl.1.scd");
+        g_autofree char *completion = source_file("shell-completion/bash/l3afctl");
+        g_autofree char *add = NULL;
+        g_auto(GStrv) keys = shell_words(completion, "__l3afctl_keys");
+        g_auto(GStrv) hooks = shell_words(completion, "__l3afctl_hooks");
+        const char *b = strstr(man, "\n*add* "), *e;
+
+        g_assert_nonnull(b);
+        e = strstr(b + 1, "\n\n");
+        add = g_strndup(b, e ? (size_t) (e - b) : strlen(b));
+        g_assert_nonnull(strstr(add, "*Priority=*"));
+        g_assert_true(g_strv_contains((const char *const *) keys, "Priority="));
+        for (const char *const *k = conf_place_keys(CONF_ADD_PROGRAM); *k; k++) {
+                g_autofree char *mark = g_strdup_printf("*%s=*", *k);
+                g_autofree char *word = g_strdup_printf("%s=", *k);
+
+                if (!strstr(add, mark))
+                        g_error("l3afctl(1) add does not name %s", mark);
+                if (!g_strv_contains((const char *const *) keys, word))
+                        g_error("the bash completion of l3afctl add does not offer %s", word);
+        }
+        for (Hook h = 0; h < _HOOK_MAX; h++)
+                if (!g_strv_contains((const char *const *) hooks, hook_to_string(h)))
+                        g_error("the bash completion does not offer hook %s", hook_to_string(h));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/conf-keys/documented", test_documented);
         g_test_add_func("/conf-keys/well-formed", test_well_formed);
         g_test_add_func("/conf-keys/problem-text", test_problem_text);
+        g_test_add_func("/conf-keys/l3afctl-add", test_l3afctl_add);
         return g_test_run();
 }
