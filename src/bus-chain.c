@@ -13,6 +13,7 @@
 #include "bus-methods.h"
 #include "bus.h"
 #include "chain.h"
+#include "conf-parser.h"
 #include "l3af/pins.h"
 #include "log.h"
 #include "problem.h"
@@ -20,13 +21,6 @@
 
 #define SETTINGS_MAX 16
 #define SETTING_VALUE_MAX 4096
-
-/* The [Program] keys AddProgram takes in 'settings', in the order they are written. */
-static const char *const setting_keys[] = {
-        "Object", "Package", "Version", "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder",
-        "ObjectFile", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram",
-        "TCXPass", NULL,
-};
 
 static gint compare_keys(gconstpointer a, gconstpointer b)
 {
@@ -204,7 +198,7 @@ typedef struct ProgramCall {
         Hook hook;
         char *name;
         uint32_t priority;
-        GPtrArray *settings;  /* "Key", "value", ... in setting_keys order */
+        GPtrArray *settings;  /* "Key", "value", ... in the key table's order (conf-keys.c) */
         bool runtime;
         char *dropin;         /* the drop-in AddProgram writes */
 } ProgramCall;
@@ -367,9 +361,29 @@ static int read_program_args(sd_bus_message *m, ProgramCall *d, sd_bus_error *er
         return 0;
 }
 
+/*
+ * A setting's value as the drop-in parser would read it (the key table's parser, l3af.d(5)),
+ * so a value the drop-in would refuse is refused here, quoted, before any drop-in is written.
+ * Checks between keys (Object= or Package=, Type= against the hook) stay with the drop-in.
+ */
+static int check_setting(const char *key, const char *value, sd_bus_error *error)
+{
+        const ConfKey *k = conf_key_lookup(CONF_ADD_PROGRAM, key);
+        g_autoptr(ProgramSpec) scratch = g_new0(ProgramSpec, 1);
+        g_autofree char *why = NULL;
+        ConfContext ctx = { .group = "Program", .error = &why };
+
+        if (isempty(value))
+                return 0;  /* not written: the key is unset */
+        if (k->parse(&ctx, k, value, (uint8_t *) scratch + k->offset) < 0)
+                return bus_error_invalid_arg(error, key, value, why);
+        return 0;
+}
+
 static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
 {
         g_autoptr(GHashTable) given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        const char *const *setting_keys = conf_place_keys(CONF_ADD_PROGRAM);
         const char *key, *value;
         unsigned n = 0;
         int r;
@@ -393,6 +407,9 @@ static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
                                 return bus_error_invalid_arg(error, key, value, "control characters");
                 if (g_hash_table_contains(given, key))
                         return bus_error_invalid_arg(error, "Setting given twice:", key, NULL);
+                r = check_setting(key, value, error);
+                if (r < 0)
+                        return r;
                 if (streq(key, "Object")) {
                         struct stat st;
 

@@ -36,6 +36,9 @@ PackageLayout package_layout_from_string(const char *s);
 /* A distribution codename ("bookworm"): letters, digits, '.', '_', '-'; at most 64. */
 bool codename_is_valid(const char *s);
 
+/* An artifact's file name in a repository, Artifact=: no '/', not "." or "..". */
+bool artifact_name_is_valid(const char *s);
+
 /* A relative path inside a package: no leading '/', no '..' component, not empty. */
 bool package_relative_path_is_valid(const char *s);
 #define PRIORITY_MAX 65535
@@ -55,6 +58,7 @@ typedef struct ProgramSpec {
         char *ifname;
         Hook hook;           /* _HOOK_INVALID for a probe on its own */
         bool standalone;     /* a probe on its own: Hook= names a kind of probe, no Interface= */
+        bool hook_given, hook_known; /* Hook= was given; it names a hook or a kind of probe */
         ProbeKind kind;      /* of a probe on its own */
         char *attach;        /* Attach=: where a probe on its own attaches */
         int priority;
@@ -97,6 +101,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProgramSpec, program_spec_free)
 
 bool program_name_is_valid(const char *s);
 bool ifname_is_valid(const char *s);
+
+/* Hook= for the key table (conf-parser.h): a chain's hook, or a kind of probe. */
+typedef struct ConfContext ConfContext;
+typedef struct ConfKey ConfKey;
+int config_parse_hook(const ConfContext *ctx, const ConfKey *key, const char *value, void *field);
 
 /* "IFACE/HOOK", the key of a chain. */
 char *chain_key(const char *ifname, Hook hook);

@@ -19,6 +19,7 @@
 #include "dropin.h"
 #include "l3afctl-import.h"
 #include "manifest.h"
+#include "pin-path.h"
 #include "semver.h"
 #include "util.h"
 
@@ -193,8 +194,9 @@ static int map_arg_to_group(Import *im, const char *where, guint i, JsonNode *e,
         bool bad = false;
 
         map = o ? member_text(o, "name", &bad) : NULL;
-        if (!map || bad || strlen(map) > 255 || strpbrk(map, "[]\n")) {
-                import_error(im, "%s: map_args[%u].name: missing or not a map name", where, i);
+        /* The rule the drop-in's [Map NAME] is read by (pin-path.h), so l3afd takes what this writes. */
+        if (!map || bad || !map_name_is_valid(map)) {
+                import_error(im, "%s: map_args[%u].name: missing or not a map name (%s)", where, i, MAP_NAME_RULE);
                 return -EINVAL;
         }
         if (args && !node_is_empty(args) && !a) {
@@ -365,13 +367,15 @@ static int import_program(Import *im, const char *host, const char *iface, const
                              repo);
 
         artifact = member_text(o, "artifact", &bad);
-        if (artifact && (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")))
+        if (artifact && !artifact_name_is_valid(artifact))
                 import_error(im, "%s: artifact: '%s' is not a file name", where, artifact);
         object_file = member_text(o, "object_file", &bad);
         if (object_file && !package_relative_path_is_valid(object_file))
                 import_error(im, "%s: object_file: '%s' is not a relative path in the package", where, object_file);
         entry = member_text(o, "entry_function_name", &bad);
         next_map = member_text(o, "map_name", &bad);
+        if (next_map && !map_name_is_valid(next_map))
+                import_error(im, "%s: map_name: '%s' is not a valid map name (%s)", where, next_map, MAP_NAME_RULE);
         if (bad)
                 import_error(im, "%s: a field holds an object or list where text or a number belongs", where);
 

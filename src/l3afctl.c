@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <systemd/sd-bus.h>
 
+#include "conf-parser.h"
 #include "glib.h"
 #include "l3afctl-import.h"
 #include "l3afctl-package.h"
@@ -33,6 +34,25 @@ static bool arg_legend = true;
 static bool arg_ask_password = true;
 static char *arg_address;
 
+/* Priority= and the keys AddProgram takes, from the key table, wrapped at 80 columns. */
+static void help_add_keys(void)
+{
+        const char *const *keys = conf_place_keys(CONF_ADD_PROGRAM);
+        g_autoptr(GString) line = g_string_new("Priority=");
+
+        for (const char *const *k = keys; *k; k++) {
+                size_t more = strlen(*k) + strlen("=, ");
+
+                if (32 + line->len + more > 80) {
+                        printf("%32s%s,\n", "", line->str);
+                        g_string_truncate(line, 0);
+                } else
+                        g_string_append(line, ", ");
+                g_string_append_printf(line, "%s=", *k);
+        }
+        printf("%32s%s\n", "", line->str);
+}
+
 static void help(void)
 {
         printf("l3afctl [OPTIONS...] COMMAND ...\n\n"
@@ -42,12 +62,9 @@ static void help(void)
                "  list                          List chains\n"
                "  show IFACE [HOOK]             Show the programs of an interface's chains\n"
                "  add IFACE HOOK NAME KEY=VALUE...\n"
-               "                                Add or replace a program; keys as in l3af.d(5):\n"
-               "                                Object=, Package=, Version=, Priority=, Entry=,\n"
-               "                                NextMap=, Type=, Mode=, Repository=, Artifact=,\n"
-               "                                RepositoryLayout=, Codename=, Folder=, ObjectFile=,\n"
-               "                                AllowDowngrade=, OnForeignProgram=, TCXPass=\n"
-               "  remove IFACE HOOK NAME        Remove a program\n"
+               "                                Add or replace a program; keys as in l3af.d(5):\n");
+        help_add_keys();
+        printf("  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
                "  probes [IFACE/HOOK]           List probes: beside chain programs (of one chain)\n"
                "                                and on their own\n"

@@ -40,6 +40,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Manifest, manifest_free)
 /* Package names: letters, digits, '_', '.', '-'; not starting with '.' or '-'. */
 bool package_name_is_valid(const char *s);
 
+/* A program's name in its object, Entry=: letters, digits, '_', '.', '-'; at most 127. */
+bool manifest_entry_is_valid(const char *s);
+
 /* A relative path that stays inside the package: no "..", no empty parts. */
 bool package_path_is_valid(const char *s);
 
