@@ -291,7 +291,7 @@ int config_parse_hook(const ConfContext *ctx, const ConfKey *key, const char *va
 }
 
 /* Interface=, Hook= and Attach=: a chain program, or a probe on its own. */
-static void check_target(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, bool *bad)
+static void check_target(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, bool interface_bad, bool *bad)
 {
         g_autofree char *hook_text = g_key_file_get_string(kf, PROGRAM_GROUP, "Hook", NULL);
 
@@ -309,7 +309,8 @@ static void check_target(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, b
                                 *bad = true;
                         }
                 }
-        } else if (!p->ifname && !g_key_file_has_key(kf, PROGRAM_GROUP, "Interface", NULL)) {
+        } else if (!p->ifname && !interface_bad) {
+                /* Absent, empty, or not text (a value GKeyFile cannot read as UTF-8). */
                 conf_error(ctx, "Interface", "missing");
                 *bad = true;
         }
@@ -333,7 +334,6 @@ static void check_target(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, b
 
 int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, ProgramSpec **ret)
 {
-        static const char *const first_keys[] = { "Interface", "Hook", NULL };
         static const char *const chain_keys[] = { "Interface", "Hook", "Attach", "Name", NULL };
         g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
         g_autofree char *chain = NULL;
@@ -345,7 +345,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                 .value_max_message = "value is %zu bytes long, the limit is %zu",
                 .problems = problems,
         };
-        bool bad = false;
+        bool bad = false, interface_bad;
 
         p->source = g_strdup(path);
         p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
@@ -359,9 +359,9 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         }
 
         /* Interface and hook first: they name the chain the other problems block. */
-        for (const char *const *k = first_keys; *k; k++)
-                if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, *k), &ctx, p) < 0)
-                        bad = true;
+        interface_bad = conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Interface"), &ctx, p) < 0;
+        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Hook"), &ctx, p) < 0 || interface_bad)
+                bad = true;
         if (p->standalone) {
                 g_autofree char *name = g_key_file_get_string(kf, PROGRAM_GROUP, "Name", NULL);
 
@@ -371,7 +371,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                 ctx.chain = chain = chain_key(p->ifname, p->hook);
         if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Attach"), &ctx, p) < 0)
                 bad = true;
-        check_target(kf, p, &ctx, &bad);
+        check_target(kf, p, &ctx, interface_bad, &bad);
         if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Name"), &ctx, p) < 0)
                 bad = true;
 
