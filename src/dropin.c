@@ -54,6 +54,7 @@ void program_spec_free(ProgramSpec *p)
         if (p->map_defs)
                 g_ptr_array_unref(p->map_defs);
         g_free(p->signer);
+        companion_spec_free(p->companion);
         g_free(p);
 }
 
@@ -394,6 +395,24 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 
                 if (streq(*g, PROGRAM_GROUP))
                         continue;
+                if (streq(*g, COMPANION_GROUP)) {
+                        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+                        g_autofree char *error = NULL;
+
+                        if (companion_spec_parse(kf, *g, warnings, &p->companion, &error) < 0) {
+                                problems_add(problems, false, path, chain, NULL, NULL, "%s", error);
+                                bad = true;
+                        } else if (!p->package && !g_path_is_absolute(p->companion->exec[0])) {
+                                problems_add(problems, false, path, chain, COMPANION_GROUP, "ExecStart",
+                                             "'%s' is relative: only a Package= has files to be relative to",
+                                             p->companion->exec[0]);
+                                bad = true;
+                        }
+                        for (guint i = 0; i < warnings->len; i++)
+                                problems_add(problems, true, path, chain, NULL, NULL, "%s",
+                                             (char *) warnings->pdata[i]);
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, MAP_GROUP_PREFIX)) {
                         problems_add(problems, true, path, chain, *g, NULL, "unknown group, ignored");
                         continue;
