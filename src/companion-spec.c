@@ -237,6 +237,14 @@ static const struct {
         { "Convention",     parse_convention },
 };
 
+bool companion_spec_key_is_known(const char *key)
+{
+        for (size_t i = 0; i < ELEMENTSOF(companion_keys); i++)
+                if (streq(key, companion_keys[i].key))
+                        return true;
+        return false;
+}
+
 int companion_spec_parse(GKeyFile *kf, const char *group, GPtrArray *warnings, CompanionSpec **ret,
                          char **ret_error)
 {

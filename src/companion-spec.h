@@ -50,5 +50,8 @@ const char *companion_convention_to_string(CompanionConvention c);
 int companion_spec_parse(GKeyFile *kf, const char *group, GPtrArray *warnings, CompanionSpec **ret,
                          char **ret_error);
 
+/* Whether [Companion] has a key named so. */
+bool companion_spec_key_is_known(const char *key);
+
 /* A canonical text of every field: two specs that differ in anything give different texts. */
 char *companion_spec_to_text(const CompanionSpec *c);
