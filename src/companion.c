@@ -228,6 +228,67 @@ static int share_pin(const char *path, gid_t gid)
         return 0;
 }
 
+/* Gives group 'gid' read access (and search on directories) to 'path' and everything below it. */
+static int share_tree_below(const char *path, gid_t gid, unsigned depth)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0)
+                return -errno;
+        if (S_ISLNK(st.st_mode))
+                return 0;
+        if (chown(path, (uid_t) -1, gid) < 0 ||
+            chmod(path, (st.st_mode & 07777) | (S_ISDIR(st.st_mode) || (st.st_mode & S_IXUSR) ? 0050 : 0040)) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode) && depth < 64) {
+                g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+                const char *name;
+
+                if (!dir)
+                        return -EIO;
+                while ((name = g_dir_read_name(dir))) {
+                        g_autofree char *child = g_build_filename(path, name, NULL);
+                        int r = share_tree_below(child, gid, depth + 1);
+
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/*
+ * A companion shipped in a package runs from the package's extracted tree in
+ * the cache (<cache_dir>/trees/<sha256>/), which l3afd writes with its umask
+ * 0077: give the companions' group read access to that one tree, and search
+ * access to the trees directory above it. Other trees stay l3afd's alone.
+ */
+static int share_package_tree(const Context *c, const char *exec, gid_t gid, char **ret_error)
+{
+        g_autofree char *trees = g_build_filename(c->settings.cache_dir, "trees", NULL);
+        g_autofree char *prefix = g_strconcat(trees, "/", NULL), *tree = NULL;
+        const char *slash;
+        struct stat st;
+        int r;
+
+        if (!g_str_has_prefix(exec, prefix))
+                return 0;
+        slash = strchr(exec + strlen(prefix), '/');
+        if (!slash)
+                return 0;
+        tree = g_strndup(exec, (size_t) (slash - exec));
+        if (stat(trees, &st) < 0 || chown(trees, (uid_t) -1, gid) < 0 || chmod(trees, (st.st_mode & 07777) | 0010) < 0) {
+                r = -errno;
+                *ret_error = g_strdup_printf("cannot open %s to companions: %s", trees, g_strerror(-r));
+                return r;
+        }
+        r = share_tree_below(tree, gid, 0);
+        if (r < 0)
+                *ret_error = g_strdup_printf("cannot give group %s access to the package tree %s: %s",
+                                             COMPANION_GROUP_NAME, tree, g_strerror(-r));
+        return r;
+}
+
 static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, const ProgramSpec *p, const char *desc,
                              gid_t gid, char **ret_error)
 {
@@ -241,7 +302,11 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
         uint32_t prog_id = 0;
         int r;
 
-        (void) c;
+        r = share_package_tree(c, cs->exec[0], gid, ret_error);
+        if (r < 0) {
+                g_string_free(names, TRUE);
+                return r;
+        }
         for (guint i = 0; i < ch->instances->len; i++) {
                 const Instance *inst = ch->instances->pdata[i];
 
