@@ -134,6 +134,48 @@ rm "$(ct_root)/etc/l3af.d/10-count-l3t1.conf"
 in_ct systemctl reload l3afd.service || fail "reload failed"
 assert_eq "$(in_ct systemctl is-active "$U1" || true)" inactive "removing the program's drop-in stopped its companion"
 
+# Acceptance 3 with a package: the companion ships in it (ExecStart= relative to the package), runs from the
+# verified tree under its dynamic user, and an upgrade of the package restarts it with the new version.
+source "$L3AF_SOURCE/tests/package/pki.sh"
+make_pki "$T/pki"
+mkdir -p "$(ct_root)/etc/l3af/trust.d" "$(ct_root)/srv/repo"
+cp "$T/pki/trust/"* "$(ct_root)/etc/l3af/trust.d/"
+for v in 1.0.0 1.1.0; do
+        d=$T/pkg-$v
+        mkdir -p "$d/bin"
+        cp "$L3AF_BUILD/tests/companion" "$d/bin/companion"
+        # A byte after the ELF makes each version a new object.
+        { cat "$L3AF_BUILD/bpf/count.bpf.o"; printf 'v%s' "$v"; } > "$d/count.bpf.o"
+        printf '[Package]\nName=counter\nVersion=%s\n\n[Program count]\nObject=count.bpf.o\nEntry=count\n\n[Companion]\nExecStart=bin/companion stats 0\nTasksMax=8\nCPUQuota=50%%\n' \
+                "$v" > "$d/l3af-package.conf"
+        "$L3AF_BUILD/src/l3afctl" package build --repository="$(ct_root)/srv/repo" "$d" > /dev/null ||
+                fail "l3afctl package build $v failed"
+        sign_openssl "$(ct_root)/srv/repo/counter/$v/counter.tar.gz" signer
+done
+UP='l3af-companion-l3t1-xdp-count.service'
+printf '[Program]\nName=count\nInterface=l3t1\nHook=xdp\nPackage=counter\nVersion=1.0.0\nRepository=file:///srv/repo\n' | dropin 30-counter-l3t1
+in_ct systemctl reload l3afd.service || fail "reload with the package failed"
+wait_state "$UP" active
+send 30 5555 1
+jgrep "$UP" '^stats=30$'
+echo "ok - the packaged companion runs from its package under a dynamic user and reads its map (stats=30)"
+assert_eq "$(prop "$UP" TasksMax) $(prop "$UP" CPUQuotaPerSecUSec)" "8 500ms" "the manifest's TasksMax= and CPUQuota= apply"
+ppid0=$(prop "$UP" MainPID)
+sed -i 's/^Version=1.0.0/Version=1.1.0/' "$(ct_root)/etc/l3af.d/30-counter-l3t1.conf"
+in_ct systemctl reload l3afd.service || fail "reload with the upgrade failed"
+wait_state "$UP" active
+ppid1=$(prop "$UP" MainPID)
+assert_ne "$ppid1" "$ppid0" "the package upgrade restarted its companion"
+for _ in $(seq 100); do
+        in_ct cat "/proc/$ppid1/cmdline" 2>/dev/null | tr '\0' ' ' | grep -q 'bin/companion ' && break
+        sleep 0.1
+done
+in_ct cat "/proc/$ppid1/environ" | tr "\0" "\n" > "$T/environ"
+grep -qx "L3AF_VERSION=1.1.0" "$T/environ" || fail "the restarted packaged companion does not run version 1.1.0"
+send 5 5555 1
+jgrep "$UP" '^stats=35$'
+echo "ok - it runs with version 1.1.0 and the program's counters carried over (stats=35)"
+
 # A broken drop-in keeps the chain's generation and its companion.
 printf 'Bogus=\n' >> "$(ct_root)/etc/l3af.d/10-count-l3t0.conf"
 sed -i 's/^Priority=10/Priority=x/' "$(ct_root)/etc/l3af.d/10-count-l3t0.conf"
