@@ -116,8 +116,9 @@ static int parse_environment(CompanionSpec *c, const char *v, char **ret_error)
                         return -EINVAL;
                 }
                 for (const char *k = *w; k < eq; k++)
-                        if (!g_ascii_isalnum(*k) && *k != '_') {
-                                *ret_error = g_strdup_printf("'%s': a variable name has letters, digits and '_'", *w);
+                        if ((!g_ascii_isalnum(*k) && *k != '_') || g_ascii_isdigit(**w)) {
+                                *ret_error = g_strdup_printf("'%s': a variable name has letters, digits and '_', "
+                                                             "and does not start with a digit", *w);
                                 return -EINVAL;
                         }
         }

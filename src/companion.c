@@ -126,6 +126,9 @@ static int bus_get(Context *c, sd_bus **ret)
 {
         int r;
 
+        /* A connection systemd's bus dropped (dbus restarted) is made again. */
+        if (c->systemd_bus && sd_bus_is_open(c->systemd_bus) <= 0)
+                c->systemd_bus = sd_bus_flush_close_unref(c->systemd_bus);
         if (!c->systemd_bus) {
                 r = sd_bus_open_system(&c->systemd_bus);
                 if (r < 0)
