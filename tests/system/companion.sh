@@ -92,7 +92,7 @@ in_ct journalctl -u "$U0" --no-pager -o cat | grep -q '^companion of count on l3
 echo "ok - journalctl -u $U0 has its output"
 in_ct l3afctl show l3t0 > "$T/show" || fail "l3afctl show failed"
 grep -qE "companion count +$U0 +active" "$T/show" || { cat "$T/show"; fail "l3afctl show does not list the companion as active"; }
-grep -qE "companion portdrop +$UM +(active|activating|failed) +restarts [1-9]" "$T/show" ||
+grep -qE "companion portdrop +$UM +(active|activating|deactivating|failed) +restarts [1-9]" "$T/show" ||
         { cat "$T/show"; fail "l3afctl show does not list the restarts of the MemoryMax= companion"; }
 echo "ok - l3afctl show lists the companions with state and restarts: $(grep companion "$T/show" | paste -sd';')"
 
