@@ -432,6 +432,25 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
                                           "RestrictRealtime", "b", true,
                                           "LockPersonality", "b", true,
                                           "PrivateNetwork", "b", cs->private_network);
+        /* Not ProtectKernelTunables=yes: systemd 252 makes /sys read-only before it creates the maps' mount
+         * points in the tmpfs on /sys/fs/bpf ("Permission denied"). Without capabilities /sys is not
+         * writable for the companion anyway. */
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)",
+                                          "ProtectKernelLogs", "b", true,
+                                          "ProtectClock", "b", true,
+                                          "ProtectHostname", "b", true,
+                                          "RestrictSUIDSGID", "b", true,
+                                          "ProtectProc", "s", "invisible",
+                                          "RestrictNamespaces", "t", (uint64_t) 0,
+                                          "UMask", "u", (uint32_t) 0077);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+                                          "RestrictAddressFamilies", "(bas)", true, 4, "AF_UNIX", "AF_INET", "AF_INET6",
+                                          "AF_NETLINK",
+                                          "SystemCallArchitectures", "as", 1, "native",
+                                          /* bpf(2), to open and read its maps, is not in @system-service. */
+                                          "SystemCallFilter", "(bas)", true, 2, "@system-service", "bpf");
         if (r >= 0)
                 r = sd_bus_message_append(m, "(sv)", "TimeoutStopUSec", "t", (uint64_t) COMPANION_TIMEOUT_STOP_USEC);
 

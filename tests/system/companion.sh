@@ -60,6 +60,7 @@ assert_ne "$uid" 0 "its uid is not root"
 assert_eq "$(in_ct cat "/proc/$pid0/status" | awk '/^CapEff:/ {print $2}')" 0000000000000000 "it has no capabilities"
 in_ct ls /sys/fs/bpf/l3af > /dev/null || fail "the host's pins vanished"
 if in_ct nsenter -t "$pid0" -m ls /sys/fs/bpf/l3af >/dev/null 2>&1; then fail "the companion sees l3afd's pin root"; fi
+info "systemd-analyze security rates $U0 $(in_ct systemd-analyze security --no-pager "$U0" | sed -n 's/.*Overall exposure level for .*: \([0-9.]* [A-Z]*\).*/\1/p')"
 echo "ok - in its namespace /sys/fs/bpf holds only its maps: $(in_ct nsenter -t "$pid0" -m find /sys/fs/bpf -type f | paste -sd' ')"
 
 # Acceptance 5: L3AF's arguments and pin paths (tc: /sys/fs/bpf/tc/globals/<iface>/<program>/<version>/<map>).
