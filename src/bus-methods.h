@@ -8,6 +8,7 @@
 int method_list_chains(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_get_chain_settings(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_get_companions(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_list_problems(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_add_program(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_remove_program(sd_bus_message *m, void *userdata, sd_bus_error *error);

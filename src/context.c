@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "bus.h"
 #include "chain.h"
+#include "companion.h"
 #include "context.h"
 #include "standalone.h"
 #include "bus-server.h"
@@ -27,6 +28,7 @@ void context_done(Context *c)
         bus_server_done(c);
         bus_done(c);
         reconcile_cancel(c);
+        companion_done(c);
         if (c->waiting_next)
                 g_array_unref(c->waiting_next);
         if (c->waiting_running)

@@ -47,6 +47,10 @@ typedef struct Context {
         GQueue *changes;               /* Change*: authorized changes, applied one at a time */
         struct Change *change_running;
         uint32_t bus_announced[2];     /* NChains, NFailedChains as last announced */
+
+        /* Companions (companion.c) */
+        struct sd_bus *systemd_bus;    /* the system bus, for org.freedesktop.systemd1, or NULL */
+        GHashTable *companions;        /* unit name -> CompanionRecord*: the declared companions */
 } Context;
 
 void context_init(Context *c);

@@ -58,6 +58,7 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->attach);
         if (p->probes)
                 g_ptr_array_unref(p->probes);
+        companion_spec_free(p->companion);
         g_free(p);
 }
 
@@ -236,6 +237,24 @@ static void parse_map_groups(GKeyFile *kf, ProgramSpec *p, const ConfContext *ct
 
                 if (streq(*g, PROGRAM_GROUP))
                         continue;
+                if (streq(*g, COMPANION_GROUP)) {
+                        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+                        g_autofree char *error = NULL;
+
+                        if (companion_spec_parse(kf, *g, warnings, &p->companion, &error) < 0) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, NULL, NULL, "%s", error);
+                                *bad = true;
+                        } else if (!p->package && !g_path_is_absolute(p->companion->exec[0])) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, COMPANION_GROUP, "ExecStart",
+                                             "'%s' is relative: only a Package= has files to be relative to",
+                                             p->companion->exec[0]);
+                                *bad = true;
+                        }
+                        for (guint i = 0; i < warnings->len; i++)
+                                problems_add(ctx->problems, true, ctx->file, ctx->chain, NULL, NULL, "%s",
+                                             (char *) warnings->pdata[i]);
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, MAP_GROUP_PREFIX)) {
                         problems_add(ctx->problems, true, ctx->file, ctx->chain, *g, NULL, "unknown group, ignored");
                         continue;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "companion-spec.h"
 #include "hook.h"
 #include "map-def.h"
 #include "probe.h"
@@ -82,6 +83,7 @@ typedef struct ProgramSpec {
         TcxPassPolicy tcx_pass;    /* TCXPass=, tc hooks only */
         bool tcx_pass_set;
         GPtrArray *maps;     /* MapEntrySpec, in file order */
+        CompanionSpec *companion; /* [Companion], or NULL; a package's manifest may give it (package.c) */
 
         /* Filled by program_prepare(): */
         GBytes *elf;         /* the exact bytes that are loaded */

@@ -445,6 +445,41 @@ static char *chain_tcx_pass(sd_bus *bus, const char *ifname, const char *hook)
         return ret;
 }
 
+/* Prints the chain's companions (GetCompanions), one line each; nothing when the daemon has none to say. */
+static void show_companions(sd_bus *bus, const char *ifname, const char *hook, GString *js)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *program, *unit, *state, *reason;
+        uint32_t restarts, pid;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetCompanions", NULL, &reply, "ss", ifname, hook);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(sssuus)");
+        if (r < 0)
+                return;
+        if (js)
+                g_string_append(js, ",\"companions\":[");
+        for (unsigned n = 0; sd_bus_message_read(reply, "(sssuus)", &program, &unit, &state, &restarts, &pid,
+                                                 &reason) > 0; n++) {
+                if (js) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "program", program);
+                        json_member(js, "unit", unit);
+                        json_member(js, "state", state);
+                        json_number(js, "restarts", restarts);
+                        json_number(js, "main_pid", pid);
+                        json_member(js, "reason", reason);
+                        g_string_append_c(js, '}');
+                        continue;
+                }
+                printf("companion %s %s %s restarts %u pid %u%s%s\n", program, unit, state, restarts, pid,
+                       isempty(reason) ? "" : ": ", reason);
+        }
+        if (js)
+                g_string_append_c(js, ']');
+}
+
 /*
  * Prints the probes ListProbes reports, those of chain 'chain' only (NULL:
  * all, "": those on their own); 'js' collects a JSON array when given. With
@@ -603,6 +638,7 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
                 g_string_append(js, "]");
         else
                 table_print(t);
+        show_companions(bus, ifname, hook, js);
         {
                 g_autofree char *key = g_strdup_printf("%s/%s", ifname, hook);
 

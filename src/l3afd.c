@@ -9,6 +9,7 @@
 #include "log.h"
 #include "problem.h"
 #include "program.h"
+#include "companion.h"
 #include "reconcile.h"
 #include "util.h"
 
@@ -179,8 +180,14 @@ int main(int argc, char **argv)
         }
         case ACTION_FLUSH:
                 r = reconcile_adopt(&ctx);
-                if (r >= 0)
+                if (r >= 0) {
+                        /* The companions first: their programs are about to go. */
+                        int k = companion_stop_all(&ctx);
+
                         r = reconcile_flush(&ctx);
+                        if (r >= 0 && k < 0)
+                                r = k;
+                }
                 context_done(&ctx);
                 return r < 0 ? 1 : 0;
         default:

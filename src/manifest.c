@@ -32,6 +32,7 @@ void manifest_free(Manifest *m)
         g_free(m->description);
         g_free(m->license);
         g_free(m->companion);
+        companion_spec_free(m->companion_spec);
         if (m->programs)
                 g_ptr_array_unref(m->programs);
         if (m->warnings)
@@ -163,6 +164,22 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
         for (char **g = groups; g && *g; g++) {
                 if (streq(*g, PACKAGE_GROUP))
                         continue;
+                if (streq(*g, COMPANION_GROUP)) {
+                        g_autofree char *error = NULL;
+
+                        if (companion_spec_parse(kf, *g, m->warnings, &m->companion_spec, &error) < 0) {
+                                *ret_error = g_strdup_printf("%s: %s", origin, error);
+                                return -EINVAL;
+                        }
+                        if (g_path_is_absolute(m->companion_spec->exec[0]) ||
+                            !package_path_is_valid(m->companion_spec->exec[0])) {
+                                *ret_error = g_strdup_printf("%s: [%s] ExecStart=: '%s' is not a relative path "
+                                                             "inside the package", origin, COMPANION_GROUP,
+                                                             m->companion_spec->exec[0]);
+                                return -EINVAL;
+                        }
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, PROGRAM_GROUP_PREFIX)) {
                         g_ptr_array_add(m->warnings, g_strdup_printf("%s: [%s]: unknown group, ignored", origin, *g));
                         continue;
@@ -174,6 +191,17 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
         if (m->programs->len == 0) {
                 *ret_error = g_strdup_printf("%s: no [Program NAME] group", origin);
                 return -EINVAL;
+        }
+        if (m->companion && !m->companion_spec) {
+                /* Companion= alone: that binary, with the defaults of [Companion]. */
+                g_autoptr(GKeyFile) ckf = g_key_file_new();
+                g_autofree char *quoted = g_shell_quote(m->companion), *error = NULL;
+
+                g_key_file_set_string(ckf, COMPANION_GROUP, "ExecStart", quoted);
+                if (companion_spec_parse(ckf, COMPANION_GROUP, NULL, &m->companion_spec, &error) < 0) {
+                        *ret_error = g_strdup_printf("%s: [%s] Companion=: %s", origin, PACKAGE_GROUP, error);
+                        return -EINVAL;
+                }
         }
         *ret = TAKE_PTR(m);
         return 0;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "companion-spec.h"
+
 #define MANIFEST_FILE "l3af-package.conf"
 #define MANIFEST_SIZE_MAX (64u * 1024u)
 #define MANIFEST_PROGRAMS_MAX 32
@@ -30,6 +32,7 @@ typedef struct Manifest {
         char *description;
         char *license;
         char *companion;     /* Companion=, a user-space binary, or NULL */
+        CompanionSpec *companion_spec; /* [Companion], or one made of Companion=; NULL: none */
         GPtrArray *programs; /* ManifestProgram*, in file order */
         GPtrArray *warnings; /* char*: unknown groups and keys */
 } Manifest;

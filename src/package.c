@@ -433,6 +433,24 @@ static void find_objects(const char *dir, const char *rel, GPtrArray *found, uns
  * layout, the top of the package otherwise), or else the folder must hold
  * exactly one object (*.o, searched below it).
  */
+/* A companion's relative executable, as a path in the package's 'dir' (its top, or L3AF's folder). */
+static int resolve_companion(const Job *j, const char *tree, const char *dir_rel)
+{
+        ProgramSpec *p = j->p;
+        g_autofree char *rel = NULL, *path = NULL;
+        int r;
+
+        if (!p->companion || g_path_is_absolute(p->companion->exec[0]))
+                return 0;
+        rel = dir_rel ? g_build_filename(dir_rel, p->companion->exec[0], NULL) : g_strdup(p->companion->exec[0]);
+        r = inside_tree(j, tree, rel, "companion", &path);
+        if (r < 0)
+                return r;
+        g_free(p->companion->exec[0]);
+        p->companion->exec[0] = TAKE_PTR(path);
+        return 0;
+}
+
 static int use_tree_without_manifest(Job *j, const char *tree)
 {
         ProgramSpec *p = j->p;
@@ -467,6 +485,9 @@ static int use_tree_without_manifest(Job *j, const char *tree)
                 rel = g_strdup(objects->pdata[0]);
         }
         r = inside_tree(j, tree, rel, "object", &object);
+        if (r < 0)
+                return r;
+        r = resolve_companion(j, tree, folder);
         if (r < 0)
                 return r;
         g_free(p->object);
@@ -535,6 +556,11 @@ static int use_tree(Job *j, const char *tree)
 
         g_free(p->object);
         p->object = TAKE_PTR(object);
+        if (!p->companion && m->companion_spec)
+                p->companion = companion_spec_copy(m->companion_spec);
+        r = resolve_companion(j, tree, NULL);
+        if (r < 0)
+                return r;
         set_if_unset(&p->entry, mp->entry);
         set_if_unset(&p->type, mp->type);
         set_if_unset(&p->next_map, mp->next_map);

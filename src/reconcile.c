@@ -11,6 +11,7 @@
 #include "bpf-util.h"
 #include "bus.h"
 #include "chain.h"
+#include "companion.h"
 #include "fd-limit.h"
 #include "log.h"
 #include "map-pins.h"
@@ -574,6 +575,8 @@ static int reconcile_apply(Context *c, GHashTable *desired, GHashTable *probes, 
                         apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked,
                                   problems);
         apply_probes(c, probes, problems);
+        /* The companions follow the chains as they now run. */
+        (void) companion_reconcile(c, desired);
         r = (int) problems_count_errors(problems);
 finish:
         fd_reserve_release(&reserve);

@@ -290,6 +290,64 @@ static void test_sections(void)
         g_assert_cmpint(probe_from_section("tpx/a/b", &k, &t3), ==, -ENOENT);
 }
 
+static void test_companion(void)
+{
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *e = parse(BASE "[Companion]\nExecStart=/usr/bin/exporter --to='a b' -v\n"
+                                        "Environment=A=1 'B=x y'\nMemoryMax=64M\nCPUQuota=20%\nTasksMax=16\n"
+                                        "Restart=always\nRestartSec=500ms\nUser=flows\nPrivateNetwork=yes\n"
+                                        "Convention=l3af\nBogus=1\n", &p);
+        const CompanionSpec *c;
+
+        g_assert_cmpstr(e, ==, "W [Companion] Bogus=: unknown key, ignored");
+        c = p->companion;
+        g_assert_nonnull(c);
+        g_assert_cmpuint(g_strv_length(c->exec), ==, 3);
+        g_assert_cmpstr(c->exec[0], ==, "/usr/bin/exporter");
+        g_assert_cmpstr(c->exec[1], ==, "--to=a b");
+        g_assert_cmpstr(c->environment[1], ==, "B=x y");
+        g_assert_cmpuint(c->memory_max, ==, 64u << 20);
+        g_assert_cmpuint(c->cpu_quota_usec, ==, 200000);
+        g_assert_cmpuint(c->tasks_max, ==, 16);
+        g_assert_cmpstr(c->restart, ==, "always");
+        g_assert_cmpuint(c->restart_usec, ==, 500000);
+        g_assert_cmpstr(c->user, ==, "flows");
+        g_assert_true(c->private_network);
+        g_assert_cmpint(c->convention, ==, COMPANION_CONVENTION_L3AF);
+        program_spec_free(g_steal_pointer(&p));
+
+        /* Defaults: on-failure, a dynamic user, nothing limited. */
+        g_free(e);
+        e = parse(BASE "[Companion]\nExecStart=/bin/x\n", &p);
+        g_assert_cmpstr(e, ==, "");
+        g_assert_cmpstr(p->companion->restart, ==, "on-failure");
+        g_assert_null(p->companion->user);
+        g_assert_cmpuint(p->companion->memory_max, ==, UINT64_MAX);
+        g_assert_cmpint(p->companion->convention, ==, COMPANION_CONVENTION_L3AFD);
+
+        static const char *const bad[][2] = {
+                { "MemoryMax=0", "[Companion] MemoryMax=: '0' is not a size in bytes (4096, 64K, 64M, 1G)" },
+                { "MemoryMax=99999999999999999999", "[Companion] MemoryMax=: '99999999999999999999' is not a size in bytes (4096, 64K, 64M, 1G)" },
+                { "CPUQuota=0%", "[Companion] CPUQuota=: '0%' is not a percentage of one CPU (\"20%\", \"200%\")" },
+                { "RestartSec=soon", "[Companion] RestartSec=: 'soon' is not a time span (\"500ms\", \"2s\")" },
+                { "User=root user", "[Companion] User=: 'root user' is not a user name" },
+                { "Environment=1A=x", "[Companion] Environment=: '1A=x': a variable name has letters, digits and '_', and does not start with a digit" },
+                { "PrivateNetwork=maybe", "[Companion] PrivateNetwork=: 'maybe' is not a boolean (yes or no)" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                g_autofree char *text = g_strdup_printf(BASE "[Companion]\nExecStart=/bin/x\n%s\n", bad[i][0]);
+                g_autofree char *err = parse(text, NULL);
+
+                g_assert_cmpstr(err, ==, bad[i][1]);
+        }
+        g_free(e);
+        e = parse(BASE "[Companion]\nMemoryMax=1G\n", NULL);
+        g_assert_cmpstr(e, ==, "[Companion] ExecStart=: missing");
+        g_free(e);
+        e = parse(BASE "[Companion]\nExecStart=bin/x\n", NULL);
+        g_assert_cmpstr(e, ==, "[Companion] ExecStart=: 'bin/x' is relative: only a Package= has files to be relative to");
+}
+
 int main(int argc, char **argv)
 {
         int r;
@@ -309,6 +367,7 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/names", test_names);
         g_test_add_func("/dropin/probes", test_probes);
         g_test_add_func("/dropin/probe-sections", test_sections);
+        g_test_add_func("/dropin/companion", test_companion);
         r = g_test_run();
         g_rmdir(tmpdir);
         g_free(tmpdir);

@@ -113,6 +113,30 @@ static void test_limits(void)
         g_assert_true(package_path_is_valid("a/b.o"));
 }
 
+static void test_companion(void)
+{
+        static const char text[] = "[Package]\nName=flows\nVersion=1.0.0\n\n[Program flows]\nObject=f.o\n\n"
+                                   "[Companion]\nExecStart=bin/exporter --port=4739\nMemoryMax=32M\n";
+        g_autoptr(Manifest) m = NULL, legacy = NULL;
+        g_autofree char *error = NULL, *e1 = NULL, *e2 = NULL;
+
+        g_assert_cmpint(manifest_parse(text, strlen(text), "M", &m, &error), ==, 0);
+        g_assert_nonnull(m->companion_spec);
+        g_assert_cmpstr(m->companion_spec->exec[0], ==, "bin/exporter");
+        g_assert_cmpstr(m->companion_spec->exec[1], ==, "--port=4739");
+        g_assert_cmpuint(m->companion_spec->memory_max, ==, 32u << 20);
+
+        /* Companion= alone is a [Companion] with that ExecStart=. */
+        g_assert_cmpint(manifest_parse(GOOD, strlen(GOOD), "M", &legacy, &error), ==, 0);
+        g_assert_cmpstr(legacy->companion_spec->exec[0], ==, "bin/rl-ctl");
+        g_assert_null(legacy->companion_spec->exec[1]);
+
+        e1 = error_of("[Package]\nName=f\nVersion=1.0.0\n[Program f]\nObject=f.o\n[Companion]\nExecStart=/usr/bin/x\n");
+        g_assert_cmpstr(e1, ==, "M: [Companion] ExecStart=: '/usr/bin/x' is not a relative path inside the package");
+        e2 = error_of("[Package]\nName=f\nVersion=1.0.0\n[Program f]\nObject=f.o\n[Companion]\nExecStart=../x\n");
+        g_assert_cmpstr(e2, ==, "M: [Companion] ExecStart=: '../x' is not a relative path inside the package");
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -121,5 +145,6 @@ int main(int argc, char **argv)
         g_test_add_func("/manifest/bad", test_bad);
         g_test_add_func("/manifest/limits", test_limits);
         g_test_add_func("/manifest/long-map-names", test_long_map_names);
+        g_test_add_func("/manifest/companion", test_companion);
         return g_test_run();
 }
