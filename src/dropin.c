@@ -45,6 +45,8 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->next_map);
         if (p->maps)
                 g_ptr_array_unref(p->maps);
+        if (p->metrics)
+                g_ptr_array_unref(p->metrics);
         if (p->elf)
                 g_bytes_unref(p->elf);
         g_free(p->entry_resolved);
@@ -185,6 +187,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 
         p->source = g_strdup(path);
         p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
+        p->metrics = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
         p->hook = _HOOK_INVALID;
 
         if (!g_key_file_has_group(kf, PROGRAM_GROUP)) {
@@ -394,6 +397,19 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 
                 if (streq(*g, PROGRAM_GROUP))
                         continue;
+                if (g_str_has_prefix(*g, METRIC_GROUP_PREFIX)) {
+                        MetricSpec *m = NULL;
+
+                        if (p->metrics->len >= METRICS_PER_PROGRAM_MAX) {
+                                problems_add(problems, false, path, chain, *g, NULL,
+                                             "more than %d metrics in one file", METRICS_PER_PROGRAM_MAX);
+                                bad = true;
+                        } else if (metric_spec_parse(kf, *g, path, chain, problems, &m) < 0)
+                                bad = true;
+                        else
+                                g_ptr_array_add(p->metrics, m);
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, MAP_GROUP_PREFIX)) {
                         problems_add(problems, true, path, chain, *g, NULL, "unknown group, ignored");
                         continue;

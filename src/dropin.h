@@ -12,6 +12,7 @@
 
 #include "hook.h"
 #include "map-def.h"
+#include "metric-decl.h"
 
 #define PROGRAM_NAME_MAX 63
 
@@ -74,6 +75,7 @@ typedef struct ProgramSpec {
         TcxPassPolicy tcx_pass;    /* TCXPass=, tc hooks only */
         bool tcx_pass_set;
         GPtrArray *maps;     /* MapEntrySpec, in file order */
+        GPtrArray *metrics;  /* MetricSpec*: [Metric NAME] groups, in file order (metric-decl.h) */
 
         /* Filled by program_prepare(): */
         GBytes *elf;         /* the exact bytes that are loaded */

@@ -94,7 +94,7 @@ void settings_done(Settings *s)
 }
 
 static const char *const daemon_keys[] = {
-        "PinRoot", "LogLevel", "RequireSignatures", "WatchdogIntervalSec", "OnForeignProgram", "IdleExitSec", NULL,
+        "PinRoot", "LogLevel", "RequireSignatures", "WatchdogIntervalSec", "OnForeignProgram", "IdleExitSec", "Statistics", NULL,
 };
 
 /* Parses "1.5", "500ms", "2s", "1min"; returns -EINVAL on anything else. */
@@ -331,6 +331,18 @@ int settings_load(Settings *s, GPtrArray *problems)
                         r = -EINVAL;
                 } else
                         s->require_signatures = b;
+        }
+
+        if (g_key_file_has_key(kf, DAEMON_GROUP, "Statistics", NULL)) {
+                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "Statistics", NULL);
+                int b = parse_boolean(v ? g_strstrip(v) : NULL);
+
+                if (b < 0) {
+                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "Statistics",
+                                     "not a boolean (yes or no)");
+                        r = -EINVAL;
+                } else
+                        s->statistics = b;
         }
 
         {
