@@ -314,13 +314,5 @@ Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *e
 
 const char *bus_chain_state(Chain *ch)
 {
-        if (ch->waiting)
-                return "waiting";
-        if (ch->displaced)
-                return "displaced";
-        if (ch->error || ch->root_fd < 0)
-                return "failed";
-        if (!chain_is_attached(ch))
-                return "detached";
-        return "live";
+        return chain_state(ch);
 }
