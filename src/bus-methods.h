@@ -13,6 +13,9 @@ int method_add_program(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_remove_program(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
+/* bus-stats.c */
+int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
 /* bus-map.c */
 int method_get_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_list_map_entries(sd_bus_message *m, void *userdata, sd_bus_error *error);
