@@ -240,6 +240,7 @@ static void print_stats(const Stats *s, bool watch, GHashTable *prev, GHashTable
                 printf("  (kernel statistics off: [Daemon] Statistics=no)");
         printf("\n");
         printf("  %-20s %-8s %-24s %-16s %16s%s\n", "PROGRAM", "ID", "METRIC", "KEY", "VALUE", watch ? "         RATE" : "");
+        /* Rates of counters only; a gauge's change per second says little. */
         for (guint i = 0; i < s->programs->len; i++) {
                 g_auto(GStrv) f = g_strsplit(s->programs->pdata[i], "\t", 2);
                 unsigned n = 0;
@@ -254,9 +255,11 @@ static void print_stats(const Stats *s, bool watch, GHashTable *prev, GHashTable
                         series = g_strdup_printf("%s %s %s %s %s", s->ifname, s->hook, x->program, x->metric,
                                                  x->keyed ? x->key : "");
                         rate = streq(x->type, "counter") ? rate_text(prev, series, x->value, dt) : g_strdup("");
-                        printf("  %-20s %-8s %-24s %-16s %16s%s%13s\n", n ? "" : f[0], n ? "" : f[1], x->metric,
-                               x->keyed ? x->key : "-", g_ascii_formatd(buf, sizeof(buf), "%.0f", x->value),
-                               watch ? "" : "", watch ? rate : "");
+                        printf("  %-20s %-8s %-24s %-16s %16s", n ? "" : f[0], n ? "" : f[1], x->metric,
+                               x->keyed ? x->key : "-", g_ascii_formatd(buf, sizeof(buf), "%.0f", x->value));
+                        if (watch)
+                                printf(" %12s", rate);
+                        printf("\n");
                         remember(now, series, x->value);
                         n++;
                 }
