@@ -62,7 +62,7 @@ systemd-socket-activate -l 127.0.0.1:$PORT --fdname=metrics -- \
 DAEMON_PID=$!
 for _ in $(seq 100); do grep -q "Listening on" "$T/daemon.log" && break; sleep 0.05; done
 [ "$(log_count "l3afd started")" = 0 ] || fail "l3afd started before anyone connected"
-curl -sf -o "$T/first.txt" "$URL" || fail "the first scrape was not answered"
+curl -m 10 -sf -o "$T/first.txt" "$URL" || fail "the first scrape was not answered"
 echo "ok - the first scrape started l3afd through the socket and was answered"
 wait_log "l3afd started"
 wait_log "Kernel statistics on"
@@ -122,7 +122,7 @@ grep -Eq "udp_packets +5001 +1000" "$T/stats.txt" || fail "the table lacks udp_p
 echo "ok - the table shows each declared metric"
 
 # 3: Prometheus over the activated socket.
-curl -sf -D "$T/headers" -o "$T/metrics.txt" "$URL" || fail "scrape failed"
+curl -m 10 -sf -D "$T/headers" -o "$T/metrics.txt" "$URL" || fail "scrape failed"
 grep -qi '^content-type: text/plain; version=0.0.4' "$T/headers" || fail "content type: $(cat "$T/headers")"
 promtool check metrics < "$T/metrics.txt" > "$T/promtool.txt" 2>&1 || { cat "$T/promtool.txt"; fail "promtool check metrics refused the output"; }
 echo "ok - promtool check metrics accepts the output"
@@ -133,13 +133,13 @@ assert_contains "$T/metrics.txt" 'l3afd_chains{state="live"} 1' "chains by state
 assert_contains "$T/metrics.txt" "l3afd_build_info{version=" "build info"
 for m in POST PUT DELETE PATCH HEAD OPTIONS; do
         if [ "$m" = HEAD ]; then how=--head; else how="-X $m"; fi
-        code=$(curl -s -o /dev/null -D "$T/h-$m" -w '%{http_code}' $how "$URL")
+        code=$(curl -m 10 -s -o /dev/null -D "$T/h-$m" -w '%{http_code}' $how "$URL")
         assert_eq "$code" 405 "$m $URL is refused"
         grep -qi '^allow: GET' "$T/h-$m" || fail "$m: no Allow: GET"
 done
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data 'x=1' "$URL")
+code=$(curl -m 10 -s -o /dev/null -w '%{http_code}' -X POST --data 'x=1' "$URL")
 assert_eq "$code" 405 "POST with a body is refused"
-assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" 404 "GET / is not found"
+assert_eq "$(curl -m 10 -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" 404 "GET / is not found"
 
 # 4: l3afctl stats --watch in a terminal, as a person sees it.
 GEN=$(send_bg 5001 2000 "$T/bg")
@@ -187,11 +187,11 @@ cp "$T/count.good" "$DROPINS/10-count.conf"
 sed -i 's/^Type=gauge$/Type=histogram/' "$DROPINS/20-portcount.conf"
 bad "an unknown type" "20-portcount.conf: [Metric udp_last_length] Type=: unknown type 'histogram'"
 # Still served as before, and a good reload applies again.
-curl -sf "$URL" | grep -q 'l3af_udp_packets_total{interface="l3t0",hook="xdp",program="portcount",key="5001"} ' || fail "the metrics are gone after refused reloads"
+curl -m 10 -sf "$URL" | grep -q 'l3af_udp_packets_total{interface="l3t0",hook="xdp",program="portcount",key="5001"} ' || fail "the metrics are gone after refused reloads"
 echo "ok - the running generation's metrics are still served"
 daemon_reload
 assert_contains "$T/metrics.txt" "l3afd_reloads_total" "reload counter exposed"
-curl -sf "$URL" > "$T/metrics2.txt"
+curl -m 10 -sf "$URL" > "$T/metrics2.txt"
 grep -q '^l3afd_reload_failures_total 5$' "$T/metrics2.txt" || fail "reload failures: $(grep reload "$T/metrics2.txt")"
 grep -q '^l3afd_reloads_total 6$' "$T/metrics2.txt" || fail "reloads: $(grep reload "$T/metrics2.txt")"
 echo "ok - reloads and reload failures are counted"
