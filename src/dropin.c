@@ -406,7 +406,13 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                                 bad = true;
                         } else if (metric_spec_parse(kf, *g, path, chain, problems, &m) < 0)
                                 bad = true;
-                        else
+                        else if (m->program) {
+                                problems_add(problems, false, path, chain, *g, "Program",
+                                             "only a package manifest names the program; a drop-in's metrics are "
+                                             "its program's");
+                                metric_spec_free(m);
+                                bad = true;
+                        } else
                                 g_ptr_array_add(p->metrics, m);
                         continue;
                 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "metric-decl.h"
+
 #define MANIFEST_FILE "l3af-package.conf"
 #define MANIFEST_SIZE_MAX (64u * 1024u)
 #define MANIFEST_PROGRAMS_MAX 32
@@ -22,6 +24,7 @@ typedef struct ManifestProgram {
         char *type;          /* Type=, or NULL */
         char *next_map;      /* NextMap=, or NULL */
         char **config_maps;  /* ConfigMaps=, NULL-terminated, never NULL */
+        GPtrArray *metrics;  /* MetricSpec*: the [Metric NAME] groups for this program (metric-decl.h) */
 } ManifestProgram;
 
 typedef struct Manifest {

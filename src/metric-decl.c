@@ -53,6 +53,7 @@ void metric_spec_free(MetricSpec *m)
         g_strfreev(m->keys);
         g_free(m->field);
         g_free(m->help);
+        g_free(m->program);
         if (m->key_bytes)
                 g_ptr_array_unref(m->key_bytes);
         g_free(m);
@@ -68,6 +69,7 @@ MetricSpec *metric_spec_copy(const MetricSpec *m)
         c->keys = g_strdupv(m->keys);
         c->field = g_strdup(m->field);
         c->help = g_strdup(m->help);
+        c->program = g_strdup(m->program);
         c->key_bytes = m->key_bytes ? g_ptr_array_ref(m->key_bytes) : NULL;
         return c;
 }
@@ -168,6 +170,17 @@ static int set_help(MetricSpec *m, const char *v, char **error)
         return 0;
 }
 
+static int set_program(MetricSpec *m, const char *v, char **error)
+{
+        for (const char *c = v; *c; c++)
+                if (!g_ascii_isalnum(*c) && !strchr("_.-", *c)) {
+                        *error = g_strdup_printf("'%s' is not a program name", v);
+                        return -EINVAL;
+                }
+        m->program = g_strdup(v);
+        return 0;
+}
+
 static const struct {
         const char *key;
         MetricKeySetter set;
@@ -178,6 +191,7 @@ static const struct {
         { "Type", set_type },
         { "Aggregate", set_aggregate },
         { "Help", set_help },
+        { "Program", set_program },
 };
 
 int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const char *chain, GPtrArray *problems,

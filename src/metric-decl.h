@@ -16,6 +16,8 @@
  *   Aggregate=  none (default: one series per key, labelled key="...")
  *               or sum (one series, the sum over the keys)
  *   Help=       one line of description
+ *   Program=    in a package manifest only: the program whose maps it reads
+ *               (l3af-package(5)); may be left out when the package has one
  */
 #pragma once
 
@@ -53,6 +55,7 @@ typedef struct MetricSpec {
         MetricType type;
         MetricAggregate aggregate;
         char *help;          /* Help=, or NULL */
+        char *program;       /* Program=, manifests only, or NULL */
 
         /* Filled by metric_spec_check(): */
         GPtrArray *key_bytes;   /* GBytes*, one per Key=, the map's key_size each */

@@ -546,6 +546,16 @@ static int use_tree(Job *j, const char *tree)
 
         g_free(p->object);
         p->object = TAKE_PTR(object);
+        /* The manifest's metrics, but those the drop-in declares under the same name. */
+        for (guint i = 0; i < mp->metrics->len; i++) {
+                const MetricSpec *ms = mp->metrics->pdata[i];
+                bool declared = false;
+
+                for (guint k = 0; k < p->metrics->len && !declared; k++)
+                        declared = streq(((MetricSpec *) p->metrics->pdata[k])->name, ms->name);
+                if (!declared && p->metrics->len < METRICS_PER_PROGRAM_MAX)
+                        g_ptr_array_add(p->metrics, metric_spec_copy(ms));
+        }
         set_if_unset(&p->entry, mp->entry);
         set_if_unset(&p->type, mp->type);
         set_if_unset(&p->next_map, mp->next_map);
