@@ -18,15 +18,6 @@ int kernel_stats_hold(void)
         return fd < 0 ? -errno : fd;
 }
 
-bool kernel_stats_enabled(void)
-{
-        /* The static key behind both (bpf_stats_enabled_key) is not readable; the sysctl shows only
-         * itself, so a held fd is known by its holder. Callers that hold one say so themselves. */
-        g_autofree char *v = NULL;
-
-        return g_file_get_contents("/proc/sys/kernel/bpf_stats_enabled", &v, NULL, NULL) && v[0] == '1';
-}
-
 static void program_stats_free(ProgramStats *p)
 {
         if (!p)

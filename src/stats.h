@@ -33,9 +33,6 @@
  */
 int kernel_stats_hold(void);
 
-/* Whether the kernel counts program runs now: held by anyone, or the sysctl. */
-bool kernel_stats_enabled(void);
-
 typedef struct ProgramStats {
         char *name;
         uint32_t id;                /* the running instance's program id */
