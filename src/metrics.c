@@ -120,7 +120,9 @@ void metrics_format(Context *c, GString *out)
                 g_string_append_printf(out, "} %" PRIu64 "\n", st->generation);
         }
 
-        append_family(out, "l3afd_program_info", "gauge", "The programs of each chain, in order, with their ids.");
+        append_family(out, "l3afd_program_info", "gauge",
+                      "The programs of each chain, in order, with their ids and the package and version they come "
+                      "from (empty for an object file).");
         for (guint i = 0; i < all->len; i++) {
                 const ChainStats *st = all->pdata[i];
 
@@ -133,6 +135,8 @@ void metrics_format(Context *c, GString *out)
                         append_label(out, "program", p->name, false);
                         append_label(out, "id", id, false);
                         append_label(out, "position", pos, false);
+                        append_label(out, "package", p->package, false);
+                        append_label(out, "version", p->version, false);
                         g_string_append(out, "} 1\n");
                 }
         }

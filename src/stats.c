@@ -5,6 +5,7 @@
 
 #include "bpf-util.h"
 #include "btf-text.h"
+#include "l3af/pins.h"
 #include "pin-path.h"
 #include "stats.h"
 #include "util.h"
@@ -23,6 +24,8 @@ static void program_stats_free(ProgramStats *p)
         if (!p)
                 return;
         g_free(p->name);
+        g_free(p->package);
+        g_free(p->version);
         g_free(p);
 }
 
@@ -195,6 +198,19 @@ static int collect_metric(Chain *ch, const char *program, const MetricSpec *m, C
         return 0;
 }
 
+/* The package and version the chain's meta map (l3af/pins.h) records for a program; "" when none. */
+static void read_package(Chain *ch, const char *name, char **ret_package, char **ret_version)
+{
+        struct l3af_meta_key k = {};
+        struct l3af_meta v = {};
+
+        g_strlcpy(k.name, name, sizeof(k.name));
+        if (ch->meta_fd < 0 || bpf_map_lookup_elem(ch->meta_fd, &k, &v) < 0)
+                memset(&v, 0, sizeof(v));
+        *ret_package = g_strndup(v.package, sizeof(v.package));
+        *ret_version = g_strndup(v.version, sizeof(v.version));
+}
+
 int chain_stats_collect(Chain *ch, ChainStats **ret)
 {
         g_autoptr(ChainStats) st = g_new0(ChainStats, 1);
@@ -222,6 +238,7 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
 
                 p->name = g_strdup(in->name);
                 p->id = in->prog_id;
+                read_package(ch, in->name, &p->package, &p->version);
                 g_ptr_array_add(st->programs, p);
                 for (guint j = 0; metrics && j < metrics->len; j++) {
                         const MetricSpec *m = metrics->pdata[j];

@@ -36,6 +36,8 @@ int kernel_stats_hold(void);
 typedef struct ProgramStats {
         char *name;
         uint32_t id;                /* the running instance's program id */
+        char *package;              /* Package= and Version= it was loaded from, as the chain's meta map */
+        char *version;              /* records them; "" for a program loaded from Object= */
 } ProgramStats;
 
 typedef struct MetricSample {

@@ -131,6 +131,8 @@ assert_contains "$T/metrics.txt" "l3af_udp_packets_total{interface=\"l3t0\",hook
 assert_contains "$T/metrics.txt" "l3af_packets_seen_total{interface=\"l3t0\",hook=\"xdp\",program=\"count\",key=\"0\"} $SENT" "a per-CPU metric on the endpoint"
 assert_contains "$T/metrics.txt" 'l3afd_chains{state="live"} 1' "chains by state"
 assert_contains "$T/metrics.txt" "l3afd_build_info{version=" "build info"
+id=$("$TESTTOOL" chain-ids "$(chain_dir l3t0)" | awk '{print $2}')
+assert_contains "$T/metrics.txt" "l3afd_program_info{interface=\"l3t0\",hook=\"xdp\",program=\"portcount\",id=\"$id\",position=\"2\",package=\"\",version=\"\"} 1" "program info, with the id the kernel shows"
 for m in POST PUT DELETE PATCH HEAD OPTIONS; do
         if [ "$m" = HEAD ]; then how=--head; else how="-X $m"; fi
         code=$(curl -m 10 -s -o /dev/null -D "$T/h-$m" -w '%{http_code}' $how "$URL")
