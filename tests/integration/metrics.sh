@@ -198,3 +198,13 @@ grep -q '^l3afd_reload_failures_total 5$' "$T/metrics2.txt" || fail "reload fail
 grep -q '^l3afd_reloads_total 6$' "$T/metrics2.txt" || fail "reloads: $(grep reload "$T/metrics2.txt")"
 echo "ok - reloads and reload failures are counted"
 promtool check metrics < "$T/metrics2.txt" || fail "promtool check metrics refused the output"
+
+# A change to [Metric] groups alone loads nothing and takes effect at the reload.
+printf '\n[Metric bytes_again]\nMap=stats\nKey=0\nField=bytes\nType=gauge\n' >> "$DROPINS/10-count.conf"
+daemon_reload
+assert_eq "$(chain_ids l3t0)" "$IDS0" "a new metric loads no program"
+curl -m 10 -sf "$URL" > "$T/metrics3.txt"
+grep -q '^# TYPE l3af_bytes_again gauge$' "$T/metrics3.txt" || fail "the new metric is not served"
+grep -q '^l3af_bytes_again{interface="l3t0",hook="xdp",program="count",key="0"} [1-9]' "$T/metrics3.txt" || \
+        fail "the new metric has no value: $(grep bytes_again "$T/metrics3.txt")"
+echo "ok - a metric added to a drop-in is served after the reload, with no program reloaded"
