@@ -322,9 +322,12 @@ int verb_stats(sd_bus *bus, int argc, char **argv, bool json, uint64_t watch_use
                 int r;
 
                 strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&wall));
-                /* Like top: home the cursor and clear the screen, then draw the whole picture. */
-                printf("\033[H\033[2J");
-                printf("l3afctl stats, every %.1f s, %s (Ctrl-C to quit)\n\n", watch_usec / 1e6, clock);
+                /* Like top: home the cursor and clear the screen, then draw the whole picture. With
+                 * --json, a stream instead: one document per line and refresh. */
+                if (!json) {
+                        printf("\033[H\033[2J");
+                        printf("l3afctl stats, every %.1f s, %s (Ctrl-C to quit)\n\n", watch_usec / 1e6, clock);
+                }
                 r = show_once(bus, argc, argv, json, true, prev, now, last ? (t - last) / 1e6 : 0);
                 fflush(stdout);
                 if (r != 0)
