@@ -158,8 +158,8 @@ void metrics_format(Context *c, GString *out)
 
                         g_string_append(out, "l3afd_chain_run_seconds_total{");
                         append_chain_labels(out, st);
-                        g_string_append(out, "}");
-                        append_number(out, st->run_time_ns / 1e9);
+                        g_string_append_printf(out, "} %" PRIu64 ".%09" PRIu64 "\n", st->run_time_ns / 1000000000,
+                                               st->run_time_ns % 1000000000);
                 }
         }
 
