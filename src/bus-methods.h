@@ -16,6 +16,8 @@ int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 /* bus-probe.c */
 int method_list_probes(sd_bus_message *m, void *userdata, sd_bus_error *error);
+/* bus-stats.c */
+int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 /* bus-map.c */
 int method_get_map_entry(sd_bus_message *m, void *userdata, sd_bus_error *error);

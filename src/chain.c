@@ -33,6 +33,7 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         c->probes = g_ptr_array_new_with_free_func((GDestroyNotify) probe_free);
+        c->metrics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
         return c;
 }
 
@@ -55,6 +56,7 @@ void chain_free(Chain *c)
         g_ptr_array_unref(c->instances);
         g_hash_table_unref(c->sources);
         g_ptr_array_unref(c->probes);
+        g_hash_table_unref(c->metrics);
         g_free(c->key);
         g_free(c->ifname);
         g_free(c->dir);
@@ -1238,4 +1240,33 @@ int chain_remove(Chain *c)
         g_hash_table_remove_all(c->sources);
         g_ptr_array_set_size(c->probes, 0);
         return r;
+}
+
+void chain_set_metrics(Chain *c, GPtrArray *programs)
+{
+        g_hash_table_remove_all(c->metrics);
+        for (guint i = 0; i < programs->len; i++) {
+                const ProgramSpec *p = programs->pdata[i];
+                GPtrArray *list;
+
+                if (!p->metrics || p->metrics->len == 0)
+                        continue;
+                list = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
+                for (guint j = 0; j < p->metrics->len; j++)
+                        g_ptr_array_add(list, metric_spec_copy(p->metrics->pdata[j]));
+                g_hash_table_replace(c->metrics, g_strdup(p->name), list);
+        }
+}
+
+const char *chain_state(Chain *ch)
+{
+        if (ch->waiting)
+                return "waiting";
+        if (ch->displaced)
+                return "displaced";
+        if (ch->error || ch->root_fd < 0)
+                return "failed";
+        if (!chain_is_attached(ch))
+                return "detached";
+        return "live";
 }

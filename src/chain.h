@@ -33,6 +33,8 @@ typedef struct Chain {
         uint64_t generation;
         GHashTable *sources;  /* program name -> drop-in path */
         GPtrArray *probes;    /* Probe*: the probes of the chain's programs, as of the last apply */
+        GHashTable *metrics;  /* program name -> GPtrArray of MetricSpec*, as the running generation's drop-ins
+                               * declare them (metric-decl.h); set by chain_set_metrics() */
 
         char *error;          /* why the last change (or the adoption) failed; the old generation runs */
         int adopt_error;      /* -errno: its pins could not be read, and it is left exactly as it is */
@@ -85,3 +87,10 @@ int chain_attach(Chain *c, char **ret_error);
 int chain_remove(Chain *c);
 
 bool chain_is_attached(Chain *c);
+
+/* One of CHAIN_STATES: what l3afctl, ListChains and the metrics call the chain's state. */
+#define CHAIN_STATES "live", "detached", "displaced", "waiting", "failed"
+const char *chain_state(Chain *ch);
+
+/* Takes the [Metric] groups of 'programs' (prepared ProgramSpecs) as the chain's metrics. */
+void chain_set_metrics(Chain *c, GPtrArray *programs);

@@ -150,6 +150,8 @@ const ConfKey conf_keys[] = {
           "log or restore" },
         { "IdleExitSec", CONF_DAEMON, config_parse_timespan, &idle_span, S(idle_exit_usec), 0, NULL,
           "leave when idle this long" },
+        { "Statistics", CONF_DAEMON, config_parse_bool, NULL, S(statistics), 0, NULL,
+          "hold the kernel's BPF statistics on (run counts and times)" },
 
         /* [Packages] of l3afd.conf */
         { "Repository", CONF_PACKAGES, config_parse_string, &url_check, S(repository), 0, NULL,

@@ -6,13 +6,14 @@
 #include "standalone.h"
 #include "bus-server.h"
 #include "idle.h"
+#include "metrics-http.h"
 #include "reconcile.h"
 #include "watchdog.h"
 #include "util.h"
 
 void context_init(Context *c)
 {
-        *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF };
+        *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF, .stats_fd = -EBADF };
         c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
         c->probes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) standalone_free);
         c->waiting_next = g_array_new(FALSE, TRUE, sizeof(ReconcileWaiter));
@@ -26,6 +27,8 @@ void context_done(Context *c)
         watchdog_stop(c);
         idle_done(c);
         bus_server_done(c);
+        metrics_http_done(c);
+        safe_close(&c->stats_fd);
         bus_done(c);
         reconcile_cancel(c);
         companion_done(c);

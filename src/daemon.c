@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "metrics-http.h"
+#include "stats.h"
 #include <inttypes.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
@@ -70,6 +72,8 @@ static void on_reload_done(Context *c, int r, void *userdata)
 
         daemon_update_status(c);
         watchdog_check_all(c, "reload");
+        if (r != 0)
+                c->reload_failures++;
         if (r < 0)
                 log_error_errno(r, "Reload failed: %m");
         else if (r > 0)
@@ -93,6 +97,7 @@ int daemon_reload(Context *c, const char *why, ReconcileDone done, void *userdat
 
         req->done = done;
         req->userdata = userdata;
+        c->reloads++;
         log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (%s).", why);
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, (uint64_t) g_get_monotonic_time());
         r = reconcile_request(c, on_reload_done, req);
@@ -142,8 +147,9 @@ static void on_first_reconcile(Context *c, int problems, void *userdata)
 
 int daemon_run(Context *c)
 {
+        g_auto(GStrv) fd_names = NULL;
         sigset_t mask;
-        int r;
+        int r, n_fds;
 
         r = sd_event_default(&c->event);
         if (r < 0)
@@ -166,6 +172,15 @@ int daemon_run(Context *c)
         if (r < 0)
                 return log_error_errno(r, "Cannot watch signals: %m");
 
+        if (c->settings.statistics) {
+                c->stats_fd = kernel_stats_hold();
+                if (c->stats_fd < 0)
+                        log_warning_errno(c->stats_fd, "Statistics=yes, but the kernel refuses BPF_ENABLE_STATS: %m; "
+                                          "chains are not counted.");
+                else
+                        log_info("Kernel statistics on (BPF_ENABLE_STATS), while l3afd runs.");
+        }
+
         r = reconcile_adopt(c);
         if (r < 0)
                 return r;
@@ -173,7 +188,13 @@ int daemon_run(Context *c)
         r = bus_setup(c);
         if (r < 0)
                 return r;
-        r = bus_server_setup(c);
+        n_fds = sd_listen_fds_with_names(true, &fd_names);
+        if (n_fds < 0)
+                return log_error_errno(n_fds, "Cannot take the sockets systemd passed: %m");
+        r = bus_server_setup(c, n_fds, fd_names);
+        if (r < 0)
+                return r;
+        r = metrics_http_setup(c, n_fds, fd_names);
         if (r < 0)
                 return r;
         r = watchdog_start(c);

@@ -46,6 +46,8 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->next_map);
         if (p->maps)
                 g_ptr_array_unref(p->maps);
+        if (p->metrics)
+                g_ptr_array_unref(p->metrics);
         if (p->elf)
                 g_bytes_unref(p->elf);
         g_free(p->entry_resolved);
@@ -255,6 +257,25 @@ static void parse_map_groups(GKeyFile *kf, ProgramSpec *p, const ConfContext *ct
                                              (char *) warnings->pdata[i]);
                         continue;
                 }
+                if (g_str_has_prefix(*g, METRIC_GROUP_PREFIX)) {
+                        MetricSpec *m = NULL;
+
+                        if (p->metrics->len >= METRICS_PER_PROGRAM_MAX) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, NULL,
+                                             "more than %d metrics in one file", METRICS_PER_PROGRAM_MAX);
+                                *bad = true;
+                        } else if (metric_spec_parse(kf, *g, ctx->file, ctx->chain, ctx->problems, &m) < 0)
+                                *bad = true;
+                        else if (m->program) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, "Program",
+                                             "only a package manifest names the program; a drop-in's metrics are "
+                                             "its program's");
+                                metric_spec_free(m);
+                                *bad = true;
+                        } else
+                                g_ptr_array_add(p->metrics, m);
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, MAP_GROUP_PREFIX)) {
                         problems_add(ctx->problems, true, ctx->file, ctx->chain, *g, NULL, "unknown group, ignored");
                         continue;
@@ -368,6 +389,7 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 
         p->source = g_strdup(path);
         p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
+        p->metrics = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
         p->hook = _HOOK_INVALID;
         p->kind = _PROBE_KIND_INVALID;
         p->priority = 100;

@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "map-def.h"
 #include "probe.h"
+#include "metric-decl.h"
 
 #define PROGRAM_NAME_MAX 63
 
@@ -84,6 +85,7 @@ typedef struct ProgramSpec {
         bool tcx_pass_set;
         GPtrArray *maps;     /* MapEntrySpec, in file order */
         CompanionSpec *companion; /* [Companion], or NULL; a package's manifest may give it (package.c) */
+        GPtrArray *metrics;  /* MetricSpec*: [Metric NAME] groups, in file order (metric-decl.h) */
 
         /* Filled by program_prepare(): */
         GBytes *elf;         /* the exact bytes that are loaded */

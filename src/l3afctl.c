@@ -11,6 +11,8 @@
 #include "glib.h"
 #include "l3afctl-import.h"
 #include "l3afctl-package.h"
+#include "l3afctl-stats.h"
+#include "settings.h"
 #include "util.h"
 
 #define BUS_NAME "org.l3af.Chain1"
@@ -29,6 +31,7 @@ enum {
 };
 
 static bool arg_json;
+static uint64_t arg_watch_usec;
 static bool arg_runtime;
 static bool arg_legend = true;
 static bool arg_ask_password = true;
@@ -68,6 +71,7 @@ static void help(void)
                "  reload                        Read the drop-ins again and apply them\n"
                "  probes [IFACE/HOOK]           List probes: beside chain programs (of one chain)\n"
                "                                and on their own\n"
+               "  stats [IFACE [HOOK]]          Packets, run time and declared metrics of chains\n"
                "  map list IFACE HOOK PROGRAM MAP\n"
                "  map get IFACE HOOK PROGRAM MAP KEY\n"
                "  map set IFACE HOOK PROGRAM MAP KEY VALUE\n"
@@ -81,6 +85,7 @@ static void help(void)
                "  -h --help                     Show this help\n"
                "     --version                  Show the version\n"
                "     --json                     Print JSON instead of tables\n"
+               "     --watch[=SEC]              stats: redraw every SEC seconds (default 1), with rates\n"
                "     --runtime                  Change until reboot only (/run/l3af.d), not\n"
                "                                persistently (/etc/l3af.d)\n"
                "     --no-legend                Print tables without headers\n"
@@ -892,6 +897,11 @@ typedef struct Verb {
         int (*run)(sd_bus *bus, int argc, char **argv);
 } Verb;
 
+static int verb_stats_main(sd_bus *bus, int argc, char **argv)
+{
+        return verb_stats(bus, argc, argv, arg_json, arg_watch_usec);
+}
+
 static const Verb verbs[] = {
         { "status", 1, 1, verb_status },
         { "list",   1, 1, verb_list },
@@ -901,11 +911,12 @@ static const Verb verbs[] = {
         { "reload", 1, 1, verb_reload },
         { "map",    6, 8, verb_map },
         { "probes", 1, 2, verb_probes },
+        { "stats",  1, 3, verb_stats_main },
 };
 
 int main(int argc, char **argv)
 {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_RUNTIME, ARG_NO_LEGEND, ARG_NO_ASK_PASSWORD, ARG_ADDRESS };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_RUNTIME, ARG_NO_LEGEND, ARG_NO_ASK_PASSWORD, ARG_ADDRESS, ARG_WATCH };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -914,6 +925,7 @@ int main(int argc, char **argv)
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "address", required_argument, NULL, ARG_ADDRESS },
+                { "watch", optional_argument, NULL, ARG_WATCH },
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -951,6 +963,16 @@ int main(int argc, char **argv)
                 case ARG_NO_ASK_PASSWORD:
                         arg_ask_password = false;
                         break;
+                case ARG_WATCH: {
+                        uint64_t usec = G_USEC_PER_SEC;
+
+                        if (optarg && (parse_sec(optarg, &usec) < 0 || usec < 100000)) {
+                                fprintf(stderr, "--watch=%s: not a time span of at least 0.1 s.\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        arg_watch_usec = usec;
+                        break;
+                }
                 case ARG_ADDRESS:
                         g_free(arg_address);
                         arg_address = g_strdup(optarg);

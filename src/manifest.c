@@ -4,6 +4,9 @@
 
 #include "conf-parser.h"
 #include "manifest.h"
+#include "pin-path.h"
+#include "problem.h"
+#include "semver.h"
 #include "util.h"
 
 #define PACKAGE_GROUP "Package"
@@ -20,6 +23,8 @@ static void manifest_program_free(ManifestProgram *p)
         g_free(p->type);
         g_free(p->next_map);
         g_strfreev(p->config_maps);
+        if (p->metrics)
+                g_ptr_array_unref(p->metrics);
         g_free(p);
 }
 
@@ -119,11 +124,52 @@ static int parse_program(GKeyFile *kf, const char *group, const char *origin, Ma
         p = g_new0(ManifestProgram, 1);
         g_ptr_array_add(m->programs, p);
         p->name = g_strdup(name);
+        p->metrics = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
         r = conf_parse_group(kf, CONF_MANIFEST_PROGRAM, &ctx, p, NULL);
         if (r < 0)
                 return r;
         if (!p->config_maps)
                 p->config_maps = g_new0(char *, 1);
+        return 0;
+}
+
+/* [Metric NAME]: as in a drop-in (metric-decl.h), with Program= naming its program. */
+static int parse_metric(GKeyFile *kf, const char *group, const char *origin, Manifest *m, char **ret_error)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        g_autoptr(MetricSpec) spec = NULL;
+        ManifestProgram *p = NULL;
+
+        if (metric_spec_parse(kf, group, origin, NULL, problems, &spec) < 0) {
+                for (guint i = 0; i < problems->len; i++)
+                        if (!((Problem *) problems->pdata[i])->warning) {
+                                *ret_error = g_strdup(((Problem *) problems->pdata[i])->text);
+                                return -EINVAL;
+                        }
+                *ret_error = g_strdup_printf("%s: [%s]: invalid", origin, group);
+                return -EINVAL;
+        }
+        for (guint i = 0; i < problems->len; i++)
+                g_ptr_array_add(m->warnings, g_strdup(((Problem *) problems->pdata[i])->text));
+        if (!spec->program && m->programs->len == 1)
+                p = m->programs->pdata[0];
+        for (guint i = 0; spec->program && i < m->programs->len; i++)
+                if (streq(((ManifestProgram *) m->programs->pdata[i])->name, spec->program))
+                        p = m->programs->pdata[i];
+        if (!p) {
+                *ret_error = spec->program ?
+                        g_strdup_printf("%s: [%s] Program=: no [Program %s] in the manifest", origin, group,
+                                        spec->program) :
+                        g_strdup_printf("%s: [%s] Program=: missing (the package has several programs)", origin,
+                                        group);
+                return -EINVAL;
+        }
+        if (p->metrics->len >= METRICS_PER_PROGRAM_MAX) {
+                *ret_error = g_strdup_printf("%s: [%s]: more than %d metrics for program %s", origin, group,
+                                             METRICS_PER_PROGRAM_MAX, p->name);
+                return -E2BIG;
+        }
+        g_ptr_array_add(p->metrics, TAKE_PTR(spec));
         return 0;
 }
 
@@ -162,7 +208,7 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
 
         groups = g_key_file_get_groups(kf, NULL);
         for (char **g = groups; g && *g; g++) {
-                if (streq(*g, PACKAGE_GROUP))
+                if (streq(*g, PACKAGE_GROUP) || g_str_has_prefix(*g, METRIC_GROUP_PREFIX))
                         continue;
                 if (streq(*g, COMPANION_GROUP)) {
                         g_autofree char *error = NULL;
@@ -203,6 +249,12 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
                         return -EINVAL;
                 }
         }
+        for (char **g = groups; g && *g; g++)
+                if (g_str_has_prefix(*g, METRIC_GROUP_PREFIX)) {
+                        r = parse_metric(kf, *g, origin, m, ret_error);
+                        if (r < 0)
+                                return r;
+                }
         *ret = TAKE_PTR(m);
         return 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "companion-spec.h"
+#include "metric-decl.h"
 
 #define MANIFEST_FILE "l3af-package.conf"
 #define MANIFEST_SIZE_MAX (64u * 1024u)
@@ -24,6 +25,7 @@ typedef struct ManifestProgram {
         char *type;          /* Type=, or NULL */
         char *next_map;      /* NextMap=, or NULL */
         char **config_maps;  /* ConfigMaps=, NULL-terminated, never NULL */
+        GPtrArray *metrics;  /* MetricSpec*: the [Metric NAME] groups for this program (metric-decl.h) */
 } ManifestProgram;
 
 typedef struct Manifest {

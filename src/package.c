@@ -81,6 +81,15 @@ static void log_package(const Job *j, int level, const char *message_id, const c
         log_structured(level, 0, message_id, &f, "%s", text);
 }
 
+/* Counted from every reconcile's worker thread, read by the metrics endpoint on the loop. */
+static uint64_t verifications_total, refusals_total;
+
+void package_counters(uint64_t *ret_verifications, uint64_t *ret_refusals)
+{
+        *ret_verifications = __atomic_load_n(&verifications_total, __ATOMIC_RELAXED);
+        *ret_refusals = __atomic_load_n(&refusals_total, __ATOMIC_RELAXED);
+}
+
 /* Refuses the package: a problem blocking the chain, and a journal entry. Returns r. */
 static int refuse(const Job *j, int r, const char *key, const char *format, ...) _printf_(4, 5);
 static int refuse(const Job *j, int r, const char *key, const char *format, ...)
@@ -88,6 +97,7 @@ static int refuse(const Job *j, int r, const char *key, const char *format, ...)
         g_autofree char *why = NULL, *text = NULL;
         va_list ap;
 
+        __atomic_add_fetch(&refusals_total, 1, __ATOMIC_RELAXED);
         va_start(ap, format);
         why = g_strdup_vprintf(format, ap);
         va_end(ap);
@@ -345,6 +355,7 @@ static int verify(Job *j, const Artifact *a, char **ret_signer)
         const void *d, *sd;
         int r;
 
+        __atomic_add_fetch(&verifications_total, 1, __ATOMIC_RELAXED);
         if (!a->sig_sha) {
                 if (secure)
                         return refuse(j, -ENOKEY, "Package", "it is not signed: the repository has no %s%s "
@@ -561,6 +572,16 @@ static int use_tree(Job *j, const char *tree)
         r = resolve_companion(j, tree, NULL);
         if (r < 0)
                 return r;
+        /* The manifest's metrics, but those the drop-in declares under the same name. */
+        for (guint i = 0; i < mp->metrics->len; i++) {
+                const MetricSpec *ms = mp->metrics->pdata[i];
+                bool declared = false;
+
+                for (guint k = 0; k < p->metrics->len && !declared; k++)
+                        declared = streq(((MetricSpec *) p->metrics->pdata[k])->name, ms->name);
+                if (!declared && p->metrics->len < METRICS_PER_PROGRAM_MAX)
+                        g_ptr_array_add(p->metrics, metric_spec_copy(ms));
+        }
         set_if_unset(&p->entry, mp->entry);
         set_if_unset(&p->type, mp->type);
         set_if_unset(&p->next_map, mp->next_map);

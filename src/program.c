@@ -463,6 +463,13 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
         r = type_entries(p, obj, chain, problems);
         if (r < 0)
                 return r;
+        for (guint i = 0; p->metrics && i < p->metrics->len; i++) {
+                MetricSpec *m = p->metrics->pdata[i];
+
+                r = metric_spec_check(m, obj, p->source, chain, problems);
+                if (r < 0)
+                        return r;
+        }
 
         compute_digest(p);
         return 0;

@@ -414,6 +414,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 return;
         }
         chain_set_error(ch, NULL);
+        chain_set_metrics(ch, want->programs);
         for (guint i = 0; i < want->programs->len; i++)
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
         if (r > 0) {

@@ -137,6 +137,27 @@ static void test_companion(void)
         g_assert_cmpstr(e2, ==, "M: [Companion] ExecStart=: '../x' is not a relative path inside the package");
 }
 
+static void test_metrics(void)
+{
+        g_autoptr(Manifest) m = NULL;
+        g_autofree char *error = NULL, *e1 = NULL, *e2 = NULL;
+        const char *two = "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=a.o\n[Program b]\nObject=b.o\n";
+        g_autofree char *text = g_strdup_printf("%s[Metric pk]\nProgram=b\nMap=stats\nField=packets\n", two);
+        g_autofree char *unnamed = g_strdup_printf("%s[Metric pk]\nMap=stats\n", two);
+        g_autofree char *bad = g_strdup_printf("%s[Metric pk]\nProgram=b\nMap=stats\nType=x\n", two);
+        const ManifestProgram *p;
+
+        g_assert_cmpint(manifest_parse(text, strlen(text), "M", &m, &error), ==, 0);
+        p = manifest_find_program(m, "b");
+        g_assert_cmpuint(p->metrics->len, ==, 1);
+        g_assert_cmpstr(((MetricSpec *) p->metrics->pdata[0])->name, ==, "pk");
+        g_assert_cmpuint(manifest_find_program(m, "a")->metrics->len, ==, 0);
+        e1 = error_of(unnamed);
+        g_assert_cmpstr(e1, ==, "M: [Metric pk] Program=: missing (the package has several programs)");
+        e2 = error_of(bad);
+        g_assert_cmpstr(e2, ==, "M: [Metric pk] Type=: unknown type 'x' (counter or gauge)");
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -146,5 +167,6 @@ int main(int argc, char **argv)
         g_test_add_func("/manifest/limits", test_limits);
         g_test_add_func("/manifest/long-map-names", test_long_map_names);
         g_test_add_func("/manifest/companion", test_companion);
+        g_test_add_func("/manifest/metrics", test_metrics);
         return g_test_run();
 }
