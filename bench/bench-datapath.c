@@ -72,8 +72,16 @@ int main(int argc, char **argv)
         unsigned repeat;
 
         build_frame();
-        if (argc >= 3 && !strcmp(argv[1], "pinned")) {
+        if (argc >= 3 && (!strcmp(argv[1], "pinned") || !strcmp(argv[1], "pinned-stats"))) {
                 int fd = bpf_obj_get(argv[2]);
+                /* pinned-stats: with the kernel's run-time statistics on for the run, as l3afd holds them
+                 * with [Daemon] Statistics=yes (bpf(BPF_ENABLE_STATS), include/uapi/linux/bpf.h). */
+                int stats_fd = !strcmp(argv[1], "pinned-stats") ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+
+                if (!strcmp(argv[1], "pinned-stats") && stats_fd < 0) {
+                        fprintf(stderr, "bench-datapath: BPF_ENABLE_STATS: %s\n", strerror(errno));
+                        return 1;
+                }
 
                 if (fd < 0) {
                         fprintf(stderr, "bench-datapath: %s: %s\n", argv[2], strerror(errno));
@@ -101,6 +109,6 @@ int main(int argc, char **argv)
                 repeat = argc > 4 ? atoi(argv[4]) : 1000000;
                 return run(bpf_program__fd(bpf_object__find_program_by_name(obj, "mono")), repeat);
         }
-        fprintf(stderr, "usage: bench-datapath pinned PROG_PIN [REPEAT] | mono OBJECT N [REPEAT]\n");
+        fprintf(stderr, "usage: bench-datapath pinned|pinned-stats PROG_PIN [REPEAT] | mono OBJECT N [REPEAT]\n");
         return 2;
 }

@@ -76,6 +76,21 @@ if [[ " $WHAT " == *" datapath "* ]]; then
                 m=$(echo ${mono[$n]} | tr ' ' '\n' | median)
                 awk -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %d | %.1f ns | %.1f ns | %.2f | %.2f ns |\n", n, c, m, c / m, (c - m) / n }'
         done
+        # Kernel statistics ([Daemon] Statistics=yes): the same chains, off and on in alternate runs.
+        declare -A stats_off stats_on
+        STATS_SIZES=${L3AF_BENCH_STATS_SIZES:-1 8}
+        for round in 1 2 3 4 5 6 7; do
+                for n in $STATS_SIZES; do
+                        stats_off[$n]+="$("$B/bench/bench-datapath" pinned "$PINS/bench$n/xdp/root") "
+                        stats_on[$n]+="$("$B/bench/bench-datapath" pinned-stats "$PINS/bench$n/xdp/root") "
+                done
+        done
+        printf '\n| programs | statistics off | statistics on | ratio | statistics cost |\n|---:|---:|---:|---:|---:|\n'
+        for n in $STATS_SIZES; do
+                c=$(echo ${stats_off[$n]} | tr ' ' '\n' | median)
+                m=$(echo ${stats_on[$n]} | tr ' ' '\n' | median)
+                awk -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %d | %.1f ns | %.1f ns | %.2f | %.1f ns |\n", n, c, m, m / c, m - c }'
+        done
         declare -A via_root from_head
         for round in 1 2 3 4 5 6 7; do
                 for n in $ROOT_SIZES; do

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdarg.h>
@@ -91,6 +92,35 @@ int bpf_pin_open(const char *path)
         int fd = bpf_obj_get(path);
 
         return fd < 0 ? negative_errno() : fd;
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+int dir_list(const char *path, GPtrArray **ret_names)
+{
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        _cleanup_(closedirp) DIR *d = opendir(path);
+        struct dirent *de;
+
+        if (!d)
+                return negative_errno();
+        for (;;) {
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return negative_errno();
+                        break;
+                }
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        g_ptr_array_add(names, g_strdup(de->d_name));
+        }
+        *ret_names = TAKE_PTR(names);
+        return 0;
 }
 
 int mkdir_p(const char *path, mode_t mode)

@@ -32,6 +32,14 @@ uint8_t *map_value_replicate(const MapValueLayout *l, const void *value);
 /* Opens a pinned object; -ENOENT when there is no pin. */
 int bpf_pin_open(const char *path);
 
+/*
+ * The names in a directory (no "." or ".."), in the order readdir(3) gives
+ * them. Unlike g_dir_read_name(), a failure while reading is an error, not
+ * the end of the listing: a caller that removes what it does not find must
+ * never take an error for absence. -ENOENT when there is no such directory.
+ */
+int dir_list(const char *path, GPtrArray **ret_names);
+
 /* mkdir -p, on bpffs or elsewhere. */
 int mkdir_p(const char *path, mode_t mode);
 /* Removes a tree of pins and directories; missing is fine. */

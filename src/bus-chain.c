@@ -13,6 +13,8 @@
 #include "bus-methods.h"
 #include "bus.h"
 #include "chain.h"
+#include "conf-parser.h"
+#include "companion.h"
 #include "l3af/pins.h"
 #include "log.h"
 #include "problem.h"
@@ -21,12 +23,9 @@
 #define SETTINGS_MAX 16
 #define SETTING_VALUE_MAX 4096
 
-/* The [Program] keys AddProgram takes in 'settings', in the order they are written. */
-static const char *const setting_keys[] = {
-        "Object", "Package", "Version", "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder",
-        "ObjectFile", "AllowDowngrade", "Entry", "Type", "NextMap", "Mode", "OnForeignProgram",
-        "TCXPass", NULL,
-};
+/* AddProgram takes the keys of [Companion] as "Companion.KEY" settings (companion-spec.h), written after
+ * the [Program] keys (conf-keys.c) in the order of their names. */
+#define COMPANION_SETTING_PREFIX "Companion."
 
 static gint compare_keys(gconstpointer a, gconstpointer b)
 {
@@ -114,6 +113,52 @@ int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 /*
+ * The companions declared in a chain that applied, in program order, with
+ * what systemd says of each: (program, unit, state, restarts, main pid,
+ * reason). state is the unit's ActiveState ("active", "activating",
+ * "failed", ...) or "not-started", and then reason says why.
+ */
+int method_get_companions(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(GPtrArray) list = NULL;
+        Context *c = userdata;
+        const char *ifname, *hook_text;
+        Chain *ch;
+        Hook hook;
+        int r;
+
+        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        if (r < 0)
+                return r;
+        r = bus_check_interface(ifname, error);
+        if (r < 0)
+                return r;
+        r = bus_check_hook(hook_text, &hook, error);
+        if (r < 0)
+                return r;
+        ch = bus_find_chain(c, ifname, hook, error);
+        if (!ch)
+                return -ENOENT;
+
+        list = companion_list(c, ch->key);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssuus)");
+        for (guint i = 0; r >= 0 && i < list->len; i++) {
+                const CompanionState *s = list->pdata[i];
+
+                r = sd_bus_message_append(reply, "(sssuus)", s->program, s->unit, s->state, s->restarts, s->main_pid,
+                                          s->reason);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/*
  * The chain-wide settings a chain runs with, as drop-in keys of l3af.d(5):
  * OnForeignProgram always; Mode and MultiBuffer on xdp; TCXPass on tc hooks
  * ("unmapped" for a root adopted from a daemon that predates TCXPass=, until
@@ -188,7 +233,7 @@ typedef struct ProgramCall {
         Hook hook;
         char *name;
         uint32_t priority;
-        GPtrArray *settings;  /* "Key", "value", ... in setting_keys order */
+        GPtrArray *settings;  /* "Key", "value", ... in the key table's order (conf-keys.c) */
         bool runtime;
         char *dropin;         /* the drop-in AddProgram writes */
 } ProgramCall;
@@ -260,8 +305,15 @@ static int build_add(Change *ch, sd_bus_error *error)
         g_key_file_set_string(kf, "Program", "Interface", d->ifname);
         g_key_file_set_string(kf, "Program", "Hook", hook_to_string(d->hook));
         g_key_file_set_string(kf, "Program", "Priority", prio);
-        for (guint i = 0; i + 1 < d->settings->len; i += 2)
-                g_key_file_set_string(kf, "Program", d->settings->pdata[i], d->settings->pdata[i + 1]);
+        for (guint i = 0; i + 1 < d->settings->len; i += 2) {
+                const char *key = d->settings->pdata[i];
+
+                if (g_str_has_prefix(key, COMPANION_SETTING_PREFIX))
+                        g_key_file_set_string(kf, COMPANION_GROUP, key + strlen(COMPANION_SETTING_PREFIX),
+                                              d->settings->pdata[i + 1]);
+                else
+                        g_key_file_set_string(kf, "Program", key, d->settings->pdata[i + 1]);
+        }
         /* Replacing a program keeps the map entries declared for it. */
         if (declared) {
                 r = api_dropin_load_stamped(declared, &old, &seen);
@@ -337,9 +389,29 @@ static int read_program_args(sd_bus_message *m, ProgramCall *d, sd_bus_error *er
         return 0;
 }
 
+/*
+ * A setting's value as the drop-in parser would read it (the key table's parser, l3af.d(5)),
+ * so a value the drop-in would refuse is refused here, quoted, before any drop-in is written.
+ * Checks between keys (Object= or Package=, Type= against the hook) stay with the drop-in.
+ */
+static int check_setting(const char *key, const char *value, sd_bus_error *error)
+{
+        const ConfKey *k = conf_key_lookup(CONF_ADD_PROGRAM, key);
+        g_autoptr(ProgramSpec) scratch = g_new0(ProgramSpec, 1);
+        g_autofree char *why = NULL;
+        ConfContext ctx = { .group = "Program", .error = &why };
+
+        if (isempty(value) || !k)
+                return 0;  /* not written: the key is unset; or a Companion.KEY, which the reload checks */
+        if (k->parse(&ctx, k, value, (uint8_t *) scratch + k->offset) < 0)
+                return bus_error_invalid_arg(error, key, value, why);
+        return 0;
+}
+
 static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
 {
         g_autoptr(GHashTable) given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        const char *const *setting_keys = conf_place_keys(CONF_ADD_PROGRAM);
         const char *key, *value;
         unsigned n = 0;
         int r;
@@ -351,7 +423,9 @@ static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
                 if (++n > SETTINGS_MAX)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Too many settings (at most %d).", SETTINGS_MAX);
-                if (!g_strv_contains(setting_keys, key)) {
+                if (!g_strv_contains(setting_keys, key) &&
+                    !(g_str_has_prefix(key, COMPANION_SETTING_PREFIX) &&
+                      companion_spec_key_is_known(key + strlen(COMPANION_SETTING_PREFIX)))) {
                         g_autofree char *known = g_strjoinv(", ", (char **) setting_keys);
 
                         return bus_error_invalid_arg(error, "Unknown setting", key, known);
@@ -363,6 +437,9 @@ static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
                                 return bus_error_invalid_arg(error, key, value, "control characters");
                 if (g_hash_table_contains(given, key))
                         return bus_error_invalid_arg(error, "Setting given twice:", key, NULL);
+                r = check_setting(key, value, error);
+                if (r < 0)
+                        return r;
                 if (streq(key, "Object")) {
                         struct stat st;
 
@@ -385,6 +462,21 @@ static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
                 if (!isempty(value)) {
                         g_ptr_array_add(d->settings, g_strdup(*k));
                         g_ptr_array_add(d->settings, g_strdup(value));
+                }
+        }
+        {
+                g_autoptr(GPtrArray) companion_keys = g_ptr_array_new();
+                GHashTableIter it;
+                const char *key;
+
+                g_hash_table_iter_init(&it, given);
+                while (g_hash_table_iter_next(&it, (gpointer *) &key, (gpointer *) &value))
+                        if (g_str_has_prefix(key, COMPANION_SETTING_PREFIX) && !isempty(value))
+                                g_ptr_array_add(companion_keys, (gpointer) key);
+                g_ptr_array_sort(companion_keys, strptr_compare);
+                for (guint i = 0; i < companion_keys->len; i++) {
+                        g_ptr_array_add(d->settings, g_strdup(companion_keys->pdata[i]));
+                        g_ptr_array_add(d->settings, g_strdup(g_hash_table_lookup(given, companion_keys->pdata[i])));
                 }
         }
         return 0;

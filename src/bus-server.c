@@ -3,6 +3,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-server.h"
+#include "metrics-http.h"
 #include "bus.h"
 #include "idle.h"
 #include "log.h"
@@ -120,16 +121,17 @@ static void source_free(gpointer s)
         sd_event_source_disable_unref(s);
 }
 
-int bus_server_setup(Context *c)
+int bus_server_setup(Context *c, int n, char **names)
 {
-        int n = sd_listen_fds(true), r;
+        int r;
 
-        if (n < 0)
-                return log_error_errno(n, "Cannot take the sockets systemd passed: %m");
         c->listen_sources = g_ptr_array_new_with_free_func(source_free);
         for (int i = 0; i < n; i++) {
                 int fd = SD_LISTEN_FDS_START + i;
                 sd_event_source *s = NULL;
+
+                if (names && streq_ptr(names[i], METRICS_FD_NAME))
+                        continue;
 
                 if (sd_is_socket(fd, AF_UNIX, SOCK_STREAM, 1) <= 0) {
                         log_warning("Ignoring passed fd %d: not a listening unix stream socket.", fd);

@@ -11,8 +11,12 @@
 
 #include "context.h"
 
-/* Takes the listening sockets passed by systemd, if any; returns how many. */
-int bus_server_setup(Context *c);
+/*
+ * Takes the listening sockets systemd passed ('n' from SD_LISTEN_FDS_START,
+ * 'names' as sd_listen_fds_with_names() gives them), but those named
+ * "metrics" (metrics-http.h); returns how many it serves.
+ */
+int bus_server_setup(Context *c, int n, char **names);
 void bus_server_done(Context *c);
 
 /* Direct connections open right now. */

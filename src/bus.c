@@ -74,6 +74,19 @@ static const sd_bus_vtable chain_vtable[] = {
                SD_BUS_ARGS("s", interface, "s", hook),
                SD_BUS_RESULT("a{ss}", settings),
                method_get_chain_settings, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListProbes",
+               SD_BUS_NO_ARGS,
+               SD_BUS_RESULT("a(sssssuus)", probes),
+               method_list_probes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetCompanions",
+               SD_BUS_ARGS("s", interface, "s", hook),
+               SD_BUS_RESULT("a(sssuus)", companions),
+               method_get_companions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetStatistics",
+               SD_BUS_ARGS("s", interface, "s", hook),
+               SD_BUS_RESULT("b", kernel, "t", generation, "t", packets, "t", run_time_ns, "a(su)", programs,
+                             "a(sssbsd)", metrics, "as", errors),
+               method_get_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListProblems",
                SD_BUS_NO_ARGS,
                SD_BUS_RESULT("a(sssb)", problems),
@@ -322,15 +335,7 @@ Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *e
 
 const char *bus_chain_state(Chain *ch)
 {
-        if (ch->waiting)
-                return "waiting";
-        if (ch->displaced)
-                return "displaced";
-        if (ch->error || ch->root_fd < 0)
-                return "failed";
-        if (!chain_is_attached(ch))
-                return "detached";
-        return "live";
+        return chain_state(ch);
 }
 
 /* Sets the error for a target api_dropin_target() refused. */

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "attach.h"
 #include "bpf-util.h"
@@ -14,6 +15,7 @@
 #include "pin-path.h"
 #include "map-pins.h"
 #include "plan.h"
+#include "probe.h"
 #include "util.h"
 #include "xdp-features.h"
 
@@ -30,6 +32,8 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
         c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        c->probes = g_ptr_array_new_with_free_func((GDestroyNotify) probe_free);
+        c->metrics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
         return c;
 }
 
@@ -51,6 +55,8 @@ void chain_free(Chain *c)
         chain_close(c);
         g_ptr_array_unref(c->instances);
         g_hash_table_unref(c->sources);
+        g_ptr_array_unref(c->probes);
+        g_hash_table_unref(c->metrics);
         g_free(c->key);
         g_free(c->ifname);
         g_free(c->dir);
@@ -77,21 +83,32 @@ LogFields chain_log_fields(const Chain *c, const char *const *extra)
 int chain_list_pinned(const char *pin_root, GArray **ret_ids)
 {
         g_autoptr(GArray) ids = g_array_new(FALSE, TRUE, sizeof(ChainId));
-        g_autoptr(GDir) root = g_dir_open(pin_root, 0, NULL);
-        const char *e;
+        g_autoptr(GPtrArray) entries = NULL;
+        int r;
 
-        while (root && (e = g_dir_read_name(root))) {
+        r = dir_list(pin_root, &entries);
+        if (r == -ENOENT) {
+                *ret_ids = TAKE_PTR(ids);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < entries->len; i++) {
+                const char *e = entries->pdata[i];
                 g_autofree char *ifdir = g_build_filename(pin_root, e, NULL), *ifname = NULL;
-                g_autoptr(GDir) d = NULL;
-                const char *h;
+                g_autoptr(GPtrArray) hooks = NULL;
 
                 if (pin_name_decode(e, &ifname) < 0 || !ifname_is_valid(ifname)) {
                         log_debug("Ignoring %s, which names no interface.", ifdir);
                         continue;
                 }
-                d = g_dir_open(ifdir, 0, NULL);
-                while (d && (h = g_dir_read_name(d))) {
-                        ChainId id = { .hook = hook_from_string(h) };
+                r = dir_list(ifdir, &hooks);
+                if (r == -ENOENT || r == -ENOTDIR)
+                        continue;
+                if (r < 0)
+                        return r;
+                for (guint j = 0; j < hooks->len; j++) {
+                        ChainId id = { .hook = hook_from_string(hooks->pdata[j]) };
 
                         if (id.hook < 0)
                                 continue;
@@ -116,11 +133,19 @@ static int meta_read(Chain *c)
         void *prev = NULL;
 
         g_hash_table_remove_all(c->sources);
-        while (bpf_map_get_next_key(c->meta_fd, prev, &next) == 0) {
+        for (;;) {
+                if (bpf_map_get_next_key(c->meta_fd, prev, &next) < 0) {
+                        if (errno == ENOENT)
+                                return 0;  /* the last key */
+                        return negative_errno();
+                }
                 k = next;
                 prev = &k;
-                if (bpf_map_lookup_elem(c->meta_fd, &k, &v) < 0)
-                        continue;
+                if (bpf_map_lookup_elem(c->meta_fd, &k, &v) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
                 k.name[sizeof(k.name) - 1] = 0;
                 v.source[sizeof(v.source) - 1] = 0;
                 if (k.name[0] == 0) {
@@ -132,7 +157,6 @@ static int meta_read(Chain *c)
                 } else
                         g_hash_table_replace(c->sources, g_strdup(k.name), g_strdup(v.source));
         }
-        return 0;
 }
 
 int chain_program_meta(const Chain *c, const char *program, struct l3af_meta *ret)
@@ -199,26 +223,51 @@ static int meta_write(Chain *c, GPtrArray *programs)
         return 0;
 }
 
-/* Loads every pinned instance of every program, indexed by program id. */
-static GHashTable *index_instances(Chain *c)
+/* Says which pin could not be opened or read, and why; returns r. */
+static int pin_error(char **ret_error, const char *what, const char *path, int r)
 {
-        GHashTable *by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) instance_free);
-        g_autofree char *programs = pin_path(c, "programs");
-        g_autoptr(GDir) pd = g_dir_open(programs, 0, NULL);
-        const char *pe;
+        *ret_error = g_strdup_printf("cannot %s %s: %s", what, path, g_strerror(-r));
+        return r;
+}
 
-        while (pd && (pe = g_dir_read_name(pd))) {
+/*
+ * Opens every pinned instance of every program, indexed by program id.
+ * Removes only what is certainly debris: an entry whose name l3afd never
+ * gives, an instance whose program pin does not exist (ENOENT). Any other
+ * error is returned, with *ret_error naming the pin.
+ */
+static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
+{
+        g_autoptr(GHashTable) by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                            (GDestroyNotify) instance_free);
+        g_autofree char *programs = pin_path(c, "programs");
+        g_autoptr(GPtrArray) pes = NULL;
+        int r;
+
+        r = dir_list(programs, &pes);
+        if (r == -ENOENT) {
+                *ret_by_id = TAKE_PTR(by_id);
+                return 0;
+        }
+        if (r < 0)
+                return pin_error(ret_error, "list", programs, r);
+        for (guint i = 0; i < pes->len; i++) {
+                const char *pe = pes->pdata[i];
                 g_autofree char *pdir = g_build_filename(programs, pe, NULL), *name = NULL;
-                g_autoptr(GDir) d = NULL;
-                const char *e;
+                g_autoptr(GPtrArray) es = NULL;
 
                 if (pin_name_decode(pe, &name) < 0) {
                         /* Not made by us: no instance of ours can be in it; prune_programs() removes it. */
                         log_warning("Ignoring %s, which names no program.", pdir);
                         continue;
                 }
-                d = g_dir_open(pdir, 0, NULL);
-                while (d && (e = g_dir_read_name(d))) {
+                r = dir_list(pdir, &es);
+                if (r == -ENOENT || r == -ENOTDIR)
+                        continue;
+                if (r < 0)
+                        return pin_error(ret_error, "list", pdir, r);
+                for (guint j = 0; j < es->len; j++) {
+                        const char *e = es->pdata[j];
                         g_autofree char *idir = g_build_filename(pdir, e, NULL);
                         g_autofree char *prog = g_build_filename(idir, "prog", NULL);
                         g_autofree char *next = g_build_filename(idir, "next", NULL);
@@ -227,7 +276,7 @@ static GHashTable *index_instances(Chain *c)
                         uint32_t id;
                         uint64_t gen;
 
-                        if (streq(e, "maps") || streq(e, "entries"))
+                        if (streq(e, "maps") || streq(e, "entries") || streq(e, "probes"))
                                 continue;
                         inst = g_new0(Instance, 1);
                         inst->prog_fd = inst->next_fd = -EBADF;
@@ -241,17 +290,26 @@ static GHashTable *index_instances(Chain *c)
                         inst->gen = gen;
                         g_strlcpy(inst->digest, digest, sizeof(inst->digest));
                         inst->prog_fd = bpf_pin_open(prog);
-                        inst->next_fd = bpf_pin_open(next);
-                        if (inst->prog_fd < 0 || bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id) < 0) {
+                        if (inst->prog_fd == -ENOENT) {
                                 log_warning("Removing incomplete instance %s.", idir);
                                 instance_unpin(inst);
                                 continue;
                         }
+                        if (inst->prog_fd < 0)
+                                return pin_error(ret_error, "open pin", prog, inst->prog_fd);
+                        r = bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id);
+                        if (r < 0)
+                                return pin_error(ret_error, "inspect the program pinned at", prog, r);
+                        /* No next pin: a program without a next map, which can only be last. */
+                        inst->next_fd = bpf_pin_open(next);
+                        if (inst->next_fd < 0 && inst->next_fd != -ENOENT)
+                                return pin_error(ret_error, "open pin", next, inst->next_fd);
                         id = inst->prog_id;
                         g_hash_table_insert(by_id, GUINT_TO_POINTER(id), TAKE_PTR(inst));
                 }
         }
-        return by_id;
+        *ret_by_id = TAKE_PTR(by_id);
+        return 0;
 }
 
 static int slot_get(int map_fd, uint32_t *ret_id)
@@ -271,62 +329,91 @@ static int slot_get(int map_fd, uint32_t *ret_id)
 
 /*
  * A crash during chain_swap_root() leaves root-new: if the link already runs
- * it, the swap happened and is completed, and true is returned (the chain's
+ * it, the swap happened and is completed, and 1 is returned (the chain's
  * kind, multi-buffer on XDP or TCXPass= on tc, is then the other one than
- * recorded); otherwise it is dropped.
+ * recorded); if it certainly does not (no link, or a link running another
+ * program), root-new is dropped and 0 returned. A pin that cannot be read is
+ * an error, and nothing is touched.
  */
-static bool chain_recover_swap(Chain *c)
+static int chain_recover_swap(Chain *c, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *link = pin_path(c, "link");
         g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
         _cleanup_close_ int new_fd = bpf_pin_open(root_new), link_fd = -EBADF;
         struct bpf_link_info info = {};
         uint32_t new_id = 0;
+        int r;
 
-        if (new_fd < 0) {
+        if (new_fd == -ENOENT) {
                 (void) unlink(slot_new);
-                return false;
+                return 0;
         }
+        if (new_fd < 0)
+                return pin_error(ret_error, "open pin", root_new, new_fd);
+        r = bpf_prog_id_of_fd(new_fd, &new_id);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the program pinned at", root_new, r);
         link_fd = bpf_pin_open(link);
-        if (bpf_prog_id_of_fd(new_fd, &new_id) >= 0 && link_fd >= 0 && bpf_link_info_of_fd(link_fd, &info) >= 0 &&
-            info.prog_id == new_id) {
+        if (link_fd < 0 && link_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", link, link_fd);
+        if (link_fd >= 0) {
+                r = bpf_link_info_of_fd(link_fd, &info);
+                if (r < 0)
+                        return pin_error(ret_error, "inspect the link pinned at", link, r);
+        }
+        if (link_fd >= 0 && info.prog_id == new_id) {
                 log_info("Chain %s: completing a root swap a stop interrupted.", c->key);
                 (void) rename(slot_new, slot);  /* ENOENT: renamed already */
                 (void) rename(root_new, root);
-                return true;
+                return 1;
         }
         log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", c->key);
         (void) unlink(root_new);
         (void) unlink(slot_new);
-        return false;
+        return 0;
 }
 
 /*
  * A stop during chain_relink() may leave link-new: attached, it is the
- * chain's attachment from then on and replaces link; detached, it is dropped.
+ * chain's attachment from then on and replaces link; detached (ifindex 0),
+ * it is dropped. A pin that cannot be read is an error, and nothing is
+ * touched.
  */
-static void chain_recover_link(Chain *c)
+static int chain_recover_link(Chain *c, char **ret_error)
 {
         g_autofree char *link = pin_path(c, "link"), *link_new = pin_path(c, "link-new");
         _cleanup_close_ int new_fd = bpf_pin_open(link_new), old_fd = -EBADF;
         uint32_t ifindex = 0;
+        int r;
 
+        if (new_fd == -ENOENT)
+                return 0;
         if (new_fd < 0)
-                return;
-        if (link_ifindex(new_fd, &ifindex) < 0 || ifindex == 0) {
+                return pin_error(ret_error, "open pin", link_new, new_fd);
+        r = link_ifindex(new_fd, &ifindex);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the link pinned at", link_new, r);
+        if (ifindex == 0) {
                 log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", c->key);
                 (void) unlink(link_new);
-                return;
+                return 0;
         }
-        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
         old_fd = bpf_pin_open(link);
+        if (old_fd < 0 && old_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", link, old_fd);
+        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
         if (old_fd >= 0)
                 (void) bpf_link_detach(old_fd);
         if (rename(link_new, link) < 0)
                 log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+        return 0;
 }
 
-int chain_adopt(Chain *c)
+/*
+ * Opens the chain's pins and walks it. Only pins that do not exist (ENOENT)
+ * make debris; any other error is returned with *ret_error naming the pin.
+ */
+static int chain_adopt_pins(Chain *c, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
         g_autofree char *link = pin_path(c, "link");
@@ -335,16 +422,28 @@ int chain_adopt(Chain *c)
         uint32_t id;
         int r;
 
-        chain_close(c);
-        chain_recover_link(c);
-        swapped = chain_recover_swap(c);
+        g_ptr_array_set_size(c->probes, 0);
+        r = chain_recover_link(c, ret_error);
+        if (r < 0)
+                return r;
+        r = chain_recover_swap(c, ret_error);
+        if (r < 0)
+                return r;
+        swapped = r > 0;
         c->root_fd = bpf_pin_open(root);
+        if (c->root_fd < 0 && c->root_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", root, c->root_fd);
         c->slot_fd = bpf_pin_open(slot);
+        if (c->slot_fd < 0 && c->slot_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", slot, c->slot_fd);
         c->meta_fd = bpf_pin_open(meta);
+        if (c->meta_fd < 0 && c->meta_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", meta, c->meta_fd);
+        c->link_fd = bpf_pin_open(link);
+        if (c->link_fd < 0 && c->link_fd != -ENOENT)
+                return pin_error(ret_error, "open pin", link, c->link_fd);
         if (c->root_fd < 0 || c->slot_fd < 0 || c->meta_fd < 0) {
                 /* Debris of a chain that was never completed: nothing references it. */
-                chain_close(c);
-                c->link_fd = bpf_pin_open(link);
                 if (c->link_fd >= 0)
                         (void) bpf_link_detach(c->link_fd);
                 chain_close(c);
@@ -353,21 +452,26 @@ int chain_adopt(Chain *c)
         }
         r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
         if (r < 0)
-                return r;
-        c->link_fd = bpf_pin_open(link);
-        if (c->link_fd >= 0 && link_ifindex(c->link_fd, &c->ifindex) < 0)
-                c->ifindex = 0;
-
-        meta_read(c);
+                return pin_error(ret_error, "inspect the program pinned at", root, r);
+        if (c->link_fd >= 0) {
+                r = link_ifindex(c->link_fd, &c->ifindex);
+                if (r < 0)
+                        return pin_error(ret_error, "inspect the link pinned at", link, r);
+        }
+        r = meta_read(c);
+        if (r < 0)
+                return pin_error(ret_error, "read the map pinned at", meta, r);
         if (swapped && c->hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
         else if (swapped && c->tcx_pass >= 0)
                 c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
 
-        by_id = index_instances(c);
-        r = slot_get(c->slot_fd, &id);
+        r = index_instances(c, &by_id, ret_error);
         if (r < 0)
                 return r;
+        r = slot_get(c->slot_fd, &id);
+        if (r < 0)
+                return pin_error(ret_error, "read the program array pinned at", slot, r);
         for (int n = 0; id != 0; n++) {
                 Instance *inst;
 
@@ -386,15 +490,31 @@ int chain_adopt(Chain *c)
                         break;
                 }
                 g_ptr_array_add(c->instances, inst);
-                if (inst->next_fd < 0 || slot_get(inst->next_fd, &id) < 0)
-                        break;
+                if (inst->next_fd < 0)
+                        break;  /* the last program */
+                r = slot_get(inst->next_fd, &id);
+                if (r < 0) {
+                        g_autofree char *next = g_build_filename(inst->dir, "next", NULL);
+                        return pin_error(ret_error, "read the program array pinned at", next, r);
+                }
+        }
+
+        /* The probes of the programs the walk found, as their pins show them (kinds come with the next apply). */
+        for (guint i = 0; i < c->instances->len; i++) {
+                Instance *inst = c->instances->pdata[i];
+                g_autofree char *pdir = NULL;
+
+                if (streq(inst->name, "?"))
+                        continue;
+                pdir = pin_program_dir(c->dir, inst->name);
+                probes_describe_pinned(inst->name, pdir, c->probes, NULL);
         }
 
         /* A stop between a switch and its record leaves running instances newer than the record. */
         for (guint i = 0; i < c->instances->len; i++)
                 c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
 
-        /* Whatever the walk did not reach is left over from an interrupted change. */
+        /* The walk reached the end: whatever it did not reach is left over from an interrupted change. */
         {
                 GHashTableIter it;
                 Instance *inst;
@@ -420,13 +540,47 @@ int chain_adopt(Chain *c)
         return 0;
 }
 
-bool chain_is_attached(Chain *c)
+int chain_adopt(Chain *c, char **ret_error)
+{
+        g_autofree char *error = NULL;
+        int r;
+
+        chain_close(c);
+        r = chain_adopt_pins(c, &error);
+        if (r < 0) {
+                /* Whatever it was, nothing was removed: let go of what was opened, and of what was read. */
+                chain_close(c);
+                g_hash_table_remove_all(c->sources);
+                c->generation = 0;
+                if (r != -ENOENT)
+                        *ret_error = TAKE_PTR(error);
+        }
+        return r;
+}
+
+/* 1: our link is attached to the interface; 0: certainly not; -errno: cannot tell. */
+static int chain_attached(Chain *c)
 {
         uint32_t ifindex = 0;
+        unsigned now;
+        int r;
 
-        if (c->link_fd < 0 || link_ifindex(c->link_fd, &ifindex) < 0)
-                return false;
-        return ifindex != 0 && ifindex == if_nametoindex(c->ifname);
+        if (c->link_fd < 0)
+                return 0;
+        r = link_ifindex(c->link_fd, &ifindex);
+        if (r < 0)
+                return r;
+        if (ifindex == 0)
+                return 0;
+        now = if_nametoindex(c->ifname);
+        if (now == 0)
+                return errno == ENODEV ? 0 : negative_errno();
+        return ifindex == now;
+}
+
+bool chain_is_attached(Chain *c)
+{
+        return chain_attached(c) > 0;
 }
 
 static int chain_create_root(Chain *c)
@@ -783,19 +937,96 @@ static char *instance_identity(const char *name, const char *digest)
         return g_strdup_printf("%s@%.*s", name, DIGEST_SHORT, digest);
 }
 
+static bool program_needs_probes(Chain *c, const ProgramSpec *p)
+{
+        g_autofree char *pdir = pin_program_dir(c->dir, p->name);
+
+        return p->probes && p->probes->len > 0 && !probes_pinned(pdir, p->digest, p->probes);
+}
+
+/*
+ * Attaches the probes of each program whose object's probes are not pinned
+ * yet, from its fresh instance's load (fresh->pdata[i] is programs[i]'s, for
+ * i < fresh->len) or a load of their own. Run before the flip: on failure
+ * the probes attached here are let go again, and the old ones still run.
+ * 'attached' gets the programs whose probes were attached.
+ */
+static int attach_probes(Chain *c, GPtrArray *programs, GPtrArray *fresh, GPtrArray *attached, char **ret_error)
+{
+        for (guint i = 0; i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+                Instance *inst = i < fresh->len ? fresh->pdata[i] : NULL;
+                g_autofree char *pdir = pin_program_dir(c->dir, p->name), *error = NULL;
+                struct bpf_object *own = NULL;
+                int r;
+
+                if (!program_needs_probes(c, p))
+                        continue;
+                if (!inst || !inst->obj) {
+                        r = program_load_probes(p, c->dir, &own, &error);
+                        if (r < 0) {
+                                *ret_error = g_strdup_printf("program '%s': %s", p->name, error);
+                                return r;
+                        }
+                }
+                r = probes_attach(pdir, p->digest, p->probes, own ? own : inst->obj, &error);
+                bpf_object__close(own);
+                if (inst)
+                        g_clear_pointer(&inst->obj, bpf_object__close);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("program '%s': %s", p->name, error);
+                        return r;
+                }
+                g_ptr_array_add(attached, p);
+        }
+        return 0;
+}
+
+/* Lets go of the probes attach_probes() attached for a change that failed. */
+static void detach_probes(Chain *c, GPtrArray *attached)
+{
+        for (guint i = 0; i < attached->len; i++) {
+                ProgramSpec *p = attached->pdata[i];
+                g_autofree char *pdir = pin_program_dir(c->dir, p->name);
+
+                probes_drop(pdir, p->digest);
+        }
+}
+
+/* Once 'programs' run: drops the probes of their objects' old versions, and describes the ones that run. */
+static void settle_probes(Chain *c, GPtrArray *programs)
+{
+        g_ptr_array_set_size(c->probes, 0);
+        for (guint i = 0; i < programs->len; i++) {
+                ProgramSpec *p = programs->pdata[i];
+                g_autofree char *pdir = pin_program_dir(c->dir, p->name);
+
+                probes_retire(pdir, p->probes && p->probes->len > 0 ? p->digest : NULL);
+                probes_describe(p->name, pdir, p->digest, p->probes, c->probes);
+        }
+}
+
 /*
  * A chain with no root yet: its root program and pins, for an interface that
- * exists (-ENODEV, and c->waiting, otherwise). On failure nothing of it is
- * left. Returns 0 or -errno with *ret_error set.
+ * exists (-ENODEV, and c->waiting, otherwise) and pins that were not there
+ * (-EEXIST: pins it did not adopt are never built over). On failure nothing
+ * of it is left. Returns 0 or -errno with *ret_error set.
  */
 static int create_chain(Chain *c, bool frags, TcxPassPolicy tcx_pass, char **ret_error)
 {
+        struct stat st;
         int r;
 
         if (if_nametoindex(c->ifname) == 0) {
                 c->waiting = true;
                 *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
                 return -ENODEV;
+        }
+        r = lstat(c->dir, &st) >= 0 ? -EEXIST : errno == ENOENT ? 0 : negative_errno();
+        if (r < 0) {
+                *ret_error = g_strdup_printf("pins under %s were not adopted (%s); l3afd leaves them as they are",
+                                             c->dir, g_strerror(-r));
+                return r;
         }
         c->frags = frags;
         c->tcx_pass = tcx_pass;
@@ -864,11 +1095,13 @@ static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
 
 /*
  * A change that loads nothing: the mode's relink, the missing attachment,
- * and the bookkeeping. Returns 0 or -errno with *ret_error set.
+ * probes missing from the pins, and the bookkeeping. Returns 0 or -errno
+ * with *ret_error set.
  */
 static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bool reattach, bool relink,
                                  char **ret_error)
 {
+        g_autoptr(GPtrArray) none = g_ptr_array_new(), attached = g_ptr_array_new();
         int r;
 
         if (relink) {
@@ -887,6 +1120,11 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
                 }
         }
         prune_maps(c, programs);
+        /* The same instances; probes missing from the pins (lost, or new to l3afd) attach now. */
+        r = attach_probes(c, programs, none, attached, ret_error);
+        if (r < 0)
+                return r;
+        settle_probes(c, programs);
         meta_write(c, programs);
         return retract_entries(c, programs, ret_error);
 }
@@ -909,7 +1147,8 @@ static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, ui
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
 
-                r = program_instantiate(p, c->dir, gen, frags, &inst, ret_error, &c->error_kind);
+                r = program_instantiate(p, c->dir, gen, frags, program_needs_probes(c, p), &inst, ret_error,
+                                        &c->error_kind);
                 if (r < 0)
                         return r;
                 g_ptr_array_insert(fresh, 0, inst);
@@ -960,6 +1199,7 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         }
         prune_programs(c);
         prune_maps(c, programs);
+        settle_probes(c, programs);
         r = meta_write(c, programs);
         if (r < 0)
                 log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
@@ -968,6 +1208,7 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        g_autoptr(GPtrArray) attached = g_ptr_array_new();
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
         bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
         ChainPlan plan;
@@ -990,7 +1231,13 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         /* Not attached (new, link detached, interface replaced): attach afresh. Attached: a new mode is a
          * relink that never leaves the hook without our root, made before the flip, so that on failure the
          * old generation keeps running the old way. */
-        reattach = created || !chain_is_attached(c);
+        r = created ? 0 : chain_attached(c);
+        if (r < 0) {
+                /* Re-attaching on a guess could take a running chain off the wire. */
+                *ret_error = g_strdup_printf("cannot tell whether the chain is attached: %s", g_strerror(-r));
+                goto fail;
+        }
+        reattach = created || r == 0;
         relink = !reattach && c->mode != mode;
 
         if (c->hook == HOOK_XDP)
@@ -1014,6 +1261,11 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         if (r < 0)
                 goto fail;
         crash_point("change-staged");
+
+        /* Probes of new objects attach before the flip: if one cannot, the old generation runs on, with its own. */
+        r = attach_probes(c, programs, fresh, attached, ret_error);
+        if (r < 0)
+                goto fail;
 
         if (reattach && !created) {
                 /* Nothing of ours runs at the hook: attach the root first, so that a mode that fails leaves the
@@ -1065,6 +1317,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         return 1;
 
 fail:
+        detach_probes(c, attached);
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
@@ -1095,5 +1348,35 @@ int chain_remove(Chain *c)
         (void) rmdir(ifdir);  /* only if no other hook of the interface remains */
         c->generation = 0;
         g_hash_table_remove_all(c->sources);
+        g_ptr_array_set_size(c->probes, 0);
         return r;
+}
+
+void chain_set_metrics(Chain *c, GPtrArray *programs)
+{
+        g_hash_table_remove_all(c->metrics);
+        for (guint i = 0; i < programs->len; i++) {
+                const ProgramSpec *p = programs->pdata[i];
+                GPtrArray *list;
+
+                if (!p->metrics || p->metrics->len == 0)
+                        continue;
+                list = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
+                for (guint j = 0; j < p->metrics->len; j++)
+                        g_ptr_array_add(list, metric_spec_copy(p->metrics->pdata[j]));
+                g_hash_table_replace(c->metrics, g_strdup(p->name), list);
+        }
+}
+
+const char *chain_state(Chain *ch)
+{
+        if (ch->waiting)
+                return "waiting";
+        if (ch->displaced)
+                return "displaced";
+        if (ch->error || ch->root_fd < 0)
+                return "failed";
+        if (!chain_is_attached(ch))
+                return "detached";
+        return "live";
 }

@@ -34,9 +34,13 @@ typedef struct Chain {
         GPtrArray *instances; /* Instance*, head first */
         uint64_t generation;
         GHashTable *sources;  /* program name -> drop-in path */
+        GPtrArray *probes;    /* Probe*: the probes of the chain's programs, as of the last apply */
+        GHashTable *metrics;  /* program name -> GPtrArray of MetricSpec*, as the running generation's drop-ins
+                               * declare them (metric-decl.h); set by chain_set_metrics() */
 
-        char *error;          /* why the last change failed; the old generation runs */
+        char *error;          /* why the last change (or the adoption) failed; the old generation runs */
         ProblemKind error_kind; /* what kind of failure 'error' is (set by chain_apply) */
+        int adopt_error;      /* -errno: its pins could not be read, and it is left exactly as it is */
         bool waiting;         /* the interface does not exist */
 
         /* The watchdog's view (watchdog.c) */
@@ -55,22 +59,33 @@ typedef struct ChainId {
         Hook hook;
 } ChainId;
 
-/* Lists the chains with a pin directory under the pin root: ChainId values. Returns 0. */
+/*
+ * Lists the chains with a pin directory under the pin root: ChainId values.
+ * An error reading a directory is returned (-errno), never taken for an
+ * empty one.
+ */
 int chain_list_pinned(const char *pin_root, GArray **ret_ids);
 
 /*
  * Rebuilds the chain from its pins. Returns -ENOENT when nothing usable is
- * pinned (and removes any debris).
+ * pinned: the root, slot or meta pin does not exist (ENOENT), and whatever
+ * is left of the chain is removed as debris. Any other error opening or
+ * reading a pin (EMFILE, ENOMEM, EPERM, ...) says nothing about what is
+ * live: it is returned as -errno with *ret_error naming the pin, and nothing
+ * in the kernel or on the bpffs is touched. Either way the chain holds no
+ * descriptors on failure.
  */
-int chain_adopt(Chain *c);
+int chain_adopt(Chain *c, char **ret_error);
 
 /*
  * Makes the chain run 'programs' (prepared ProgramSpecs, in order), with
  * their [Map] entries written and, once they run, the entries they no longer
  * declare taken out (map-entries.h), and 'tcx_pass' as its root's policy on tc
  * hooks (ignored on XDP). On failure nothing the packets see has changed and
- * *ret_error says why. Returns 1 if a new generation went live, 0 if nothing
- * needed changing.
+ * *ret_error says why. A chain with no root yet is created only where no
+ * pins exist (-EEXIST otherwise: pins that were not adopted are never built
+ * over). Returns 1 if a new generation went live, 0 if nothing needed
+ * changing.
  */
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error);
 
@@ -91,3 +106,10 @@ bool chain_is_attached(Chain *c);
 
 /* The journal fields of the chain (log.h): interface, hook, root program id, generation, and 'extra' (may be NULL). */
 LogFields chain_log_fields(const Chain *c, const char *const *extra);
+
+/* One of CHAIN_STATES: what l3afctl, ListChains and the metrics call the chain's state. */
+#define CHAIN_STATES "live", "detached", "displaced", "waiting", "failed"
+const char *chain_state(Chain *ch);
+
+/* Takes the [Metric] groups of 'programs' (prepared ProgramSpecs) as the chain's metrics. */
+void chain_set_metrics(Chain *c, GPtrArray *programs);

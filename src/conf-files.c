@@ -4,7 +4,9 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "bpf-util.h"
 #include "conf-files.h"
+#include "log.h"
 #include "util.h"
 
 void conf_file_free(ConfFile *f)
@@ -38,20 +40,19 @@ int conf_files_list(char *const *dirs, const char *suffix, GPtrArray **ret)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
         g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func((GDestroyNotify) conf_file_free);
+        int r;
 
         for (char *const *d = dirs; d && *d; d++) {
-                g_autoptr(GDir) dir = NULL;
-                g_autoptr(GError) error = NULL;
-                const char *name;
+                g_autoptr(GPtrArray) names = NULL;
 
-                dir = g_dir_open(*d, 0, &error);
-                if (!dir) {
-                        if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-                            g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
-                                continue;
-                        return -EIO;
-                }
-                while ((name = g_dir_read_name(dir))) {
+                /* A directory that cannot be read is an error, never an empty one: its chains would go. */
+                r = dir_list(*d, &names);
+                if (r == -ENOENT || r == -ENOTDIR)
+                        continue;
+                if (r < 0)
+                        return log_error_errno(r, "Cannot list drop-ins in %s: %m", *d);
+                for (guint i = 0; i < names->len; i++) {
+                        const char *name = names->pdata[i];
                         g_autofree char *path = NULL;
                         ConfFile *f;
                         struct stat st;
@@ -63,8 +64,15 @@ int conf_files_list(char *const *dirs, const char *suffix, GPtrArray **ret)
                                 continue;  /* hidden by a higher directory */
                         path = g_build_filename(*d, name, NULL);
                         masked = is_dev_null_link(path);
-                        if (!masked && (stat(path, &st) < 0 || !S_ISREG(st.st_mode)))
-                                continue;
+                        if (!masked) {
+                                if (stat(path, &st) < 0) {
+                                        if (errno == ENOENT)
+                                                continue;  /* gone, or a dangling symlink */
+                                        return log_error_errno(errno, "Cannot look at drop-in %s: %m", path);
+                                }
+                                if (!S_ISREG(st.st_mode))
+                                        continue;
+                        }
 
                         f = g_new0(ConfFile, 1);
                         f->name = g_strdup(name);

@@ -22,6 +22,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ConfFile, conf_file_free)
 /*
  * Lists the files ending in 'suffix' in 'dirs' (NULL-terminated, highest
  * priority first). Missing directories are skipped. Returns a GPtrArray of
- * ConfFile sorted by name, masked entries included (callers skip them).
+ * ConfFile sorted by name, masked entries included (callers skip them), or
+ * -errno (logged) when a directory or an entry cannot be read: a drop-in
+ * that may exist is never taken for a missing one.
  */
 int conf_files_list(char *const *dirs, const char *suffix, GPtrArray **ret);

@@ -38,6 +38,7 @@ struct Context {
         int pin_root_fd;          /* held with an exclusive flock */
 
         GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
+        GHashTable *probes;       /* name -> Standalone*, every probe on its own we run */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
         uint64_t last_apply_usec;
@@ -47,6 +48,12 @@ struct Context {
         sd_event_source *netlink_source;
         sd_event_source *sweep_source;
         uint64_t foreign_reports;  /* foreign programs journaled so far */
+
+        /* Statistics and metrics (stats.c, metrics.c; the HTTP endpoint in metrics-http.c) */
+        int stats_fd;              /* BPF_ENABLE_STATS held while [Daemon] Statistics=yes, else -EBADF */
+        uint64_t reloads;          /* reloads asked for (SIGHUP, D-Bus Reload) */
+        uint64_t reload_failures;  /* reloads that ended with an error or a problem */
+        struct MetricsHttp *metrics_http;  /* the Prometheus endpoint, or NULL */
 
         /* Asynchronous reconcile (reconcile.c) */
         struct PrepareJob *job;   /* the prepare phase running in a worker, or NULL */
@@ -68,6 +75,10 @@ struct Context {
         GQueue *changes;               /* Change*: authorized changes, applied one at a time (bus-change.c owns it) */
         struct Change *change_running;
         uint32_t bus_announced[2];     /* NChains, NFailedChains as last announced */
+
+        /* Companions (companion.c) */
+        struct sd_bus *systemd_bus;    /* the system bus, for org.freedesktop.systemd1, or NULL */
+        GHashTable *companions;        /* unit name -> CompanionRecord*: the declared companions */
 
         const ContextEvents *events;   /* the dispatcher, installed by the daemon, or NULL */
 };

@@ -9,8 +9,10 @@
 #include "chain.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics-http.h"
 #include "reconcile.h"
 #include "service.h"
+#include "stats.h"
 #include "watchdog.h"
 #include "util.h"
 
@@ -159,8 +161,9 @@ static void on_first_reconcile(Context *c, int problems, void *userdata)
 
 int daemon_run(Context *c)
 {
+        g_auto(GStrv) fd_names = NULL;
         sigset_t mask;
-        int r;
+        int r, n_fds;
 
         c->events = &daemon_events;
         r = sd_event_default(&c->event);
@@ -184,6 +187,15 @@ int daemon_run(Context *c)
         if (r < 0)
                 return log_error_errno(r, "Cannot watch signals: %m");
 
+        if (c->settings.statistics) {
+                c->stats_fd = kernel_stats_hold();
+                if (c->stats_fd < 0)
+                        log_warning_errno(c->stats_fd, "Statistics=yes, but the kernel refuses BPF_ENABLE_STATS: %m; "
+                                          "chains are not counted.");
+                else
+                        log_info("Kernel statistics on (BPF_ENABLE_STATS), while l3afd runs.");
+        }
+
         r = reconcile_adopt(c);
         if (r < 0)
                 return r;
@@ -191,7 +203,13 @@ int daemon_run(Context *c)
         r = bus_setup(c);
         if (r < 0)
                 return r;
-        r = bus_server_setup(c);
+        n_fds = sd_listen_fds_with_names(true, &fd_names);
+        if (n_fds < 0)
+                return log_error_errno(n_fds, "Cannot take the sockets systemd passed: %m");
+        r = bus_server_setup(c, n_fds, fd_names);
+        if (r < 0)
+                return r;
+        r = metrics_http_setup(c, n_fds, fd_names);
         if (r < 0)
                 return r;
         r = watchdog_start(c);
@@ -212,6 +230,8 @@ void daemon_done(Context *c)
         watchdog_stop(c);
         c->idle = idle_exit_free(c->idle);
         bus_server_done(c);
+        metrics_http_done(c);
+        safe_close(&c->stats_fd);
         bus_done(c);
         reconcile_cancel(c);
         c->events = NULL;

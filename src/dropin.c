@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <net/if.h>
 
+#include "conf-parser.h"
 #include "dropin.h"
 #include "pin-path.h"
 #include "problem.h"
@@ -45,6 +46,8 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->next_map);
         if (p->maps)
                 g_ptr_array_unref(p->maps);
+        if (p->metrics)
+                g_ptr_array_unref(p->metrics);
         if (p->elf)
                 g_bytes_unref(p->elf);
         g_free(p->entry_resolved);
@@ -54,6 +57,10 @@ void program_spec_free(ProgramSpec *p)
         if (p->map_defs)
                 g_ptr_array_unref(p->map_defs);
         g_free(p->signer);
+        g_free(p->attach);
+        if (p->probes)
+                g_ptr_array_unref(p->probes);
+        companion_spec_free(p->companion);
         g_free(p);
 }
 
@@ -99,6 +106,11 @@ bool codename_is_valid(const char *s)
         return true;
 }
 
+bool artifact_name_is_valid(const char *s)
+{
+        return s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
+}
+
 bool package_relative_path_is_valid(const char *s)
 {
         g_auto(GStrv) parts = NULL;
@@ -132,35 +144,24 @@ char *chain_key(const char *ifname, Hook hook)
         return g_strdup_printf("%s/%s", ifname, hook_to_string(hook));
 }
 
-static const char *const program_keys[] = {
-        "Name", "Interface", "Hook", "Priority", "Object", "Package", "Version",
-        "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder", "ObjectFile", "AllowDowngrade", "Entry",
-        "Type", "NextMap", "Mode", "OnForeignProgram", "TCXPass", NULL,
+char *probe_key(const char *name)
+{
+        return g_strdup_printf("probe:%s", name);
+}
+
+char *program_spec_key(const ProgramSpec *p)
+{
+        return p->standalone ? probe_key(p->name) : chain_key(p->ifname, p->hook);
+}
+
+/* Keys that mean nothing to a probe on its own. */
+static const char *const chain_only_keys[] = {
+        "Priority", "Type", "NextMap", "Mode", "OnForeignProgram", NULL,
 };
 
-/* Reads an optional string key; an empty value counts as unset. */
-static char *get_string(GKeyFile *kf, const char *key, const char *path, GPtrArray *problems,
-                        const char *chain, bool *bad)
-{
-        g_autofree char *v = g_key_file_get_string(kf, PROGRAM_GROUP, key, NULL);
-
-        if (v && strlen(v) > MAX_VALUE_LENGTH) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, key,
-                             "value is %zu bytes long, the limit is %d", strlen(v), MAX_VALUE_LENGTH);
-                *bad = true;
-                return NULL;
-        }
-        if (isempty(v))
-                return NULL;
-        return TAKE_PTR(v);
-}
-
-static bool type_matches_hook(const char *type, Hook hook)
-{
-        if (hook == HOOK_XDP)
-                return streq(type, "xdp");
-        return streq(type, "tc") || streq(type, "sched_cls") || streq(type, "tcx");
-}
+#define CHAIN_HOOKS_TEXT "xdp, tc-ingress, tc-egress"
+#define HOOKS_TEXT CHAIN_HOOKS_TEXT "; with no Interface=, a probe: tracepoint, raw_tracepoint, uprobe, uretprobe, " \
+        "kprobe, kretprobe"
 
 int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
 {
@@ -174,235 +175,116 @@ int dropin_parse(const char *path, GPtrArray *problems, ProgramSpec **ret)
         return dropin_parse_keyfile(kf, path, problems, ret);
 }
 
-int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, ProgramSpec **ret)
+/* Object=, Package= and the keys that only mean something with one of them. */
+static void check_source(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, bool *bad)
 {
-        g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
-        g_autofree char *chain = NULL, *hook_text = NULL, *prio_text = NULL, *mode_text = NULL, *foreign = NULL;
-        g_autofree char *tcx_pass = NULL;
-        g_autofree char *layout_text = NULL;
-        g_auto(GStrv) groups = NULL, keys = NULL;
-        bool bad = false;
+        static const char *const keys_need_package[] = {
+                "Repository", "Artifact", "RepositoryLayout", "Codename", "Folder", "ObjectFile", "AllowDowngrade",
+        };
 
-        p->source = g_strdup(path);
-        p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
-        p->hook = _HOOK_INVALID;
-
-        if (!g_key_file_has_group(kf, PROGRAM_GROUP)) {
-                problems_add(problems, false, path, NULL, NULL, NULL, "no [Program] group");
-                return -EINVAL;
-        }
-
-        /* Interface and hook first: they name the chain the other problems block. */
-        p->ifname = get_string(kf, "Interface", path, problems, NULL, &bad);
-        hook_text = get_string(kf, "Hook", path, problems, NULL, &bad);
-        if (hook_text)
-                p->hook = hook_from_string(hook_text);
-        if (p->ifname && ifname_is_valid(p->ifname) && p->hook >= 0)
-                chain = chain_key(p->ifname, p->hook);
-
-        if (!p->ifname) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Interface", "missing");
-                bad = true;
-        } else if (!ifname_is_valid(p->ifname)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Interface",
-                             "'%s' is not a valid interface name", p->ifname);
-                bad = true;
-        }
-        if (!hook_text) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook",
-                             "missing (one of xdp, tc-ingress, tc-egress)");
-                bad = true;
-        } else if (p->hook < 0) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Hook",
-                             "unknown hook '%s' (one of xdp, tc-ingress, tc-egress)", hook_text);
-                bad = true;
-        }
-
-        p->name = get_string(kf, "Name", path, problems, chain, &bad);
-        if (!p->name) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Name", "missing");
-                bad = true;
-        } else if (!program_name_is_valid(p->name)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Name",
-                             "'%s' is not a valid name (letters, digits, '_', '.', '-'; at most %d)",
-                             p->name, PROGRAM_NAME_MAX);
-                bad = true;
-        }
-
-        prio_text = get_string(kf, "Priority", path, problems, chain, &bad);
-        if (prio_text) {
-                gint64 v;
-
-                if (!g_ascii_string_to_signed(prio_text, 10, 0, PRIORITY_MAX, &v, NULL)) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "Priority",
-                                     "'%s' is not a number from 0 to %d", prio_text, PRIORITY_MAX);
-                        bad = true;
-                } else
-                        p->priority = (int) v;
-        } else
-                p->priority = 100;
-
-        p->object = get_string(kf, "Object", path, problems, chain, &bad);
-        p->package = get_string(kf, "Package", path, problems, chain, &bad);
-        p->version = get_string(kf, "Version", path, problems, chain, &bad);
-        p->repository = get_string(kf, "Repository", path, problems, chain, &bad);
         if (p->object && p->package) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Object",
-                             "give either Object= or Package=, not both");
-                bad = true;
+                conf_error(ctx, "Object", "give either Object= or Package=, not both");
+                *bad = true;
         } else if (!p->object && !p->package) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Object",
-                             "missing (give Object= or Package=)");
-                bad = true;
+                conf_error(ctx, "Object", "missing (give Object= or Package=)");
+                *bad = true;
         } else if (p->package && !p->version) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Version",
-                             "missing (Package= needs a Version=)");
-                bad = true;
-        }
-        p->artifact = get_string(kf, "Artifact", path, problems, chain, &bad);
-        if (p->artifact && (strchr(p->artifact, '/') || streq(p->artifact, ".") || streq(p->artifact, ".."))) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Artifact",
-                             "'%s' is not a file name", p->artifact);
-                bad = true;
-        }
-        layout_text = get_string(kf, "RepositoryLayout", path, problems, chain, &bad);
-        if (layout_text) {
-                p->layout = package_layout_from_string(layout_text);
-                if (p->layout < 0) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "RepositoryLayout",
-                                     "unknown layout '%s' (l3afd or l3af)", layout_text);
-                        bad = true;
-                }
-        }
-        p->codename = get_string(kf, "Codename", path, problems, chain, &bad);
-        if (p->codename && !codename_is_valid(p->codename)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Codename",
-                             "'%s' is not a distribution codename (letters, digits, '_', '.', '-')", p->codename);
-                bad = true;
+                conf_error(ctx, "Version", "missing (Package= needs a Version=)");
+                *bad = true;
         }
         if (p->codename && p->layout != PACKAGE_LAYOUT_L3AF)
-                problems_add(problems, true, path, chain, PROGRAM_GROUP, "Codename",
-                             "ignored without RepositoryLayout=l3af");
-        p->folder = get_string(kf, "Folder", path, problems, chain, &bad);
-        if (p->folder && !package_relative_path_is_valid(p->folder)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Folder",
-                             "'%s' is not a relative path inside the package (no leading '/', no '..')", p->folder);
-                bad = true;
-        }
-        p->object_file = get_string(kf, "ObjectFile", path, problems, chain, &bad);
-        if (p->object_file && !package_relative_path_is_valid(p->object_file)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "ObjectFile",
-                             "'%s' is not a relative path inside the package (no leading '/', no '..')",
-                             p->object_file);
-                bad = true;
-        }
-        if (g_key_file_has_key(kf, PROGRAM_GROUP, "AllowDowngrade", NULL)) {
-                g_autofree char *v = g_key_file_get_string(kf, PROGRAM_GROUP, "AllowDowngrade", NULL);
-                int b = parse_boolean(v ? g_strstrip(v) : NULL);
-
-                p->allow_downgrade = b > 0;
-                if (b < 0) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "AllowDowngrade",
-                                     "not a boolean (yes or no)");
-                        bad = true;
-                }
-        }
-        if (!p->package) {
-                const char *const keys_need_package[] = { "Repository", "Artifact", "RepositoryLayout", "Codename",
-                                                          "Folder", "ObjectFile", "AllowDowngrade" };
-
+                conf_warning(ctx, "Codename", "ignored without RepositoryLayout=l3af");
+        if (!p->package)
                 for (size_t i = 0; i < ELEMENTSOF(keys_need_package); i++)
                         if (g_key_file_has_key(kf, PROGRAM_GROUP, keys_need_package[i], NULL))
-                                problems_add(problems, true, path, chain, PROGRAM_GROUP, keys_need_package[i],
-                                             "ignored without Package=");
-        }
+                                conf_warning(ctx, keys_need_package[i], "ignored without Package=");
 
         if (p->object && !g_path_is_absolute(p->object)) {
-                g_autofree char *dir = g_path_get_dirname(path);
+                g_autofree char *dir = g_path_get_dirname(ctx->file);
                 char *abs = g_build_filename(dir, p->object, NULL);
 
                 g_free(p->object);
                 p->object = abs;
         }
+}
 
-        p->entry = get_string(kf, "Entry", path, problems, chain, &bad);
-        p->next_map = get_string(kf, "NextMap", path, problems, chain, &bad);
-        if (p->next_map && !map_name_is_valid(p->next_map)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "NextMap",
-                             "'%s' is not a valid map name (%s)", p->next_map, MAP_NAME_RULE);
-                bad = true;
+/* Type=, Mode= and TCXPass= against the hook. */
+static void check_hook(ProgramSpec *p, const ConfContext *ctx, bool *bad)
+{
+        if (p->hook < 0)
+                return;
+        if (p->type && !program_type_matches_hook(p->type, p->hook)) {
+                conf_error(ctx, "Type", "'%s' cannot run on hook %s (expected %s)", p->type,
+                           hook_to_string(p->hook), p->hook == HOOK_XDP ? "xdp" : "tc");
+                *bad = true;
         }
-        p->type = get_string(kf, "Type", path, problems, chain, &bad);
-        if (p->type && p->hook >= 0 && !type_matches_hook(p->type, p->hook)) {
-                problems_add(problems, false, path, chain, PROGRAM_GROUP, "Type",
-                             "'%s' cannot run on hook %s (expected %s)", p->type,
-                             hook_to_string(p->hook), p->hook == HOOK_XDP ? "xdp" : "tc");
-                bad = true;
+        if (p->mode_set && p->hook != HOOK_XDP && p->mode != XDP_MODE_AUTO) {
+                conf_error(ctx, "Mode", "only XDP chains have a mode");
+                *bad = true;
         }
-
-        mode_text = get_string(kf, "Mode", path, problems, chain, &bad);
-        if (mode_text) {
-                p->mode = xdp_mode_from_string(mode_text);
-                p->mode_set = true;
-                if (p->mode < 0) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "Mode",
-                                     "unknown mode '%s' (one of auto, native, generic)", mode_text);
-                        bad = true;
-                } else if (p->hook >= 0 && p->hook != HOOK_XDP && p->mode != XDP_MODE_AUTO) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "Mode",
-                                     "only XDP chains have a mode");
-                        bad = true;
-                }
+        if (p->tcx_pass_set && p->hook == HOOK_XDP) {
+                conf_error(ctx, "TCXPass", "only chains on tc-ingress and tc-egress have a tcx verdict");
+                *bad = true;
         }
+}
 
-        foreign = get_string(kf, "OnForeignProgram", path, problems, chain, &bad);
-        if (foreign) {
-                p->on_foreign = foreign_policy_from_string(foreign);
-                p->on_foreign_set = true;
-                if (p->on_foreign < 0) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "OnForeignProgram",
-                                     "unknown policy '%s' (log or restore)", foreign);
-                        bad = true;
-                }
-        }
+/* The [Map NAME] groups: initial entries, in file order; other groups are warned about. */
+static void parse_map_groups(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, bool *bad)
+{
+        g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 
-        tcx_pass = get_string(kf, "TCXPass", path, problems, chain, &bad);
-        if (tcx_pass) {
-                p->tcx_pass = tcx_pass_policy_from_string(tcx_pass);
-                p->tcx_pass_set = true;
-                if (p->tcx_pass < 0) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "TCXPass",
-                                     "unknown value '%s' (next: TC_ACT_OK goes on to later tcx programs and tc "
-                                     "filters; pass: TC_ACT_OK ends tcx processing)", tcx_pass);
-                        bad = true;
-                } else if (p->hook == HOOK_XDP) {
-                        problems_add(problems, false, path, chain, PROGRAM_GROUP, "TCXPass",
-                                     "only chains on tc-ingress and tc-egress have a tcx verdict");
-                        bad = true;
-                }
-        }
-
-        keys = g_key_file_get_keys(kf, PROGRAM_GROUP, NULL, NULL);
-        for (char **k = keys; k && *k; k++)
-                if (!g_strv_contains(program_keys, *k))
-                        problems_add(problems, true, path, chain, PROGRAM_GROUP, *k, "unknown key, ignored");
-
-        groups = g_key_file_get_groups(kf, NULL);
         for (char **g = groups; g && *g; g++) {
                 g_auto(GStrv) entries = NULL;
                 const char *map;
 
                 if (streq(*g, PROGRAM_GROUP))
                         continue;
+                if (streq(*g, COMPANION_GROUP)) {
+                        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+                        g_autofree char *error = NULL;
+
+                        if (companion_spec_parse(kf, *g, warnings, &p->companion, &error) < 0) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, NULL, NULL, "%s", error);
+                                *bad = true;
+                        } else if (!p->package && !g_path_is_absolute(p->companion->exec[0])) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, COMPANION_GROUP, "ExecStart",
+                                             "'%s' is relative: only a Package= has files to be relative to",
+                                             p->companion->exec[0]);
+                                *bad = true;
+                        }
+                        for (guint i = 0; i < warnings->len; i++)
+                                problems_add(ctx->problems, true, ctx->file, ctx->chain, NULL, NULL, "%s",
+                                             (char *) warnings->pdata[i]);
+                        continue;
+                }
+                if (g_str_has_prefix(*g, METRIC_GROUP_PREFIX)) {
+                        MetricSpec *m = NULL;
+
+                        if (p->metrics->len >= METRICS_PER_PROGRAM_MAX) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, NULL,
+                                             "more than %d metrics in one file", METRICS_PER_PROGRAM_MAX);
+                                *bad = true;
+                        } else if (metric_spec_parse(kf, *g, ctx->file, ctx->chain, ctx->problems, &m) < 0)
+                                *bad = true;
+                        else if (m->program) {
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, "Program",
+                                             "only a package manifest names the program; a drop-in's metrics are "
+                                             "its program's");
+                                metric_spec_free(m);
+                                *bad = true;
+                        } else
+                                g_ptr_array_add(p->metrics, m);
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, MAP_GROUP_PREFIX)) {
-                        problems_add(problems, true, path, chain, *g, NULL, "unknown group, ignored");
+                        problems_add(ctx->problems, true, ctx->file, ctx->chain, *g, NULL, "unknown group, ignored");
                         continue;
                 }
                 map = *g + strlen(MAP_GROUP_PREFIX);
                 if (!map_name_is_valid(map)) {
-                        problems_add(problems, false, path, chain, *g, NULL, "'%s' is not a valid map name (%s)",
-                                     map, MAP_NAME_RULE);
-                        bad = true;
+                        problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, NULL,
+                                     "'%s' is not a valid map name (%s)", map, MAP_NAME_RULE);
+                        *bad = true;
                         continue;
                 }
                 entries = g_key_file_get_keys(kf, *g, NULL, NULL);
@@ -411,14 +293,15 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                         MapEntrySpec *m;
 
                         if (p->maps->len >= MAX_MAP_ENTRIES_PER_FILE) {
-                                problems_add(problems, false, path, chain, *g, *k,
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, *k,
                                              "more than %d map entries in one file", MAX_MAP_ENTRIES_PER_FILE);
-                                bad = true;
+                                *bad = true;
                                 break;
                         }
                         if (!v || strlen(v) > MAX_VALUE_LENGTH) {
-                                problems_add(problems, false, path, chain, *g, *k, "value missing or too long");
-                                bad = true;
+                                problems_add(ctx->problems, false, ctx->file, ctx->chain, *g, *k,
+                                             "value missing or too long");
+                                *bad = true;
                                 continue;
                         }
                         m = g_new0(MapEntrySpec, 1);
@@ -428,6 +311,116 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                         g_ptr_array_add(p->maps, m);
                 }
         }
+}
+
+/*
+ * Hook= as the key table parses it: a chain's hook, or, with no Interface=,
+ * a kind of probe. Nothing is reported here: check_target() does, in the
+ * order an administrator reads them (the interface first).
+ */
+int config_parse_hook(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
+{
+        ProgramSpec *p = container_of(field, ProgramSpec, hook);
+
+        p->hook = hook_from_string(value);
+        p->kind = probe_kind_from_string(value);
+        p->standalone = p->hook < 0 && p->kind >= 0;
+        p->hook_given = true;
+        p->hook_known = p->hook >= 0 || p->kind >= 0;
+        return 0;
+}
+
+/* Interface=, Hook= and Attach=: a chain program, or a probe on its own. */
+static void check_target(GKeyFile *kf, ProgramSpec *p, const ConfContext *ctx, bool interface_bad, bool *bad)
+{
+        g_autofree char *hook_text = g_key_file_get_string(kf, PROGRAM_GROUP, "Hook", NULL);
+
+        if (p->standalone) {
+                for (const char *const *k = chain_only_keys; *k; k++)
+                        if (g_key_file_has_key(kf, PROGRAM_GROUP, *k, NULL)) {
+                                conf_error(ctx, *k, "a probe on its own (Hook=%s) takes no %s=", hook_text, *k);
+                                *bad = true;
+                        }
+                if (p->attach) {
+                        g_autofree char *why = NULL;
+
+                        if (!probe_target_is_valid(p->kind, p->attach, &why)) {
+                                conf_error(ctx, "Attach", "%s", why);
+                                *bad = true;
+                        }
+                }
+        } else if (!p->ifname && !interface_bad) {
+                /* Absent, empty, or not text (a value GKeyFile cannot read as UTF-8). */
+                conf_error(ctx, "Interface", "missing");
+                *bad = true;
+        }
+        if (!p->standalone && g_key_file_has_key(kf, PROGRAM_GROUP, "Attach", NULL)) {
+                conf_error(ctx, "Attach", "only a probe on its own (Hook=tracepoint, uprobe, ...) takes Attach=");
+                *bad = true;
+        }
+        if (!p->hook_given) {
+                conf_error(ctx, "Hook", "missing (one of %s)", p->ifname ? CHAIN_HOOKS_TEXT : HOOKS_TEXT);
+                *bad = true;
+        } else if (!p->hook_known) {
+                conf_error(ctx, "Hook", "unknown hook '%s' (one of %s)", hook_text,
+                           p->ifname ? CHAIN_HOOKS_TEXT : HOOKS_TEXT);
+                *bad = true;
+        } else if (p->standalone && p->ifname) {
+                conf_error(ctx, "Interface", "a probe (Hook=%s) attaches to no interface; remove Interface=",
+                           hook_text);
+                *bad = true;
+        }
+}
+
+int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, ProgramSpec **ret)
+{
+        static const char *const chain_keys[] = { "Interface", "Hook", "Attach", "Name", NULL };
+        g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
+        g_autofree char *chain = NULL;
+        ConfContext ctx = {
+                .file = path,
+                .group = PROGRAM_GROUP,
+                .empty_is_unset = true,
+                .value_max = MAX_VALUE_LENGTH,
+                .value_max_message = "value is %zu bytes long, the limit is %zu",
+                .problems = problems,
+        };
+        bool bad = false, interface_bad;
+
+        p->source = g_strdup(path);
+        p->maps = g_ptr_array_new_with_free_func((GDestroyNotify) map_entry_spec_free);
+        p->metrics = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
+        p->hook = _HOOK_INVALID;
+        p->kind = _PROBE_KIND_INVALID;
+        p->priority = 100;
+
+        if (!g_key_file_has_group(kf, PROGRAM_GROUP)) {
+                problems_add(problems, false, path, NULL, NULL, NULL, "no [Program] group");
+                return -EINVAL;
+        }
+
+        /* Interface and hook first: they name the chain the other problems block. */
+        interface_bad = conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Interface"), &ctx, p) < 0;
+        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Hook"), &ctx, p) < 0 || interface_bad)
+                bad = true;
+        if (p->standalone) {
+                g_autofree char *name = g_key_file_get_string(kf, PROGRAM_GROUP, "Name", NULL);
+
+                if (name && program_name_is_valid(g_strstrip(name)))
+                        ctx.chain = chain = probe_key(name);
+        } else if (p->ifname && p->hook >= 0)
+                ctx.chain = chain = chain_key(p->ifname, p->hook);
+        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Attach"), &ctx, p) < 0)
+                bad = true;
+        check_target(kf, p, &ctx, interface_bad, &bad);
+        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Name"), &ctx, p) < 0)
+                bad = true;
+
+        if (conf_parse_group(kf, CONF_DROPIN_PROGRAM, &ctx, p, chain_keys) < 0)
+                bad = true;
+        check_source(kf, p, &ctx, &bad);
+        check_hook(p, &ctx, &bad);
+        parse_map_groups(kf, p, &ctx, &bad);
 
         if (bad)
                 return -EINVAL;

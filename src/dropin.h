@@ -10,8 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "companion-spec.h"
 #include "hook.h"
 #include "map-def.h"
+#include "probe.h"
+#include "metric-decl.h"
 
 #define PROGRAM_NAME_MAX 63
 
@@ -35,6 +38,9 @@ PackageLayout package_layout_from_string(const char *s);
 /* A distribution codename ("bookworm"): letters, digits, '.', '_', '-'; at most 64. */
 bool codename_is_valid(const char *s);
 
+/* An artifact's file name in a repository, Artifact=: no '/', not "." or "..". */
+bool artifact_name_is_valid(const char *s);
+
 /* A relative path inside a package: no leading '/', no '..' component, not empty. */
 bool package_relative_path_is_valid(const char *s);
 #define PRIORITY_MAX 65535
@@ -52,7 +58,11 @@ typedef struct ProgramSpec {
         char *source;        /* drop-in path */
         char *name;
         char *ifname;
-        Hook hook;
+        Hook hook;           /* _HOOK_INVALID for a probe on its own */
+        bool standalone;     /* a probe on its own: Hook= names a kind of probe, no Interface= */
+        bool hook_given, hook_known; /* Hook= was given; it names a hook or a kind of probe */
+        ProbeKind kind;      /* of a probe on its own */
+        char *attach;        /* Attach=: where a probe on its own attaches */
         int priority;
         char *object;        /* absolute path of the BPF object, Object= */
         char *package;       /* Package= (with Version=) instead of Object= */
@@ -74,6 +84,8 @@ typedef struct ProgramSpec {
         TcxPassPolicy tcx_pass;    /* TCXPass=, tc hooks only */
         bool tcx_pass_set;
         GPtrArray *maps;     /* MapEntrySpec, in file order */
+        CompanionSpec *companion; /* [Companion], or NULL; a package's manifest may give it (package.c) */
+        GPtrArray *metrics;  /* MetricSpec*: [Metric NAME] groups, in file order (metric-decl.h) */
 
         /* Filled by program_prepare(): */
         GBytes *elf;         /* the exact bytes that are loaded */
@@ -84,6 +96,7 @@ typedef struct ProgramSpec {
         GPtrArray *shared_maps; /* names of maps pinned by name (chain-wide) */
         GPtrArray *map_defs;    /* MapDef*: every map pinned for the program, its own and chain-wide */
         char *signer;        /* subject of the package signer, if any */
+        GPtrArray *probes;   /* ProbeSpec*: the probes to attach (for a chain program: those beside its entry) */
 } ProgramSpec;
 
 void map_entry_spec_free(MapEntrySpec *m);
@@ -93,8 +106,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProgramSpec, program_spec_free)
 bool program_name_is_valid(const char *s);
 bool ifname_is_valid(const char *s);
 
+/* Hook= for the key table (conf-parser.h): a chain's hook, or a kind of probe. */
+typedef struct ConfContext ConfContext;
+typedef struct ConfKey ConfKey;
+int config_parse_hook(const ConfContext *ctx, const ConfKey *key, const char *value, void *field);
+
 /* "IFACE/HOOK", the key of a chain. */
 char *chain_key(const char *ifname, Hook hook);
+
+/* "probe:NAME", the key of a probe on its own (no interface name holds ':'). */
+char *probe_key(const char *name);
+
+/* The key of the chain a spec belongs to, or its probe_key() when it stands alone. */
+char *program_spec_key(const ProgramSpec *p);
 
 /*
  * Parses one drop-in. Every problem found is added to 'problems' (with the

@@ -92,3 +92,29 @@ XdpMode xdp_mode_from_string(const char *s)
                         return (XdpMode) i;
         return _XDP_MODE_INVALID;
 }
+
+static const struct {
+        const char *name;
+        bool xdp;
+} program_types[] = {
+        { "xdp", true },
+        { "tc", false },
+        { "sched_cls", false },
+        { "tcx", false },
+};
+
+bool program_type_is_valid(const char *s)
+{
+        for (size_t i = 0; s && i < ELEMENTSOF(program_types); i++)
+                if (streq(s, program_types[i].name))
+                        return true;
+        return false;
+}
+
+bool program_type_matches_hook(const char *s, Hook h)
+{
+        for (size_t i = 0; s && i < ELEMENTSOF(program_types); i++)
+                if (streq(s, program_types[i].name))
+                        return program_types[i].xdp == (h == HOOK_XDP);
+        return false;
+}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef enum Hook {
@@ -59,3 +60,10 @@ TcxPassPolicy tcx_pass_policy_from_string(const char *s);
 
 const char *xdp_mode_to_string(XdpMode m);
 XdpMode xdp_mode_from_string(const char *s);
+
+/*
+ * Program types a drop-in or manifest may name in Type= (l3af.d(5)): "xdp" runs on
+ * the xdp hook; "tc", "sched_cls" (libbpf's section name) and "tcx" on the tc hooks.
+ */
+bool program_type_is_valid(const char *s);
+bool program_type_matches_hook(const char *s, Hook h);

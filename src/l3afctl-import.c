@@ -19,6 +19,7 @@
 #include "dropin.h"
 #include "l3afctl-import.h"
 #include "manifest.h"
+#include "pin-path.h"
 #include "semver.h"
 #include "util.h"
 
@@ -48,23 +49,23 @@ static const struct {
         const char *field;
         const char *why;
 } unexpressed[] = {
-        { "cmd_start", "user-space programs (companions) are not supported yet" },
-        { "cmd_stop", "user-space programs (companions) are not supported yet" },
-        { "cmd_status", "user-space programs (companions) are not supported yet" },
-        { "cmd_config", "user-space programs (companions) are not supported yet" },
-        { "cmd_update", "user-space programs (companions) are not supported yet" },
-        { "user_program_daemon", "user-space programs (companions) are not supported yet" },
-        { "is_plugin", "user-space programs (companions) are not supported yet" },
-        { "cpu", "user-space programs (companions) are not supported yet" },
-        { "memory", "user-space programs (companions) are not supported yet" },
-        { "start_args", "user-space programs (companions) are not supported yet" },
-        { "stop_args", "user-space programs (companions) are not supported yet" },
-        { "status_args", "user-space programs (companions) are not supported yet" },
-        { "update_args", "user-space programs (companions) are not supported yet" },
-        { "config_args", "user-space programs (companions) are not supported yet" },
-        { "rules_file", "user-space programs (companions) are not supported yet" },
-        { "rules", "user-space programs (companions) are not supported yet" },
-        { "config_file_path", "user-space programs (companions) are not supported yet" },
+        { "cmd_start", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "cmd_stop", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "cmd_status", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "cmd_config", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "cmd_update", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "user_program_daemon", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "is_plugin", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "cpu", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "memory", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "start_args", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "stop_args", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "status_args", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "update_args", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "config_args", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "rules_file", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "rules", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
+        { "config_file_path", "not imported: declare the companion in a [Companion] group (l3af.d(5))" },
         { "monitor_maps", "metrics maps are not supported yet" },
         { "id", "L3AF's own bookkeeping; a drop-in needs none" },
         { "cfg_version", "L3AF's own bookkeeping; a drop-in needs none" },
@@ -193,8 +194,9 @@ static int map_arg_to_group(Import *im, const char *where, guint i, JsonNode *e,
         bool bad = false;
 
         map = o ? member_text(o, "name", &bad) : NULL;
-        if (!map || bad || strlen(map) > 255 || strpbrk(map, "[]\n")) {
-                import_error(im, "%s: map_args[%u].name: missing or not a map name", where, i);
+        /* The rule the drop-in's [Map NAME] is read by (pin-path.h), so l3afd takes what this writes. */
+        if (!map || bad || !map_name_is_valid(map)) {
+                import_error(im, "%s: map_args[%u].name: missing or not a map name (%s)", where, i, MAP_NAME_RULE);
                 return -EINVAL;
         }
         if (args && !node_is_empty(args) && !a) {
@@ -308,7 +310,7 @@ static void read_package_fields(Import *im, const char *where, JsonObject *o, bo
                              repo);
 
         artifact = member_text(o, "artifact", bad);
-        if (artifact && (strchr(artifact, '/') || streq(artifact, ".") || streq(artifact, "..")))
+        if (artifact && !artifact_name_is_valid(artifact))
                 import_error(im, "%s: artifact: '%s' is not a file name", where, artifact);
         object_file = member_text(o, "object_file", bad);
         if (object_file && !package_relative_path_is_valid(object_file))
@@ -388,6 +390,8 @@ static int import_program(Import *im, const char *host, const char *iface, const
         read_package_fields(im, where, o, &bad, &repo, &artifact, &object_file);
         entry = member_text(o, "entry_function_name", &bad);
         next_map = member_text(o, "map_name", &bad);
+        if (next_map && !map_name_is_valid(next_map))
+                import_error(im, "%s: map_name: '%s' is not a valid map name (%s)", where, next_map, MAP_NAME_RULE);
         if (bad)
                 import_error(im, "%s: a field holds an object or list where text or a number belongs", where);
 

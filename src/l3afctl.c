@@ -8,9 +8,12 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-names.h"
+#include "conf-parser.h"
 #include "glib.h"
 #include "l3afctl-import.h"
 #include "l3afctl-package.h"
+#include "l3afctl-stats.h"
+#include "settings.h"
 #include "util.h"
 
 #define CHANGE_TIMEOUT_USEC (120ULL * 1000000ULL)
@@ -26,10 +29,30 @@ enum {
 };
 
 static bool arg_json;
+static uint64_t arg_watch_usec;
 static bool arg_runtime;
 static bool arg_legend = true;
 static bool arg_ask_password = true;
 static char *arg_address;
+
+/* Priority= and the keys AddProgram takes, from the key table, wrapped at 80 columns. */
+static void help_add_keys(void)
+{
+        const char *const *keys = conf_place_keys(CONF_ADD_PROGRAM);
+        g_autoptr(GString) line = g_string_new("Priority=");
+
+        for (const char *const *k = keys; *k; k++) {
+                size_t more = strlen(*k) + strlen("=, ");
+
+                if (32 + line->len + more > 80) {
+                        printf("%32s%s,\n", "", line->str);
+                        g_string_truncate(line, 0);
+                } else
+                        g_string_append(line, ", ");
+                g_string_append_printf(line, "%s=", *k);
+        }
+        printf("%32s%s\n", "", line->str);
+}
 
 static void help(void)
 {
@@ -40,13 +63,13 @@ static void help(void)
                "  list                          List chains\n"
                "  show IFACE [HOOK]             Show the programs of an interface's chains\n"
                "  add IFACE HOOK NAME KEY=VALUE...\n"
-               "                                Add or replace a program; keys as in l3af.d(5):\n"
-               "                                Object=, Package=, Version=, Priority=, Entry=,\n"
-               "                                NextMap=, Type=, Mode=, Repository=, Artifact=,\n"
-               "                                RepositoryLayout=, Codename=, Folder=, ObjectFile=,\n"
-               "                                AllowDowngrade=, OnForeignProgram=, TCXPass=\n"
-               "  remove IFACE HOOK NAME        Remove a program\n"
+               "                                Add or replace a program; keys as in l3af.d(5):\n");
+        help_add_keys();
+        printf("  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
+               "  probes [IFACE/HOOK]           List probes: beside chain programs (of one chain)\n"
+               "                                and on their own\n"
+               "  stats [IFACE [HOOK]]          Packets, run time and declared metrics of chains\n"
                "  map list IFACE HOOK PROGRAM MAP\n"
                "  map get IFACE HOOK PROGRAM MAP KEY\n"
                "  map set IFACE HOOK PROGRAM MAP KEY VALUE\n"
@@ -60,6 +83,7 @@ static void help(void)
                "  -h --help                     Show this help\n"
                "     --version                  Show the version\n"
                "     --json                     Print JSON instead of tables\n"
+               "     --watch[=SEC]              stats: redraw every SEC seconds (default 1), with rates\n"
                "     --runtime                  Change until reboot only (/run/l3af.d), not\n"
                "                                persistently (/etc/l3af.d)\n"
                "     --no-legend                Print tables without headers\n"
@@ -423,6 +447,123 @@ static char *chain_tcx_pass(sd_bus *bus, const char *ifname, const char *hook)
         return ret;
 }
 
+/* Prints the chain's companions (GetCompanions), one line each; nothing when the daemon has none to say. */
+static void show_companions(sd_bus *bus, const char *ifname, const char *hook, GString *js)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *program, *unit, *state, *reason;
+        uint32_t restarts, pid;
+        int r;
+
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetCompanions", NULL, &reply, "ss", ifname, hook);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(sssuus)");
+        if (r < 0)
+                return;
+        if (js)
+                g_string_append(js, ",\"companions\":[");
+        for (unsigned n = 0; sd_bus_message_read(reply, "(sssuus)", &program, &unit, &state, &restarts, &pid,
+                                                 &reason) > 0; n++) {
+                if (js) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "program", program);
+                        json_member(js, "unit", unit);
+                        json_member(js, "state", state);
+                        json_number(js, "restarts", restarts);
+                        json_number(js, "main_pid", pid);
+                        json_member(js, "reason", reason);
+                        g_string_append_c(js, '}');
+                        continue;
+                }
+                printf("companion %s %s %s restarts %u pid %u%s%s\n", program, unit, state, restarts, pid,
+                       isempty(reason) ? "" : ": ", reason);
+        }
+        if (js)
+                g_string_append_c(js, ']');
+}
+
+/*
+ * Prints the probes ListProbes reports, those of chain 'chain' only (NULL:
+ * all, "": those on their own); 'js' collects a JSON array when given. With
+ * 'heading', a table that is empty prints nothing.
+ */
+static int print_probes(sd_bus *bus, const char *chain, GString *js, bool heading, unsigned *ret_count)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(Table) t = table_new(8, "CHAIN", "NAME", "PROBE", "KIND", "TARGET", "LINK", "ID", "ERROR");
+        const char *key, *owner, *program, *kind, *target, *error;
+        uint32_t link_id, prog_id;
+        unsigned n = 0;
+        int r;
+
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ListProbes", &e, &reply, NULL);
+        if (r < 0)
+                return fail_call("list probes", &e, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(sssssuus)");
+        if (r < 0)
+                return fail_parse(r);
+        if (js)
+                g_string_append_c(js, '[');
+        while ((r = sd_bus_message_read(reply, "(sssssuus)", &key, &owner, &program, &kind, &target, &link_id,
+                                        &prog_id, &error)) > 0) {
+                g_autofree char *l = g_strdup_printf("%u", link_id), *id = g_strdup_printf("%u", prog_id);
+
+                if (chain && !streq(chain, key))
+                        continue;
+                if (js) {
+                        g_string_append(js, n ? ",{" : "{");
+                        json_member(js, "chain", key);
+                        json_member(js, "name", owner);
+                        json_member(js, "probe", program);
+                        json_member(js, "kind", kind);
+                        json_member(js, "target", target);
+                        json_number(js, "link_id", link_id);
+                        json_number(js, "program_id", prog_id);
+                        json_member(js, "error", error);
+                        g_string_append_c(js, '}');
+                } else {
+                        table_add(t, isempty(key) ? "-" : key);
+                        table_add(t, owner);
+                        table_add(t, program);
+                        table_add(t, isempty(kind) ? "?" : kind);
+                        table_add(t, isempty(target) ? "?" : target);
+                        table_add(t, l);
+                        table_add(t, id);
+                        table_add(t, isempty(error) ? "-" : error);
+                }
+                n++;
+        }
+        if (r < 0)
+                return fail_parse(r);
+        if (js)
+                g_string_append_c(js, ']');
+        else if (n > 0 || !heading) {
+                if (heading)
+                        printf("\nProbes:\n");
+                table_print(t);
+        }
+        if (ret_count)
+                *ret_count = n;
+        return EXIT_OK;
+}
+
+static int verb_probes(sd_bus *bus, int argc, char **argv)
+{
+        g_autoptr(GString) js = g_string_new(NULL);
+        unsigned n = 0;
+        int r;
+
+        r = print_probes(bus, argc > 1 ? argv[1] : NULL, arg_json ? js : NULL, false, &n);
+        if (r != EXIT_OK)
+                return r;
+        if (arg_json)
+                json_print(js);
+        else if (arg_legend)
+                printf("\n%u probe(s).\n", n);
+        return EXIT_OK;
+}
+
 /* Prints one chain; 'js' collects JSON when given. */
 static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString *js)
 {
@@ -496,10 +637,17 @@ static int show_chain(sd_bus *bus, const char *ifname, const char *hook, GString
         if (r < 0)
                 return fail_parse(r);
         if (js)
-                g_string_append_c(js, ']');
+                g_string_append(js, "]");
         else
                 table_print(t);
-        return EXIT_OK;
+        show_companions(bus, ifname, hook, js);
+        {
+                g_autofree char *key = g_strdup_printf("%s/%s", ifname, hook);
+
+                if (js)
+                        g_string_append(js, ",\"probes\":");
+                return print_probes(bus, key, js, true, NULL);
+        }
 }
 
 static int verb_show(sd_bus *bus, int argc, char **argv)
@@ -746,6 +894,11 @@ typedef struct Verb {
         int (*run)(sd_bus *bus, int argc, char **argv);
 } Verb;
 
+static int verb_stats_main(sd_bus *bus, int argc, char **argv)
+{
+        return verb_stats(bus, argc, argv, arg_json, arg_watch_usec);
+}
+
 static const Verb verbs[] = {
         { "status", 1, 1, verb_status },
         { "list",   1, 1, verb_list },
@@ -754,11 +907,13 @@ static const Verb verbs[] = {
         { "remove", 4, 4, verb_remove },
         { "reload", 1, 1, verb_reload },
         { "map",    6, 8, verb_map },
+        { "probes", 1, 2, verb_probes },
+        { "stats",  1, 3, verb_stats_main },
 };
 
 int main(int argc, char **argv)
 {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_RUNTIME, ARG_NO_LEGEND, ARG_NO_ASK_PASSWORD, ARG_ADDRESS };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_RUNTIME, ARG_NO_LEGEND, ARG_NO_ASK_PASSWORD, ARG_ADDRESS, ARG_WATCH };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -767,6 +922,7 @@ int main(int argc, char **argv)
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "address", required_argument, NULL, ARG_ADDRESS },
+                { "watch", optional_argument, NULL, ARG_WATCH },
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -804,6 +960,16 @@ int main(int argc, char **argv)
                 case ARG_NO_ASK_PASSWORD:
                         arg_ask_password = false;
                         break;
+                case ARG_WATCH: {
+                        uint64_t usec = G_USEC_PER_SEC;
+
+                        if (optarg && (parse_sec(optarg, &usec) < 0 || usec < 100000)) {
+                                fprintf(stderr, "--watch=%s: not a time span of at least 0.1 s.\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        arg_watch_usec = usec;
+                        break;
+                }
                 case ARG_ADDRESS:
                         g_free(arg_address);
                         arg_address = g_strdup(optarg);

@@ -5,9 +5,11 @@
 #include "bpf-util.h"
 #include "context.h"
 #include "daemon.h"
+#include "fd-limit.h"
 #include "log.h"
 #include "problem.h"
 #include "program.h"
+#include "companion.h"
 #include "reconcile.h"
 #include "util.h"
 
@@ -187,6 +189,21 @@ static int run_check(Context *c, GPtrArray *problems)
         return n > 0 ? 1 : 0;
 }
 
+/* --flush: the companions first (their programs are about to go), then every chain we can adopt. */
+static int run_flush(Context *c)
+{
+        int r, k;
+
+        r = reconcile_adopt(c);
+        if (r < 0)
+                return 1;
+        k = companion_stop_all(c);
+        r = reconcile_flush(c);
+        if (r >= 0 && k < 0)
+                r = k;
+        return r < 0 ? 1 : 0;
+}
+
 static int run_daemon(Context *c, GPtrArray *problems)
 {
         int r;
@@ -214,6 +231,10 @@ int main(int argc, char **argv)
                 return r > 0 ? 0 : 2;
         }
         log_open(arg_action == ACTION_CHECK ? LOG_TARGET_CONSOLE : arg_log_target);
+        if (arg_log_level >= 0)
+                log_set_max_level(arg_log_level);
+        /* Each chain and program holds descriptors: the soft limit of 1024 is far too low for many. */
+        (void) fd_limit_raise();
         libbpf_log_setup();
         r = program_setup();
         if (r < 0)
@@ -226,10 +247,7 @@ int main(int argc, char **argv)
                 r = run_check(&ctx, problems);
                 break;
         case ACTION_FLUSH:
-                r = reconcile_adopt(&ctx);
-                if (r >= 0)
-                        r = reconcile_flush(&ctx);
-                r = r < 0 ? 1 : 0;
+                r = run_flush(&ctx);
                 break;
         default:
                 r = run_daemon(&ctx, problems);

@@ -2,15 +2,16 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "conf-parser.h"
 #include "manifest.h"
 #include "pin-path.h"
+#include "problem.h"
 #include "semver.h"
 #include "util.h"
 
 #define PACKAGE_GROUP "Package"
 #define PROGRAM_GROUP_PREFIX "Program "
 #define TEXT_MAX 1024
-#define CONFIG_MAPS_MAX 64
 
 static void manifest_program_free(ManifestProgram *p)
 {
@@ -22,6 +23,8 @@ static void manifest_program_free(ManifestProgram *p)
         g_free(p->type);
         g_free(p->next_map);
         g_strfreev(p->config_maps);
+        if (p->metrics)
+                g_ptr_array_unref(p->metrics);
         g_free(p);
 }
 
@@ -34,6 +37,7 @@ void manifest_free(Manifest *m)
         g_free(m->description);
         g_free(m->license);
         g_free(m->companion);
+        companion_spec_free(m->companion_spec);
         if (m->programs)
                 g_ptr_array_unref(m->programs);
         if (m->warnings)
@@ -58,6 +62,11 @@ bool package_name_is_valid(const char *s)
         return name_is_valid(s, PACKAGE_NAME_MAX);
 }
 
+bool manifest_entry_is_valid(const char *s)
+{
+        return name_is_valid(s, 127);
+}
+
 bool package_path_is_valid(const char *s)
 {
         g_auto(GStrv) parts = NULL;
@@ -74,41 +83,26 @@ bool package_path_is_valid(const char *s)
         return true;
 }
 
-/* Reads an optional string; empty counts as unset. */
-static int get_text(GKeyFile *kf, const char *group, const char *key, const char *origin, char **ret,
-                    char **ret_error)
+/* How manifest values are read: stripped, empty counts as unset, the first error kept. */
+static ConfContext manifest_context(const char *origin, const char *group, Manifest *m, char **ret_error)
 {
-        g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
-
-        if (v)
-                g_strstrip(v);
-        if (v && strlen(v) > TEXT_MAX) {
-                *ret_error = g_strdup_printf("%s: [%s] %s=: longer than %d bytes", origin, group, key, TEXT_MAX);
-                return -EINVAL;
-        }
-        if (v && !g_utf8_validate(v, -1, NULL)) {
-                *ret_error = g_strdup_printf("%s: [%s] %s=: not valid UTF-8", origin, group, key);
-                return -EINVAL;
-        }
-        *ret = isempty(v) ? NULL : TAKE_PTR(v);
-        return 0;
-}
-
-static void warn_unknown_keys(GKeyFile *kf, const char *group, const char *const *known, const char *origin,
-                              GPtrArray *warnings)
-{
-        g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
-
-        for (char **k = keys; k && *k; k++)
-                if (!g_strv_contains(known, *k))
-                        g_ptr_array_add(warnings, g_strdup_printf("%s: [%s] %s=: unknown key, ignored", origin, group, *k));
+        return (ConfContext) {
+                .file = origin,
+                .group = group,
+                .strip = true,
+                .empty_is_unset = true,
+                .value_max = TEXT_MAX,
+                .value_max_message = "longer than %zu bytes",
+                .value_max_limit_only = true,
+                .utf8 = true,
+                .error = ret_error,
+                .warnings = m->warnings,
+        };
 }
 
 static int parse_program(GKeyFile *kf, const char *group, const char *origin, Manifest *m, char **ret_error)
 {
-        static const char *const known[] = { "Object", "Entry", "Type", "NextMap", "ConfigMaps", NULL };
-        g_autoptr(GPtrArray) maps = g_ptr_array_new_with_free_func(g_free);
-        g_auto(GStrv) list = NULL;
+        ConfContext ctx = manifest_context(origin, group, m, ret_error);
         ManifestProgram *p;
         const char *name = group + strlen(PROGRAM_GROUP_PREFIX);
         int r;
@@ -130,59 +124,62 @@ static int parse_program(GKeyFile *kf, const char *group, const char *origin, Ma
         p = g_new0(ManifestProgram, 1);
         g_ptr_array_add(m->programs, p);
         p->name = g_strdup(name);
-        if ((r = get_text(kf, group, "Object", origin, &p->object, ret_error)) < 0 ||
-            (r = get_text(kf, group, "Entry", origin, &p->entry, ret_error)) < 0 ||
-            (r = get_text(kf, group, "Type", origin, &p->type, ret_error)) < 0 ||
-            (r = get_text(kf, group, "NextMap", origin, &p->next_map, ret_error)) < 0)
+        p->metrics = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
+        r = conf_parse_group(kf, CONF_MANIFEST_PROGRAM, &ctx, p, NULL);
+        if (r < 0)
                 return r;
-        if (!p->object) {
-                *ret_error = g_strdup_printf("%s: [%s] Object=: missing", origin, group);
+        if (!p->config_maps)
+                p->config_maps = g_new0(char *, 1);
+        return 0;
+}
+
+/* [Metric NAME]: as in a drop-in (metric-decl.h), with Program= naming its program. */
+static int parse_metric(GKeyFile *kf, const char *group, const char *origin, Manifest *m, char **ret_error)
+{
+        g_autoptr(GPtrArray) problems = problems_new();
+        g_autoptr(MetricSpec) spec = NULL;
+        ManifestProgram *p = NULL;
+
+        if (metric_spec_parse(kf, group, origin, NULL, problems, &spec) < 0) {
+                for (guint i = 0; i < problems->len; i++)
+                        if (!((Problem *) problems->pdata[i])->warning) {
+                                *ret_error = g_strdup(((Problem *) problems->pdata[i])->text);
+                                return -EINVAL;
+                        }
+                *ret_error = g_strdup_printf("%s: [%s]: invalid", origin, group);
                 return -EINVAL;
         }
-        if (!package_path_is_valid(p->object)) {
-                *ret_error = g_strdup_printf("%s: [%s] Object=: '%s' is not a relative path inside the package",
-                                             origin, group, p->object);
+        for (guint i = 0; i < problems->len; i++)
+                g_ptr_array_add(m->warnings, g_strdup(((Problem *) problems->pdata[i])->text));
+        if (!spec->program && m->programs->len == 1)
+                p = m->programs->pdata[0];
+        for (guint i = 0; spec->program && i < m->programs->len; i++)
+                if (streq(((ManifestProgram *) m->programs->pdata[i])->name, spec->program))
+                        p = m->programs->pdata[i];
+        if (!p) {
+                *ret_error = spec->program ?
+                        g_strdup_printf("%s: [%s] Program=: no [Program %s] in the manifest", origin, group,
+                                        spec->program) :
+                        g_strdup_printf("%s: [%s] Program=: missing (the package has several programs)", origin,
+                                        group);
                 return -EINVAL;
         }
-        if (p->entry && !name_is_valid(p->entry, 127)) {
-                *ret_error = g_strdup_printf("%s: [%s] Entry=: '%s' is not a program name", origin, group, p->entry);
-                return -EINVAL;
+        if (p->metrics->len >= METRICS_PER_PROGRAM_MAX) {
+                *ret_error = g_strdup_printf("%s: [%s]: more than %d metrics for program %s", origin, group,
+                                             METRICS_PER_PROGRAM_MAX, p->name);
+                return -E2BIG;
         }
-        if (p->type && !streq(p->type, "xdp") && !streq(p->type, "tc") && !streq(p->type, "sched_cls") &&
-            !streq(p->type, "tcx")) {
-                *ret_error = g_strdup_printf("%s: [%s] Type=: unknown type '%s' (xdp, tc, sched_cls or tcx)", origin,
-                                             group, p->type);
-                return -EINVAL;
-        }
-        if (p->next_map && !map_name_is_valid(p->next_map)) {
-                *ret_error = g_strdup_printf("%s: [%s] NextMap=: '%s' is not a map name", origin, group, p->next_map);
-                return -EINVAL;
-        }
-        list = g_key_file_get_string_list(kf, group, "ConfigMaps", NULL, NULL);
-        for (char **c = list; c && *c; c++) {
-                g_strstrip(*c);
-                if (isempty(*c))
-                        continue;
-                if (!map_name_is_valid(*c) || maps->len >= CONFIG_MAPS_MAX) {
-                        *ret_error = g_strdup_printf("%s: [%s] ConfigMaps=: '%s' is not a map name (or too many)",
-                                                     origin, group, *c);
-                        return -EINVAL;
-                }
-                g_ptr_array_add(maps, g_strdup(*c));
-        }
-        g_ptr_array_add(maps, NULL);
-        p->config_maps = (char **) g_ptr_array_free(g_steal_pointer(&maps), FALSE);
-        warn_unknown_keys(kf, group, known, origin, m->warnings);
+        g_ptr_array_add(p->metrics, TAKE_PTR(spec));
         return 0;
 }
 
 int manifest_parse(const void *data, size_t size, const char *origin, Manifest **ret, char **ret_error)
 {
-        static const char *const known[] = { "Name", "Version", "Description", "License", "Companion", NULL };
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autoptr(GError) error = NULL;
         g_autoptr(Manifest) m = g_new0(Manifest, 1);
         g_auto(GStrv) groups = NULL;
+        ConfContext ctx;
         int r;
 
         m->programs = g_ptr_array_new_with_free_func((GDestroyNotify) manifest_program_free);
@@ -204,35 +201,31 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
                 *ret_error = g_strdup_printf("%s: no [%s] group", origin, PACKAGE_GROUP);
                 return -EINVAL;
         }
-        if ((r = get_text(kf, PACKAGE_GROUP, "Name", origin, &m->name, ret_error)) < 0 ||
-            (r = get_text(kf, PACKAGE_GROUP, "Version", origin, &m->version, ret_error)) < 0 ||
-            (r = get_text(kf, PACKAGE_GROUP, "Description", origin, &m->description, ret_error)) < 0 ||
-            (r = get_text(kf, PACKAGE_GROUP, "License", origin, &m->license, ret_error)) < 0 ||
-            (r = get_text(kf, PACKAGE_GROUP, "Companion", origin, &m->companion, ret_error)) < 0)
+        ctx = manifest_context(origin, PACKAGE_GROUP, m, ret_error);
+        r = conf_parse_group(kf, CONF_MANIFEST_PACKAGE, &ctx, m, NULL);
+        if (r < 0)
                 return r;
-        if (!package_name_is_valid(m->name)) {
-                *ret_error = m->name ? g_strdup_printf("%s: [%s] Name=: '%s' is not a valid package name", origin,
-                                                       PACKAGE_GROUP, m->name)
-                                     : g_strdup_printf("%s: [%s] Name=: missing", origin, PACKAGE_GROUP);
-                return -EINVAL;
-        }
-        if (!semver_is_valid(m->version)) {
-                *ret_error = m->version ? g_strdup_printf("%s: [%s] Version=: '%s' is not a semantic version "
-                                                          "(MAJOR.MINOR.PATCH)", origin, PACKAGE_GROUP, m->version)
-                                        : g_strdup_printf("%s: [%s] Version=: missing", origin, PACKAGE_GROUP);
-                return -EINVAL;
-        }
-        if (m->companion && !package_path_is_valid(m->companion)) {
-                *ret_error = g_strdup_printf("%s: [%s] Companion=: '%s' is not a relative path inside the package",
-                                             origin, PACKAGE_GROUP, m->companion);
-                return -EINVAL;
-        }
-        warn_unknown_keys(kf, PACKAGE_GROUP, known, origin, m->warnings);
 
         groups = g_key_file_get_groups(kf, NULL);
         for (char **g = groups; g && *g; g++) {
-                if (streq(*g, PACKAGE_GROUP))
+                if (streq(*g, PACKAGE_GROUP) || g_str_has_prefix(*g, METRIC_GROUP_PREFIX))
                         continue;
+                if (streq(*g, COMPANION_GROUP)) {
+                        g_autofree char *error = NULL;
+
+                        if (companion_spec_parse(kf, *g, m->warnings, &m->companion_spec, &error) < 0) {
+                                *ret_error = g_strdup_printf("%s: %s", origin, error);
+                                return -EINVAL;
+                        }
+                        if (g_path_is_absolute(m->companion_spec->exec[0]) ||
+                            !package_path_is_valid(m->companion_spec->exec[0])) {
+                                *ret_error = g_strdup_printf("%s: [%s] ExecStart=: '%s' is not a relative path "
+                                                             "inside the package", origin, COMPANION_GROUP,
+                                                             m->companion_spec->exec[0]);
+                                return -EINVAL;
+                        }
+                        continue;
+                }
                 if (!g_str_has_prefix(*g, PROGRAM_GROUP_PREFIX)) {
                         g_ptr_array_add(m->warnings, g_strdup_printf("%s: [%s]: unknown group, ignored", origin, *g));
                         continue;
@@ -245,6 +238,23 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
                 *ret_error = g_strdup_printf("%s: no [Program NAME] group", origin);
                 return -EINVAL;
         }
+        if (m->companion && !m->companion_spec) {
+                /* Companion= alone: that binary, with the defaults of [Companion]. */
+                g_autoptr(GKeyFile) ckf = g_key_file_new();
+                g_autofree char *quoted = g_shell_quote(m->companion), *error = NULL;
+
+                g_key_file_set_string(ckf, COMPANION_GROUP, "ExecStart", quoted);
+                if (companion_spec_parse(ckf, COMPANION_GROUP, NULL, &m->companion_spec, &error) < 0) {
+                        *ret_error = g_strdup_printf("%s: [%s] Companion=: %s", origin, PACKAGE_GROUP, error);
+                        return -EINVAL;
+                }
+        }
+        for (char **g = groups; g && *g; g++)
+                if (g_str_has_prefix(*g, METRIC_GROUP_PREFIX)) {
+                        r = parse_metric(kf, *g, origin, m, ret_error);
+                        if (r < 0)
+                                return r;
+                }
         *ret = TAKE_PTR(m);
         return 0;
 }

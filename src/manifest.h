@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "companion-spec.h"
+#include "metric-decl.h"
+
 #define MANIFEST_FILE "l3af-package.conf"
 #define MANIFEST_SIZE_MAX (64u * 1024u)
 #define MANIFEST_PROGRAMS_MAX 32
@@ -22,6 +25,7 @@ typedef struct ManifestProgram {
         char *type;          /* Type=, or NULL */
         char *next_map;      /* NextMap=, or NULL */
         char **config_maps;  /* ConfigMaps=, NULL-terminated, never NULL */
+        GPtrArray *metrics;  /* MetricSpec*: the [Metric NAME] groups for this program (metric-decl.h) */
 } ManifestProgram;
 
 typedef struct Manifest {
@@ -30,6 +34,7 @@ typedef struct Manifest {
         char *description;
         char *license;
         char *companion;     /* Companion=, a user-space binary, or NULL */
+        CompanionSpec *companion_spec; /* [Companion], or one made of Companion=; NULL: none */
         GPtrArray *programs; /* ManifestProgram*, in file order */
         GPtrArray *warnings; /* char*: unknown groups and keys */
 } Manifest;
@@ -39,6 +44,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Manifest, manifest_free)
 
 /* Package names: letters, digits, '_', '.', '-'; not starting with '.' or '-'. */
 bool package_name_is_valid(const char *s);
+
+/* A program's name in its object, Entry=: letters, digits, '_', '.', '-'; at most 127. */
+bool manifest_entry_is_valid(const char *s);
 
 /* A relative path that stays inside the package: no "..", no empty parts. */
 bool package_path_is_valid(const char *s);

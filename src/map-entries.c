@@ -122,26 +122,44 @@ static bool declares(const ProgramSpec *p, const char *map, const void *key, siz
         return false;
 }
 
-/* Whether a program other than 'program' recorded 'key' for the map with id 'id'. */
-static bool held_by_other(const char *chain_dir, const char *program, const char *map, uint32_t id, const void *key)
+/*
+ * Whether a program other than 'program' recorded 'key' for the map with id
+ * 'id': 1 yes, 0 certainly not, -errno when a record cannot be read (that
+ * program may hold it).
+ */
+static int held_by_other(const char *chain_dir, const char *program, const char *map, uint32_t id, const void *key)
 {
         g_autofree char *programs = g_build_filename(chain_dir, "programs", NULL);
-        g_autoptr(GDir) d = g_dir_open(programs, 0, NULL);
-        const char *e;
+        g_autoptr(GPtrArray) entries = NULL;
+        int r;
 
-        while (d && (e = g_dir_read_name(d))) {
+        r = dir_list(programs, &entries);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < entries->len; i++) {
                 g_autofree char *path = NULL, *name = NULL;
                 _cleanup_close_ int fd = -EBADF;
                 uint32_t have;
 
-                if (pin_name_decode(e, &name) < 0 || streq(name, program))
+                if (pin_name_decode(entries->pdata[i], &name) < 0 || streq(name, program))
                         continue;
                 path = record_path(chain_dir, name, map);
                 fd = bpf_pin_open(path);
-                if (fd >= 0 && bpf_map_lookup_elem(fd, key, &have) == 0 && have == id)
-                        return true;
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                if (bpf_map_lookup_elem(fd, key, &have) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
+                if (have == id)
+                        return 1;
         }
-        return false;
+        return 0;
 }
 
 /* Deletes a hash-like map's entry, zeroes an array's element (-errno; a missing entry is fine). */
@@ -236,8 +254,11 @@ static int retract_record(const char *chain_dir, const char *program, const char
                         continue;
                 }
                 /* Entry first, then the record: a stop in between leaves a key recorded, never one written. */
-                if (t && !(t->shared && held_by_other(chain_dir, program, map, t->id, key)))
-                        k = take_out(t->fd, &t->info, key);
+                if (t) {
+                        int held = t->shared ? held_by_other(chain_dir, program, map, t->id, key) : 0;
+
+                        k = held == 0 ? take_out(t->fd, &t->info, key) : held;
+                }
                 if (k >= 0 && bpf_map_delete_elem(fd, key) < 0 && errno != ENOENT)
                         k = negative_errno();
                 if (k < 0) {

@@ -79,6 +79,15 @@ static void log_package(const Job *j, int level, const char *message_id, const c
         log_structured(level, 0, message_id, &f, "%s", text);
 }
 
+/* Counted from every reconcile's worker thread, read by the metrics endpoint on the loop. */
+static uint64_t verifications_total, refusals_total;
+
+void package_counters(uint64_t *ret_verifications, uint64_t *ret_refusals)
+{
+        *ret_verifications = __atomic_load_n(&verifications_total, __ATOMIC_RELAXED);
+        *ret_refusals = __atomic_load_n(&refusals_total, __ATOMIC_RELAXED);
+}
+
 /* Refuses the package: a problem blocking the chain, and a journal entry. Returns r. */
 static int refuse(const Job *j, int r, const char *key, const char *format, ...) _printf_(4, 5);
 static int refuse(const Job *j, int r, const char *key, const char *format, ...)
@@ -86,6 +95,7 @@ static int refuse(const Job *j, int r, const char *key, const char *format, ...)
         g_autofree char *why = NULL, *text = NULL;
         va_list ap;
 
+        __atomic_add_fetch(&refusals_total, 1, __ATOMIC_RELAXED);
         va_start(ap, format);
         why = g_strdup_vprintf(format, ap);
         va_end(ap);
@@ -343,6 +353,7 @@ static int verify(Job *j, const Artifact *a, char **ret_signer)
         const void *d, *sd;
         int r;
 
+        __atomic_add_fetch(&verifications_total, 1, __ATOMIC_RELAXED);
         if (!a->sig_sha) {
                 if (secure)
                         return refuse(j, -ENOKEY, "Package", "it is not signed: the repository has no %s%s "
@@ -431,6 +442,24 @@ static void find_objects(const char *dir, const char *rel, GPtrArray *found, uns
  * layout, the top of the package otherwise), or else the folder must hold
  * exactly one object (*.o, searched below it).
  */
+/* A companion's relative executable, as a path in the package's 'dir' (its top, or L3AF's folder). */
+static int resolve_companion(const Job *j, const char *tree, const char *dir_rel)
+{
+        ProgramSpec *p = j->p;
+        g_autofree char *rel = NULL, *path = NULL;
+        int r;
+
+        if (!p->companion || g_path_is_absolute(p->companion->exec[0]))
+                return 0;
+        rel = dir_rel ? g_build_filename(dir_rel, p->companion->exec[0], NULL) : g_strdup(p->companion->exec[0]);
+        r = inside_tree(j, tree, rel, "companion", &path);
+        if (r < 0)
+                return r;
+        g_free(p->companion->exec[0]);
+        p->companion->exec[0] = TAKE_PTR(path);
+        return 0;
+}
+
 static int use_tree_without_manifest(Job *j, const char *tree)
 {
         ProgramSpec *p = j->p;
@@ -465,6 +494,9 @@ static int use_tree_without_manifest(Job *j, const char *tree)
                 rel = g_strdup(objects->pdata[0]);
         }
         r = inside_tree(j, tree, rel, "object", &object);
+        if (r < 0)
+                return r;
+        r = resolve_companion(j, tree, folder);
         if (r < 0)
                 return r;
         g_free(p->object);
@@ -533,6 +565,21 @@ static int use_tree(Job *j, const char *tree)
 
         g_free(p->object);
         p->object = TAKE_PTR(object);
+        if (!p->companion && m->companion_spec)
+                p->companion = companion_spec_copy(m->companion_spec);
+        r = resolve_companion(j, tree, NULL);
+        if (r < 0)
+                return r;
+        /* The manifest's metrics, but those the drop-in declares under the same name. */
+        for (guint i = 0; i < mp->metrics->len; i++) {
+                const MetricSpec *ms = mp->metrics->pdata[i];
+                bool declared = false;
+
+                for (guint k = 0; k < p->metrics->len && !declared; k++)
+                        declared = streq(((MetricSpec *) p->metrics->pdata[k])->name, ms->name);
+                if (!declared && p->metrics->len < METRICS_PER_PROGRAM_MAX)
+                        g_ptr_array_add(p->metrics, metric_spec_copy(ms));
+        }
         set_if_unset(&p->entry, mp->entry);
         set_if_unset(&p->type, mp->type);
         set_if_unset(&p->next_map, mp->next_map);
@@ -623,20 +670,31 @@ static gint newest_first(gconstpointer a, gconstpointer b)
         return strcmp(x->path, y->path);
 }
 
-static void list_index(const char *dir, GPtrArray *out, unsigned depth)
+/* Lists index entries (files 'depth' levels down); an error is never taken for absence. */
+static int list_index(const char *dir, GPtrArray *out, unsigned depth)
 {
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *name;
+        g_autoptr(GPtrArray) names = NULL;
+        int r;
 
-        while (d && (name = g_dir_read_name(d))) {
-                g_autofree char *path = g_build_filename(dir, name, NULL);
+        r = dir_list(dir, &names);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < names->len; i++) {
+                g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
                 struct stat st;
 
-                if (lstat(path, &st) < 0)
-                        continue;
-                if (S_ISDIR(st.st_mode) && depth < 2)
-                        list_index(path, out, depth + 1);
-                else if (S_ISREG(st.st_mode) && depth == 2) {
+                if (lstat(path, &st) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
+                if (S_ISDIR(st.st_mode) && depth < 2) {
+                        r = list_index(path, out, depth + 1);
+                        if (r < 0)
+                                return r;
+                } else if (S_ISREG(st.st_mode) && depth == 2) {
                         Entry *e = g_new0(Entry, 1);
 
                         e->path = TAKE_PTR(path);
@@ -644,9 +702,15 @@ static void list_index(const char *dir, GPtrArray *out, unsigned depth)
                         g_ptr_array_add(out, e);
                 }
         }
+        return 0;
 }
 
-/* Keeps what 'current' (the index entry just used) names, whatever the dates say. */
+/*
+ * Keeps what 'current' (the index entry just used) names, whatever the dates
+ * say. A blob or tree goes only when every index entry was read and none
+ * names it: an entry that cannot be read (EMFILE, EIO, ...) stops the
+ * collection, as it may name anything.
+ */
 static void gc(const Job *j, const Artifact *current)
 {
         const Settings *s = j->s;
@@ -658,15 +722,23 @@ static void gc(const Job *j, const Artifact *current)
         g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
         g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         const char *subdirs[] = { "artifacts", "trees", "tmp" };
-        g_autoptr(GDir) d = NULL;
-        const char *name;
+        g_autoptr(GPtrArray) vnames = NULL;
+        int r;
 
         /* index/<package>/<version>/<artifact>: one entry per version and artifact. */
-        d = g_dir_open(mine, 0, NULL);
-        while (d && (name = g_dir_read_name(d))) {
-                g_autofree char *vdir = g_build_filename(mine, name, NULL);
+        r = dir_list(mine, &vnames);
+        if (r < 0 && r != -ENOENT) {
+                log_warning_errno(r, "Cache: cannot list %s, nothing collected: %m", mine);
+                return;
+        }
+        for (guint i = 0; vnames && i < vnames->len; i++) {
+                g_autofree char *vdir = g_build_filename(mine, vnames->pdata[i], NULL);
 
-                list_index(vdir, versions, 2);
+                r = list_index(vdir, versions, 2);
+                if (r < 0) {
+                        log_warning_errno(r, "Cache: cannot list %s, nothing collected: %m", vdir);
+                        return;
+                }
         }
         g_ptr_array_sort(versions, newest_first);
         for (guint i = 0; i < versions->len; i++) {
@@ -689,18 +761,35 @@ static void gc(const Job *j, const Artifact *current)
         g_hash_table_add(keep, g_strdup(current->sha));
         if (current->sig_sha)
                 g_hash_table_add(keep, g_strdup(current->sig_sha));
-        list_index(index, all, 0);
+        r = list_index(index, all, 0);
+        if (r < 0) {
+                log_warning_errno(r, "Cache: cannot list %s, nothing removed: %m", index);
+                return;
+        }
         for (guint i = 0; i < all->len; i++) {
+                const char *path = ((Entry *) all->pdata[i])->path;
                 g_autoptr(GKeyFile) kf = g_key_file_new();
+                g_autoptr(GError) error = NULL;
 
-                if (!g_key_file_load_from_file(kf, ((Entry *) all->pdata[i])->path, G_KEY_FILE_NONE, NULL))
-                        continue;
-                g_hash_table_add(keep, g_key_file_get_string(kf, INDEX_GROUP, "SHA256", NULL));
-                g_hash_table_add(keep, g_key_file_get_string(kf, INDEX_GROUP, "SignatureSHA256", NULL));
+                if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
+                        /* Gone, or not an index entry at all: it names nothing. */
+                        if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+                            error->domain == G_KEY_FILE_ERROR)
+                                continue;
+                        log_warning("Cache: cannot read %s, nothing removed: %s", path, error->message);
+                        return;
+                }
+                for (size_t k = 0; k < 2; k++) {
+                        char *sha = g_key_file_get_string(kf, INDEX_GROUP, k ? "SignatureSHA256" : "SHA256", NULL);
+
+                        if (sha)
+                                g_hash_table_add(keep, sha);
+                }
         }
         for (size_t k = 0; k < ELEMENTSOF(subdirs); k++) {
                 g_autofree char *dir = cache_path(s, subdirs[k], NULL);
                 g_autoptr(GDir) dd = g_dir_open(dir, 0, NULL);
+                const char *name;
 
                 while (dd && (name = g_dir_read_name(dd))) {
                         g_autofree char *path = NULL;

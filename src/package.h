@@ -43,3 +43,10 @@ void package_cancel(bool cancel);
 
 /* sha256 of a file, as 64 hex digits. */
 int package_file_sha256(const char *path, char **ret);
+
+/*
+ * Counters since the process started: signature verifications begun (one per
+ * package artifact checked, unsigned ones included) and packages refused
+ * (any reason: signature, fetch, manifest, layout). Safe from any thread.
+ */
+void package_counters(uint64_t *ret_verifications, uint64_t *ret_refusals);

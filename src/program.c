@@ -13,6 +13,7 @@
 #include "map-entries.h"
 #include "pin-path.h"
 #include "map-pins.h"
+#include "probe.h"
 #include "problem.h"
 #include "program.h"
 #include "util.h"
@@ -35,6 +36,7 @@ void instance_free(Instance *i)
         g_free(i->dir);
         closep(&i->prog_fd);
         closep(&i->next_fd);
+        bpf_object__close(i->obj);
         g_free(i);
 }
 
@@ -243,11 +245,88 @@ static bool prog_type_fits_hook(enum bpf_prog_type t, Hook hook)
         return t == BPF_PROG_TYPE_UNSPEC || t == hook_prog_type(hook);
 }
 
+static bool program_fits_kind(struct bpf_program *prog, ProbeKind kind)
+{
+        g_autofree char *target = NULL;
+        ProbeKind k;
+
+        if (probe_from_section(bpf_program__section_name(prog), &k, &target) < 0)
+                return false;
+        /* uprobe and uretprobe, kprobe and kretprobe differ only in how they attach. */
+        return k == kind || (k == PROBE_UPROBE && kind == PROBE_URETPROBE) ||
+               (k == PROBE_URETPROBE && kind == PROBE_UPROBE) || (k == PROBE_KPROBE && kind == PROBE_KRETPROBE) ||
+               (k == PROBE_KRETPROBE && kind == PROBE_KPROBE);
+}
+
+/*
+ * Finds the probes to attach: a standalone probe's entry, at Attach= (or
+ * where its section says), and every program beside the entry whose section
+ * declares a probe with its target; as libbpf's auto-attach, a program whose
+ * section names no target ("uprobe") is left alone. Each is checked against what the kernel
+ * has (probe_kernel_supports()).
+ */
+static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, const char *chain,
+                          GPtrArray *problems)
+{
+        struct bpf_program *it;
+        int r = 0;
+
+        if (p->probes)
+                g_ptr_array_unref(p->probes);
+        p->probes = g_ptr_array_new_with_free_func((GDestroyNotify) probe_spec_free);
+
+        bpf_object__for_each_program(it, obj) {
+                g_autoptr(ProbeSpec) s = g_new0(ProbeSpec, 1);
+                g_autofree char *error = NULL;
+                const char *section = bpf_program__section_name(it);
+                bool is_entry = it == entry;
+
+                if (is_entry && !p->standalone)
+                        continue;
+                if (probe_from_section(section, &s->kind, &s->target) < 0) {
+                        if (!is_entry)
+                                continue;  /* beside the entry and no probe: an entry for another hook */
+                        s->kind = p->kind;
+                }
+                s->program = g_strdup(bpf_program__name(it));
+                if (is_entry) {
+                        s->kind = p->kind;
+                        if (p->attach) {
+                                g_free(s->target);
+                                s->target = g_strdup(p->attach);
+                        }
+                }
+                if (!s->target && !is_entry)
+                        continue;  /* as libbpf's auto-attach: a section that names no target is not attached */
+                if (!s->target) {
+                        problems_add(problems, false, p->source, chain, "Program", "Attach",
+                                     "missing: section '%s' of program '%s' names no target", section, s->program);
+                        r = -EINVAL;
+                        continue;
+                }
+                if (!probe_target_is_valid(s->kind, s->target, &error) ||
+                    probe_kernel_supports(s->kind, s->target, &error) < 0) {
+                        if (is_entry)
+                                problems_add(problems, false, p->source, chain, "Program", p->attach ? "Attach" : "Hook",
+                                             "%s", error);
+                        else
+                                problems_add(problems, false, p->source, chain, "Program", "Object",
+                                             "probe '%s' beside the entry: %s", s->program, error);
+                        r = -EOPNOTSUPP;
+                        continue;
+                }
+                g_ptr_array_add(p->probes, TAKE_PTR(s));
+        }
+        return r;
+}
+
 static void compute_digest(ProgramSpec *p)
 {
         g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
-        const char *fields[] = { "l3afd-instance-1", hook_to_string(p->hook), p->entry_resolved,
-                                 p->next_resolved ? p->next_resolved : "", p->type ? p->type : "" };
+        const char *fields[] = { "l3afd-instance-1",
+                                 p->standalone ? probe_kind_to_string(p->kind) : hook_to_string(p->hook),
+                                 p->entry_resolved, p->next_resolved ? p->next_resolved : "", p->type ? p->type : "",
+                                 p->attach ? p->attach : "" };
         gsize size;
         const void *data = g_bytes_get_data(p->elf, &size);
 
@@ -258,7 +337,8 @@ static void compute_digest(ProgramSpec *p)
 }
 
 /* Entry=, or the object's one program (or its one program fitting the hook): sets p->entry_resolved, p->frags. */
-static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems,
+                         struct bpf_program **ret)
 {
         struct bpf_program *prog = NULL, *it;
 
@@ -278,7 +358,8 @@ static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *cha
                 bpf_object__for_each_program(it, obj) {
                         prog = it;
                         n++;
-                        if (bpf_program__type(it) == hook_prog_type(p->hook)) {
+                        if (p->standalone ? program_fits_kind(it, p->kind)
+                                          : bpf_program__type(it) == hook_prog_type(p->hook)) {
                                 fit = it;
                                 fitting++;
                         }
@@ -301,13 +382,14 @@ static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *cha
         p->entry_resolved = g_strdup(bpf_program__name(prog));
         p->frags = p->hook == HOOK_XDP && streq_ptr(bpf_program__section_name(prog), "xdp.frags");
 
-        if (!p->type && !prog_type_fits_hook(bpf_program__type(prog), p->hook)) {
+        if (!p->standalone && !p->type && !prog_type_fits_hook(bpf_program__type(prog), p->hook)) {
                 problems_add(problems, false, p->source, chain, "Program", "Entry",
                              "program '%s' (section '%s') is of type %s and cannot run on hook %s", p->entry_resolved,
                              bpf_program__section_name(prog), libbpf_bpf_prog_type_str(bpf_program__type(prog)),
                              hook_to_string(p->hook));
                 return -EINVAL;
         }
+        *ret = prog;
         return 0;
 }
 
@@ -374,6 +456,7 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
 {
         g_autoptr(BpfObject) obj = NULL;
         g_autofree char *error = NULL;
+        struct bpf_program *prog;
         int r;
 
         if (!p->object) {
@@ -394,17 +477,27 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
                 return r;
         }
 
-        r = resolve_entry(p, obj, chain, problems);
+        r = resolve_entry(p, obj, chain, problems, &prog);
         if (r < 0)
                 return r;
         r = resolve_next_map(p, obj, chain, problems);
         if (r < 0)
                 return r;
         record_maps(p, obj);
+        r = collect_probes(p, obj, prog, chain, problems);
+        if (r < 0)
+                return r;
 
         r = type_entries(p, obj, chain, problems);
         if (r < 0)
                 return r;
+        for (guint i = 0; p->metrics && i < p->metrics->len; i++) {
+                MetricSpec *m = p->metrics->pdata[i];
+
+                r = metric_spec_check(m, obj, p->source, chain, problems);
+                if (r < 0)
+                        return r;
+        }
 
         compute_digest(p);
         return 0;
@@ -418,44 +511,74 @@ static bool map_is_shared(const ProgramSpec *p, const char *name)
         return false;
 }
 
+static ProbeSpec *find_probe(const ProgramSpec *p, const char *program)
+{
+        for (guint i = 0; p->probes && i < p->probes->len; i++)
+                if (streq(((ProbeSpec *) p->probes->pdata[i])->program, program))
+                        return p->probes->pdata[i];
+        return NULL;
+}
+
 /*
- * Loads the entry program of an opened object with the hook's type. With a
+ * Loads an opened object: the entry program with the hook's type (unless
+ * !with_entry) and, with 'with_probes', the probes of p->probes with their
+ * kinds' types, in one load, so that they share its maps. A standalone
+ * probe's entry is one of its probes. Maps are pinned under 'chain_dir' as a
+ * chain's are (pin_map_path(), for maps pinned by name too: libbpf's own path
+ * would keep a '.' the bpffs refuses), or, with no chain_dir, not at all (the
+ * next map is never pinned by libbpf: instances pin it themselves). With a
  * 'chain_dir', maps reuse the chain's pins as map_pins_resolve() decides, and
  * the maps the load creates afresh are added to 'fresh_maps' (struct
- * bpf_map*) with where to pin them in 'fresh_pins'; with no chain_dir, maps
- * are the object's own. libbpf pins nothing (instances pin their next map
- * themselves). When the verifier refuses the program, *ret_kind (may be
- * NULL) says so.
+ * bpf_map*) with where to pin them in 'fresh_pins'. When the verifier
+ * refuses a program, *ret_kind (may be NULL) says so.
  */
-static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
-                      GPtrArray *fresh_maps, GPtrArray *fresh_pins, struct bpf_program **ret_entry,
-                      struct bpf_map **ret_next, char **ret_log, ProblemKind *ret_kind)
+static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
+                       bool with_entry, bool with_probes, GPtrArray *fresh_maps, GPtrArray *fresh_pins,
+                       struct bpf_program **ret_entry, struct bpf_map **ret_next,
+                       char **ret_log, ProblemKind *ret_kind)
 {
         g_autofree char *captured = NULL, *verifier = NULL;
-        struct bpf_program *prog, *entry = NULL;
+        g_autoptr(GPtrArray) logs = g_ptr_array_new_with_free_func(g_free);
+        struct bpf_program *prog, *entry = NULL, *failed = NULL;
         struct bpf_map *map, *next = NULL;
         int r;
 
+        with_entry = with_entry && !p->standalone;
         bpf_object__for_each_program(prog, obj) {
                 bool is_entry = streq(bpf_program__name(prog), p->entry_resolved);
+                ProbeSpec *probe = with_probes ? find_probe(p, bpf_program__name(prog)) : NULL;
+                char *log;
 
-                bpf_program__set_autoload(prog, is_entry);
+                bpf_program__set_autoload(prog, (is_entry && with_entry) || probe);
                 if (is_entry)
                         entry = prog;
+                if (probe) {
+                        r = probe_prepare_program(prog, probe->kind);
+                        if (r < 0) {
+                                *ret_log = g_strdup_printf("cannot set up probe '%s': %s", probe->program,
+                                                           g_strerror(-r));
+                                return r;
+                        }
+                        log = g_malloc0(VERIFIER_LOG_SIZE / 16);
+                        g_ptr_array_add(logs, log);
+                        bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE / 16);
+                }
         }
         if (!entry) {
                 *ret_log = g_strdup_printf("program '%s' vanished from the object", p->entry_resolved);
                 return -ENOENT;
         }
-        bpf_program__set_type(entry, hook_prog_type(p->hook));
-        if (p->hook == HOOK_XDP) {
-                bpf_program__set_expected_attach_type(entry, BPF_XDP);
-                /* As the chain runs: every program of it agrees (see program_setup()). */
-                bpf_program__set_flags(entry, frags ? bpf_program__flags(entry) | BPF_F_XDP_HAS_FRAGS
-                                                    : bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
+        if (with_entry) {
+                bpf_program__set_type(entry, hook_prog_type(p->hook));
+                if (p->hook == HOOK_XDP) {
+                        bpf_program__set_expected_attach_type(entry, BPF_XDP);
+                        /* As the chain runs: every program of it agrees (see program_setup()). */
+                        bpf_program__set_flags(entry, frags ? bpf_program__flags(entry) | BPF_F_XDP_HAS_FRAGS
+                                                            : bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
+                }
+                verifier = g_malloc0(VERIFIER_LOG_SIZE);
+                bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
         }
-        verifier = g_malloc0(VERIFIER_LOG_SIZE);
-        bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
 
         bpf_object__for_each_map(map, obj) {
                 g_autofree char *name = g_strdup(bpf_map__name(map));  /* bpf_map__reuse_fd() renames it */
@@ -503,37 +626,93 @@ static int load_entry(const ProgramSpec *p, struct bpf_object *obj, const char *
         r = bpf_object__load(obj);
         captured = libbpf_capture_end();
         if (r < 0) {
-                g_autofree char *vtail = log_tail(verifier, VERIFIER_LOG_LINES);
-                g_autofree char *ltail = log_tail(captured, 3);
+                g_autofree char *vtail = NULL, *ltail = log_tail(captured, 3);
+                const char *log = verifier;
+                size_t log_size = VERIFIER_LOG_SIZE;
+                bool overflowed;
 
-                /* libbpf loads without a log first and asks for one only after a refusal, so ENOSPC
-                 * with a full buffer means the refusal's log overflowed it. Since Linux 6.4 the kernel
+                /* libbpf asks for a log only after a refusal: the program with one is the one refused. */
+                failed = with_entry ? entry : NULL;
+                bpf_object__for_each_program(prog, obj) {
+                        const char *l = bpf_program__autoload(prog) && prog != entry ?
+                                                bpf_program__log_buf(prog, NULL) : NULL;
+
+                        if (!isempty(l)) {
+                                failed = prog;
+                                log = l;
+                                log_size = VERIFIER_LOG_SIZE / 16;
+                        }
+                }
+                vtail = log_tail(log, VERIFIER_LOG_LINES);
+                /* ENOSPC with a full buffer means the refusal's log overflowed it. Since Linux 6.4 the kernel
                  * keeps the log's end (BPF_LOG_FIXED unset), where the verifier says why. */
-                bool overflowed = r == -ENOSPC && strnlen(verifier, VERIFIER_LOG_SIZE) >= VERIFIER_LOG_SIZE - 1;
+                overflowed = r == -ENOSPC && log && strnlen(log, log_size) >= log_size - 1;
 
                 if (!isempty(vtail) && ret_kind)
                         *ret_kind = PROBLEM_VERIFIER_REJECTED;
 
                 if (!isempty(vtail) && overflowed)
-                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %d MiB; "
+                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %zu %s; "
                                                    "its last lines):\n%s",
-                                                   p->entry_resolved, VERIFIER_LOG_SIZE >> 20, vtail);
+                                                   failed ? bpf_program__name(failed) : p->entry_resolved,
+                                                   log_size >= (1u << 20) ? log_size >> 20 : log_size >> 10,
+                                                   log_size >= (1u << 20) ? "MiB" : "KiB", vtail);
                 else if (!isempty(vtail))
-                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s", p->entry_resolved,
+                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s",
+                                                   failed ? bpf_program__name(failed) : p->entry_resolved,
                                                    g_strerror(-r), vtail);
                 else
                         *ret_log = g_strdup_printf("cannot load program '%s': %s\n%s", p->entry_resolved,
                                                    g_strerror(-r), ltail);
                 return r;
         }
-        *ret_entry = entry;
+        if (ret_entry)
+                *ret_entry = entry;
         if (ret_next)
                 *ret_next = next;
         return 0;
 }
 
-int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, Instance **ret,
-                        char **ret_log, ProblemKind *ret_kind)
+int program_load_probes(const ProgramSpec *p, const char *chain_dir, struct bpf_object **ret, char **ret_log)
+{
+        g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
+        g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
+        g_autofree char *own_dir = g_build_filename(pdir, "maps", NULL);
+        g_autofree char *error = NULL;
+        g_autoptr(GPtrArray) fresh_maps = g_ptr_array_new(), fresh_pins = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(BpfObject) obj = NULL;
+        int r;
+
+        r = mkdir_p(shared_dir, 0700);
+        if (r >= 0)
+                r = mkdir_p(own_dir, 0700);
+        if (r < 0) {
+                *ret_log = g_strdup_printf("cannot create pin directories under %s: %s", chain_dir, g_strerror(-r));
+                return r;
+        }
+        r = open_object(p, &obj, &error);
+        if (r < 0) {
+                *ret_log = TAKE_PTR(error);
+                return r;
+        }
+        r = load_object(p, obj, chain_dir, false, false, true, fresh_maps, fresh_pins, NULL, NULL, ret_log,
+                        NULL);
+        if (r < 0)
+                return r;
+        /* The program runs with its maps pinned already; one its object has and the pins lack is pinned now. */
+        for (guint i = 0; i < fresh_maps->len; i++)
+                if (bpf_obj_pin(bpf_map__fd(fresh_maps->pdata[i]), fresh_pins->pdata[i]) < 0) {
+                        r = negative_errno();
+                        *ret_log = g_strdup_printf("cannot pin a map of '%s' at %s: %s", p->name,
+                                                   (char *) fresh_pins->pdata[i], g_strerror(-r));
+                        return r;
+                }
+        *ret = TAKE_PTR(obj);
+        return 0;
+}
+
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, bool with_probes,
+                        Instance **ret, char **ret_log, ProblemKind *ret_kind)
 {
         g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
         g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
@@ -559,7 +738,9 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, chain_dir, frags, fresh_maps, fresh_pins, &entry, &next, ret_log, ret_kind);
+        with_probes = with_probes && p->probes && p->probes->len > 0;
+        r = load_object(p, obj, chain_dir, frags, true, with_probes, fresh_maps, fresh_pins, &entry, &next, ret_log,
+                        ret_kind);
         if (r < 0)
                 return r;
 
@@ -607,6 +788,8 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
                         return r;
                 }
 
+        if (with_probes)
+                inst->obj = TAKE_PTR(obj);  /* its probes attach with the generation (probes.h) */
         *ret = TAKE_PTR(inst);
         return 0;
 fail:
@@ -698,7 +881,7 @@ int program_verify(const ProgramSpec *p, bool frags, char **ret_log, ProblemKind
                 *ret_log = TAKE_PTR(error);
                 return r;
         }
-        r = load_entry(p, obj, NULL, frags, NULL, NULL, &entry, NULL, ret_log, ret_kind);
+        r = load_object(p, obj, NULL, frags, true, true, NULL, NULL, &entry, NULL, ret_log, ret_kind);
         if (r < 0)
                 return r;
         for (guint i = 0; i < p->maps->len; i++) {

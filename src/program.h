@@ -16,6 +16,8 @@
 #include "dropin.h"
 #include "problem.h"
 
+struct bpf_object;
+
 #define OBJECT_SIZE_MAX (64u * 1024u * 1024u)
 #define DIGEST_SHORT 16
 
@@ -27,6 +29,7 @@ typedef struct Instance {
         int prog_fd;
         int next_fd;        /* -EBADF when the program has no next map */
         uint32_t prog_id;
+        struct bpf_object *obj; /* the load, kept while its probes are to be attached; else NULL */
 } Instance;
 
 /*
@@ -51,12 +54,21 @@ int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
 /*
  * Loads a new instance of a prepared program for a chain whose pins live in
  * 'chain_dir', pins it as generation 'gen'; 'frags': as part of a multi-buffer
- * XDP chain. On a load failure, *ret_log gets
+ * XDP chain. With 'with_probes', the program's probes are loaded in the same
+ * load and the instance keeps the object (inst->obj) for probes_attach(). On a load failure, *ret_log gets
  * libbpf's and the verifier's last lines, and *ret_kind (may be NULL) is set
  * to PROBLEM_VERIFIER_REJECTED when the verifier refused it (else untouched).
  */
-int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, Instance **ret,
-                        char **ret_log, ProblemKind *ret_kind);
+int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, bool with_probes,
+                        Instance **ret, char **ret_log, ProblemKind *ret_kind);
+
+/*
+ * Loads the probes of a prepared program (p->probes) without its entry, on
+ * the program's pinned maps under 'chain_dir' (created if new), for
+ * probes_attach(). A standalone probe is loaded so, with 'chain_dir' the
+ * probes' pin directory. On a failure, *ret_log says why.
+ */
+int program_load_probes(const ProgramSpec *p, const char *chain_dir, struct bpf_object **ret, char **ret_log);
 
 /*
  * Asks the kernel whether the prepared program would load on this hook (in a

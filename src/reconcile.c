@@ -10,13 +10,17 @@
 
 #include "bpf-util.h"
 #include "chain.h"
+#include "companion.h"
+#include "fd-limit.h"
 #include "log.h"
 #include "map-pins.h"
 #include "model.h"
 #include "package.h"
+#include "probe.h"
 #include "problem.h"
 #include "program.h"
 #include "reconcile.h"
+#include "standalone.h"
 #include "util.h"
 
 /* How the journal line of a tc chain going live says what its TC_ACT_OK does. */
@@ -39,6 +43,17 @@ static char *describe_programs(const Chain *ch)
         }
         if (s->len == 0)
                 g_string_append(s, "(empty)");
+        for (guint i = 0; i < ch->probes->len; i++) {
+                const Probe *p = ch->probes->pdata[i];
+
+                if (p->kind >= 0)
+                        g_string_append_printf(s, "; %s's probe %s (%s %s, link %u, id %u)", p->owner, p->program,
+                                               probe_kind_to_string(p->kind), strna(p->target), p->link_id,
+                                               p->prog_id);
+                else
+                        g_string_append_printf(s, "; %s's probe %s (link %u, id %u)", p->owner, p->program,
+                                               p->link_id, p->prog_id);
+        }
         return g_string_free(s, FALSE);
 }
 
@@ -81,9 +96,60 @@ static int ensure_pin_root(const Settings *s)
         return 0;
 }
 
+static void chain_set_error(Chain *ch, const char *error, ProblemKind kind)
+{
+        g_free(ch->error);
+        ch->error = g_strdup(error);
+        ch->error_kind = kind;
+}
+
+static void report_adopted(const Chain *ch)
+{
+        g_autofree char *progs = describe_programs(ch);
+        LogFields f = chain_log_fields(ch, NULL);
+
+        log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
+                       "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
+                       chain_is_attached((Chain *) ch) ? "" : " (not attached)", progs);
+}
+
+/*
+ * Adopts a pinned chain. One whose pins cannot be read (any error but
+ * ENOENT) is kept as failed, with the reason, and left exactly as it is in
+ * the kernel and on the bpffs: no reconcile removes or rebuilds it until an
+ * adoption succeeds. Returns what chain_adopt() returned.
+ */
+static int adopt_chain(Chain *ch)
+{
+        g_autofree char *error = NULL, *text = NULL;
+        LogFields f;
+        int r;
+
+        r = chain_adopt(ch, &error);
+        if (r == -ENOENT)
+                return r;
+        if (r >= 0) {
+                ch->adopt_error = 0;
+                chain_set_error(ch, NULL, PROBLEM_INVALID_CONFIGURATION);
+                report_adopted(ch);
+                return r;
+        }
+        text = g_strdup_printf("not adopted, left as it is: %s", error);
+        f = chain_log_fields(ch, NULL);
+        /* Tried again at every reconcile: the same error is journaled once (the pin it meets may differ). */
+        log_structured(ch->adopt_error == r ? LOG_DEBUG : LOG_ERR, r, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
+                       "Chain %s cannot be adopted: %s. It is left exactly as it is, in the kernel and under %s, "
+                       "until a reload adopts it.", ch->key, error, ch->dir);
+        ch->adopt_error = r;
+        chain_set_error(ch, text, PROBLEM_INVALID_CONFIGURATION);
+        return r;
+}
+
 int reconcile_adopt(Context *c)
 {
         g_autoptr(GArray) ids = NULL;
+        g_autoptr(GPtrArray) probes = NULL;
+        FdReserve reserve;
         int r;
 
         r = ensure_pin_root(&c->settings);
@@ -101,52 +167,99 @@ int reconcile_adopt(Context *c)
         r = chain_list_pinned(c->settings.pin_root, &ids);
         if (r < 0)
                 return log_error_errno(r, "Cannot list %s: %m", c->settings.pin_root);
+        /* Should the pins need more descriptors than there are, the daemon keeps enough to run and report. */
+        (void) fd_reserve_take(&reserve);
         for (guint i = 0; i < ids->len; i++) {
                 const ChainId *id = &g_array_index(ids, ChainId, i);
-                g_autofree char *progs = NULL;
                 g_autoptr(Chain) ch = NULL;
-                LogFields f;
 
                 ch = chain_new(c->settings.pin_root, id->ifname, id->hook);
-                r = chain_adopt(ch);
-                if (r == -ENOENT)
+                if (adopt_chain(ch) == -ENOENT)
                         continue;
-                if (r < 0) {
-                        log_error_errno(r, "Cannot adopt chain %s from %s: %m", ch->key, ch->dir);
-                        continue;
-                }
-                progs = describe_programs(ch);
-                f = chain_log_fields(ch, NULL);
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
-                               "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
-                               chain_is_attached(ch) ? "" : " (not attached)", progs);
                 g_hash_table_insert(c->chains, ch->key, ch);
                 TAKE_PTR(ch);
+        }
+        fd_reserve_release(&reserve);
+
+        r = standalone_adopt_all(c->settings.pin_root, &probes);
+        if (r < 0)
+                return log_error_errno(r, "Cannot list the probes under %s: %m", c->settings.pin_root);
+        while (probes->len > 0) {
+                Standalone *s = g_ptr_array_steal_index(probes, 0);
+                g_autofree char *what = standalone_describe(s);
+                const char *extra[] = { NULL, NULL };
+                g_autofree char *field = g_strdup_printf("L3AF_PROBE=%s", s->name);
+                LogFields f = { .program = s->name, .extra = extra };
+
+                extra[0] = field;
+                log_structured(LOG_INFO, 0, L3AF_MSG_PROBE_ADOPTED, &f, "Probe %s adopted from pins: %s", s->name,
+                               what);
+                g_hash_table_insert(c->probes, s->name, s);
         }
         return 0;
 }
 
-/* Reads and prepares every drop-in; returns the desired chains. */
-static GHashTable *load_desired(const Settings *s, GPtrArray *problems)
+/* Tries again to adopt the chains whose pins could not be read; returns how many it adopted. */
+static unsigned readopt_failed(Context *c)
+{
+        g_autoptr(GPtrArray) failed = g_ptr_array_new();
+        GHashTableIter it;
+        unsigned adopted = 0;
+        Chain *ch;
+
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
+                if (ch->adopt_error < 0)
+                        g_ptr_array_add(failed, ch);
+        for (guint i = 0; i < failed->len; i++) {
+                int r;
+
+                ch = failed->pdata[i];
+                r = adopt_chain(ch);
+                if (r == -ENOENT) {
+                        log_info("Chain %s: what was pinned under %s was debris of an unfinished chain, and is removed.",
+                                 ch->key, ch->dir);
+                        g_hash_table_remove(c->chains, ch->key);
+                } else if (r >= 0)
+                        adopted++;
+        }
+        return adopted;
+}
+
+/*
+ * Reads and prepares every drop-in; returns the desired chains, and in
+ * *ret_probes the probes on their own (name -> ProgramSpec).
+ */
+static GHashTable *load_desired(const Settings *s, GPtrArray *problems, GHashTable **ret_probes)
 {
         g_autoptr(GPtrArray) specs = NULL, prepared = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) probes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                             (GDestroyNotify) program_spec_free);
 
         if (model_load_dropins(s->conf_dirs, problems, &specs) < 0)
                 return NULL;
         while (specs->len > 0) {
                 ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
-                g_autofree char *key = chain_key(p->ifname, p->hook);
-
+                g_autofree char *key = program_spec_key(p);
+                ProgramSpec *other = p->standalone ? g_hash_table_lookup(probes, p->name) : NULL;
                 guint since = problems->len;
 
+                if (other) {
+                        problems_add(problems, false, p->source, key, "Program", "Name",
+                                     "probe '%s' is also declared by %s", p->name, other->source);
+                        program_spec_free(p);
+                        continue;
+                }
                 if ((p->package && package_resolve(s, p, key, problems) < 0) ||
                     program_prepare(p, key, problems) < 0) {
                         problems_set_program(problems, since, p->name);
                         program_spec_free(p);
-                }
+                } else if (p->standalone)
+                        g_hash_table_insert(probes, p->name, p);
                 else
                         g_ptr_array_add(prepared, p);
         }
+        *ret_probes = TAKE_PTR(probes);
         return model_build(prepared, problems);
 }
 
@@ -209,13 +322,6 @@ static void report_problems(GPtrArray *problems)
         }
 }
 
-static void chain_set_error(Chain *ch, const char *error, ProblemKind kind)
-{
-        g_free(ch->error);
-        ch->error = g_strdup(error);
-        ch->error_kind = kind;
-}
-
 static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
 {
         Chain *ch = g_hash_table_lookup(c->chains, key);
@@ -224,6 +330,11 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         LogFields f;
         int r;
 
+        if (ch && ch->adopt_error < 0) {
+                /* Neither removed nor rebuilt over: what runs may be live, and is left as it is. */
+                problems_add(problems, false, NULL, key, NULL, NULL, "chain %s: %s", key, ch->error);
+                return;
+        }
         if (reason) {
                 if (!ch) {
                         g_autofree char *ifname = NULL;
@@ -293,6 +404,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 return;
         }
         chain_set_error(ch, NULL, PROBLEM_INVALID_CONFIGURATION);
+        chain_set_metrics(ch, want->programs);
         for (guint i = 0; i < want->programs->len; i++)
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
         if (r > 0) {
@@ -313,15 +425,102 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
         }
 }
 
+/* Why a probe on its own must keep running as it runs: a problem names it, or its drop-in. */
+static const char *probe_blocked(GPtrArray *problems, const char *key, const char *source)
+{
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+
+                if (!p->warning && (streq_ptr(p->chain, key) || (!p->chain && source && streq_ptr(p->file, source))))
+                        return p->text;
+        }
+        return NULL;
+}
+
+static void apply_probe(Context *c, const char *name, ProgramSpec *want, GPtrArray *problems)
+{
+        Standalone *s = g_hash_table_lookup(c->probes, name);
+        g_autofree char *key = probe_key(name), *error = NULL, *what = NULL;
+        g_autofree char *field = g_strdup_printf("L3AF_PROBE=%s", name);
+        g_autofree char *file = NULL;
+        const char *extra[] = { field, NULL, NULL };
+        const char *reason = probe_blocked(problems, key, s ? s->source : NULL);
+        LogFields f = { .program = name, .extra = extra };
+        int r;
+
+        if (reason) {
+                if (s) {
+                        g_free(s->error);
+                        s->error = g_strdup(reason);
+                }
+                log_structured(LOG_ERR, 0, L3AF_MSG_PROBE_FAILED, &f, "Probe %s %s: %s", name,
+                               s ? "not changed, it runs as before" : "not attached", reason);
+                return;
+        }
+        if (!want) {
+                if (!s)
+                        return;
+                standalone_remove(s);
+                log_structured(LOG_INFO, 0, L3AF_MSG_PROBE_REMOVED, &f,
+                               "Probe %s removed: no drop-in declares it any more.", name);
+                g_hash_table_remove(c->probes, name);
+                return;
+        }
+        file = g_strdup_printf("L3AF_DROPIN=%s", want->source);
+        extra[1] = file;
+        if (!s) {
+                s = standalone_new(c->settings.pin_root, name);
+                g_hash_table_insert(c->probes, s->name, s);
+        }
+        r = standalone_apply(s, want, &error);
+        if (r < 0) {
+                g_free(s->error);
+                s->error = g_strdup(error);
+                problems_add(problems, false, want->source, key, NULL, NULL, "probe %s: %s", name, error);
+                log_structured(LOG_ERR, -r, L3AF_MSG_PROBE_FAILED, &f, "Probe %s %s: %s", name,
+                               s->probes->len > 0 ? "not changed, it runs as before" : "not attached", error);
+                if (s->probes->len == 0)
+                        g_hash_table_remove(c->probes, name);
+                return;
+        }
+        g_clear_pointer(&s->error, g_free);
+        (void) package_record_applied(&c->settings, want);
+        if (r > 0) {
+                what = standalone_describe(s);
+                log_structured(LOG_INFO, 0, L3AF_MSG_PROBE_ATTACHED, &f, "Probe %s attached: %s", name, what);
+        }
+}
+
+static void apply_probes(Context *c, GHashTable *desired, GPtrArray *problems)
+{
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        GHashTableIter it;
+        const char *name;
+
+        g_hash_table_iter_init(&it, c->probes);
+        while (g_hash_table_iter_next(&it, (gpointer *) &name, NULL))
+                g_ptr_array_add(names, g_strdup(name));
+        g_hash_table_iter_init(&it, desired);
+        while (g_hash_table_iter_next(&it, (gpointer *) &name, NULL))
+                if (!g_hash_table_contains(c->probes, name))
+                        g_ptr_array_add(names, g_strdup(name));
+        g_ptr_array_sort(names, strptr_compare);
+        for (guint i = 0; i < names->len; i++)
+                apply_probe(c, names->pdata[i], g_hash_table_lookup(desired, names->pdata[i]), problems);
+}
+
 /* The apply phase: on the loop, consumes 'desired' and 'problems'. */
-static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
+static int reconcile_apply(Context *c, GHashTable *desired, GHashTable *probes, GPtrArray *problems)
 {
         g_autoptr(GHashTable) blocked = NULL, keys = NULL;
         g_autoptr(GPtrArray) sorted = NULL;
+        g_autofree bool *done = NULL;
         GHashTableIter it;
+        FdReserve reserve;
         const char *key;
         int r;
 
+        (void) fd_reserve_take(&reserve);
         if (!desired) {
                 report_problems(problems);
                 r = -EIO;
@@ -344,10 +543,34 @@ static int reconcile_apply(Context *c, GHashTable *desired, GPtrArray *problems)
         while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
                 g_ptr_array_add(sorted, (gpointer) key);
         g_ptr_array_sort(sorted, strptr_compare);
+        /*
+         * Removals first, as they release descriptors; then the chains that could not be adopted are
+         * tried again, and what their pins say counts (which drop-ins they came from) before the rest
+         * is applied, their removal included.
+         */
+        done = g_new0(bool, sorted->len);
+        for (guint i = 0; i < sorted->len; i++) {
+                Chain *ch = g_hash_table_lookup(c->chains, sorted->pdata[i]);
+
+                if (g_hash_table_contains(desired, sorted->pdata[i]) || (ch && ch->adopt_error < 0))
+                        continue;
+                apply_one(c, sorted->pdata[i], NULL, blocked, problems);
+                done[i] = true;
+        }
+        if (readopt_failed(c) > 0) {
+                g_hash_table_unref(blocked);
+                blocked = blocked_chains(c, problems);
+        }
         for (guint i = 0; i < sorted->len; i++)
-                apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked, problems);
+                if (!done[i])
+                        apply_one(c, sorted->pdata[i], g_hash_table_lookup(desired, sorted->pdata[i]), blocked,
+                                  problems);
+        apply_probes(c, probes, problems);
+        /* The companions follow the chains as they now run. */
+        (void) companion_reconcile(c, desired);
         r = (int) problems_count_errors(problems);
 finish:
+        fd_reserve_release(&reserve);
         if (c->problems)
                 g_ptr_array_unref(c->problems);
         c->problems = g_ptr_array_ref(problems);
@@ -355,10 +578,10 @@ finish:
         return r;
 }
 
-static int reconcile_apply_timed(Context *c, GHashTable *desired, GPtrArray *problems)
+static int reconcile_apply_timed(Context *c, GHashTable *desired, GHashTable *probes, GPtrArray *problems)
 {
         uint64_t start = g_get_monotonic_time();
-        int r = reconcile_apply(c, desired, problems);
+        int r = reconcile_apply(c, desired, probes, problems);
 
         c->last_apply_usec = g_get_monotonic_time() - start;
         return r;
@@ -370,6 +593,7 @@ typedef struct PrepareJob {
         const Settings *settings;
         uint64_t usec;
         GHashTable *desired;
+        GHashTable *probes;
         GPtrArray *problems;
         pthread_t thread;
         int efd;
@@ -384,6 +608,8 @@ static void prepare_job_free(PrepareJob *j)
         closep(&j->efd);
         if (j->desired)
                 g_hash_table_unref(j->desired);
+        if (j->probes)
+                g_hash_table_unref(j->probes);
         if (j->problems)
                 g_ptr_array_unref(j->problems);
         g_free(j);
@@ -394,7 +620,7 @@ static void *prepare_thread(void *userdata)
         PrepareJob *j = userdata;
         uint64_t one = 1, start = g_get_monotonic_time();
 
-        j->desired = load_desired(j->settings, j->problems);
+        j->desired = load_desired(j->settings, j->problems, &j->probes);
         j->usec = g_get_monotonic_time() - start;
         if (write(j->efd, &one, sizeof(one)) < 0)
                 log_error_errno(errno, "Cannot signal the end of the prepare phase: %m");
@@ -413,7 +639,7 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
         pthread_join(j->thread, NULL);
         c->job = NULL;
         c->last_prepare_usec = j->usec;
-        r = reconcile_apply_timed(c, j->desired, j->problems);
+        r = reconcile_apply_timed(c, j->desired, j->probes, j->problems);
         prepare_job_free(j);
 
         waiters = TAKE_PTR(c->waiting_running);
@@ -530,9 +756,42 @@ static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
         return true;
 }
 
+/* The same for the probes on their own. */
+static bool check_probes_in_kernel(GHashTable *probes, GPtrArray *problems)
+{
+        g_autofree const char **names = NULL;
+        guint n = 0;
+
+        names = (const char **) g_hash_table_get_keys_as_array(probes, &n);
+        qsort(names, n, sizeof(*names), strptr_compare);
+        for (guint i = 0; i < n; i++) {
+                const ProgramSpec *p = g_hash_table_lookup(probes, names[i]);
+                g_autofree char *error = NULL, *key = probe_key(p->name);
+                ProblemKind kind = PROBLEM_INVALID_CONFIGURATION;
+                guint since = problems->len;
+                int r;
+
+                r = program_verify(p, false, &error, &kind);
+                if (r == -EPERM) {
+                        problems_add(problems, true, NULL, NULL, NULL, NULL,
+                                     "programs were not loaded, so what the verifier would refuse is not known: "
+                                     "not permitted to load BPF programs (run --check as root for that)");
+                        return false;
+                }
+                if (r < 0) {
+                        problems_add(problems, false, p->source, key, "Program", p->package ? "Package" : "Object",
+                                     "%s", error);
+                        problems_set_program(problems, since, p->name);
+                        problems_set_kind(problems, since, kind);
+                }
+        }
+        return true;
+}
+
 int reconcile_check(const Settings *s, GPtrArray *problems)
 {
-        g_autoptr(GHashTable) desired = load_desired(s, problems);
+        g_autoptr(GHashTable) probes = NULL;
+        g_autoptr(GHashTable) desired = load_desired(s, problems, &probes);
         g_autofree const char **keys = NULL;
         bool kernel = true;
         guint n = 0;
@@ -556,23 +815,47 @@ int reconcile_check(const Settings *s, GPtrArray *problems)
                         map_pins_predict(dir, cs->key, cs->programs, problems);
                 }
         }
+        if (kernel)
+                (void) check_probes_in_kernel(probes, problems);
         return (int) problems_count_errors(problems);
 }
 
 int reconcile_flush(Context *c)
 {
         GHashTableIter it;
+        Standalone *s;
         Chain *ch;
         int r = 0;
 
         g_hash_table_iter_init(&it, c->chains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
                 LogFields f = chain_log_fields(ch, NULL);
-                int k = chain_remove(ch);
+                int k;
+
+                if (ch->adopt_error < 0) {
+                        /* Its link and pins could not be read, so they cannot be removed with certainty either. */
+                        log_structured(LOG_ERR, ch->adopt_error, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
+                                       "Chain %s not flushed: %s.", ch->key, ch->error);
+                        if (r == 0)
+                                r = ch->adopt_error;
+                        g_hash_table_iter_remove(&it);
+                        continue;
+                }
+                k = chain_remove(ch);
 
                 if (k < 0 && r == 0)
                         r = k;
                 log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f, "Chain %s removed (flush).", ch->key);
+                g_hash_table_iter_remove(&it);
+        }
+        g_hash_table_iter_init(&it, c->probes);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &s)) {
+                LogFields f = { .program = s->name };
+                int k = standalone_remove(s);
+
+                if (k < 0 && r == 0)
+                        r = k;
+                log_structured(LOG_INFO, 0, L3AF_MSG_PROBE_REMOVED, &f, "Probe %s removed (flush).", s->name);
                 g_hash_table_iter_remove(&it);
         }
         return r;

@@ -45,6 +45,8 @@ static void on_reload_done(Context *c, int r, void *userdata)
 
         service_update_status(c);
         watchdog_check_all(c, "reload");
+        if (r != 0)
+                c->reload_failures++;
         if (r < 0)
                 log_error_errno(r, "Reload failed: %m");
         else if (r > 0)
@@ -68,6 +70,7 @@ int service_reload(Context *c, const char *why, ReconcileDone done, void *userda
 
         req->done = done;
         req->userdata = userdata;
+        c->reloads++;
         log_structured(LOG_INFO, 0, L3AF_MSG_RELOAD, NULL, "Reloading drop-ins (%s).", why);
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, (uint64_t) g_get_monotonic_time());
         r = reconcile_request(c, on_reload_done, req);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "conf-parser.h"
 #include "dropin.h"
 #include "hook.h"
 #include "log.h"
@@ -7,6 +8,7 @@
 #include "util.h"
 
 #define DAEMON_GROUP "Daemon"
+#define PACKAGES_GROUP "Packages"
 
 static char *prefixed(const char *root, const char *path)
 {
@@ -93,10 +95,6 @@ void settings_done(Settings *s)
         *s = (Settings) {};
 }
 
-static const char *const daemon_keys[] = {
-        "PinRoot", "LogLevel", "RequireSignatures", "WatchdogIntervalSec", "OnForeignProgram", "IdleExitSec", NULL,
-};
-
 /* Parses "1.5", "500ms", "2s", "1min"; returns -EINVAL on anything else. */
 int parse_sec(const char *s, uint64_t *ret)
 {
@@ -124,15 +122,6 @@ int parse_sec(const char *s, uint64_t *ret)
         return -EINVAL;
 }
 
-/* [Packages] */
-
-#define PACKAGES_GROUP "Packages"
-
-static const char *const packages_keys[] = {
-        "Repository", "Codename", "TrustDirectory", "CAFile", "FetchSizeMax", "ConnectTimeoutSec", "FetchTimeoutSec",
-        "StallTimeoutSec", "FetchRetries", "CacheKeepVersions", "ExtractEntriesMax", "ExtractSizeMax", NULL,
-};
-
 /* "123", "64K", "64M", "1G" (powers of 1024). */
 int parse_size(const char *s, uint64_t *ret)
 {
@@ -155,140 +144,26 @@ int parse_size(const char *s, uint64_t *ret)
         return 0;
 }
 
-static int get_path(GKeyFile *kf, const Settings *s, const char *key, char **path, GPtrArray *problems)
+/* Groups other than [Daemon] and [Packages] are warned about, as in drop-ins. */
+static void warn_unknown_groups(GKeyFile *kf, const Settings *s, GPtrArray *problems)
 {
-        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
+        g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 
-        if (!v)
-                return 0;
-        g_strstrip(v);
-        if (!g_path_is_absolute(v)) {
-                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
-                             "'%s' is not an absolute path", v);
-                return -EINVAL;
-        }
-        g_free(*path);
-        *path = prefixed(s->root, v);
-        return 0;
-}
-
-static int get_unsigned(GKeyFile *kf, const Settings *s, const char *key, unsigned min, unsigned max,
-                        unsigned *ret, GPtrArray *problems)
-{
-        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
-        guint64 u;
-
-        if (!v)
-                return 0;
-        g_strstrip(v);
-        if (!g_ascii_string_to_unsigned(v, 10, min, max, &u, NULL)) {
-                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
-                             "'%s' is not a number from %u to %u", v, min, max);
-                return -EINVAL;
-        }
-        *ret = (unsigned) u;
-        return 0;
-}
-
-/* A time span as parse_sec() reads it; at least 1 ms. */
-static int get_timespan(GKeyFile *kf, const Settings *s, const char *key, uint64_t *ret, GPtrArray *problems)
-{
-        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
-        uint64_t usec;
-
-        if (!v)
-                return 0;
-        if (parse_sec(v, &usec) < 0 || usec < 1000) {
-                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
-                             "'%s' is not a time span of at least 1ms (e.g. 10, 2.5s, 500ms, 1min)", g_strstrip(v));
-                return -EINVAL;
-        }
-        *ret = usec;
-        return 0;
-}
-
-static int get_size(GKeyFile *kf, const Settings *s, const char *key, uint64_t *ret, GPtrArray *problems)
-{
-        g_autofree char *v = g_key_file_get_string(kf, PACKAGES_GROUP, key, NULL);
-        uint64_t u;
-
-        if (!v)
-                return 0;
-        if (parse_size(v, &u) < 0 || u == 0) {
-                problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, key,
-                             "'%s' is not a size (bytes, or a number followed by K, M or G)", v);
-                return -EINVAL;
-        }
-        *ret = u;
-        return 0;
-}
-
-static int settings_load_packages(Settings *s, GKeyFile *kf, GPtrArray *problems)
-{
-        g_autofree char *repository = NULL, *codename = NULL;
-        g_auto(GStrv) keys = NULL;
-        int r = 0;
-
-        repository = g_key_file_get_string(kf, PACKAGES_GROUP, "Repository", NULL);
-        if (repository) {
-                g_strstrip(repository);
-                if (!g_str_has_prefix(repository, "file:///") && !g_str_has_prefix(repository, "http://") &&
-                    !g_str_has_prefix(repository, "https://")) {
-                        problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, "Repository",
-                                     "'%s' is not a file:///, http:// or https:// URL", repository);
-                        r = -EINVAL;
-                } else {
-                        g_free(s->repository);
-                        s->repository = TAKE_PTR(repository);
-                }
-        }
-        codename = g_key_file_get_string(kf, PACKAGES_GROUP, "Codename", NULL);
-        if (codename) {
-                g_strstrip(codename);
-                if (!codename_is_valid(codename)) {
-                        problems_add(problems, false, s->config_file, NULL, PACKAGES_GROUP, "Codename",
-                                     "'%s' is not a distribution codename (letters, digits, '_', '.', '-')",
-                                     codename);
-                        r = -EINVAL;
-                } else {
-                        g_free(s->codename);
-                        s->codename = TAKE_PTR(codename);
-                }
-        }
-        if (get_path(kf, s, "TrustDirectory", &s->trust_dir, problems) < 0)
-                r = -EINVAL;
-        if (get_path(kf, s, "CAFile", &s->ca_file, problems) < 0)
-                r = -EINVAL;
-        if (get_size(kf, s, "FetchSizeMax", &s->fetch_size_max, problems) < 0)
-                r = -EINVAL;
-        if (get_size(kf, s, "ExtractSizeMax", &s->extract_size_max, problems) < 0)
-                r = -EINVAL;
-        if (get_timespan(kf, s, "ConnectTimeoutSec", &s->connect_timeout_usec, problems) < 0)
-                r = -EINVAL;
-        if (get_timespan(kf, s, "FetchTimeoutSec", &s->fetch_timeout_usec, problems) < 0)
-                r = -EINVAL;
-        if (get_timespan(kf, s, "StallTimeoutSec", &s->stall_timeout_usec, problems) < 0)
-                r = -EINVAL;
-        if (get_unsigned(kf, s, "FetchRetries", 0, 10, &s->fetch_retries, problems) < 0)
-                r = -EINVAL;
-        if (get_unsigned(kf, s, "CacheKeepVersions", 1, 1000, &s->cache_keep, problems) < 0)
-                r = -EINVAL;
-        if (get_unsigned(kf, s, "ExtractEntriesMax", 1, 1000000, &s->extract_entries_max, problems) < 0)
-                r = -EINVAL;
-
-        keys = g_key_file_get_keys(kf, PACKAGES_GROUP, NULL, NULL);
-        for (char **k = keys; k && *k; k++)
-                if (!g_strv_contains(packages_keys, *k))
-                        problems_add(problems, true, s->config_file, NULL, PACKAGES_GROUP, *k, "unknown key, ignored");
-        return r;
+        for (char **g = groups; g && *g; g++)
+                if (!streq(*g, DAEMON_GROUP) && !streq(*g, PACKAGES_GROUP))
+                        problems_add(problems, true, s->config_file, NULL, *g, NULL, "unknown group, ignored");
 }
 
 int settings_load(Settings *s, GPtrArray *problems)
 {
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autoptr(GError) error = NULL;
-        g_autofree char *pin_root = NULL, *level = NULL;
-        g_auto(GStrv) keys = NULL;
+        ConfContext ctx = {
+                .file = s->config_file,
+                .root = s->root,
+                .strip = true,
+                .problems = problems,
+        };
         int r = 0;
 
         if (!g_key_file_load_from_file(kf, s->config_file, G_KEY_FILE_NONE, &error)) {
@@ -298,79 +173,12 @@ int settings_load(Settings *s, GPtrArray *problems)
                 return -EINVAL;
         }
 
-        pin_root = g_key_file_get_string(kf, DAEMON_GROUP, "PinRoot", NULL);
-        if (pin_root) {
-                if (!g_path_is_absolute(pin_root)) {
-                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "PinRoot",
-                                     "'%s' is not an absolute path", pin_root);
-                        r = -EINVAL;
-                } else {
-                        g_free(s->pin_root);
-                        s->pin_root = prefixed(s->root, pin_root);
-                }
-        }
-        level = g_key_file_get_string(kf, DAEMON_GROUP, "LogLevel", NULL);
-        if (level) {
-                int l = log_level_from_string(level);
-
-                if (l < 0) {
-                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "LogLevel",
-                                     "unknown level '%s' (err, warning, notice, info, debug)", level);
-                        r = -EINVAL;
-                } else
-                        s->log_level = l;
-        }
-
-        if (g_key_file_has_key(kf, DAEMON_GROUP, "RequireSignatures", NULL)) {
-                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "RequireSignatures", NULL);
-                int b = parse_boolean(v ? g_strstrip(v) : NULL);
-
-                if (b < 0) {
-                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "RequireSignatures",
-                                     "not a boolean (yes or no)");
-                        r = -EINVAL;
-                } else
-                        s->require_signatures = b;
-        }
-
-        {
-                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "WatchdogIntervalSec", NULL);
-
-                if (v && parse_sec(v, &s->watchdog_interval_usec) < 0) {
-                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "WatchdogIntervalSec",
-                                     "'%s' is not a time span (e.g. 1s, 500ms, 0 to disable the sweep)", v);
-                        r = -EINVAL;
-                }
-        }
-        {
-                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "IdleExitSec", NULL);
-
-                if (v && parse_sec(v, &s->idle_exit_usec) < 0) {
-                        problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "IdleExitSec",
-                                     "'%s' is not a time span (e.g. 30s, 5min; 0 never exits)", v);
-                        r = -EINVAL;
-                }
-        }
-        {
-                g_autofree char *v = g_key_file_get_string(kf, DAEMON_GROUP, "OnForeignProgram", NULL);
-
-                if (v) {
-                        int p = foreign_policy_from_string(v);
-
-                        if (p < 0) {
-                                problems_add(problems, false, s->config_file, NULL, DAEMON_GROUP, "OnForeignProgram",
-                                             "unknown policy '%s' (log or restore)", v);
-                                r = -EINVAL;
-                        } else
-                                s->on_foreign = p;
-                }
-        }
-
-        keys = g_key_file_get_keys(kf, DAEMON_GROUP, NULL, NULL);
-        for (char **k = keys; k && *k; k++)
-                if (!g_strv_contains(daemon_keys, *k))
-                        problems_add(problems, true, s->config_file, NULL, DAEMON_GROUP, *k, "unknown key, ignored");
-        if (settings_load_packages(s, kf, problems) < 0)
+        ctx.group = DAEMON_GROUP;
+        if (conf_parse_group(kf, CONF_DAEMON, &ctx, s, NULL) < 0)
                 r = -EINVAL;
+        ctx.group = PACKAGES_GROUP;
+        if (conf_parse_group(kf, CONF_PACKAGES, &ctx, s, NULL) < 0)
+                r = -EINVAL;
+        warn_unknown_groups(kf, s, problems);
         return r;
 }

@@ -25,6 +25,7 @@ typedef struct Settings {
         uint64_t watchdog_interval_usec; /* WatchdogIntervalSec=: the sweep; 0 disables it */
         int on_foreign;          /* OnForeignProgram= (ForeignPolicy), default log */
         uint64_t idle_exit_usec; /* IdleExitSec=: leave when idle this long; 0: never */
+        bool statistics;         /* Statistics=: hold BPF_ENABLE_STATS (kernel run counts and times); default no */
 
         /* [Packages]: fetching, trust and extraction (package.c and friends) */
         char *repository;              /* Repository=, default base URL, or NULL */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +39,7 @@ static inline void closep(int *fd)
         })
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
 #define streq(a, b) (strcmp((a), (b)) == 0)
 #define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
 #define isempty(s) (!(s) || !*(s))

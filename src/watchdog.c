@@ -210,8 +210,8 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
          * so a link found detached here on a device found present below was
          * detached by someone, not by the device leaving.
          */
-        if (ch->link_fd >= 0)
-                (void) link_ifindex(ch->link_fd, &link_if);
+        if (ch->link_fd >= 0 && link_ifindex(ch->link_fd, &link_if) < 0)
+                return;  /* only a definite answer may lead to a restore: look again later */
         if (ch->ifindex != 0) {
                 r = device_check(c, ch);
                 if (r < 0 && r != -ENODEV)

@@ -26,15 +26,12 @@ private_tmp "$SRC" "$B"
 T=$(mktemp -d "$PRIVATE_TMP/l3af-demo.XXXXXX")
 ROOT=$T/root
 PINS=$ROOT/sys/fs/bpf/l3af
-mkdir -p "$ROOT/etc/l3af.d"
+mkdir -p "$ROOT/etc/l3af.d" "$ROOT/etc/l3af"
+printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-counters() {
-        local p=$PINS/demo0/xdp/programs
-        printf '   %-9s %s\n' "count" "packets=$($TOOL sum "$p/count/maps/stats" 0)"
-        printf '   %-9s %s\n' "portdrop" "seen=$($TOOL sum "$p/portdrop/maps/portdrop_stats" 0) dropped=$($TOOL sum "$p/portdrop/maps/portdrop_stats" 1)"
-        printf '   %-9s %s\n' "sink" "udp=$($TOOL get-u64 "$p/sink/maps/sink_protocols" 17 0)"
-}
+# The [Metric] groups of the sample drop-ins, and the chain's kernel statistics (Statistics=yes).
+counters() { CTL stats demo0; }
 chain() { grep "is live" "$T/l3afd.log" | tail -1 | sed 's/.*is live: /   /'; }
 
 say "A throwaway network namespace with a veth pair: demo0 <-> peer0"
@@ -111,6 +108,14 @@ Repository=file://$REPO/repo
 
 [Map portdrop_config]
 0={port=7777, enabled=1}
+
+[Metric portdrop_seen]
+Map=portdrop_stats
+Field=seen
+
+[Metric portdrop_dropped]
+Map=portdrop_stats
+Field=dropped
 EOD
 reload() {
         "$B/src/l3afctl" --address="$BUS" reload 2>&1 | sed 's/^/   /' || true

@@ -7,6 +7,8 @@ PACKAGES=(
         meson ninja-build pkg-config gcc clang llvm bpftool
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libglib2.0-dev
         libgnutls28-dev libcurl4-gnutls-dev libarchive-dev libjson-glib-dev scdoc
+        # the Prometheus endpoint (l3afd-metrics.socket)
+        libmicrohttpd-dev
         # install directories (pkg-config): dbus-1, polkit-gobject-1
         libdbus-1-dev libpolkit-gobject-1-dev
         # tests
@@ -16,6 +18,8 @@ PACKAGES=(
         systemd-container
         # org.l3af.Chain1 tests: bus-call.py
         python3-dbus
+        # metrics tests: promtool check metrics, curl, l3afctl stats --watch under tmux
+        prometheus curl tmux
 )
 
 missing=()

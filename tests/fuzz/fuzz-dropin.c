@@ -34,7 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         g_assert(spec);
         g_assert(program_name_is_valid(spec->name));
-        g_assert(ifname_is_valid(spec->ifname));
+        if (spec->standalone)  /* a probe on its own: a kind of probe, no interface */
+                g_assert(spec->kind >= 0 && spec->hook < 0 && !spec->ifname);
+        else
+                g_assert(ifname_is_valid(spec->ifname) && spec->hook >= 0);
         g_assert(spec->object || spec->package);
         g_assert(problems_count_errors(problems) == 0);
         return 0;

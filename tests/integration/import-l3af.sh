@@ -19,7 +19,7 @@ CODENAME=l3aftest
 printf '[Daemon]\nRequireSignatures=no\n\n[Packages]\nCodename=%s\nConnectTimeoutSec=2\n' "$CODENAME" \
         > "$ROOT/etc/l3af/l3afd.conf"
 
-info "an L3AF repository with ratelimiting, portfilter and count"
+info "an L3AF repository with ratelimiting, portfilter, count and the probe connwatch"
 l3afpkg() {  # l3afpkg NAME OBJECT ENTRY: REPO/NAME/1.0.0/CODENAME/l3af_NAME.tar.gz holding l3af_NAME/ENTRY.bpf.o
         mkdir -p "$REPO/$1/1.0.0/$CODENAME"
         $MKPKG "$REPO/$1/1.0.0/$CODENAME/l3af_$1.tar.gz" l3af "$1" 1.0.0 "$2" "$3"
@@ -27,6 +27,7 @@ l3afpkg() {  # l3afpkg NAME OBJECT ENTRY: REPO/NAME/1.0.0/CODENAME/l3af_NAME.tar
 l3afpkg ratelimiting "$TESTBPF/l3af_style.bpf.o" ratelimiting
 l3afpkg portfilter "$TESTBPF/portfilter.bpf.o" portfilter
 l3afpkg count "$SAMPLES/count.bpf.o" count
+l3afpkg connwatch "$TESTBPF/connwatch.bpf.o" connwatch
 $PY "$SERVER" --root "$REPO" --port-file "$T/http.port" --log "$T/http.log" >>"$T/http.out" 2>&1 </dev/null &
 for _ in $(seq 100); do [ -s "$T/http.port" ] && break; sleep 0.05; done
 [ -s "$T/http.port" ] || fail "the repository server did not start: $(cat "$T/http.out")"
@@ -129,11 +130,6 @@ assert_contains "$DROPINS/l3af-l3t0-xdp-portfilter.conf" "[Map pf_ports]" "map_a
 assert_contains "$DROPINS/l3af-probe-connwatch.conf" "Hook=tracepoint" "the probe's drop-in has its kind"
 if grep -q "^Interface=" "$DROPINS/l3af-probe-connwatch.conf"; then fail "the probe drop-in names an interface"; fi
 
-# Probe drop-ins (issue 10, items 3-5) are not in this branch's daemon yet: set
-# the probe's drop-in aside for --check and the start. Drop these two lines
-# once l3afd takes Hook=tracepoint.
-mkdir -p "$T/aside"
-mv "$DROPINS/l3af-probe-connwatch.conf" "$T/aside/"
 
 veth_add l3t0 l3p0 0
 veth_add l3t1 l3p1 1
@@ -158,6 +154,8 @@ assert_eq "$(names l3t0 xdp)" "_xdp_ratelimiting _xdp_portfilter count" "l3t0 xd
 assert_eq "$(names l3t1 xdp)" "_xdp_portfilter count" "l3t1 xdp: portfilter, count (seq_id order)"
 assert_eq "$(names l3t0 tc-ingress)" "count_tc" "l3t0 tc-ingress: count"
 assert_eq "$(names l3t0 tc-egress)" "count_tc" "l3t0 tc-egress: count"
+wait_log "Probe connwatch attached"
+assert_contains "$T/daemon.log" "sock/inet_sock_set_state" "the probe attached where its section says, as L3AF's probes do"
 
 pinned() {  # pinned IFACE NAME: a map pinned by name in a chain
         find "$(chain_dir "$1" xdp)" -name "$2" -not -path "*/entries/*" | head -1

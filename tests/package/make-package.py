@@ -4,7 +4,8 @@
 
   make-package.py OUT KIND NAME VERSION OBJECT [ENTRY [NEXTMAP]]
 
-KIND: good (tar.gz with manifest), zip (zip with manifest), nomanifest
+KIND: good (tar.gz with manifest), metric (the same, its manifest declaring
+metrics over a count sample's stats map), zip (zip with manifest), nomanifest
 (tar.gz, object only), l3af (as L3AF publishes them: no manifest, a folder
 l3af_NAME/ holding ENTRY.bpf.o, a second object and a user-space program
 NAME), dotdot, absolute, symlink, hardlink-symlink, device,
@@ -62,6 +63,9 @@ def main():
             return
         if kind == "bigfile":
             man = manifest(name, version, entry, "bin/blob", next_map)
+        if kind == "metric":
+            man += (f"\n[Metric pkg_packets]\nProgram={entry}\nMap=stats\nKey=0\nField=packets\n"
+                    "\n[Metric pkg_bytes]\nMap=stats\nField=bytes\nHelp=from the manifest\n").encode()
         if kind != "nomanifest":
             add(tf, "l3af-package.conf", man)
         add(tf, f"{entry}.bpf.o", objdata)
@@ -83,7 +87,7 @@ def main():
                 add(tf, f"many/{i}", b"")
         elif kind == "bigfile":
             add(tf, "bin/blob", os.urandom(2 * 1024 * 1024), mode=0o755)
-        elif kind not in ("good", "nomanifest"):
+        elif kind not in ("good", "nomanifest", "metric"):
             sys.exit(f"unknown kind {kind}")
 
 

@@ -46,13 +46,14 @@ DEST=$T/dest            # what meson install lays down
 BPF=$T/bpf              # the container's /sys/fs/bpf, seen from here
 PINS=$BPF/l3af
 LEADER=                 # the container's PID 1, in our PID namespace
+NSPAWN_EXTRA=()         # more systemd-nspawn options, set before boot
 CGROUPS=()
 
 # The container's systemd makes cgroups under ours: give this run its own, in
 # every writable hierarchy, so cleanup knows exactly what to remove.
 cgroup_setup() {
         local fs dir
-        for fs in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
+        for fs in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup /sys/fs/cgroup/memory; do
                 findmnt -n -M "$fs" -O rw >/dev/null 2>&1 || continue
                 case $(findmnt -n -o FSTYPE -M "$fs") in cgroup2|cgroup) ;; *) continue ;; esac
                 # Runs a SIGKILL ended left their directories: remove those with no
@@ -141,6 +142,7 @@ boot() {
                 --bind="$BPF:/sys/fs/bpf" \
                 --bind-ro="$T/machine-id:/etc/machine-id" \
                 --machine="l3af-$(basename "$T" | tr -dc 'a-zA-Z0-9')" \
+                "${NSPAWN_EXTRA[@]}" \
                 > "$T/console.log" 2>&1 &
         nspawn_pid=$!
         disown "$nspawn_pid"

@@ -43,6 +43,14 @@ in_ct systemctl start l3afd.service || fail "systemctl start l3afd failed"
 assert_eq "$(in_ct systemctl is-active l3afd.service)" active "systemctl start returns with l3afd active"
 assert_eq "$(chain_ids l3t0 | wc -w)" 3 "the l3t0 chain is live"
 assert_eq "$(chain_ids l3t1 | wc -w)" 1 "the l3t1 chain is live"
+# Issue 9 item 3: LimitNOFILE= applies (systemd sets the closest it may where 524288 is not allowed),
+# and l3afd runs with its soft limit at the hard one, not at 1024.
+pid=$(main_pid)
+in_ct cat "/proc/$pid/limits" > "$T/limits" || fail "cannot read the limits of l3afd (pid $pid in the container)"
+read -r soft hard < <(awk '/^Max open files/ {print $4, $5}' "$T/limits") || fail "no open files limit in $(cat "$T/limits")"
+info "l3afd's RLIMIT_NOFILE in the container: soft $soft, hard $hard"
+[ "$soft" = "$hard" ] && [ "$soft" -gt 1024 ] || fail "l3afd's RLIMIT_NOFILE is soft $soft, hard $hard"
+echo "ok - l3afd's soft RLIMIT_NOFILE is its hard limit, $hard"
 send 200 5555
 send 100 7777
 assert_eq "$(count_of l3t0)" 300 "traffic runs through the chain and is counted"

@@ -235,6 +235,119 @@ static void test_names(void)
         g_assert_false(ifname_is_valid("a:b"));
 }
 
+/* Probes on their own: Hook= names the kind, Attach= the target, no Interface=. */
+static void test_probes(void)
+{
+        g_autoptr(ProgramSpec) p = NULL, u = NULL;
+        g_autofree char *e1 = parse("[Program]\nName=tp\nHook=tracepoint\nAttach=sock/inet_sock_set_state\n"
+                                    "Object=/x.o\n", &p);
+        g_autofree char *e2 = parse("[Program]\nName=u\nHook=uretprobe\nAttach=/usr/bin/foo:main+0x10\n"
+                                    "Object=/x.o\n", &u);
+        g_autofree char *e3 = parse("[Program]\nName=tp\nInterface=eth0\nHook=tracepoint\nObject=/x.o\n", NULL);
+        g_autofree char *e4 = parse("[Program]\nName=tp\nHook=tracepoint\nAttach=inet_sock_set_state\n"
+                                    "Object=/x.o\n", NULL);
+        g_autofree char *e5 = parse("[Program]\nName=u\nHook=uprobe\nAttach=foo:main\nObject=/x.o\n", NULL);
+        g_autofree char *e6 = parse(BASE "Attach=sock/x\n", NULL);
+        g_autofree char *e7 = parse("[Program]\nName=k\nHook=kprobe\nAttach=tcp_v4_connect\nNextMap=n\n"
+                                    "Object=/x.o\n", NULL);
+        g_autofree char *e8 = parse("[Program]\nName=a\nHook=probe\nObject=/x.o\n", NULL);
+
+        g_assert_cmpstr(e1, ==, "");
+        g_assert_true(p->standalone);
+        g_assert_cmpint(p->kind, ==, PROBE_TRACEPOINT);
+        g_assert_cmpstr(p->attach, ==, "sock/inet_sock_set_state");
+        g_assert_cmpint(p->hook, <, 0);
+        g_assert_cmpstr(e2, ==, "");
+        g_assert_cmpint(u->kind, ==, PROBE_URETPROBE);
+        g_assert_cmpstr(e3, ==, "[Program] Interface=: a probe (Hook=tracepoint) attaches to no interface; "
+                                "remove Interface=");
+        g_assert_cmpstr(e4, ==, "[Program] Attach=: 'inet_sock_set_state' is not a tracepoint (CATEGORY/NAME, as "
+                                "in sock/inet_sock_set_state)");
+        g_assert_cmpstr(e5, ==, "[Program] Attach=: 'foo:main' is not a uprobe target "
+                                "(/PATH/TO/BINARY:FUNCTION[+OFFSET])");
+        g_assert_cmpstr(e6, ==, "[Program] Attach=: only a probe on its own (Hook=tracepoint, uprobe, ...) takes "
+                                "Attach=");
+        g_assert_cmpstr(e7, ==, "[Program] NextMap=: a probe on its own (Hook=kprobe) takes no NextMap=");
+        g_assert_cmpstr(e8, ==, "[Program] Interface=: missing\n[Program] Hook=: unknown hook 'probe' (one of xdp, "
+                                "tc-ingress, tc-egress; with no Interface=, a probe: tracepoint, raw_tracepoint, "
+                                "uprobe, uretprobe, kprobe, kretprobe)");
+}
+
+static void test_sections(void)
+{
+        g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+        ProbeKind k;
+
+        g_assert_cmpint(probe_from_section("tp/sock/inet_sock_set_state", &k, &t1), ==, 0);
+        g_assert_cmpint(k, ==, PROBE_TRACEPOINT);
+        g_assert_cmpstr(t1, ==, "sock/inet_sock_set_state");
+        g_assert_cmpint(probe_from_section("uprobe", &k, &t2), ==, 0);
+        g_assert_cmpint(k, ==, PROBE_UPROBE);
+        g_assert_null(t2);
+        g_assert_cmpint(probe_from_section("kretprobe/tcp_v4_connect", &k, &t3), ==, 0);
+        g_assert_cmpint(k, ==, PROBE_KRETPROBE);
+        g_assert_cmpint(probe_from_section("xdp", &k, &t3), ==, -ENOENT);
+        g_assert_cmpint(probe_from_section("tpx/a/b", &k, &t3), ==, -ENOENT);
+}
+
+static void test_companion(void)
+{
+        g_autoptr(ProgramSpec) p = NULL;
+        g_autofree char *e = parse(BASE "[Companion]\nExecStart=/usr/bin/exporter --to='a b' -v\n"
+                                        "Environment=A=1 'B=x y'\nMemoryMax=64M\nCPUQuota=20%\nTasksMax=16\n"
+                                        "Restart=always\nRestartSec=500ms\nUser=flows\nPrivateNetwork=yes\n"
+                                        "Convention=l3af\nBogus=1\n", &p);
+        const CompanionSpec *c;
+
+        g_assert_cmpstr(e, ==, "W [Companion] Bogus=: unknown key, ignored");
+        c = p->companion;
+        g_assert_nonnull(c);
+        g_assert_cmpuint(g_strv_length(c->exec), ==, 3);
+        g_assert_cmpstr(c->exec[0], ==, "/usr/bin/exporter");
+        g_assert_cmpstr(c->exec[1], ==, "--to=a b");
+        g_assert_cmpstr(c->environment[1], ==, "B=x y");
+        g_assert_cmpuint(c->memory_max, ==, 64u << 20);
+        g_assert_cmpuint(c->cpu_quota_usec, ==, 200000);
+        g_assert_cmpuint(c->tasks_max, ==, 16);
+        g_assert_cmpstr(c->restart, ==, "always");
+        g_assert_cmpuint(c->restart_usec, ==, 500000);
+        g_assert_cmpstr(c->user, ==, "flows");
+        g_assert_true(c->private_network);
+        g_assert_cmpint(c->convention, ==, COMPANION_CONVENTION_L3AF);
+        program_spec_free(g_steal_pointer(&p));
+
+        /* Defaults: on-failure, a dynamic user, nothing limited. */
+        g_free(e);
+        e = parse(BASE "[Companion]\nExecStart=/bin/x\n", &p);
+        g_assert_cmpstr(e, ==, "");
+        g_assert_cmpstr(p->companion->restart, ==, "on-failure");
+        g_assert_null(p->companion->user);
+        g_assert_cmpuint(p->companion->memory_max, ==, UINT64_MAX);
+        g_assert_cmpint(p->companion->convention, ==, COMPANION_CONVENTION_L3AFD);
+
+        static const char *const bad[][2] = {
+                { "MemoryMax=0", "[Companion] MemoryMax=: '0' is not a size in bytes (4096, 64K, 64M, 1G)" },
+                { "MemoryMax=99999999999999999999", "[Companion] MemoryMax=: '99999999999999999999' is not a size in bytes (4096, 64K, 64M, 1G)" },
+                { "CPUQuota=0%", "[Companion] CPUQuota=: '0%' is not a percentage of one CPU (\"20%\", \"200%\")" },
+                { "RestartSec=soon", "[Companion] RestartSec=: 'soon' is not a time span (\"500ms\", \"2s\")" },
+                { "User=root user", "[Companion] User=: 'root user' is not a user name" },
+                { "Environment=1A=x", "[Companion] Environment=: '1A=x': a variable name has letters, digits and '_', and does not start with a digit" },
+                { "PrivateNetwork=maybe", "[Companion] PrivateNetwork=: 'maybe' is not a boolean (yes or no)" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                g_autofree char *text = g_strdup_printf(BASE "[Companion]\nExecStart=/bin/x\n%s\n", bad[i][0]);
+                g_autofree char *err = parse(text, NULL);
+
+                g_assert_cmpstr(err, ==, bad[i][1]);
+        }
+        g_free(e);
+        e = parse(BASE "[Companion]\nMemoryMax=1G\n", NULL);
+        g_assert_cmpstr(e, ==, "[Companion] ExecStart=: missing");
+        g_free(e);
+        e = parse(BASE "[Companion]\nExecStart=bin/x\n", NULL);
+        g_assert_cmpstr(e, ==, "[Companion] ExecStart=: 'bin/x' is relative: only a Package= has files to be relative to");
+}
+
 int main(int argc, char **argv)
 {
         int r;
@@ -252,6 +365,9 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/warnings", test_warnings);
         g_test_add_func("/dropin/oversized", test_oversized);
         g_test_add_func("/dropin/names", test_names);
+        g_test_add_func("/dropin/probes", test_probes);
+        g_test_add_func("/dropin/probe-sections", test_sections);
+        g_test_add_func("/dropin/companion", test_companion);
         r = g_test_run();
         g_rmdir(tmpdir);
         g_free(tmpdir);

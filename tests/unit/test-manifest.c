@@ -113,6 +113,51 @@ static void test_limits(void)
         g_assert_true(package_path_is_valid("a/b.o"));
 }
 
+static void test_companion(void)
+{
+        static const char text[] = "[Package]\nName=flows\nVersion=1.0.0\n\n[Program flows]\nObject=f.o\n\n"
+                                   "[Companion]\nExecStart=bin/exporter --port=4739\nMemoryMax=32M\n";
+        g_autoptr(Manifest) m = NULL, legacy = NULL;
+        g_autofree char *error = NULL, *e1 = NULL, *e2 = NULL;
+
+        g_assert_cmpint(manifest_parse(text, strlen(text), "M", &m, &error), ==, 0);
+        g_assert_nonnull(m->companion_spec);
+        g_assert_cmpstr(m->companion_spec->exec[0], ==, "bin/exporter");
+        g_assert_cmpstr(m->companion_spec->exec[1], ==, "--port=4739");
+        g_assert_cmpuint(m->companion_spec->memory_max, ==, 32u << 20);
+
+        /* Companion= alone is a [Companion] with that ExecStart=. */
+        g_assert_cmpint(manifest_parse(GOOD, strlen(GOOD), "M", &legacy, &error), ==, 0);
+        g_assert_cmpstr(legacy->companion_spec->exec[0], ==, "bin/rl-ctl");
+        g_assert_null(legacy->companion_spec->exec[1]);
+
+        e1 = error_of("[Package]\nName=f\nVersion=1.0.0\n[Program f]\nObject=f.o\n[Companion]\nExecStart=/usr/bin/x\n");
+        g_assert_cmpstr(e1, ==, "M: [Companion] ExecStart=: '/usr/bin/x' is not a relative path inside the package");
+        e2 = error_of("[Package]\nName=f\nVersion=1.0.0\n[Program f]\nObject=f.o\n[Companion]\nExecStart=../x\n");
+        g_assert_cmpstr(e2, ==, "M: [Companion] ExecStart=: '../x' is not a relative path inside the package");
+}
+
+static void test_metrics(void)
+{
+        g_autoptr(Manifest) m = NULL;
+        g_autofree char *error = NULL, *e1 = NULL, *e2 = NULL;
+        const char *two = "[Package]\nName=p\nVersion=1.0.0\n[Program a]\nObject=a.o\n[Program b]\nObject=b.o\n";
+        g_autofree char *text = g_strdup_printf("%s[Metric pk]\nProgram=b\nMap=stats\nField=packets\n", two);
+        g_autofree char *unnamed = g_strdup_printf("%s[Metric pk]\nMap=stats\n", two);
+        g_autofree char *bad = g_strdup_printf("%s[Metric pk]\nProgram=b\nMap=stats\nType=x\n", two);
+        const ManifestProgram *p;
+
+        g_assert_cmpint(manifest_parse(text, strlen(text), "M", &m, &error), ==, 0);
+        p = manifest_find_program(m, "b");
+        g_assert_cmpuint(p->metrics->len, ==, 1);
+        g_assert_cmpstr(((MetricSpec *) p->metrics->pdata[0])->name, ==, "pk");
+        g_assert_cmpuint(manifest_find_program(m, "a")->metrics->len, ==, 0);
+        e1 = error_of(unnamed);
+        g_assert_cmpstr(e1, ==, "M: [Metric pk] Program=: missing (the package has several programs)");
+        e2 = error_of(bad);
+        g_assert_cmpstr(e2, ==, "M: [Metric pk] Type=: unknown type 'x' (counter or gauge)");
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -121,5 +166,7 @@ int main(int argc, char **argv)
         g_test_add_func("/manifest/bad", test_bad);
         g_test_add_func("/manifest/limits", test_limits);
         g_test_add_func("/manifest/long-map-names", test_long_map_names);
+        g_test_add_func("/manifest/companion", test_companion);
+        g_test_add_func("/manifest/metrics", test_metrics);
         return g_test_run();
 }

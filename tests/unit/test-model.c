@@ -251,6 +251,89 @@ static void test_shared_maps_agree(void)
                                            "but define it differently ('md' -> 'wide': value size 8 -> 16)"));
 }
 
+/* [Metric NAME] groups, checked against the objects' BTF (metric-decl.h). */
+static void test_metrics(void)
+{
+        const char *testbpf = g_getenv("L3AF_TESTBPF");
+        g_autoptr(ProgramSpec) good = spec("a", "count", 1, "[Metric pk]\nMap=stats\nKey=0\nField=packets\n"
+                                                           "[Metric all]\nMap=stats\nField=bytes\nType=gauge\n");
+        g_autofree char *e = prepare_errors(good);
+        const MetricSpec *m;
+        static const struct { const char *group, *error; } bad[] = {
+                { "[Metric x]\nMap=nope\n", "[Metric x] Map=: no map 'nope' in the object" },
+                { "[Metric x]\nMap=stats\nKey=1\nField=packets\n",
+                  "[Metric x] Key=: index 1 is out of range (map 'stats' has 1 entries)" },
+                { "[Metric x]\nMap=stats\nField=nope\n",
+                  "[Metric x] Field=: no member 'nope' in the map's value (members: packets, bytes)" },
+                { "[Metric x]\nMap=stats\n",
+                  "[Metric x] Field=: missing: the value of map 'stats' is not an integer; name the member to read" },
+                { "[Metric x]\nMap=l3af_next\n",
+                  "[Metric x] Map=: map 'l3af_next' is of type prog_array; metrics read arrays and hash maps" },
+        };
+
+        g_assert_cmpstr(e, ==, "");
+        g_assert_cmpuint(good->metrics->len, ==, 2);
+        m = good->metrics->pdata[0];
+        g_assert_cmpstr(m->name, ==, "pk");
+        g_assert_cmpuint(m->key_bytes->len, ==, 1);
+        g_assert_cmpuint(m->field_offset, ==, 0);
+        g_assert_cmpuint(m->field_size, ==, 8);
+        m = good->metrics->pdata[1];
+        g_assert_null(m->keys);
+        g_assert_cmpuint(m->field_offset, ==, 8);
+        g_assert_cmpint(m->type, ==, METRIC_GAUGE);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                g_autoptr(ProgramSpec) p = spec("a", "count", 1, bad[i].group);
+                g_autofree char *err = prepare_errors(p);
+
+                g_assert_cmpstr(err, ==, bad[i].error);
+        }
+        if (testbpf) {
+                g_autoptr(ProgramSpec) p = spec_in(testbpf, "pc", "portcount", 1,
+                                                   "[Metric x]\nMap=port_stats\nKey=53;5001\nField=last_len\n");
+                g_autofree char *err = prepare_errors(p);
+
+                g_assert_cmpstr(err, ==, "");
+                m = p->metrics->pdata[0];
+                g_assert_cmpuint(m->key_bytes->len, ==, 2);
+                g_assert_cmpuint(m->field_offset, ==, 16);
+                g_assert_true(m->field_signed);
+        }
+}
+
+/* Bad groups are refused while the drop-in is read, naming group and key. */
+static void test_metrics_parse(void)
+{
+        static const struct { const char *group, *error; } bad[] = {
+                { "[Metric 1x]\nMap=stats\n", "[Metric 1x] '1x' is not a metric name" },
+                { "[Metric x]\nKey=0\n", "[Metric x] Map=: missing" },
+                { "[Metric x]\nMap=stats\nType=histogram\n", "[Metric x] Type=: unknown type 'histogram'" },
+                { "[Metric x]\nMap=stats\nAggregate=avg\n", "[Metric x] Aggregate=: unknown aggregation 'avg'" },
+                { "[Metric x]\nMap=stats\nKey=;\n", "[Metric x] Key=: no key" },
+                { "[Metric x]\nMap=stats\nProgram=y\n", "[Metric x] Program=: only a package manifest" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                g_autofree char *dir = g_dir_make_tmp("l3af-test-XXXXXX", NULL);
+                g_autofree char *path = g_build_filename(dir, "m.conf", NULL);
+                g_autofree char *content = g_strdup_printf("[Program]\nName=a\nInterface=eth9\nHook=xdp\n"
+                                                           "Object=/x.o\n%s", bad[i].group);
+                g_autoptr(GPtrArray) problems = problems_new();
+                ProgramSpec *p = NULL;
+                bool found = false;
+
+                g_assert_true(g_file_set_contents(path, content, -1, NULL));
+                g_assert_cmpint(dropin_parse(path, problems, &p), ==, -EINVAL);
+                for (guint k = 0; k < problems->len; k++)
+                        found |= strstr(((Problem *) problems->pdata[k])->text, bad[i].error) != NULL;
+                if (!found)
+                        g_error("'%s' not among the problems of %s", bad[i].error, bad[i].group);
+                g_unlink(path);
+                g_rmdir(dir);
+        }
+}
+
 int main(int argc, char **argv)
 {
         int r;
@@ -271,6 +354,8 @@ int main(int argc, char **argv)
         g_test_add_func("/model/too-long", test_too_long);
         g_test_add_func("/model/duplicates-and-modes", test_duplicates_and_modes);
         g_test_add_func("/model/shared-maps-agree", test_shared_maps_agree);
+        g_test_add_func("/model/metrics", test_metrics);
+        g_test_add_func("/model/metrics-parse", test_metrics_parse);
         r = g_test_run();
         g_rmdir(tmpdir);
         g_free(tmpdir);

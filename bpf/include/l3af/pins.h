@@ -16,8 +16,15 @@
  *                        definition) once the change's generation is live
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/prog   an instance
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/next   its next map
+ *   <root>/<ifname>/<hook>/programs/<name>/probes/<digest>/<probe>   bpf_link
+ *       of each probe program beside the entry (per object, not per instance)
+ *   <root>/:probes/meta                      hash map: probe name -> l3af_meta
+ *       (probes on their own: drop-ins with no interface)
+ *   <root>/:probes/maps/<map>                maps their objects pin by name
+ *   <root>/:probes/programs/<name>/...       as a chain program's: maps/,
+ *       entries/, probes/<digest>/<probe>
  *
- * <ifname>, <name> and <map> are encoded (pin_name_encode() in l3afd's
+ * <ifname>, <name>, <map> and <probe> are encoded (pin_name_encode() in l3afd's
  * src/pin-path.h): the bpffs refuses '.' in file names, so each '.', '/', ':'
  * and byte outside printable ASCII is ':' and two lower-case hex digits
  * ("eth0.100" -> "eth0:2e100"); names without them are their own encoding.
