@@ -811,11 +811,3 @@ GPtrArray *companion_list(Context *c, const char *key)
         g_ptr_array_sort_with_data(list, state_compare, order);
         return list;
 }
-
-void companion_done(Context *c)
-{
-        if (c->companions)
-                g_hash_table_unref(c->companions);
-        c->companions = NULL;
-        c->systemd_bus = sd_bus_flush_close_unref(c->systemd_bus);
-}

@@ -65,4 +65,3 @@ int companion_stop_all(Context *c);
  */
 GPtrArray *companion_list(Context *c, const char *key);
 
-void companion_done(Context *c);

@@ -14,6 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Parses a time span such as "1s", "500ms", "2.5", "1min". */
+int parse_sec(const char *s, uint64_t *ret);
+/* "4096", "64K", "64M", "1G" (powers of 1024) -> bytes. */
+int parse_size(const char *s, uint64_t *ret);
+
 /*
  * Where a key is allowed; a row's places all fill the same target struct.
  * Each place is documented in one man page: conf_place_man_page().

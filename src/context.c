@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <systemd/sd-bus.h>
+
 #include "chain.h"
-#include "companion.h"
 #include "context.h"
 #include "standalone.h"
 #include "util.h"
@@ -14,7 +15,9 @@ void context_init(Context *c)
 
 void context_done(Context *c)
 {
-        companion_done(c);
+        if (c->companions)
+                g_hash_table_unref(c->companions);
+        c->systemd_bus = sd_bus_flush_close_unref(c->systemd_bus);
         if (c->waiting_next)
                 g_array_unref(c->waiting_next);
         if (c->waiting_running)

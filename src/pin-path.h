@@ -73,6 +73,9 @@ char *pin_program_dir(const char *chain_dir, const char *program);
  */
 char *pin_map_path(const char *chain_dir, const char *program, const char *map, bool shared);
 
+/* How many hex digits of an object's digest name its instances and probes in their pins. */
+#define DIGEST_SHORT 16
+
 /* <program dir>/<gen>-<digest>: an instance of generation 'gen' (decimal), 'digest' a hex string. */
 char *pin_instance_dir(const char *chain_dir, const char *program, uint64_t gen, const char *digest);
 

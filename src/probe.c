@@ -10,7 +10,6 @@
 #include "log.h"
 #include "pin-path.h"
 #include "probe.h"
-#include "program.h"
 #include "util.h"
 
 #define TRACEFS "/sys/kernel/tracing"

@@ -14,12 +14,12 @@
 #include <stdint.h>
 
 #include "dropin.h"
+#include "pin-path.h"
 #include "problem.h"
 
 struct bpf_object;
 
 #define OBJECT_SIZE_MAX (64u * 1024u * 1024u)
-#define DIGEST_SHORT 16
 
 typedef struct Instance {
         char *name;

@@ -95,55 +95,6 @@ void settings_done(Settings *s)
         *s = (Settings) {};
 }
 
-/* Parses "1.5", "500ms", "2s", "1min"; returns -EINVAL on anything else. */
-int parse_sec(const char *s, uint64_t *ret)
-{
-        static const struct { const char *suffix; uint64_t usec; } units[] = {
-                { "ms", 1000 }, { "min", 60000000 }, { "s", 1000000 }, { "", 1000000 },
-        };
-        g_autofree char *t = g_strstrip(g_strdup(s));
-
-        for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
-                g_autofree char *num = NULL;
-                char *end;
-                double v;
-
-                if (!g_str_has_suffix(t, units[i].suffix))
-                        continue;
-                num = g_strndup(t, strlen(t) - strlen(units[i].suffix));
-                if (isempty(num))
-                        continue;
-                v = g_ascii_strtod(num, &end);
-                if (*end || v < 0 || v > 86400.0 * 1000000 / units[i].usec)
-                        continue;
-                *ret = (uint64_t) (v * units[i].usec);
-                return 0;
-        }
-        return -EINVAL;
-}
-
-/* "123", "64K", "64M", "1G" (powers of 1024). */
-int parse_size(const char *s, uint64_t *ret)
-{
-        static const struct { char c; unsigned shift; } units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 } };
-        g_autofree char *t = g_strstrip(g_strdup(s));
-        size_t n = strlen(t);
-        unsigned shift = 0;
-        guint64 v;
-
-        if (n > 1 && (t[n - 1] == 'B' || t[n - 1] == 'b') && g_ascii_isalpha(t[n - 2]))
-                t[--n] = 0;  /* "64MB" */
-        for (size_t i = 0; n > 0 && i < ELEMENTSOF(units); i++)
-                if (g_ascii_toupper(t[n - 1]) == units[i].c) {
-                        shift = units[i].shift;
-                        t[--n] = 0;
-                }
-        if (n == 0 || !g_ascii_string_to_unsigned(t, 10, 0, UINT64_MAX >> shift, &v, NULL))
-                return -EINVAL;
-        *ret = v << shift;
-        return 0;
-}
-
 /* Groups other than [Daemon] and [Packages] are warned about, as in drop-ins. */
 static void warn_unknown_groups(GKeyFile *kf, const Settings *s, GPtrArray *problems)
 {

@@ -62,10 +62,5 @@ void settings_done(Settings *s);
  */
 int os_release_codename(char **ret);
 
-/* Parses a time span such as "1s", "500ms", "2.5", "1min". */
-int parse_sec(const char *s, uint64_t *ret);
-/* "4096", "64K", "64M", "1G" (powers of 1024) -> bytes. */
-int parse_size(const char *s, uint64_t *ret);
-
 /* Reads config_file if it exists; problems name the file and key. */
 int settings_load(Settings *s, GPtrArray *problems);
