@@ -410,6 +410,50 @@ static int chain_recover_link(Chain *c, char **ret_error)
 }
 
 /*
+ * Walks the chain from its slot (pinned at 'slot'), through each instance's
+ * next map, and moves the instances it reaches from 'by_id' (program id ->
+ * Instance*) to c->instances, in chain order. A program with no pin ends the
+ * walk as a placeholder named "?", which the next plan rebuilds. Returns 0 or
+ * -errno with *ret_error set.
+ */
+static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **ret_error)
+{
+        uint32_t id;
+        int r;
+
+        r = slot_get(c->slot_fd, &id);
+        if (r < 0)
+                return pin_error(ret_error, "read the program array pinned at", slot, r);
+        for (int n = 0; id != 0; n++) {
+                Instance *inst;
+
+                if (n >= WALK_MAX) {
+                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", c->key, c->dir);
+                        break;
+                }
+                if (!g_hash_table_steal_extended(by_id, GUINT_TO_POINTER(id), NULL, (gpointer *) &inst)) {
+                        /* A program we have no pin for: make sure the plan rebuilds it. */
+                        inst = g_new0(Instance, 1);
+                        inst->prog_fd = inst->next_fd = -EBADF;
+                        inst->name = g_strdup("?");
+                        inst->prog_id = id;
+                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.", c->key, id);
+                        g_ptr_array_add(c->instances, inst);
+                        break;
+                }
+                g_ptr_array_add(c->instances, inst);
+                if (inst->next_fd < 0)
+                        break;  /* the last program */
+                r = slot_get(inst->next_fd, &id);
+                if (r < 0) {
+                        g_autofree char *next = g_build_filename(inst->dir, "next", NULL);
+                        return pin_error(ret_error, "read the program array pinned at", next, r);
+                }
+        }
+        return 0;
+}
+
+/*
  * Opens the chain's pins and walks it. Only pins that do not exist (ENOENT)
  * make debris; any other error is returned with *ret_error naming the pin.
  */
@@ -419,7 +463,6 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         g_autofree char *link = pin_path(c, "link");
         g_autoptr(GHashTable) by_id = NULL;
         bool swapped;
-        uint32_t id;
         int r;
 
         g_ptr_array_set_size(c->probes, 0);
@@ -469,35 +512,9 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         r = index_instances(c, &by_id, ret_error);
         if (r < 0)
                 return r;
-        r = slot_get(c->slot_fd, &id);
+        r = walk_instances(c, by_id, slot, ret_error);
         if (r < 0)
-                return pin_error(ret_error, "read the program array pinned at", slot, r);
-        for (int n = 0; id != 0; n++) {
-                Instance *inst;
-
-                if (n >= WALK_MAX) {
-                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", c->key, c->dir);
-                        break;
-                }
-                if (!g_hash_table_steal_extended(by_id, GUINT_TO_POINTER(id), NULL, (gpointer *) &inst)) {
-                        /* A program we have no pin for: make sure the plan rebuilds it. */
-                        inst = g_new0(Instance, 1);
-                        inst->prog_fd = inst->next_fd = -EBADF;
-                        inst->name = g_strdup("?");
-                        inst->prog_id = id;
-                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.", c->key, id);
-                        g_ptr_array_add(c->instances, inst);
-                        break;
-                }
-                g_ptr_array_add(c->instances, inst);
-                if (inst->next_fd < 0)
-                        break;  /* the last program */
-                r = slot_get(inst->next_fd, &id);
-                if (r < 0) {
-                        g_autofree char *next = g_build_filename(inst->dir, "next", NULL);
-                        return pin_error(ret_error, "read the program array pinned at", next, r);
-                }
-        }
+                return r;
 
         /* The probes of the programs the walk found, as their pins show them (kinds come with the next apply). */
         for (guint i = 0; i < c->instances->len; i++) {
@@ -1175,6 +1192,33 @@ static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, ui
 }
 
 /*
+ * Before the flip. Nothing of ours runs at the hook of a chain this change
+ * did not create: its root is attached first, so that a mode that fails
+ * leaves the old generation running the old way (not attachable at all,
+ * *reattach stays true and attaching is tried again after the flip). An
+ * attached chain with a new mode is relinked, unless a new root takes the
+ * hook anyway. Returns 0 or -errno with *ret_error set.
+ */
+static int ready_hook(Chain *c, XdpMode mode, bool created, bool relink, bool new_root, bool *reattach,
+                      char **ret_error)
+{
+        int r;
+
+        if (*reattach && !created) {
+                r = chain_reattach(c, mode, ret_error);
+                if (r < 0 && chain_is_attached(c))
+                        return r;
+                g_clear_pointer(ret_error, g_free);
+                *reattach = !chain_is_attached(c);
+        } else if (relink && !new_root) {
+                r = chain_relink(c, c->root_fd, mode, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
  * After the flip: releases the old prefix (packets still inside it keep it
  * alive until they leave), takes the new instances from 'fresh', and records
  * generation 'gen'.
@@ -1267,19 +1311,9 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         if (r < 0)
                 goto fail;
 
-        if (reattach && !created) {
-                /* Nothing of ours runs at the hook: attach the root first, so that a mode that fails leaves the
-                 * old generation running the old way. Not attachable at all, it is tried again below. */
-                r = chain_reattach(c, mode, ret_error);
-                if (r < 0 && chain_is_attached(c))
-                        goto fail;
-                g_clear_pointer(ret_error, g_free);
-                reattach = !chain_is_attached(c);
-        } else if (relink && !new_root) {
-                r = chain_relink(c, c->root_fd, mode, ret_error);
-                if (r < 0)
-                        goto fail;
-        }
+        r = ready_hook(c, mode, created, relink, new_root, &reattach, ret_error);
+        if (r < 0)
+                goto fail;
 
         /* The flip: one update makes the whole new generation live (or one link update, with a new root). */
         if (bpf_map_update_elem(new_root ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
