@@ -520,6 +520,56 @@ static ProbeSpec *find_probe(const ProgramSpec *p, const char *program)
 }
 
 /*
+ * Why bpf_object__load() failed with 'r': the verifier's last lines of the
+ * program it refused (the entry, loaded 'with_entry' and whose log is
+ * 'verifier', or a probe with its own log buffer), else libbpf's
+ * ('captured'). *ret_kind (may be NULL) is set to PROBLEM_VERIFIER_REJECTED
+ * when the verifier refused a program.
+ */
+static void explain_refusal(const ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, bool with_entry,
+                            const char *verifier, const char *captured, int r, char **ret_log, ProblemKind *ret_kind)
+{
+        g_autofree char *vtail = NULL, *ltail = log_tail(captured, 3);
+        struct bpf_program *prog, *failed = with_entry ? entry : NULL;
+        const char *log = verifier;
+        size_t log_size = VERIFIER_LOG_SIZE;
+        bool overflowed;
+
+        /* libbpf asks for a log only after a refusal: the program with one is the one refused. */
+        bpf_object__for_each_program(prog, obj) {
+                const char *l = bpf_program__autoload(prog) && prog != entry ?
+                                        bpf_program__log_buf(prog, NULL) : NULL;
+
+                if (!isempty(l)) {
+                        failed = prog;
+                        log = l;
+                        log_size = VERIFIER_LOG_SIZE / 16;
+                }
+        }
+        vtail = log_tail(log, VERIFIER_LOG_LINES);
+        /* ENOSPC with a full buffer means the refusal's log overflowed it. Since Linux 6.4 the kernel
+         * keeps the log's end (BPF_LOG_FIXED unset), where the verifier says why. */
+        overflowed = r == -ENOSPC && log && strnlen(log, log_size) >= log_size - 1;
+
+        if (!isempty(vtail) && ret_kind)
+                *ret_kind = PROBLEM_VERIFIER_REJECTED;
+
+        if (!isempty(vtail) && overflowed)
+                *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %zu %s; "
+                                           "its last lines):\n%s",
+                                           failed ? bpf_program__name(failed) : p->entry_resolved,
+                                           log_size >= (1u << 20) ? log_size >> 20 : log_size >> 10,
+                                           log_size >= (1u << 20) ? "MiB" : "KiB", vtail);
+        else if (!isempty(vtail))
+                *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s",
+                                           failed ? bpf_program__name(failed) : p->entry_resolved,
+                                           g_strerror(-r), vtail);
+        else
+                *ret_log = g_strdup_printf("cannot load program '%s': %s\n%s", p->entry_resolved,
+                                           g_strerror(-r), ltail);
+}
+
+/*
  * Loads an opened object: the entry program with the hook's type (unless
  * !with_entry) and, with 'with_probes', the probes of p->probes with their
  * kinds' types, in one load, so that they share its maps. A standalone
@@ -539,7 +589,7 @@ static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char 
 {
         g_autofree char *captured = NULL, *verifier = NULL;
         g_autoptr(GPtrArray) logs = g_ptr_array_new_with_free_func(g_free);
-        struct bpf_program *prog, *entry = NULL, *failed = NULL;
+        struct bpf_program *prog, *entry = NULL;
         struct bpf_map *map, *next = NULL;
         int r;
 
@@ -626,44 +676,7 @@ static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char 
         r = bpf_object__load(obj);
         captured = libbpf_capture_end();
         if (r < 0) {
-                g_autofree char *vtail = NULL, *ltail = log_tail(captured, 3);
-                const char *log = verifier;
-                size_t log_size = VERIFIER_LOG_SIZE;
-                bool overflowed;
-
-                /* libbpf asks for a log only after a refusal: the program with one is the one refused. */
-                failed = with_entry ? entry : NULL;
-                bpf_object__for_each_program(prog, obj) {
-                        const char *l = bpf_program__autoload(prog) && prog != entry ?
-                                                bpf_program__log_buf(prog, NULL) : NULL;
-
-                        if (!isempty(l)) {
-                                failed = prog;
-                                log = l;
-                                log_size = VERIFIER_LOG_SIZE / 16;
-                        }
-                }
-                vtail = log_tail(log, VERIFIER_LOG_LINES);
-                /* ENOSPC with a full buffer means the refusal's log overflowed it. Since Linux 6.4 the kernel
-                 * keeps the log's end (BPF_LOG_FIXED unset), where the verifier says why. */
-                overflowed = r == -ENOSPC && log && strnlen(log, log_size) >= log_size - 1;
-
-                if (!isempty(vtail) && ret_kind)
-                        *ret_kind = PROBLEM_VERIFIER_REJECTED;
-
-                if (!isempty(vtail) && overflowed)
-                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (its log exceeds %zu %s; "
-                                                   "its last lines):\n%s",
-                                                   failed ? bpf_program__name(failed) : p->entry_resolved,
-                                                   log_size >= (1u << 20) ? log_size >> 20 : log_size >> 10,
-                                                   log_size >= (1u << 20) ? "MiB" : "KiB", vtail);
-                else if (!isempty(vtail))
-                        *ret_log = g_strdup_printf("the verifier rejected program '%s' (%s):\n%s",
-                                                   failed ? bpf_program__name(failed) : p->entry_resolved,
-                                                   g_strerror(-r), vtail);
-                else
-                        *ret_log = g_strdup_printf("cannot load program '%s': %s\n%s", p->entry_resolved,
-                                                   g_strerror(-r), ltail);
+                explain_refusal(p, obj, entry, with_entry, verifier, captured, r, ret_log, ret_kind);
                 return r;
         }
         if (ret_entry)
