@@ -292,30 +292,17 @@ static int share_package_tree(const Context *c, const char *exec, gid_t gid, cha
         return r;
 }
 
-static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, const ProgramSpec *p, const char *desc,
-                             gid_t gid, char **ret_error)
+/*
+ * Opens the pins of the program's maps (but its next map, the chain's) to
+ * the companions' group and lists them in 'binds' as (pin, path under
+ * 'pin_dir') pairs; *ret_names gets their names, space-separated.
+ */
+static int share_maps(const Chain *ch, const ProgramSpec *p, const char *pin_dir, gid_t gid, GPtrArray *binds,
+                      char **ret_names, char **ret_error)
 {
-        const CompanionSpec *cs = p->companion;
-        g_autofree char *pin_dir = l3af_pin_dir(ch->ifname, ch->hook, p);
-        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func(g_free);
-        GString *names = g_string_new(NULL);
-        g_autofree char *map_names = NULL;
-        uint32_t prog_id = 0;
+        g_autoptr(GString) names = g_string_new(NULL);
         int r;
 
-        r = share_package_tree(c, cs->exec[0], gid, ret_error);
-        if (r < 0) {
-                g_string_free(names, TRUE);
-                return r;
-        }
-        for (guint i = 0; i < ch->instances->len; i++) {
-                const Instance *inst = ch->instances->pdata[i];
-
-                if (streq(inst->name, p->name))
-                        prog_id = inst->prog_id;
-        }
         for (guint i = 0; p->map_defs && i < p->map_defs->len; i++) {
                 const MapDef *d = p->map_defs->pdata[i];
                 g_autofree char *src = pin_map_path(ch->dir, p->name, d->name, d->shared);
@@ -328,14 +315,20 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
                 if (r < 0) {
                         *ret_error = g_strdup_printf("cannot give group %s access to %s: %s", COMPANION_GROUP_NAME,
                                                      src, g_strerror(-r));
-                        g_string_free(names, TRUE);
                         return r;
                 }
                 g_ptr_array_add(binds, g_steal_pointer(&src));
                 g_ptr_array_add(binds, g_build_filename(pin_dir, d->name, NULL));
                 g_string_append_printf(names, "%s%s", names->len ? " " : "", d->name);
         }
-        map_names = g_string_free(names, FALSE);
+        *ret_names = g_string_free(g_steal_pointer(&names), FALSE);
+        return 0;
+}
+
+/* The command line: Exec=, with L3AF's --iface= and --direction= after the binary for Convention=l3af. */
+static GPtrArray *companion_argv(const Chain *ch, const CompanionSpec *cs)
+{
+        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
 
         g_ptr_array_add(argv, g_strdup(cs->exec[0]));
         if (cs->convention == COMPANION_CONVENTION_L3AF) {
@@ -345,7 +338,22 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
         for (char **a = cs->exec + 1; *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));
         g_ptr_array_add(argv, NULL);
+        return argv;
+}
 
+/* The environment: where the program runs (L3AF_*), then Environment=. */
+static GPtrArray *companion_environment(const Chain *ch, const ProgramSpec *p, const char *pin_dir,
+                                        const char *map_names)
+{
+        GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
+        uint32_t prog_id = 0;
+
+        for (guint i = 0; i < ch->instances->len; i++) {
+                const Instance *inst = ch->instances->pdata[i];
+
+                if (streq(inst->name, p->name))
+                        prog_id = inst->prog_id;
+        }
         g_ptr_array_add(env, g_strdup_printf("L3AF_INTERFACE=%s", ch->ifname));
         g_ptr_array_add(env, g_strdup_printf("L3AF_HOOK=%s", hook_to_string(ch->hook)));
         g_ptr_array_add(env, g_strdup_printf("L3AF_DIRECTION=%s", l3af_direction(ch->hook)));
@@ -355,9 +363,16 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
                 g_ptr_array_add(env, g_strdup_printf("L3AF_VERSION=%s", p->version));
         g_ptr_array_add(env, g_strdup_printf("L3AF_PIN_DIR=%s", pin_dir));
         g_ptr_array_add(env, g_strdup_printf("L3AF_MAPS=%s", map_names));
-        for (char **e = cs->environment; e && *e; e++)
+        for (char **e = p->companion->environment; e && *e; e++)
                 g_ptr_array_add(env, g_strdup(*e));
         g_ptr_array_add(env, NULL);
+        return env;
+}
+
+/* The unit's Description=, Type=, Restart=, ExecStart= and Environment=. */
+static int append_exec(sd_bus_message *m, const CompanionSpec *cs, const char *desc, GPtrArray *argv, GPtrArray *env)
+{
+        int r;
 
         r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc, "Type", "s", "simple",
                                   "Restart", "s", cs->restart);
@@ -391,8 +406,13 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
                 r = sd_bus_message_append_strv(m, (char **) env->pdata);
         for (int i = 0; r >= 0 && i < 2; i++)
                 r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
+        return r;
+}
+
+/* Who the companion runs as, what it sees (its own /sys/fs/bpf with its maps), its sandbox and its limits. */
+static int append_sandbox(sd_bus_message *m, const CompanionSpec *cs, GPtrArray *binds)
+{
+        int r;
 
         /* The user: a dynamic one by default, in the group that may open the maps. */
         if (cs->user)
@@ -465,6 +485,28 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
         if (r >= 0 && cs->restart_usec != UINT64_MAX)
                 r = sd_bus_message_append(m, "(sv)", "RestartUSec", "t", cs->restart_usec);
         return r;
+}
+
+static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, const ProgramSpec *p, const char *desc,
+                             gid_t gid, char **ret_error)
+{
+        const CompanionSpec *cs = p->companion;
+        g_autofree char *pin_dir = l3af_pin_dir(ch->ifname, ch->hook, p), *map_names = NULL;
+        g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func(g_free), argv = NULL, env = NULL;
+        int r;
+
+        r = share_package_tree(c, cs->exec[0], gid, ret_error);
+        if (r < 0)
+                return r;
+        r = share_maps(ch, p, pin_dir, gid, binds, &map_names, ret_error);
+        if (r < 0)
+                return r;
+        argv = companion_argv(ch, cs);
+        env = companion_environment(ch, p, pin_dir, map_names);
+        r = append_exec(m, cs, desc, argv, env);
+        if (r < 0)
+                return r;
+        return append_sandbox(m, cs, binds);
 }
 
 static int unit_start(Context *c, sd_bus *bus, const char *unit, const Chain *ch, const ProgramSpec *p,
@@ -551,28 +593,27 @@ typedef struct Wanted {
         unsigned order;
 } Wanted;
 
-int companion_reconcile(Context *c, GHashTable *desired)
+/* Whether 'unit' belongs to a chain whose companions are left as they run (one of 'keep_prefixes'). */
+static bool unit_kept(GPtrArray *keep_prefixes, const char *unit)
 {
-        g_autoptr(GHashTable) wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        g_autoptr(GPtrArray) keep_prefixes = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GHashTable) running = NULL;
-        g_autoptr(GPtrArray) sorted = NULL;
-        GHashTableIter it;
-        const char *key, *unit;
-        Chain *ch;
-        Wanted *w;
+        for (guint i = 0; i < keep_prefixes->len; i++)
+                if (g_str_has_prefix(unit, keep_prefixes->pdata[i]))
+                        return true;
+        return false;
+}
+
+/*
+ * What the chains that applied declare, into 'wanted' (unit name ->
+ * Wanted*); the unit prefixes of the others, which keep whatever runs, into
+ * 'keep_prefixes'. Returns how many companions cannot even be named.
+ */
+static unsigned collect_wanted(Context *c, GHashTable *desired, GHashTable *wanted, GPtrArray *keep_prefixes)
+{
         unsigned failures = 0;
-        gid_t gid = (gid_t) -1;
-        sd_bus *bus = NULL;
-        const char *why_not = NULL;
-        g_autofree char *why_not_buf = NULL;
-        int r;
+        GHashTableIter it;
+        const char *key;
+        Chain *ch;
 
-        if (!c->companions)
-                c->companions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                      (GDestroyNotify) companion_record_free);
-
-        /* What the chains that applied declare; the others keep whatever runs. */
         g_hash_table_iter_init(&it, c->chains);
         while (g_hash_table_iter_next(&it, (gpointer *) &key, (gpointer *) &ch)) {
                 ChainSpec *want = desired ? g_hash_table_lookup(desired, key) : NULL;
@@ -584,6 +625,7 @@ int companion_reconcile(Context *c, GHashTable *desired)
                 for (guint i = 0; want && i < want->programs->len; i++) {
                         ProgramSpec *p = want->programs->pdata[i];
                         char *name = NULL;
+                        Wanted *w;
 
                         if (!p->companion)
                                 continue;
@@ -602,64 +644,64 @@ int companion_reconcile(Context *c, GHashTable *desired)
                         g_hash_table_replace(wanted, name, w);
                 }
         }
-        /* Forget what is no longer declared; what is, is recorded below. */
-        g_hash_table_iter_init(&it, c->companions);
-        while (g_hash_table_iter_next(&it, (gpointer *) &unit, NULL)) {
-                bool keep = false;
+        return failures;
+}
 
-                for (guint i = 0; i < keep_prefixes->len && !keep; i++)
-                        keep = g_str_has_prefix(unit, keep_prefixes->pdata[i]);
-                if (!keep && !g_hash_table_contains(wanted, unit))
-                        g_hash_table_iter_remove(&it);
-        }
+/*
+ * Whether companions can run here: systemd as PID 1, the system bus (*ret_bus),
+ * the units it runs (*ret_running) and the companions' group (*ret_gid).
+ * Returns NULL, or why not.
+ */
+static char *why_not_run(Context *c, sd_bus **ret_bus, GHashTable **ret_running, gid_t *ret_gid)
+{
+        struct group *gr;
+        int r;
 
         if (sd_booted() <= 0)
-                why_not = "no service manager (systemd is not PID 1)";
-        else if ((r = bus_get(c, &bus)) < 0)
-                why_not = why_not_buf = g_strdup_printf("cannot connect to the system bus: %s", g_strerror(-r));
-        else if ((r = list_units(bus, &running)) < 0)
-                why_not = why_not_buf = g_strdup_printf("cannot list units: %s", g_strerror(-r));
-        else {
-                struct group *gr = getgrnam(COMPANION_GROUP_NAME);
+                return g_strdup("no service manager (systemd is not PID 1)");
+        r = bus_get(c, ret_bus);
+        if (r < 0)
+                return g_strdup_printf("cannot connect to the system bus: %s", g_strerror(-r));
+        r = list_units(*ret_bus, ret_running);
+        if (r < 0)
+                return g_strdup_printf("cannot list units: %s", g_strerror(-r));
+        gr = getgrnam(COMPANION_GROUP_NAME);
+        if (!gr)
+                return g_strdup_printf("group %s does not exist (systemd-sysusers l3afd.conf creates it)",
+                                       COMPANION_GROUP_NAME);
+        *ret_gid = gr->gr_gid;
+        return NULL;
+}
 
-                if (!gr)
-                        why_not = why_not_buf = g_strdup_printf("group %s does not exist "
-                                                                "(systemd-sysusers l3afd.conf creates it)",
-                                                                COMPANION_GROUP_NAME);
-                else
-                        gid = gr->gr_gid;
+/* Records every wanted companion as not started, for 'why_not', in one journal line. */
+static void report_not_started(Context *c, GHashTable *wanted, GPtrArray *sorted, const char *why_not)
+{
+        g_autoptr(GString) list = g_string_new(NULL);
+
+        for (guint i = 0; i < sorted->len; i++) {
+                Wanted *w = g_hash_table_lookup(wanted, sorted->pdata[i]);
+
+                g_string_append_printf(list, "%s%s", i ? ", " : "", (char *) sorted->pdata[i]);
+                record(c, sorted->pdata[i], w->ch->key, w->p->name, w->order, why_not);
         }
+        if (sorted->len > 0)
+                log_structured(LOG_WARNING, 0, L3AF_MSG_COMPANION, NULL, "Companions not started: %s: %s.", why_not,
+                               list->str);
+}
 
-        sorted = g_ptr_array_new();
-        g_hash_table_iter_init(&it, wanted);
-        while (g_hash_table_iter_next(&it, (gpointer *) &unit, NULL))
-                g_ptr_array_add(sorted, (gpointer) unit);
-        g_ptr_array_sort(sorted, strptr_compare);
+/* Stops the companions whose program left (or whose chain did). Returns how many could not be stopped. */
+static unsigned stop_undeclared(sd_bus *bus, GHashTable *running, GHashTable *wanted, GPtrArray *keep_prefixes)
+{
+        unsigned failures = 0;
+        GHashTableIter it;
+        const char *unit;
+        int r;
 
-        if (why_not) {
-                GString *list = g_string_new(NULL);
-
-                for (guint i = 0; i < sorted->len; i++) {
-                        w = g_hash_table_lookup(wanted, sorted->pdata[i]);
-                        g_string_append_printf(list, "%s%s", i ? ", " : "", (char *) sorted->pdata[i]);
-                        record(c, sorted->pdata[i], w->ch->key, w->p->name, w->order, why_not);
-                }
-                if (sorted->len > 0)
-                        log_structured(LOG_WARNING, 0, L3AF_MSG_COMPANION, NULL, "Companions not started: %s: %s.",
-                                       why_not, list->str);
-                g_string_free(list, TRUE);
-                return (int) sorted->len;
-        }
-
-        /* Stop the companions whose program left (or whose chain did). */
         g_hash_table_iter_init(&it, running);
         while (g_hash_table_iter_next(&it, (gpointer *) &unit, NULL)) {
                 g_autofree char *error = NULL;
-                bool keep = false;
 
-                for (guint i = 0; i < keep_prefixes->len && !keep; i++)
-                        keep = g_str_has_prefix(unit, keep_prefixes->pdata[i]);
-                if (keep || g_hash_table_contains(wanted, unit))
+                if (unit_kept(keep_prefixes, unit) || g_hash_table_contains(wanted, unit))
                         continue;
                 r = unit_stop(bus, unit, &error);
                 if (r < 0) {
@@ -669,57 +711,98 @@ int companion_reconcile(Context *c, GHashTable *desired)
                         log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, NULL,
                                        "Companion %s stopped: its program is no longer declared.", unit);
         }
+        return failures;
+}
 
-        for (guint i = 0; i < sorted->len; i++) {
-                g_autofree char *desc = NULL, *have = NULL, *error = NULL;
-                const char *extra[] = { NULL, NULL };
-                g_autofree char *unit_field = NULL;
-                const char *verb = "started";
-                LogFields f;
+/*
+ * Runs one wanted companion as declared: adopts it when it runs so already
+ * (the same Description=), else (re)starts it. Returns 0, or -errno when it
+ * does not run as declared (journaled and recorded).
+ */
+static int run_wanted(Context *c, sd_bus *bus, GHashTable *running, const char *unit, const Wanted *w, gid_t gid)
+{
+        g_autofree char *desc = describe(w->p, w->ch->key), *have = NULL, *error = NULL;
+        g_autofree char *unit_field = g_strdup_printf("UNIT=%s", unit);
+        const char *extra[] = { unit_field, NULL };
+        const char *verb = "started";
+        LogFields f = fields_of(w->ch, w->p->name, extra);
+        int r;
 
-                unit = sorted->pdata[i];
-                w = g_hash_table_lookup(wanted, unit);
-                desc = describe(w->p, w->ch->key);
-                unit_field = g_strdup_printf("UNIT=%s", unit);
-                extra[0] = unit_field;
-                f = fields_of(w->ch, w->p->name, extra);
+        r = g_hash_table_contains(running, unit) ?
+                unit_get_string(bus, unit, "org.freedesktop.systemd1.Unit", "Description", &have) : -ENOENT;
+        if (r >= 0 && streq(have, desc)) {
+                CompanionRecord *rec = g_hash_table_lookup(c->companions, unit);
 
-                r = g_hash_table_contains(running, unit) ?
-                        unit_get_string(bus, unit, "org.freedesktop.systemd1.Unit", "Description", &have) : -ENOENT;
-                if (r >= 0 && streq(have, desc)) {
-                        CompanionRecord *rec = g_hash_table_lookup(c->companions, unit);
-
-                        if (!rec || rec->reason)
-                                log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, &f,
-                                               "Companion %s of %s on %s adopted: it runs as declared.", unit,
-                                               w->p->name, w->ch->key);
-                        record(c, unit, w->ch->key, w->p->name, w->order, NULL);
-                        continue;
-                }
-                if (r >= 0) {
-                        verb = "restarted: its program or declaration changed";
-                        r = unit_stop(bus, unit, &error);
-                        if (r < 0) {
-                                log_structured(LOG_ERR, -r, L3AF_MSG_COMPANION, &f,
-                                               "Companion %s could not be stopped for a restart: %s.", unit, error);
-                                record(c, unit, w->ch->key, w->p->name, w->order, error);
-                                failures++;
-                                continue;
-                        }
-                }
-                r = unit_start(c, bus, unit, w->ch, w->p, desc, gid, &error);
+                if (!rec || rec->reason)
+                        log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, &f,
+                                       "Companion %s of %s on %s adopted: it runs as declared.", unit, w->p->name,
+                                       w->ch->key);
+                record(c, unit, w->ch->key, w->p->name, w->order, NULL);
+                return 0;
+        }
+        if (r >= 0) {
+                verb = "restarted: its program or declaration changed";
+                r = unit_stop(bus, unit, &error);
                 if (r < 0) {
                         log_structured(LOG_ERR, -r, L3AF_MSG_COMPANION, &f,
-                                       "Companion %s of %s on %s not started: %s.", unit, w->p->name, w->ch->key,
-                                       error);
+                                       "Companion %s could not be stopped for a restart: %s.", unit, error);
                         record(c, unit, w->ch->key, w->p->name, w->order, error);
-                        failures++;
-                        continue;
+                        return r;
                 }
-                log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, &f, "Companion %s of %s on %s %s.", unit, w->p->name,
-                               w->ch->key, verb);
-                record(c, unit, w->ch->key, w->p->name, w->order, NULL);
         }
+        r = unit_start(c, bus, unit, w->ch, w->p, desc, gid, &error);
+        if (r < 0) {
+                log_structured(LOG_ERR, -r, L3AF_MSG_COMPANION, &f, "Companion %s of %s on %s not started: %s.", unit,
+                               w->p->name, w->ch->key, error);
+                record(c, unit, w->ch->key, w->p->name, w->order, error);
+                return r;
+        }
+        log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, &f, "Companion %s of %s on %s %s.", unit, w->p->name,
+                       w->ch->key, verb);
+        record(c, unit, w->ch->key, w->p->name, w->order, NULL);
+        return 0;
+}
+
+int companion_reconcile(Context *c, GHashTable *desired)
+{
+        g_autoptr(GHashTable) wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_autoptr(GPtrArray) keep_prefixes = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GHashTable) running = NULL;
+        g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+        g_autofree char *why_not = NULL;
+        GHashTableIter it;
+        const char *unit;
+        unsigned failures;
+        gid_t gid = (gid_t) -1;
+        sd_bus *bus = NULL;
+
+        if (!c->companions)
+                c->companions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                      (GDestroyNotify) companion_record_free);
+
+        failures = collect_wanted(c, desired, wanted, keep_prefixes);
+        /* Forget what is no longer declared; what is, is recorded below. */
+        g_hash_table_iter_init(&it, c->companions);
+        while (g_hash_table_iter_next(&it, (gpointer *) &unit, NULL))
+                if (!unit_kept(keep_prefixes, unit) && !g_hash_table_contains(wanted, unit))
+                        g_hash_table_iter_remove(&it);
+
+        why_not = why_not_run(c, &bus, &running, &gid);
+
+        g_hash_table_iter_init(&it, wanted);
+        while (g_hash_table_iter_next(&it, (gpointer *) &unit, NULL))
+                g_ptr_array_add(sorted, (gpointer) unit);
+        g_ptr_array_sort(sorted, strptr_compare);
+
+        if (why_not) {
+                report_not_started(c, wanted, sorted, why_not);
+                return (int) sorted->len;
+        }
+        failures += stop_undeclared(bus, running, wanted, keep_prefixes);
+        for (guint i = 0; i < sorted->len; i++)
+                if (run_wanted(c, bus, running, sorted->pdata[i], g_hash_table_lookup(wanted, sorted->pdata[i]),
+                               gid) < 0)
+                        failures++;
         return (int) failures;
 }
 
