@@ -55,31 +55,12 @@ static gint compare_stats(gconstpointer a, gconstpointer b)
         return r ? r : (int) x->hook - (int) y->hook;
 }
 
-void metrics_format(Context *c, GString *out)
+/* The daemon's own families: its build, statistics on or off, its chains by state ('by_state', as CHAIN_STATES)
+ * and its counters. */
+static void append_daemon(GString *out, Context *c, const unsigned *by_state, bool kernel)
 {
         static const char *const states[] = { CHAIN_STATES };
-        g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) chain_stats_free);
-        g_autoptr(GHashTable) families = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        g_autoptr(GPtrArray) family_order = g_ptr_array_new();
-        bool kernel = c->stats_fd >= 0;
-        unsigned by_state[G_N_ELEMENTS(states)] = {};
         uint64_t verifications, refusals;
-        GHashTableIter it;
-        Chain *ch;
-
-        g_hash_table_iter_init(&it, c->chains);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
-                ChainStats *st;
-
-                for (size_t i = 0; i < G_N_ELEMENTS(states); i++)
-                        if (streq(chain_state(ch), states[i]))
-                                by_state[i]++;
-                if (chain_stats_collect(ch, &st) >= 0) {
-                        st->kernel = kernel;
-                        g_ptr_array_add(all, st);
-                }
-        }
-        g_ptr_array_sort(all, compare_stats);
 
         append_family(out, "l3afd_build_info", "gauge", "l3afd's version.");
         g_string_append(out, "l3afd_build_info{");
@@ -110,7 +91,11 @@ void metrics_format(Context *c, GString *out)
         g_string_append_printf(out, "l3afd_package_verifications_total %" PRIu64 "\n", verifications);
         append_family(out, "l3afd_package_refusals_total", "counter", "Packages refused, for any reason.");
         g_string_append_printf(out, "l3afd_package_refusals_total %" PRIu64 "\n", refusals);
+}
 
+/* Each chain's generation and programs, and with kernel statistics its packets and run time. */
+static void append_chains(GString *out, GPtrArray *all, bool kernel)
+{
         append_family(out, "l3afd_chain_generation", "gauge", "The generation a chain runs.");
         for (guint i = 0; i < all->len; i++) {
                 const ChainStats *st = all->pdata[i];
@@ -162,8 +147,14 @@ void metrics_format(Context *c, GString *out)
                                                st->run_time_ns % 1000000000);
                 }
         }
+}
 
-        /* Declared metrics: one family per name and type, the series of every chain and program together. */
+/* Declared metrics: one family per name and type, the series of every chain and program together. */
+static void append_declared(GString *out, GPtrArray *all)
+{
+        g_autoptr(GHashTable) families = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GPtrArray) family_order = g_ptr_array_new();
+
         for (guint i = 0; i < all->len; i++) {
                 const ChainStats *st = all->pdata[i];
 
@@ -204,4 +195,32 @@ void metrics_format(Context *c, GString *out)
                         }
                 }
         }
+}
+
+void metrics_format(Context *c, GString *out)
+{
+        static const char *const states[] = { CHAIN_STATES };
+        g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) chain_stats_free);
+        bool kernel = c->stats_fd >= 0;
+        unsigned by_state[G_N_ELEMENTS(states)] = {};
+        GHashTableIter it;
+        Chain *ch;
+
+        g_hash_table_iter_init(&it, c->chains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
+                ChainStats *st;
+
+                for (size_t i = 0; i < G_N_ELEMENTS(states); i++)
+                        if (streq(chain_state(ch), states[i]))
+                                by_state[i]++;
+                if (chain_stats_collect(ch, &st) >= 0) {
+                        st->kernel = kernel;
+                        g_ptr_array_add(all, st);
+                }
+        }
+        g_ptr_array_sort(all, compare_stats);
+
+        append_daemon(out, c, by_state, kernel);
+        append_chains(out, all, kernel);
+        append_declared(out, all);
 }
