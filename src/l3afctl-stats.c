@@ -5,12 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-names.h"
 #include "l3afctl-stats.h"
 #include "util.h"
-
-#define BUS_NAME "org.l3af.Chain1"
-#define BUS_PATH "/org/l3af/Chain1"
-#define BUS_IFACE "org.l3af.Chain1"
 
 typedef struct Sample {
         char *program, *metric, *type, *key;
@@ -52,7 +49,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Stats, stats_free)
 static int fail(const char *what, const sd_bus_error *e, int r)
 {
         fprintf(stderr, "Failed to %s: %s\n", what, sd_bus_error_is_set(e) ? e->message : g_strerror(-r));
-        if (sd_bus_error_has_names(e, "org.l3af.Chain1.Error.NoSuchChain", "org.l3af.Chain1.Error.NoSuchInterface"))
+        if (sd_bus_error_has_names(e, L3AF_ERROR_NO_SUCH_CHAIN, L3AF_ERROR_NO_SUCH_INTERFACE))
                 return 3;
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_INVALID_ARGS))
                 return 2;
@@ -75,7 +72,8 @@ static int get_stats(sd_bus *bus, const char *ifname, const char *hook, Stats **
         s->programs = g_ptr_array_new_with_free_func(g_free);
         s->samples = g_ptr_array_new_with_free_func((GDestroyNotify) sample_free);
         s->errors = g_ptr_array_new_with_free_func(g_free);
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "GetStatistics", e, &reply, "ss", ifname, hook);
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetStatistics", e, &reply, "ss",
+                               ifname, hook);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "bttt", &kernel, &s->generation, &s->packets, &s->run_time_ns);
@@ -124,7 +122,7 @@ static int chains_to_show(sd_bus *bus, int argc, char **argv, GPtrArray **ret, s
                 *ret = TAKE_PTR(keys);
                 return 0;
         }
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_IFACE, "ListChains", e, &reply, NULL);
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "ListChains", e, &reply, NULL);
         if (r >= 0)
                 r = sd_bus_message_enter_container(reply, 'a', "(sssuut)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuut)", &ifname, &hook, &state, &root_id, &n, &gen)) > 0)

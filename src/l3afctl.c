@@ -455,7 +455,8 @@ static void show_companions(sd_bus *bus, const char *ifname, const char *hook, G
         uint32_t restarts, pid;
         int r;
 
-        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetCompanions", NULL, &reply, "ss", ifname, hook);
+        r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetCompanions", NULL, &reply,
+                               "ss", ifname, hook);
         if (r >= 0)
                 r = sd_bus_message_enter_container(reply, 'a', "(sssuus)");
         if (r < 0)
