@@ -95,6 +95,7 @@ static int set_map(MetricSpec *m, const char *v, char **error)
                 *error = g_strdup_printf("'%s' is not a valid map name (%s)", v, MAP_NAME_RULE);
                 return -EINVAL;
         }
+        g_free(m->map);
         m->map = g_strdup(v);
         return 0;
 }
@@ -123,6 +124,7 @@ static int set_key(MetricSpec *m, const char *v, char **error)
                 return -EINVAL;
         }
         g_ptr_array_add(keys, NULL);
+        g_strfreev(m->keys);
         m->keys = (char **) g_ptr_array_free(TAKE_PTR(keys), FALSE);
         return 0;
 }
@@ -135,6 +137,7 @@ static int set_field(MetricSpec *m, const char *v, char **error)
                                                  "nested members)", v);
                         return -EINVAL;
                 }
+        g_free(m->field);
         m->field = g_strdup(v);
         return 0;
 }
@@ -166,6 +169,7 @@ static int set_help(MetricSpec *m, const char *v, char **error)
                         *error = g_strdup("not one line of printable text");
                         return -EINVAL;
                 }
+        g_free(m->help);
         m->help = g_strdup(v);
         return 0;
 }
@@ -177,10 +181,12 @@ static int set_program(MetricSpec *m, const char *v, char **error)
                         *error = g_strdup_printf("'%s' is not a program name", v);
                         return -EINVAL;
                 }
+        g_free(m->program);
         m->program = g_strdup(v);
         return 0;
 }
 
+/* A key given twice is listed twice by g_key_file_get_keys(), with its last value each time: setters replace. */
 static const struct {
         const char *key;
         MetricKeySetter set;
