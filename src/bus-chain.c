@@ -72,23 +72,12 @@ int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        const char *ifname, *hook_text;
         Chain *ch;
-        Hook hook;
         int r;
 
-        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        r = bus_read_chain(m, c, &ch, error);
         if (r < 0)
                 return r;
-        r = bus_check_interface(ifname, error);
-        if (r < 0)
-                return r;
-        r = bus_check_hook(hook_text, &hook, error);
-        if (r < 0)
-                return r;
-        ch = bus_find_chain(c, ifname, hook, error);
-        if (!ch)
-                return -ENOENT;
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
@@ -123,23 +112,12 @@ int method_get_companions(sd_bus_message *m, void *userdata, sd_bus_error *error
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         g_autoptr(GPtrArray) list = NULL;
         Context *c = userdata;
-        const char *ifname, *hook_text;
         Chain *ch;
-        Hook hook;
         int r;
 
-        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        r = bus_read_chain(m, c, &ch, error);
         if (r < 0)
                 return r;
-        r = bus_check_interface(ifname, error);
-        if (r < 0)
-                return r;
-        r = bus_check_hook(hook_text, &hook, error);
-        if (r < 0)
-                return r;
-        ch = bus_find_chain(c, ifname, hook, error);
-        if (!ch)
-                return -ENOENT;
 
         list = companion_list(c, ch->key);
         r = sd_bus_message_new_method_return(m, &reply);
@@ -168,33 +146,22 @@ int method_get_chain_settings(sd_bus_message *m, void *userdata, sd_bus_error *e
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        const char *ifname, *hook_text;
         Chain *ch;
-        Hook hook;
         int r;
 
-        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        r = bus_read_chain(m, c, &ch, error);
         if (r < 0)
                 return r;
-        r = bus_check_interface(ifname, error);
-        if (r < 0)
-                return r;
-        r = bus_check_hook(hook_text, &hook, error);
-        if (r < 0)
-                return r;
-        ch = bus_find_chain(c, ifname, hook, error);
-        if (!ch)
-                return -ENOENT;
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "{ss}");
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{ss}", "OnForeignProgram", foreign_policy_to_string(ch->on_foreign));
-        if (r >= 0 && hook == HOOK_XDP)
+        if (r >= 0 && ch->hook == HOOK_XDP)
                 r = sd_bus_message_append(reply, "{ss}{ss}", "Mode", xdp_mode_to_string(ch->mode), "MultiBuffer",
                                           ch->frags ? "yes" : "no");
-        if (r >= 0 && hook != HOOK_XDP)
+        if (r >= 0 && ch->hook != HOOK_XDP)
                 r = sd_bus_message_append(reply, "{ss}", "TCXPass", ch->tcx_pass >= 0 ?
                                           tcx_pass_policy_to_string(ch->tcx_pass) : "unmapped");
         if (r >= 0)

@@ -12,23 +12,12 @@ int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         g_autoptr(ChainStats) st = NULL;
         Context *c = userdata;
-        const char *ifname, *hook_text;
         Chain *ch;
-        Hook hook;
         int r;
 
-        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        r = bus_read_chain(m, c, &ch, error);
         if (r < 0)
                 return r;
-        r = bus_check_interface(ifname, error);
-        if (r < 0)
-                return r;
-        r = bus_check_hook(hook_text, &hook, error);
-        if (r < 0)
-                return r;
-        ch = bus_find_chain(c, ifname, hook, error);
-        if (!ch)
-                return -ENOENT;
         r = chain_stats_collect(ch, &st);
         if (r < 0)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "Chain %s runs no generation.", ch->key);

@@ -319,6 +319,29 @@ int bus_check_program_name(const char *name, sd_bus_error *error)
         return 0;
 }
 
+int bus_read_chain(sd_bus_message *m, Context *c, Chain **ret, sd_bus_error *error)
+{
+        const char *ifname, *hook_text;
+        Chain *ch;
+        Hook hook;
+        int r;
+
+        r = sd_bus_message_read(m, "ss", &ifname, &hook_text);
+        if (r < 0)
+                return r;
+        r = bus_check_interface(ifname, error);
+        if (r < 0)
+                return r;
+        r = bus_check_hook(hook_text, &hook, error);
+        if (r < 0)
+                return r;
+        ch = bus_find_chain(c, ifname, hook, error);
+        if (!ch)
+                return -ENOENT;
+        *ret = ch;
+        return 0;
+}
+
 Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *error)
 {
         g_autofree char *key = chain_key(ifname, hook);

@@ -48,6 +48,12 @@ int bus_check_program_name(const char *name, sd_bus_error *error);
 /* The chain on (ifname, hook), or NULL and NoSuchInterface / NoSuchChain. */
 struct Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *error);
 /*
+ * Reads a method's (s interface, s hook) arguments, checks them and finds
+ * the chain: 0 and *ret, or a negative errno with the named error set
+ * (InvalidArgs, NoSuchInterface, NoSuchChain).
+ */
+int bus_read_chain(sd_bus_message *m, Context *c, struct Chain **ret, sd_bus_error *error);
+/*
  * Sets the error for a change api_dropin_target() refused (-errno 'r') of
  * 'what', declared in 'declared': Shadowed (-EROFS), ChangeFailed (-EXDEV),
  * else the errno's. Returns a negative errno.
