@@ -686,14 +686,12 @@ static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char 
         return 0;
 }
 
-int program_load_probes(const ProgramSpec *p, const char *chain_dir, struct bpf_object **ret, char **ret_log)
+/* Creates the program's pin directories under 'chain_dir' and opens its object; *ret_log says why not. */
+static int open_for_chain(const ProgramSpec *p, const char *chain_dir, struct bpf_object **ret, char **ret_log)
 {
         g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
         g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
         g_autofree char *own_dir = g_build_filename(pdir, "maps", NULL);
-        g_autofree char *error = NULL;
-        g_autoptr(GPtrArray) fresh_maps = g_ptr_array_new(), fresh_pins = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(BpfObject) obj = NULL;
         int r;
 
         r = mkdir_p(shared_dir, 0700);
@@ -703,11 +701,18 @@ int program_load_probes(const ProgramSpec *p, const char *chain_dir, struct bpf_
                 *ret_log = g_strdup_printf("cannot create pin directories under %s: %s", chain_dir, g_strerror(-r));
                 return r;
         }
-        r = open_object(p, &obj, &error);
-        if (r < 0) {
-                *ret_log = TAKE_PTR(error);
+        return open_object(p, ret, ret_log);
+}
+
+int program_load_probes(const ProgramSpec *p, const char *chain_dir, struct bpf_object **ret, char **ret_log)
+{
+        g_autoptr(GPtrArray) fresh_maps = g_ptr_array_new(), fresh_pins = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(BpfObject) obj = NULL;
+        int r;
+
+        r = open_for_chain(p, chain_dir, &obj, ret_log);
+        if (r < 0)
                 return r;
-        }
         r = load_object(p, obj, chain_dir, false, false, true, fresh_maps, fresh_pins, NULL, NULL, ret_log,
                         NULL);
         if (r < 0)
@@ -727,10 +732,7 @@ int program_load_probes(const ProgramSpec *p, const char *chain_dir, struct bpf_
 int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t gen, bool frags, bool with_probes,
                         Instance **ret, char **ret_log, ProblemKind *ret_kind)
 {
-        g_autofree char *shared_dir = g_build_filename(chain_dir, "maps", NULL);
-        g_autofree char *pdir = pin_program_dir(chain_dir, p->name);
-        g_autofree char *own_dir = g_build_filename(pdir, "maps", NULL);
-        g_autofree char *error = NULL, *prog_pin = NULL, *next_pin = NULL;
+        g_autofree char *prog_pin = NULL, *next_pin = NULL;
         g_autoptr(GPtrArray) fresh_maps = g_ptr_array_new(), fresh_pins = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(BpfObject) obj = NULL;
         g_autoptr(Instance) inst = NULL;
@@ -738,19 +740,9 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
         struct bpf_map *next = NULL;
         int r;
 
-        r = mkdir_p(shared_dir, 0700);
-        if (r >= 0)
-                r = mkdir_p(own_dir, 0700);
-        if (r < 0) {
-                *ret_log = g_strdup_printf("cannot create pin directories under %s: %s", chain_dir, g_strerror(-r));
+        r = open_for_chain(p, chain_dir, &obj, ret_log);
+        if (r < 0)
                 return r;
-        }
-
-        r = open_object(p, &obj, &error);
-        if (r < 0) {
-                *ret_log = TAKE_PTR(error);
-                return r;
-        }
         with_probes = with_probes && p->probes && p->probes->len > 0;
         r = load_object(p, obj, chain_dir, frags, true, with_probes, fresh_maps, fresh_pins, &entry, &next, ret_log,
                         ret_kind);

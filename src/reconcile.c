@@ -727,32 +727,38 @@ void reconcile_cancel(Context *c)
                 g_array_set_size(c->waiting_running, 0);
 }
 
+/* Has the kernel load one program, unattached, and adds what it refuses; false when it says we may not. */
+static bool verify_one(const ProgramSpec *p, bool frags, const char *key, GPtrArray *problems)
+{
+        g_autofree char *error = NULL;
+        ProblemKind kind = PROBLEM_INVALID_CONFIGURATION;
+        guint since = problems->len;
+        int r;
+
+        r = program_verify(p, frags, &error, &kind);
+        if (r == -EPERM) {
+                problems_add(problems, true, NULL, NULL, NULL, NULL,
+                             "programs were not loaded, so what the verifier would refuse is not known: "
+                             "not permitted to load BPF programs (run --check as root for that)");
+                return false;
+        }
+        if (r < 0) {
+                problems_add(problems, false, p->source, key, "Program", p->package ? "Package" : "Object", "%s",
+                             error);
+                problems_set_program(problems, since, p->name);
+                problems_set_kind(problems, since, kind);
+        }
+        return true;
+}
+
 /* Has the kernel load each program once, unattached; false once it says we may not. */
 static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
 {
         bool frags = program_chain_frags(cs->hook, cs->programs);
 
-        for (guint i = 0; i < cs->programs->len; i++) {
-                const ProgramSpec *p = cs->programs->pdata[i];
-                g_autofree char *error = NULL;
-                ProblemKind kind = PROBLEM_INVALID_CONFIGURATION;
-                guint since = problems->len;
-                int r;
-
-                r = program_verify(p, frags, &error, &kind);
-                if (r == -EPERM) {
-                        problems_add(problems, true, NULL, NULL, NULL, NULL,
-                                     "programs were not loaded, so what the verifier would refuse is not known: "
-                                     "not permitted to load BPF programs (run --check as root for that)");
+        for (guint i = 0; i < cs->programs->len; i++)
+                if (!verify_one(cs->programs->pdata[i], frags, cs->key, problems))
                         return false;
-                }
-                if (r < 0) {
-                        problems_add(problems, false, p->source, cs->key, "Program", p->package ? "Package" : "Object",
-                                     "%s", error);
-                        problems_set_program(problems, since, p->name);
-                        problems_set_kind(problems, since, kind);
-                }
-        }
         return true;
 }
 
@@ -766,24 +772,10 @@ static bool check_probes_in_kernel(GHashTable *probes, GPtrArray *problems)
         qsort(names, n, sizeof(*names), strptr_compare);
         for (guint i = 0; i < n; i++) {
                 const ProgramSpec *p = g_hash_table_lookup(probes, names[i]);
-                g_autofree char *error = NULL, *key = probe_key(p->name);
-                ProblemKind kind = PROBLEM_INVALID_CONFIGURATION;
-                guint since = problems->len;
-                int r;
+                g_autofree char *key = probe_key(p->name);
 
-                r = program_verify(p, false, &error, &kind);
-                if (r == -EPERM) {
-                        problems_add(problems, true, NULL, NULL, NULL, NULL,
-                                     "programs were not loaded, so what the verifier would refuse is not known: "
-                                     "not permitted to load BPF programs (run --check as root for that)");
+                if (!verify_one(p, false, key, problems))
                         return false;
-                }
-                if (r < 0) {
-                        problems_add(problems, false, p->source, key, "Program", p->package ? "Package" : "Object",
-                                     "%s", error);
-                        problems_set_program(problems, since, p->name);
-                        problems_set_kind(problems, since, kind);
-                }
         }
         return true;
 }
