@@ -13,7 +13,7 @@
 #include "companion-spec.h"
 #include "hook.h"
 #include "map-def.h"
-#include "probe.h"
+#include "probe-spec.h"
 #include "metric-decl.h"
 
 #define PROGRAM_NAME_MAX 63

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "probe.h"
+#include "probe-spec.h"
 #include "util.h"
 
 static const char *const probe_kind_names[_PROBE_KIND_MAX] = {
