@@ -363,7 +363,7 @@ static int read_program_args(sd_bus_message *m, ProgramCall *d, sd_bus_error *er
  */
 static int check_setting(const char *key, const char *value, sd_bus_error *error)
 {
-        const ConfKey *k = conf_key_lookup(CONF_ADD_PROGRAM, key);
+        const ConfKey *k = conf_key_lookup(conf_keys, CONF_ADD_PROGRAM, key);
         g_autoptr(ProgramSpec) scratch = g_new0(ProgramSpec, 1);
         g_autofree char *why = NULL;
         ConfContext ctx = { .group = "Program", .error = &why };
@@ -378,7 +378,7 @@ static int check_setting(const char *key, const char *value, sd_bus_error *error
 static int read_settings(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
 {
         g_autoptr(GHashTable) given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        const char *const *setting_keys = conf_place_keys(CONF_ADD_PROGRAM);
+        const char *const *setting_keys = conf_place_keys(conf_keys, CONF_ADD_PROGRAM);
         const char *key, *value;
         unsigned n = 0;
         int r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Every configuration key l3afd reads, in one table (conf-parser.h). To add a key:
+ * The configuration keys of drop-ins, AddProgram and l3afd.conf, in one table
+ * (conf-parser.h); the manifest's are in src/package/manifest-keys.c. To add a key:
  * add its field to the place's struct, a row here, and its paragraph in the place's
  * man page (test-conf-keys checks that).
  */
@@ -10,9 +11,7 @@
 #include "dropin.h"
 #include "hook.h"
 #include "log.h"
-#include "manifest.h"
 #include "pin-path.h"
-#include "semver.h"
 #include "settings.h"
 #include "util.h"
 
@@ -53,15 +52,6 @@ static const ConfCheck package_relative_check = {
 static const ConfCheck map_name_check = { map_name_is_valid, "'%s' is not a valid map name (" MAP_NAME_RULE ")" };
 static const ConfCheck url_check = { repository_url_is_valid, "'%s' is not a file:///, http:// or https:// URL" };
 
-/* The manifest's own words (l3af-package(5)). */
-static const ConfCheck package_name_check = { package_name_is_valid, "'%s' is not a valid package name" };
-static const ConfCheck semver_check = { semver_is_valid, "'%s' is not a semantic version (MAJOR.MINOR.PATCH)" };
-static const ConfCheck package_path_check = { package_path_is_valid, "'%s' is not a relative path inside the package" };
-static const ConfCheck entry_check = { manifest_entry_is_valid, "'%s' is not a program name" };
-static const ConfCheck type_check = { program_type_is_valid, "unknown type '%s' (xdp, tc, sched_cls or tcx)" };
-static const ConfCheck manifest_map_check = { map_name_is_valid, "'%s' is not a map name" };
-static const ConfList config_maps_list = { { map_name_is_valid, "'%s' is not a map name (or too many)" }, 64 };
-
 static const ConfRange priority_range = { 0, PRIORITY_MAX };
 static const ConfRange fetch_retries_range = { 0, 10 };
 static const ConfRange cache_keep_range = { 1, 1000 };
@@ -73,8 +63,6 @@ static const ConfTimespan fetch_span = { 1000, "'%s' is not a time span of at le
 
 #define PROGRAM (CONF_DROPIN_PROGRAM | CONF_ADD_PROGRAM)
 #define P(field) offsetof(ProgramSpec, field)
-#define M(field) offsetof(Manifest, field)
-#define MP(field) offsetof(ManifestProgram, field)
 #define S(field) offsetof(Settings, field)
 
 const ConfKey conf_keys[] = {
@@ -115,28 +103,6 @@ const ConfKey conf_keys[] = {
           "log or restore" },
         { "TCXPass", PROGRAM, config_parse_enum, &tcx_pass_enum, P(tcx_pass), P(tcx_pass_set), NULL,
           "next or pass" },
-
-        /* [Package] of l3af-package.conf */
-        { "Name", CONF_MANIFEST_PACKAGE, config_parse_string, &package_name_check, M(name), 0, "missing",
-          "the package's name" },
-        { "Version", CONF_MANIFEST_PACKAGE, config_parse_string, &semver_check, M(version), 0, "missing",
-          "the package's version" },
-        { "Description", CONF_MANIFEST_PACKAGE, config_parse_string, NULL, M(description), 0, NULL, "free text" },
-        { "License", CONF_MANIFEST_PACKAGE, config_parse_string, NULL, M(license), 0, NULL, "free text" },
-        { "Companion", CONF_MANIFEST_PACKAGE, config_parse_string, &package_path_check, M(companion), 0, NULL,
-          "a user-space binary in the package" },
-
-        /* [Program NAME] of l3af-package.conf */
-        { "Object", CONF_MANIFEST_PROGRAM, config_parse_string, &package_path_check, MP(object), 0, "missing",
-          "the BPF object in the package" },
-        { "Entry", CONF_MANIFEST_PROGRAM, config_parse_string, &entry_check, MP(entry), 0, NULL,
-          "the program in the object" },
-        { "Type", CONF_MANIFEST_PROGRAM, config_parse_string, &type_check, MP(type), 0, NULL,
-          "xdp, tc, sched_cls or tcx" },
-        { "NextMap", CONF_MANIFEST_PROGRAM, config_parse_string, &manifest_map_check, MP(next_map), 0, NULL,
-          "the program's next program array" },
-        { "ConfigMaps", CONF_MANIFEST_PROGRAM, config_parse_strv, &config_maps_list, MP(config_maps), 0, NULL,
-          "maps that hold configuration" },
 
         /* [Daemon] of l3afd.conf */
         { "PinRoot", CONF_DAEMON, config_parse_path, NULL, S(pin_root), 0, NULL, "where pins live" },

@@ -67,17 +67,18 @@ const char *conf_place_man_page(ConfPlace place)
         return NULL;
 }
 
-const ConfKey *conf_key_lookup(ConfPlace place, const char *name)
+const ConfKey *conf_key_lookup(const ConfKey *table, ConfPlace place, const char *name)
 {
-        for (const ConfKey *k = conf_keys; k->name; k++)
+        for (const ConfKey *k = table; k->name; k++)
                 if ((k->places & place) && streq(k->name, name))
                         return k;
         return NULL;
 }
 
-const char **conf_place_keys(ConfPlace place)
+const char **conf_place_keys(const ConfKey *table, ConfPlace place)
 {
         static const char **cache[ELEMENTSOF(man_pages)];
+        static const ConfKey *cache_table[ELEMENTSOF(man_pages)];
         size_t slot = 0;
 
         while (slot < ELEMENTSOF(man_pages) && place != (ConfPlace) (1u << slot))
@@ -87,12 +88,15 @@ const char **conf_place_keys(ConfPlace place)
         if (g_once_init_enter(&cache[slot])) {
                 GPtrArray *list = g_ptr_array_new();
 
-                for (const ConfKey *k = conf_keys; k->name; k++)
+                for (const ConfKey *k = table; k->name; k++)
                         if (k->places & place)
                                 g_ptr_array_add(list, (gpointer) k->name);
                 g_ptr_array_add(list, NULL);
+                cache_table[slot] = table;
                 g_once_init_leave(&cache[slot], (const char **) g_ptr_array_free(list, FALSE));
         }
+        /* A place's keys are in one table: asked of another, the cache would answer for the first. */
+        g_assert(cache_table[slot] == table);
         return cache[slot];
 }
 
@@ -167,19 +171,20 @@ int conf_parse_key(GKeyFile *kf, const ConfKey *k, const ConfContext *ctx, void 
         return 1;
 }
 
-int conf_parse_group(GKeyFile *kf, ConfPlace place, const ConfContext *ctx, void *target, const char *const *skip)
+int conf_parse_group(GKeyFile *kf, const ConfKey *table, ConfPlace place, const ConfContext *ctx, void *target,
+                     const char *const *skip)
 {
         g_auto(GStrv) keys = NULL;
         int ret = 0;
 
-        for (const ConfKey *k = conf_keys; k->name; k++)
+        for (const ConfKey *k = table; k->name; k++)
                 if ((k->places & place) && !(skip && g_strv_contains(skip, k->name)) &&
                     conf_parse_key(kf, k, ctx, target) < 0)
                         ret = -EINVAL;
 
         keys = g_key_file_get_keys(kf, ctx->group, NULL, NULL);
         for (char **k = keys; k && *k; k++)
-                if (!conf_key_lookup(place, *k))
+                if (!conf_key_lookup(table, place, *k))
                         conf_warning(ctx, *k, "unknown key, ignored");
         return ret;
 }

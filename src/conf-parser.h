@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The one table of configuration keys (conf-keys.c) and the parsers it names, in the
- * shape of systemd's conf-parser tables (src/shared/conf-parser.h): each row gives a
- * key's name, the places it is allowed, a parse callback with its argument, the
- * offset of the field it fills in the place's target struct, and a doc string.
- * It drives the drop-in parser (dropin.c), the package manifest (manifest.c), the
- * daemon settings (settings.c) and AddProgram's settings (bus-chain.c, l3afctl).
+ * Tables of configuration keys and the parsers they name, in the shape of systemd's
+ * conf-parser tables (src/shared/conf-parser.h): each row gives a key's name, the
+ * places it is allowed, a parse callback with its argument, the offset of the field it
+ * fills in the place's target struct, and a doc string. One table per library, beside
+ * the structs it fills: conf_keys (conf-keys.c: drop-ins, AddProgram, l3afd.conf) and
+ * manifest_conf_keys (manifest-keys.c, in src/package: l3af-package.conf). They drive
+ * the drop-in parser (dropin.c), the package manifest (manifest.c), the daemon
+ * settings (settings.c) and AddProgram's settings (bus-chain.c, l3afctl).
  */
 #pragma once
 
@@ -20,8 +22,9 @@ int parse_sec(const char *s, uint64_t *ret);
 int parse_size(const char *s, uint64_t *ret);
 
 /*
- * Where a key is allowed; a row's places all fill the same target struct.
- * Each place is documented in one man page: conf_place_man_page().
+ * Where a key is allowed; a row's places all fill the same target struct, and every
+ * key of a place is in one table. Each place is documented in one man page:
+ * conf_place_man_page().
  */
 typedef enum ConfPlace {
         CONF_DROPIN_PROGRAM   = 1 << 0,  /* [Program] of a drop-in: ProgramSpec, l3af.d(5) */
@@ -100,14 +103,21 @@ typedef struct ConfTimespan {
         const char *message;
 } ConfTimespan;
 
-/* The table: every key of every place, in the order drop-ins are written. NULL-name terminated. */
+/*
+ * The keys of the places whose structs live in src/shared (CONF_DROPIN_PROGRAM,
+ * CONF_ADD_PROGRAM, CONF_DAEMON, CONF_PACKAGES), in the order drop-ins are written.
+ * NULL-name terminated. The manifest's: manifest_conf_keys (manifest.h).
+ */
 extern const ConfKey conf_keys[];
 
-/* The row of key 'name' allowed in 'place', or NULL. */
-const ConfKey *conf_key_lookup(ConfPlace place, const char *name);
+/* The row of key 'name' allowed in 'place' in 'table', or NULL. */
+const ConfKey *conf_key_lookup(const ConfKey *table, ConfPlace place, const char *name);
 
-/* The keys allowed in 'place', in table order, as a NULL-terminated array of borrowed names. */
-const char **conf_place_keys(ConfPlace place);
+/*
+ * The keys allowed in 'place', in the order of 'table' (the one that holds that place's
+ * keys), as a NULL-terminated array of borrowed names, built once and kept.
+ */
+const char **conf_place_keys(const ConfKey *table, ConfPlace place);
 
 /* The man page (file name in man/, "l3af.d.5.scd") that documents the keys of 'place'. */
 const char *conf_place_man_page(ConfPlace place);
@@ -124,12 +134,12 @@ void conf_warning(const ConfContext *ctx, const char *key, const char *format, .
 int conf_parse_key(GKeyFile *kf, const ConfKey *k, const ConfContext *ctx, void *target);
 
 /*
- * Reads every key the table allows in 'place' from ctx->group, but those named in
+ * Reads every key 'table' allows in 'place' from ctx->group, but those named in
  * 'skip' (NULL-terminated, may be NULL), then warns about keys the table does not
  * know ("unknown key, ignored"). Returns 0, or -EINVAL when any value was bad (every
  * problem is reported).
  */
-int conf_parse_group(GKeyFile *kf, ConfPlace place, const ConfContext *ctx, void *target, const char *const *skip);
+int conf_parse_group(GKeyFile *kf, const ConfKey *table, ConfPlace place, const ConfContext *ctx, void *target, const char *const *skip);
 
 /* The parsers the table uses. */
 int config_parse_string(const ConfContext *ctx, const ConfKey *key, const char *value, void *field);  /* char*; arg: ConfCheck or NULL */

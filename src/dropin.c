@@ -400,8 +400,8 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         }
 
         /* Interface and hook first: they name the chain the other problems block. */
-        interface_bad = conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Interface"), &ctx, p) < 0;
-        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Hook"), &ctx, p) < 0 || interface_bad)
+        interface_bad = conf_parse_key(kf, conf_key_lookup(conf_keys, CONF_DROPIN_PROGRAM, "Interface"), &ctx, p) < 0;
+        if (conf_parse_key(kf, conf_key_lookup(conf_keys, CONF_DROPIN_PROGRAM, "Hook"), &ctx, p) < 0 || interface_bad)
                 bad = true;
         if (p->standalone) {
                 g_autofree char *name = g_key_file_get_string(kf, PROGRAM_GROUP, "Name", NULL);
@@ -410,13 +410,13 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
                         ctx.chain = chain = probe_key(name);
         } else if (p->ifname && p->hook >= 0)
                 ctx.chain = chain = chain_key(p->ifname, p->hook);
-        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Attach"), &ctx, p) < 0)
+        if (conf_parse_key(kf, conf_key_lookup(conf_keys, CONF_DROPIN_PROGRAM, "Attach"), &ctx, p) < 0)
                 bad = true;
         check_target(kf, p, &ctx, interface_bad, &bad);
-        if (conf_parse_key(kf, conf_key_lookup(CONF_DROPIN_PROGRAM, "Name"), &ctx, p) < 0)
+        if (conf_parse_key(kf, conf_key_lookup(conf_keys, CONF_DROPIN_PROGRAM, "Name"), &ctx, p) < 0)
                 bad = true;
 
-        if (conf_parse_group(kf, CONF_DROPIN_PROGRAM, &ctx, p, chain_keys) < 0)
+        if (conf_parse_group(kf, conf_keys, CONF_DROPIN_PROGRAM, &ctx, p, chain_keys) < 0)
                 bad = true;
         check_source(kf, p, &ctx, &bad);
         check_hook(p, &ctx, &bad);

@@ -38,7 +38,7 @@ static char *arg_address;
 /* Priority= and the keys AddProgram takes, from the key table, wrapped at 80 columns. */
 static void help_add_keys(void)
 {
-        const char *const *keys = conf_place_keys(CONF_ADD_PROGRAM);
+        const char *const *keys = conf_place_keys(conf_keys, CONF_ADD_PROGRAM);
         g_autoptr(GString) line = g_string_new("Priority=");
 
         for (const char *const *k = keys; *k; k++) {

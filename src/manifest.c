@@ -125,7 +125,7 @@ static int parse_program(GKeyFile *kf, const char *group, const char *origin, Ma
         g_ptr_array_add(m->programs, p);
         p->name = g_strdup(name);
         p->metrics = g_ptr_array_new_with_free_func((GDestroyNotify) metric_spec_free);
-        r = conf_parse_group(kf, CONF_MANIFEST_PROGRAM, &ctx, p, NULL);
+        r = conf_parse_group(kf, manifest_conf_keys, CONF_MANIFEST_PROGRAM, &ctx, p, NULL);
         if (r < 0)
                 return r;
         if (!p->config_maps)
@@ -202,7 +202,7 @@ int manifest_parse(const void *data, size_t size, const char *origin, Manifest *
                 return -EINVAL;
         }
         ctx = manifest_context(origin, PACKAGE_GROUP, m, ret_error);
-        r = conf_parse_group(kf, CONF_MANIFEST_PACKAGE, &ctx, m, NULL);
+        r = conf_parse_group(kf, manifest_conf_keys, CONF_MANIFEST_PACKAGE, &ctx, m, NULL);
         if (r < 0)
                 return r;
 

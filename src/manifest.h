@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "companion-spec.h"
+#include "conf-parser.h"
 #include "metric-decl.h"
 
 #define MANIFEST_FILE "l3af-package.conf"
@@ -41,6 +42,9 @@ typedef struct Manifest {
 
 void manifest_free(Manifest *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Manifest, manifest_free)
+
+/* The manifest's keys ([Package], [Program NAME]), a table of conf-parser.h: manifest-keys.c. */
+extern const ConfKey manifest_conf_keys[];
 
 /* Package names: letters, digits, '_', '.', '-'; not starting with '.' or '-'. */
 bool package_name_is_valid(const char *s);

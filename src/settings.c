@@ -125,10 +125,10 @@ int settings_load(Settings *s, GPtrArray *problems)
         }
 
         ctx.group = DAEMON_GROUP;
-        if (conf_parse_group(kf, CONF_DAEMON, &ctx, s, NULL) < 0)
+        if (conf_parse_group(kf, conf_keys, CONF_DAEMON, &ctx, s, NULL) < 0)
                 r = -EINVAL;
         ctx.group = PACKAGES_GROUP;
-        if (conf_parse_group(kf, CONF_PACKAGES, &ctx, s, NULL) < 0)
+        if (conf_parse_group(kf, conf_keys, CONF_PACKAGES, &ctx, s, NULL) < 0)
                 r = -EINVAL;
         warn_unknown_groups(kf, s, problems);
         return r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The key table (src/conf-keys.c): every key of every place is documented in the
+ * The key tables (src/shared/conf-keys.c, src/package/manifest-keys.c): every key of
+ * every place is in one table, and is documented in the
  * part of the man page that describes the place, read from the source tree
  * (L3AF_SRCDIR, set by meson), l3afctl's add offers every key AddProgram takes
  * (its man page and its bash completion), and the table is well formed.
@@ -9,7 +10,26 @@
 
 #include "conf-parser.h"
 #include "hook.h"
+#include "manifest.h"
 #include "util.h"
+
+/* Every table of keys: each library's own (conf-parser.h). */
+static const ConfKey *const tables[] = { conf_keys, manifest_conf_keys };
+
+/* The one table that holds the keys of 'place'. */
+static const ConfKey *place_table(ConfPlace place)
+{
+        const ConfKey *found = NULL;
+
+        for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+                for (const ConfKey *k = tables[t]; k->name; k++)
+                        if (k->places & place) {
+                                g_assert_true(!found || found == tables[t]);
+                                found = tables[t];
+                        }
+        g_assert_nonnull(found);
+        return found;
+}
 
 /* Where each place is described: the page's part from 'start' to the next heading (or blank line). */
 static const struct {
@@ -54,7 +74,7 @@ static void test_documented(void)
         for (unsigned place = 1; place < _CONF_PLACE_ALL; place <<= 1) {
                 const char *format = NULL;
                 g_autofree char *part = man_part(place, &format);
-                const char *const *keys = conf_place_keys(place);
+                const char *const *keys = conf_place_keys(place_table(place), place);
 
                 g_assert_nonnull(keys[0]);
                 for (const char *const *k = keys; *k; k++) {
@@ -69,7 +89,8 @@ static void test_documented(void)
 
 static void test_well_formed(void)
 {
-        for (const ConfKey *k = conf_keys; k->name; k++) {
+        for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+        for (const ConfKey *k = tables[t]; k->name; k++) {
                 g_assert_nonnull(k->parse);
                 g_assert_nonnull(k->doc);
                 g_assert_cmpuint(k->places, !=, 0);
@@ -80,10 +101,10 @@ static void test_well_formed(void)
                                 g_assert_cmpuint(o->places & k->places, ==, 0);
                 for (unsigned place = 1; place < _CONF_PLACE_ALL; place <<= 1)
                         if (k->places & place)
-                                g_assert_true(conf_key_lookup(place, k->name) == k);
+                                g_assert_true(conf_key_lookup(place_table(place), place, k->name) == k);
         }
-        g_assert_null(conf_key_lookup(CONF_DAEMON, "Interface"));
-        g_assert_null(conf_key_lookup(CONF_ADD_PROGRAM, "Priority"));
+        g_assert_null(conf_key_lookup(place_table(CONF_DAEMON), CONF_DAEMON, "Interface"));
+        g_assert_null(conf_key_lookup(place_table(CONF_ADD_PROGRAM), CONF_ADD_PROGRAM, "Priority"));
 }
 
 /* A failing parse reports its problem in the place's words and leaves the field alone. */
@@ -140,7 +161,7 @@ static void test_l3afctl_add(void)
         add = g_strndup(b, e ? (size_t) (e - b) : strlen(b));
         g_assert_nonnull(strstr(add, "*Priority=*"));
         g_assert_true(g_strv_contains((const char *const *) keys, "Priority="));
-        for (const char *const *k = conf_place_keys(CONF_ADD_PROGRAM); *k; k++) {
+        for (const char *const *k = conf_place_keys(conf_keys, CONF_ADD_PROGRAM); *k; k++) {
                 g_autofree char *mark = g_strdup_printf("*%s=*", *k);
                 g_autofree char *word = g_strdup_printf("%s=", *k);
 
