@@ -14,8 +14,8 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
-L3AFD=$B/src/l3afd
-L3AFCTL=$B/src/l3afctl
+L3AFD=$B/src/l3afd/l3afd
+L3AFCTL=$B/src/l3afctl/l3afctl
 source "$SRC/tools/private-tmp.sh"
 private_tmp "$SRC" "$B"
 T=$(mktemp -d "$PRIVATE_TMP/l3af-bench.XXXXXX")

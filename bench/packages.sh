@@ -56,7 +56,7 @@ Companion=bin/companion
 Object=count.bpf.o
 Entry=count
 EOF2
-"$B/src/l3afctl" package build --repository="$REPO" "$T/pkg" >/dev/null
+"$B/src/l3afctl/l3afctl" package build --repository="$REPO" "$T/pkg" >/dev/null
 A=$REPO/count/1.0.0/count.tar.gz
 sign_openssl "$A" signer
 echo "artifact: $(stat -c %s "$A") bytes"
@@ -70,7 +70,7 @@ until [ -s "$T/port" ]; do sleep 0.05; done
 ip link add l3b0 type veth peer name l3b1
 ip link set l3b0 up; ip link set l3b1 up
 
-"$B/src/l3afd" --root="$ROOT" --log-target=console --log-level=debug > "$T/l3afd.log" 2>&1 &
+"$B/src/l3afd/l3afd" --root="$ROOT" --log-target=console --log-level=debug > "$T/l3afd.log" 2>&1 &
 DAEMON=$!
 until grep -q "l3afd started" "$T/l3afd.log"; do sleep 0.02; done
 reload() {  # waits for the next "Reload done"; prints wall ms

@@ -14,7 +14,7 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
 fi
 
 WHAT=${*:-datapath control service watchdog}
-L3AFD=$B/src/l3afd
+L3AFD=$B/src/l3afd/l3afd
 source "$SRC/tools/private-tmp.sh"
 private_tmp "$SRC" "$B"
 T=$(mktemp -d "$PRIVATE_TMP/l3af-bench.XXXXXX")

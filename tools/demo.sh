@@ -17,7 +17,7 @@ if [ -z "${L3AF_DEMO_SANDBOXED:-}" ]; then
 fi
 
 B=$SRC/build
-L3AFD=$B/src/l3afd
+L3AFD=$B/src/l3afd/l3afd
 TOOL=$B/tests/testtool
 UDPGEN=$B/tests/udpgen
 REPO=$B/tools/sample-repo
@@ -59,7 +59,7 @@ cat > "$T/bus.conf" <<EOC
 EOC
 dbus-daemon --nofork --nosyslog --config-file="$T/bus.conf" >/dev/null 2>&1 &
 until [ -S "$T/bus.sock" ]; do sleep 0.05; done
-CTL() { echo "   \$ l3afctl $*"; "$B/src/l3afctl" --address="$BUS" "$@" | sed 's/^/   /'; }
+CTL() { echo "   \$ l3afctl $*"; "$B/src/l3afctl/l3afctl" --address="$BUS" "$@" | sed 's/^/   /'; }
 echo "   $BUS"
 
 say "The bundled sample drop-ins (etc/l3af.d), pointed at the built objects"
@@ -118,7 +118,7 @@ Map=portdrop_stats
 Field=dropped
 EOD
 reload() {
-        "$B/src/l3afctl" --address="$BUS" reload 2>&1 | sed 's/^/   /' || true
+        "$B/src/l3afctl/l3afctl" --address="$BUS" reload 2>&1 | sed 's/^/   /' || true
 }
 reload
 echo "   The chain keeps running its previous generation:"

@@ -5,7 +5,7 @@
 # system's, and two test users that exist only in this test's mount
 # namespace: l3aftest (no privileges) and l3afop (member of group l3af).
 
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 BUSCLIENT="$L3AF_BUILD/tests/busclient"
 BUS_DIR="$T/bus"
 BUS_ADDR="unix:path=$BUS_DIR/system_bus_socket"

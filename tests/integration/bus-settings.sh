@@ -1,6 +1,6 @@
 #!/bin/bash
 # AddProgram's settings are read by the same key table as the drop-in they
-# become (src/conf-keys.c): a value the drop-in parser would refuse is refused
+# become (src/shared/conf-keys.c): a value the drop-in parser would refuse is refused
 # by the call itself with InvalidArgs, quoting the value and in the drop-in
 # parser's words, before any drop-in is written. Nothing changes: the drop-ins,
 # the chain in the kernel, and its counting of real packets.

@@ -56,7 +56,7 @@ assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp count)/stats" 0)" "$(cat "$T/
 # systemctl reload fails) and leaves the running chains as they were.
 sed -i 's/^0={port=7777, enabled=1}/0={port=77777, enabled=1}/' "$DROPINS/20-portdrop-l3t0.conf"
 rc=0
-"$L3AF_BUILD/src/l3afctl" --address="$ADDR" reload 2> "$T/reload.err" || rc=$?
+"$L3AF_BUILD/src/l3afctl/l3afctl" --address="$ADDR" reload 2> "$T/reload.err" || rc=$?
 [ "$rc" != 0 ] || fail "l3afctl reload succeeded on a broken drop-in"
 grep -q "port: 77777 does not fit in __u16" "$T/reload.err" || fail "the caller was not told why: $(cat "$T/reload.err")"
 echo "ok - a failing reload exits $rc and tells the caller why: $(tail -1 "$T/reload.err")"

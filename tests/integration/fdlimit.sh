@@ -24,7 +24,7 @@ HARD=$(ulimit -Hn)   # what the test may give (raising it needs CAP_SYS_RESOURCE
 [ "$HARD" = unlimited ] && HARD=65536
 [ "$HARD" -ge 4096 ] || skip "the hard RLIMIT_NOFILE here is $HARD; the test needs 4096"
 
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 TOOLS="$L3AF_SOURCE/tests/tools"
 
 # The unit denies @resources; a filter that does as it does refuses setrlimit(2).

@@ -7,7 +7,7 @@
 # a complaint about its names.
 source "$(dirname "$0")/lib.sh"
 
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 
 payload() {  # payload MAP_ARGS_NAME MAP_NAME
         cat <<EOF2

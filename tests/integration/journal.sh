@@ -94,6 +94,6 @@ for class in "${!IDS[@]}"; do
 done
 
 # Every MESSAGE_ID in the code has a catalog entry, and the other way round.
-code=$(grep -o '"[0-9a-f]\{32\}"' "$L3AF_SOURCE/src/log-ids.h" | tr -d '"' | sort)
+code=$(grep -o '"[0-9a-f]\{32\}"' "$L3AF_SOURCE/src/shared/log-ids.h" | tr -d '"' | sort)
 cat=$(grep -o '^-- [0-9a-f]\{32\}' "$L3AF_SOURCE/systemd/l3afd.catalog" | cut -c4- | sort)
 assert_eq "$cat" "$code" "the catalog and log-ids.h list the same MESSAGE_IDs"

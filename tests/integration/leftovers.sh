@@ -19,7 +19,7 @@ host_state() {
                 ip -o link show | awk -F': ' '{print $2}' | sort
                 ls /tmp /dev/shm | grep '^l3af-test\.' || true
                 findmnt -rn -t bpf -o TARGET || true
-                pgrep -f "^$L3AF_BUILD/src/l3afd" || true
+                pgrep -f "^$L3AF_BUILD/src/l3afd/l3afd" || true
         } | tr '\n' ' '
 }
 
@@ -63,6 +63,6 @@ run_child kill
 run_child fail
 
 # And the whole suite left nothing: no daemon from this build, no sandbox temp dir.
-pgrep -f "^$L3AF_BUILD/src/l3afd" && fail "an l3afd from this build is still running"
+pgrep -f "^$L3AF_BUILD/src/l3afd/l3afd" && fail "an l3afd from this build is still running"
 ls /tmp /dev/shm | grep -E '^l3af-(test|unit|conf|dropin|model|demo|bench)' && fail "temp dirs left in /tmp or /dev/shm"
 echo "ok - no daemon and no temp dir remains after the suite"

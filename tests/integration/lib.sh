@@ -7,7 +7,7 @@
 set -euo pipefail
 
 : "${L3AF_BUILD:?L3AF_BUILD must point at the build directory}"
-L3AFD="$L3AF_BUILD/src/l3afd"
+L3AFD="$L3AF_BUILD/src/l3afd/l3afd"
 TESTTOOL="$L3AF_BUILD/tests/testtool"
 UDPGEN="$L3AF_BUILD/tests/udpgen"
 SAMPLES="$L3AF_BUILD/bpf"

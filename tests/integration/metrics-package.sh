@@ -9,7 +9,7 @@ source "$L3AF_SOURCE/tests/package/pki.sh"
 
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 REPO="$T/repo"
 make_pki "$T/pki"
 mkdir -p "$ROOT/etc/l3af/trust.d" "$REPO/counter/1.0.0"

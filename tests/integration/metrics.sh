@@ -17,7 +17,7 @@ command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing
 command -v curl >/dev/null || skip "curl is missing"
 command -v tmux >/dev/null || skip "tmux is missing"
 
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 plain_bus_start
 ctl() { "$L3AFCTL" --address="$PLAIN_BUS" "$@"; }
 veth_add l3t0 l3p0 0

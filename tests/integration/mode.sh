@@ -20,7 +20,7 @@ set_mode() {  # set_mode DROPIN [MODE]: no MODE, no Mode= (auto)
         sed -i '/^Mode=/d' "$DROPINS/$1.conf"
         [ -z "${2:-}" ] || echo "Mode=$2" >> "$DROPINS/$1.conf"
 }
-ctl_reload() { "$L3AF_BUILD/src/l3afctl" --address="$PLAIN_BUS" reload; }
+ctl_reload() { "$L3AF_BUILD/src/l3afctl/l3afctl" --address="$PLAIN_BUS" reload; }
 # ctl_reload_fails WHAT: l3afctl reload must exit non-zero; its stderr is in $T/reload.err
 ctl_reload_fails() {
         local rc=0

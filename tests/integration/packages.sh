@@ -10,7 +10,7 @@ source "$L3AF_SOURCE/tests/package/pki.sh"
 
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 MKPKG="$PY $L3AF_SOURCE/tests/package/make-package.py"
 SERVER="$L3AF_SOURCE/tests/package/repo-server.py"
 CACHE="$ROOT/var/cache/l3af"

@@ -35,7 +35,7 @@ LINK_ID=$("$TESTTOOL" link-id "$LINK_PIN")
 grep -q "connlimit's probe cl_track (tracepoint sock/inet_sock_set_state, link $LINK_ID," "$T/daemon.log" || \
         fail "the journal does not name the attached probe"
 echo "ok - the probe is journaled with its link id"
-"$L3AF_BUILD/src/l3afctl" --address="$PLAIN_BUS" show l3t0 > "$T/show"
+"$L3AF_BUILD/src/l3afctl/l3afctl" --address="$PLAIN_BUS" show l3t0 > "$T/show"
 cat "$T/show"
 assert_contains "$T/show" "cl_track tracepoint sock/inet_sock_set_state $LINK_ID" "l3afctl show lists the chain's probe"
 

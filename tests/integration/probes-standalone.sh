@@ -58,7 +58,7 @@ daemon_stop TERM
 daemon_start --bus-address="$PLAIN_BUS"
 busctl --address="$PLAIN_BUS" call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 ListProbes > "$T/list"
 assert_contains "$T/list" "\"up\" \"up_count\" \"uprobe\" \"$T/probed:l3af_probed\" ${IDS[up]}" "ListProbes shows the uprobe with its link id"
-"$L3AF_BUILD/src/l3afctl" --address="$PLAIN_BUS" probes > "$T/ctl"
+"$L3AF_BUILD/src/l3afctl/l3afctl" --address="$PLAIN_BUS" probes > "$T/ctl"
 cat "$T/ctl"
 assert_contains "$T/ctl" "sock/inet_sock_set_state" "l3afctl probes shows the tracepoint"
 

@@ -7,7 +7,7 @@
 # STOLEN take the packet away, PIPE lets it on. Both tc-ingress and tc-egress.
 source "$(dirname "$0")/lib.sh"
 
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 APPLIED_MSG=MESSAGE_ID=63470bf27ebf49928b9fd27cb01a8e2b
 journal_start
 export L3AF_LOG_TARGET=console+journal

@@ -5,7 +5,7 @@
 set -euo pipefail
 : "${L3AF_BUILD:?}" "${L3AF_SOURCE:?}"
 source "$L3AF_SOURCE/tests/package/pki.sh"
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 T=$(mktemp -d /tmp/l3af-pkgtest.XXXXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

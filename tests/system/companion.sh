@@ -149,7 +149,7 @@ for v in 1.0.0 1.1.0; do
         { cat "$L3AF_BUILD/bpf/count.bpf.o"; printf 'v%s' "$v"; } > "$d/count.bpf.o"
         printf '[Package]\nName=counter\nVersion=%s\n\n[Program count]\nObject=count.bpf.o\nEntry=count\n\n[Companion]\nExecStart=bin/companion stats 0\nTasksMax=8\nCPUQuota=50%%\n' \
                 "$v" > "$d/l3af-package.conf"
-        "$L3AF_BUILD/src/l3afctl" package build --repository="$(ct_root)/srv/repo" "$d" > /dev/null ||
+        "$L3AF_BUILD/src/l3afctl/l3afctl" package build --repository="$(ct_root)/srv/repo" "$d" > /dev/null ||
                 fail "l3afctl package build $v failed"
         sign_openssl "$(ct_root)/srv/repo/counter/$v/counter.tar.gz" signer
 done

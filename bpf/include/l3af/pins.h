@@ -25,7 +25,7 @@
  *       entries/, probes/<digest>/<probe>
  *
  * <ifname>, <name>, <map> and <probe> are encoded (pin_name_encode() in l3afd's
- * src/pin-path.h): the bpffs refuses '.' in file names, so each '.', '/', ':'
+ * src/shared/pin-path.h): the bpffs refuses '.' in file names, so each '.', '/', ':'
  * and byte outside printable ASCII is ':' and two lower-case hex digits
  * ("eth0.100" -> "eth0:2e100"); names without them are their own encoding.
  *
