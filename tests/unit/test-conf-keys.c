@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The key tables (src/shared/conf-keys.c, src/package/manifest-keys.c): every key of
- * every place is in one table, and is documented in the
- * part of the man page that describes the place, read from the source tree
+ * The key tables (src/shared/conf-keys.c, src/package/manifest-keys.c): the keys of
+ * each place are in one table, every key of every place is documented in the part of
+ * the man page that describes the place, read from the source tree
  * (L3AF_SRCDIR, set by meson), l3afctl's add offers every key AddProgram takes
  * (its man page and its bash completion), and the table is well formed.
  */
