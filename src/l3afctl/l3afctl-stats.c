@@ -20,6 +20,8 @@ typedef struct Stats {
         bool kernel;
         uint64_t generation, packets, run_time_ns;
         GPtrArray *programs;   /* char* "name\tid" */
+        GHashTable *runs;      /* program name -> uint64_t[2]: runs, run_time_ns; empty when not counted */
+        char *runs_note;       /* why the programs are not counted; "" when they are */
         GPtrArray *samples;    /* Sample* */
         GPtrArray *errors;     /* char* */
 } Stats;
@@ -42,6 +44,8 @@ static void stats_free(Stats *s)
         g_ptr_array_unref(s->programs);
         g_ptr_array_unref(s->samples);
         g_ptr_array_unref(s->errors);
+        g_hash_table_unref(s->runs);
+        g_free(s->runs_note);
         g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Stats, stats_free)
@@ -58,6 +62,35 @@ static int fail(const char *what, const sd_bus_error *e, int r)
         return 1;
 }
 
+/* The programs' own counts, appended to GetStatistics' reply after its first version (none from an older l3afd). */
+static int read_runs(sd_bus_message *reply, Stats *s)
+{
+        const char *name, *note = NULL;
+        uint64_t runs, ns;
+        int r;
+
+        if (sd_bus_message_at_end(reply, false) > 0) {
+                s->runs_note = g_strdup("not counted: this l3afd counts no program");
+                return 0;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(stt)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(stt)", &name, &runs, &ns)) > 0) {
+                uint64_t *v = g_new(uint64_t, 2);
+
+                v[0] = runs;
+                v[1] = ns;
+                g_hash_table_replace(s->runs, g_strdup(name), v);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "s", &note);
+        if (r < 0)
+                return r;
+        s->runs_note = g_strdup(note);
+        return 0;
+}
+
 static int get_stats(sd_bus *bus, const char *ifname, const char *hook, Stats **ret, sd_bus_error *e)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -72,6 +105,7 @@ static int get_stats(sd_bus *bus, const char *ifname, const char *hook, Stats **
         s->programs = g_ptr_array_new_with_free_func(g_free);
         s->samples = g_ptr_array_new_with_free_func((GDestroyNotify) sample_free);
         s->errors = g_ptr_array_new_with_free_func(g_free);
+        s->runs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         r = sd_bus_call_method(bus, L3AF_BUS_NAME, L3AF_BUS_PATH, L3AF_BUS_INTERFACE, "GetStatistics", e, &reply, "ss",
                                ifname, hook);
         if (r < 0)
@@ -101,6 +135,7 @@ static int get_stats(sd_bus *bus, const char *ifname, const char *hook, Stats **
                 for (char **x = errors; r >= 0 && x && *x; x++)
                         g_ptr_array_add(s->errors, g_strdup(*x));
         }
+        r = r < 0 ? r : read_runs(reply, s);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -165,9 +200,14 @@ static void json_stats(GString *out, const Stats *s)
         for (guint i = 0; i < s->programs->len; i++) {
                 g_auto(GStrv) f = g_strsplit(s->programs->pdata[i], "\t", 2);
 
+                const uint64_t *runs = g_hash_table_lookup(s->runs, f[0]);
+
                 g_string_append(out, i ? ",{\"name\":" : "{\"name\":");
                 json_string(out, f[0]);
-                g_string_append_printf(out, ",\"id\":%s,\"metrics\":[", f[1]);
+                g_string_append_printf(out, ",\"id\":%s", f[1]);
+                if (runs)
+                        g_string_append_printf(out, ",\"runs\":%" PRIu64 ",\"run_time_ns\":%" PRIu64, runs[0], runs[1]);
+                g_string_append(out, ",\"metrics\":[");
                 for (guint j = 0, n = 0; j < s->samples->len; j++) {
                         const Sample *x = s->samples->pdata[j];
 
@@ -185,7 +225,12 @@ static void json_stats(GString *out, const Stats *s)
                 }
                 g_string_append(out, "]}");
         }
-        g_string_append(out, "],\"errors\":[");
+        g_string_append(out, "]");
+        if (!isempty(s->runs_note)) {
+                g_string_append(out, ",\"programs_not_counted\":");
+                json_string(out, s->runs_note);
+        }
+        g_string_append(out, ",\"errors\":[");
         for (guint i = 0; i < s->errors->len; i++) {
                 if (i)
                         g_string_append_c(out, ',');
@@ -237,10 +282,18 @@ static void print_stats(const Stats *s, bool watch, GHashTable *prev, GHashTable
         } else
                 printf("  (kernel statistics off: [Daemon] Statistics=no)");
         printf("\n");
-        printf("  %-20s %-8s %-24s %-16s %16s%s\n", "PROGRAM", "ID", "METRIC", "KEY", "VALUE", watch ? "         RATE" : "");
+        if (!isempty(s->runs_note))
+                printf("  (programs %s)\n", s->runs_note);
+        printf("  %-20s %-8s %12s %10s %-24s %-16s %16s%s\n", "PROGRAM", "ID", "RUNS", "NS/RUN", "METRIC", "KEY",
+               "VALUE", watch ? "         RATE" : "");
         /* Rates of counters only; a gauge's change per second says little. */
         for (guint i = 0; i < s->programs->len; i++) {
                 g_auto(GStrv) f = g_strsplit(s->programs->pdata[i], "\t", 2);
+                const uint64_t *counted = g_hash_table_lookup(s->runs, f[0]);
+                g_autofree char *runs = counted ? g_strdup_printf("%" PRIu64, counted[0]) : g_strdup("-");
+                g_autofree char *per_run = !counted ? g_strdup("-") :
+                                           counted[0] ? g_strdup_printf("%.1f", (double) counted[1] / counted[0]) :
+                                                        g_strdup("0");
                 unsigned n = 0;
 
                 for (guint j = 0; j < s->samples->len; j++) {
@@ -253,8 +306,9 @@ static void print_stats(const Stats *s, bool watch, GHashTable *prev, GHashTable
                         series = g_strdup_printf("%s %s %s %s %s", s->ifname, s->hook, x->program, x->metric,
                                                  x->keyed ? x->key : "");
                         rate = streq(x->type, "counter") ? rate_text(prev, series, x->value, dt) : g_strdup("");
-                        printf("  %-20s %-8s %-24s %-16s %16s", n ? "" : f[0], n ? "" : f[1], x->metric,
-                               x->keyed ? x->key : "-", g_ascii_formatd(buf, sizeof(buf), "%.0f", x->value));
+                        printf("  %-20s %-8s %12s %10s %-24s %-16s %16s", n ? "" : f[0], n ? "" : f[1], n ? "" : runs,
+                               n ? "" : per_run, x->metric, x->keyed ? x->key : "-",
+                               g_ascii_formatd(buf, sizeof(buf), "%.0f", x->value));
                         if (watch)
                                 printf(" %12s", rate);
                         printf("\n");
@@ -262,7 +316,7 @@ static void print_stats(const Stats *s, bool watch, GHashTable *prev, GHashTable
                         n++;
                 }
                 if (n == 0)
-                        printf("  %-20s %-8s %-24s %-16s %16s\n", f[0], f[1], "-", "-", "-");
+                        printf("  %-20s %-8s %12s %10s %-24s %-16s %16s\n", f[0], f[1], runs, per_run, "-", "-", "-");
         }
         for (guint i = 0; i < s->errors->len; i++)
                 printf("  cannot read: %s\n", (const char *) s->errors->pdata[i]);

@@ -14,26 +14,47 @@
 #include "root.skel.h"
 #include "util.h"
 
-int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, int *ret_prog_fd, int *ret_slot_fd)
+/* The root's program in the skeleton: plain or counting, for XDP or tc. */
+static struct bpf_program *root_program(struct root_bpf *skel, Hook hook, bool counting)
+{
+        if (hook == HOOK_XDP)
+                return counting ? skel->progs.l3af_count_xdp : skel->progs.l3af_root_xdp;
+        return counting ? skel->progs.l3af_count_tc : skel->progs.l3af_root_tc;
+}
+
+int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, const CountingMaps *counting, int *ret_prog_fd,
+              int *ret_slot_fd)
 {
         struct root_bpf *skel;
-        int prog_fd, slot_fd, r;
+        struct bpf_program *prog, *it;
+        int prog_fd, slot_fd, r = 0;
 
         skel = root_bpf__open();
         if (!skel)
                 return negative_errno();
-        bpf_program__set_autoload(skel->progs.l3af_root_xdp, hook == HOOK_XDP);
-        bpf_program__set_autoload(skel->progs.l3af_root_tc, hook != HOOK_XDP);
+        prog = root_program(skel, hook, counting);
+        bpf_object__for_each_program(it, skel->obj)
+                bpf_program__set_autoload(it, it == prog);
         if (hook == HOOK_XDP && frags)
-                bpf_program__set_flags(skel->progs.l3af_root_xdp, BPF_F_XDP_HAS_FRAGS);
+                bpf_program__set_flags(prog, BPF_F_XDP_HAS_FRAGS);
         skel->rodata->l3af_tcx_pass = tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_TCX_PASS_PASS : L3AF_TCX_PASS_NEXT;
-        r = root_bpf__load(skel);
+        if (counting) {
+                r = bpf_map__reuse_fd(skel->maps.l3af_stats, counting->stats_fd);
+                if (r >= 0)
+                        r = bpf_map__reuse_fd(skel->maps.l3af_clock, counting->clock_fd);
+        } else {
+                /* The plain root is exactly what it was before counting: no maps of it. */
+                r = bpf_map__set_autocreate(skel->maps.l3af_stats, false);
+                if (r >= 0)
+                        r = bpf_map__set_autocreate(skel->maps.l3af_clock, false);
+        }
+        if (r >= 0)
+                r = root_bpf__load(skel);
         if (r < 0) {
                 root_bpf__destroy(skel);
                 return r;
         }
-        prog_fd = fcntl(bpf_program__fd(hook == HOOK_XDP ? skel->progs.l3af_root_xdp : skel->progs.l3af_root_tc),
-                        F_DUPFD_CLOEXEC, 3);
+        prog_fd = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 3);
         slot_fd = fcntl(bpf_map__fd(skel->maps.l3af_slot), F_DUPFD_CLOEXEC, 3);
         root_bpf__destroy(skel);
         if (prog_fd < 0 || slot_fd < 0) {
@@ -45,6 +66,19 @@ int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, int *ret_prog_fd, i
         *ret_prog_fd = prog_fd;
         *ret_slot_fd = slot_fd;
         return 0;
+}
+
+int root_is_counting(int root_fd)
+{
+        struct bpf_prog_info info = {};
+        int r;
+
+        r = bpf_prog_info_of_fd(root_fd, &info);
+        if (r < 0)
+                return r;
+        /* The kernel keeps the first 15 bytes of the name (BPF_OBJ_NAME_LEN). */
+        return strncmp(info.name, "l3af_count_xdp", sizeof(info.name)) == 0 ||
+               strncmp(info.name, "l3af_count_tc", sizeof(info.name)) == 0;
 }
 
 static uint32_t xdp_flags(XdpMode mode)

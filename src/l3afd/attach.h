@@ -6,14 +6,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counting.h"
 #include "hook.h"
 
 /*
  * Loads a fresh root program for the hook, with its own empty slot map.
  * 'frags': multi-buffer XDP (XDP only). 'tcx_pass': what the chain's TC_ACT_OK
  * becomes (tc hooks only; see bpf/root.bpf.c for the whole verdict mapping).
+ * 'counting': NULL for the plain root, or the chain's counting maps for the
+ * counting root, which closes the last program's run time (l3af/stats.h).
  */
-int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, int *ret_prog_fd, int *ret_slot_fd);
+int root_load(Hook hook, bool frags, TcxPassPolicy tcx_pass, const CountingMaps *counting, int *ret_prog_fd,
+              int *ret_slot_fd);
+
+/* Whether a root program (by its fd) is the counting root. Returns 1, 0, or -errno. */
+int root_is_counting(int root_fd);
 
 /* Attaches with a new bpf_link. On failure *ret_error says why in words. */
 int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error);

@@ -48,6 +48,18 @@ int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error
         g_ptr_array_add(st->errors, NULL);
         if (r >= 0)
                 r = sd_bus_message_append_strv(reply, (char **) st->errors->pdata);
+        /* Appended after the first version's arguments, which readers of it still find in place. */
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        for (guint i = 0; r >= 0 && st->per_program && i < st->programs->len; i++) {
+                const ProgramStats *p = st->programs->pdata[i];
+
+                r = sd_bus_message_append(reply, "(stt)", p->name, p->runs, p->run_time_ns);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", st->per_program ? "" : strempty(st->per_program_note));
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

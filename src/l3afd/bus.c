@@ -85,7 +85,7 @@ static const sd_bus_vtable chain_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetStatistics",
                SD_BUS_ARGS("s", interface, "s", hook),
                SD_BUS_RESULT("b", kernel, "t", generation, "t", packets, "t", run_time_ns, "a(su)", programs,
-                             "a(sssbsd)", metrics, "as", errors),
+                             "a(sssbsd)", metrics, "as", errors, "a(stt)", program_runs, "s", program_runs_note),
                method_get_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListProblems",
                SD_BUS_NO_ARGS,

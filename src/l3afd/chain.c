@@ -10,6 +10,7 @@
 #include "bpf-util.h"
 #include "chain.h"
 #include "l3af/pins.h"
+#include "l3af/stats.h"
 #include "log.h"
 #include "map-entries.h"
 #include "pin-path.h"
@@ -30,6 +31,7 @@ Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
         c->hook = hook;
         c->dir = pin_chain_dir(pin_root, ifname, hook);
         c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
+        c->counting_maps = COUNTING_MAPS_NONE;
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         c->probes = g_ptr_array_new_with_free_func((GDestroyNotify) probe_free);
@@ -43,6 +45,8 @@ static void chain_close(Chain *c)
         safe_close(&c->slot_fd);
         safe_close(&c->meta_fd);
         safe_close(&c->link_fd);
+        counting_maps_close(&c->counting_maps);
+        c->counting = false;
         c->root_id = 0;
         c->ifindex = 0;
         g_ptr_array_set_size(c->instances, 0);
@@ -152,6 +156,7 @@ static int meta_read(Chain *c)
                         c->generation = v.generation;
                         c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
                         c->frags = v.flags & L3AF_META_F_FRAGS;
+                        c->counting = v.flags & L3AF_META_F_COUNTING;  /* as recorded; the root says (adoption) */
                         c->tcx_pass = !(v.flags & L3AF_META_F_TCX_MAPPED) ? _TCX_PASS_POLICY_INVALID :
                                       v.flags & L3AF_META_F_TCX_PASS ? TCX_PASS_POLICY_PASS : TCX_PASS_POLICY_NEXT;
                 } else
@@ -182,7 +187,8 @@ static int meta_write(Chain *c, GPtrArray *programs)
         struct l3af_meta v = { .generation = c->generation, .mode = c->mode,
                                .flags = (c->frags ? L3AF_META_F_FRAGS : 0) |
                                         (c->tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_META_F_TCX_PASS : 0) |
-                                        (c->hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) };
+                                        (c->hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) |
+                                        (c->counting ? L3AF_META_F_COUNTING : 0) };
         g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
         void *prev = NULL;
 
@@ -278,9 +284,7 @@ static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
 
                         if (streq(e, "maps") || streq(e, "entries") || streq(e, "probes"))
                                 continue;
-                        inst = g_new0(Instance, 1);
-                        inst->prog_fd = inst->next_fd = -EBADF;
-                        inst->name = g_strdup(name);
+                        inst = instance_new(name);
                         inst->dir = g_strdup(idir);
                         if (pin_instance_parse(e, &gen, &digest) < 0 || strlen(digest) != DIGEST_SHORT) {
                                 log_warning("Removing unexpected entry %s.", idir);
@@ -300,11 +304,14 @@ static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
                         r = bpf_prog_id_of_fd(inst->prog_fd, &inst->prog_id);
                         if (r < 0)
                                 return pin_error(ret_error, "inspect the program pinned at", prog, r);
+                        r = hop_adopt(inst, ret_error);  /* -ENOENT: no counting hop */
+                        if (r < 0 && r != -ENOENT)
+                                return r;
                         /* No next pin: a program without a next map, which can only be last. */
                         inst->next_fd = bpf_pin_open(next);
                         if (inst->next_fd < 0 && inst->next_fd != -ENOENT)
                                 return pin_error(ret_error, "open pin", next, inst->next_fd);
-                        id = inst->prog_id;
+                        id = instance_target_id(inst);  /* what the walk finds in the predecessor */
                         g_hash_table_insert(by_id, GUINT_TO_POINTER(id), TAKE_PTR(inst));
                 }
         }
@@ -433,9 +440,7 @@ static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **
                 }
                 if (!g_hash_table_steal_extended(by_id, GUINT_TO_POINTER(id), NULL, (gpointer *) &inst)) {
                         /* A program we have no pin for: make sure the plan rebuilds it. */
-                        inst = g_new0(Instance, 1);
-                        inst->prog_fd = inst->next_fd = -EBADF;
-                        inst->name = g_strdup("?");
+                        inst = instance_new("?");
                         inst->prog_id = id;
                         log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.", c->key, id);
                         g_ptr_array_add(c->instances, inst);
@@ -504,6 +509,17 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         r = meta_read(c);
         if (r < 0)
                 return pin_error(ret_error, "read the map pinned at", meta, r);
+        r = root_is_counting(c->root_fd);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the program pinned at", root, r);
+        if (swapped && c->counting != (r > 0))
+                swapped = false;  /* the swap turned counting on or off: the other kinds are as recorded */
+        c->counting = r > 0;
+        if (c->counting) {
+                r = counting_maps_open(c->dir, false, &c->counting_maps);
+                if (r < 0)
+                        return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
+        }
         if (swapped && c->hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
         else if (swapped && c->tcx_pass >= 0)
@@ -608,7 +624,13 @@ static int chain_create_root(Chain *c)
         r = mkdir_p(c->dir, 0700);
         if (r < 0)
                 return r;
-        r = root_load(c->hook, c->frags, c->tcx_pass, &c->root_fd, &c->slot_fd);
+        if (c->counting) {
+                r = counting_maps_open(c->dir, true, &c->counting_maps);
+                if (r < 0)
+                        return r;
+        }
+        r = root_load(c->hook, c->frags, c->tcx_pass, c->counting ? &c->counting_maps : NULL, &c->root_fd,
+                      &c->slot_fd);
         if (r < 0)
                 return r;
         r = bpf_prog_id_of_fd(c->root_fd, &c->root_id);
@@ -845,8 +867,8 @@ static int chain_reattach(Chain *c, XdpMode mode, char **ret_error)
  * changes the XDP mode to 'mode' (chain_relink()). With 'reattach', the
  * caller attaches the new root afresh instead.
  */
-static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, TcxPassPolicy tcx_pass, bool reattach, XdpMode mode,
-                           char **ret_error)
+static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, TcxPassPolicy tcx_pass, bool counting,
+                           bool reattach, XdpMode mode, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot");
         g_autofree char *root_new = pin_path(c, "root-new"), *slot_new = pin_path(c, "slot-new");
@@ -882,6 +904,7 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, Tcx
         c->root_id = id;
         c->frags = frags;
         c->tcx_pass = tcx_pass;
+        c->counting = counting;
         return 0;
 fail:
         (void) unlink(root_new);
@@ -1062,13 +1085,13 @@ static int create_chain(Chain *c, bool frags, TcxPassPolicy tcx_pass, char **ret
  * so 'plan' changes), and only the root maps the tcx verdict. Returns 1 with
  * the root's fds, 0 if the running root stays, or -errno with *ret_error set.
  */
-static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolicy tcx_pass, ChainPlan *plan,
-                         int *ret_root_fd, int *ret_slot_fd, char **ret_error)
+static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolicy tcx_pass, bool counting,
+                         ChainPlan *plan, int *ret_root_fd, int *ret_slot_fd, char **ret_error)
 {
         bool new_root = false;
         int r;
 
-        if (frags != c->frags) {
+        if (frags != c->frags || counting != c->counting) {
                 new_root = true;
                 *plan = (ChainPlan) { .create = programs->len, .release = c->instances->len };
         }
@@ -1080,7 +1103,15 @@ static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolic
         }
         if (!new_root)
                 return 0;
-        r = root_load(c->hook, frags, tcx_pass, ret_root_fd, ret_slot_fd);
+        if (counting && c->counting_maps.stats_fd < 0) {
+                r = counting_maps_open(c->dir, true, &c->counting_maps);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("cannot set up the counting maps under %s: %s", c->dir,
+                                                     g_strerror(-r));
+                        return r;
+                }
+        }
+        r = root_load(c->hook, frags, tcx_pass, counting ? &c->counting_maps : NULL, ret_root_fd, ret_slot_fd);
         if (r < 0) {
                 *ret_error = c->hook == HOOK_XDP ?
                         g_strdup_printf("cannot load a %s root: %s", frags ? "multi-buffer" : "single-buffer",
@@ -1147,19 +1178,69 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
 }
 
 /*
+ * The stats slot for a new instance of 'name' (counting.h): the slot its
+ * program's running instance counts into, else the lowest slot no instance
+ * of the chain, running or new ('fresh'), uses, zeroed. Returns 0 or -errno.
+ */
+static int stats_slot_for(Chain *c, const char *name, GPtrArray *fresh, uint32_t *ret)
+{
+        bool used[L3AF_STATS_SLOTS] = {};
+        GPtrArray *lists[] = { c->instances, fresh };
+
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++)
+                for (guint i = 0; i < lists[l]->len; i++) {
+                        const Instance *inst = lists[l]->pdata[i];
+
+                        if (inst->hop_fd < 0)
+                                continue;
+                        if (streq(inst->name, name)) {
+                                *ret = inst->stats_slot;
+                                return 0;
+                        }
+                        used[inst->stats_slot] = true;
+                }
+        for (uint32_t slot = 0; slot < L3AF_STATS_SLOTS; slot++)
+                if (!used[slot]) {
+                        int r = counting_slot_reset(&c->counting_maps, slot);
+
+                        if (r < 0)
+                                return r;
+                        *ret = slot;
+                        return 0;
+                }
+        return -ENOSPC;  /* 2 x L3AF_COUNT_PROGRAMS_MAX slots cannot all be taken */
+}
+
+/* With 'counting', puts a counting hop in front of a fresh instance. Returns 0 or -errno with *ret_error set. */
+static int add_hop(Chain *c, Instance *inst, bool frags, GPtrArray *fresh, char **ret_error)
+{
+        uint32_t slot;
+        int r;
+
+        r = stats_slot_for(c, inst->name, fresh, &slot);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot give '%s' a stats slot: %s", inst->name, g_strerror(-r));
+                return r;
+        }
+        return hop_add(inst, c->hook, frags, &c->counting_maps, slot, ret_error);
+}
+
+/*
  * Loads the new prefix (programs[0, plan->create)) as generation 'gen', back
  * to front, each instance fully linked to its successor before anything
- * points at it; the instances go to 'fresh' in chain order. *ret_head is the
- * prefix's first program. Returns 0 or -errno with *ret_error set.
+ * points at it; the instances go to 'fresh' in chain order, each behind a
+ * counting hop with 'counting'. *ret_head is what the root's slot is to hold
+ * (instance_target_fd() of the prefix's first program). Returns 0 or -errno
+ * with *ret_error set.
  */
 static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, uint64_t gen, bool frags,
-                        GPtrArray *fresh, int *ret_head, char **ret_error)
+                        bool counting, GPtrArray *fresh, int *ret_head, char **ret_error)
 {
         int r, next_fd = -EBADF;
         uint32_t zero = 0;
 
         if (plan->shared > 0)
-                next_fd = ((Instance *) c->instances->pdata[c->instances->len - plan->shared])->prog_fd;
+                next_fd = instance_target_fd(c->instances->pdata[c->instances->len - plan->shared]);
         for (size_t i = plan->create; i-- > 0;) {
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
@@ -1169,6 +1250,11 @@ static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, ui
                 if (r < 0)
                         return r;
                 g_ptr_array_insert(fresh, 0, inst);
+                if (counting) {
+                        r = add_hop(c, inst, frags, fresh, ret_error);
+                        if (r < 0)
+                                return r;
+                }
                 r = program_write_map_entries(p, c->dir, ret_error);
                 if (r < 0)
                         return r;
@@ -1185,7 +1271,7 @@ static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, ui
                                 return r;
                         }
                 }
-                next_fd = inst->prog_fd;
+                next_fd = instance_target_fd(inst);
         }
         *ret_head = next_fd;
         return 0;
@@ -1244,9 +1330,35 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         prune_programs(c);
         prune_maps(c, programs);
         settle_probes(c, programs);
+        if (!c->counting && c->counting_maps.stats_fd >= 0) {
+                counting_maps_close(&c->counting_maps);
+                counting_maps_unpin(c->dir);
+        }
         r = meta_write(c, programs);
         if (r < 0)
                 log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+}
+
+/*
+ * Whether a chain of 'n' programs counts per program: Statistics=yes and
+ * the root and 2 n tail calls fit in the kernel's 33 (l3af/stats.h). A
+ * chain that cannot is said so in the journal once, when it starts not to.
+ */
+static bool chain_counts(Chain *c, size_t n)
+{
+        if (!c->statistics)
+                return false;
+        if (n <= L3AF_COUNT_PROGRAMS_MAX) {
+                c->uncounted_logged = false;
+                return true;
+        }
+        if (!c->uncounted_logged)
+                log_warning("Chain %s: %zu programs are too many to count each (Statistics=yes): a packet may make "
+                            "33 tail calls, and the root and a counting hop before each of %d programs take them "
+                            "all. The chain runs without counting hops; its root still counts the chain.",
+                            c->key, n, L3AF_COUNT_PROGRAMS_MAX);
+        c->uncounted_logged = true;
+        return false;
 }
 
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
@@ -1255,6 +1367,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_autoptr(GPtrArray) attached = g_ptr_array_new();
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
         bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
+        bool counting = chain_counts(c, programs->len);
         ChainPlan plan;
         uint64_t gen;
         int r, head_fd = -EBADF;
@@ -1264,6 +1377,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         c->error_kind = PROBLEM_INVALID_CONFIGURATION;
 
         if (c->root_fd < 0) {
+                c->counting = counting;
                 r = create_chain(c, frags, tcx_pass, ret_error);
                 if (r < 0)
                         return r;
@@ -1286,7 +1400,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
 
         if (c->hook == HOOK_XDP)
                 tcx_pass = c->tcx_pass;
-        r = load_new_root(c, programs, frags, tcx_pass, &plan, &new_root_fd, &new_slot_fd, ret_error);
+        r = load_new_root(c, programs, frags, tcx_pass, counting, &plan, &new_root_fd, &new_slot_fd, ret_error);
         if (r < 0)
                 goto fail;
         new_root = r > 0;
@@ -1301,7 +1415,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 return apply_without_loading(c, programs, mode, reattach, relink, ret_error);
 
         gen = c->generation + 1;
-        r = build_prefix(c, programs, &plan, gen, frags, fresh, &head_fd, ret_error);
+        r = build_prefix(c, programs, &plan, gen, frags, counting, fresh, &head_fd, ret_error);
         if (r < 0)
                 goto fail;
         crash_point("change-staged");
@@ -1322,7 +1436,8 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 goto fail;
         }
         if (new_root) {
-                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, tcx_pass, reattach, mode, ret_error);
+                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, tcx_pass, counting, reattach, mode,
+                                    ret_error);
                 if (r < 0)
                         goto fail;
         }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counting.h"
 #include "dropin.h"
 #include "hook.h"
 #include "log.h"
@@ -26,6 +27,11 @@ typedef struct Chain {
         bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
         TcxPassPolicy tcx_pass;  /* tc: what the root makes of the chain's TC_ACT_OK; invalid: a root from
                                   * before TCXPass=, which gives tcx the chain's verdict as it is */
+
+        bool statistics;      /* [Daemon] Statistics=yes: count per program where the chain allows (set by the caller) */
+        bool counting;        /* the root is the counting root and every instance has a counting hop (counting.h) */
+        CountingMaps counting_maps;  /* while counting: the chain's stats and clock maps */
+        bool uncounted_logged; /* the journal said why this chain, too long, does not count */
 
         int root_fd, slot_fd, meta_fd, link_fd;
         uint32_t root_id;

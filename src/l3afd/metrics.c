@@ -149,6 +149,53 @@ static void append_chains(GString *out, GPtrArray *all, bool kernel)
         }
 }
 
+static void append_seconds(GString *out, uint64_t ns)
+{
+        g_string_append_printf(out, " %" PRIu64 ".%09" PRIu64 "\n", ns / 1000000000, ns % 1000000000);
+}
+
+/*
+ * Each program's runs and run time, where its chain counts them (Statistics=yes, at most 16 programs:
+ * counting.h), and per chain whether it does.
+ */
+static void append_programs(GString *out, GPtrArray *all)
+{
+        append_family(out, "l3afd_chain_programs_counted", "gauge",
+                      "1 when l3afd counts each program of the chain (Statistics=yes and at most 16 programs); "
+                      "0 when l3afd_program_runs_total has no series for it.");
+        for (guint i = 0; i < all->len; i++) {
+                const ChainStats *st = all->pdata[i];
+
+                g_string_append(out, "l3afd_chain_programs_counted{");
+                append_chain_labels(out, st);
+                g_string_append_printf(out, "} %d\n", st->per_program);
+        }
+        for (int family = 0; family < 2; family++) {
+                const char *name = family == 0 ? "l3afd_program_runs_total" : "l3afd_program_run_time_seconds_total";
+
+                append_family(out, name, "counter",
+                              family == 0 ? "Packets that entered the program (its counting hop)." :
+                                            "Time packets spent in the program, from entering it to entering the next "
+                                            "program or leaving the chain.");
+                for (guint i = 0; i < all->len; i++) {
+                        const ChainStats *st = all->pdata[i];
+
+                        for (guint j = 0; st->per_program && j < st->programs->len; j++) {
+                                const ProgramStats *p = st->programs->pdata[j];
+
+                                g_string_append_printf(out, "%s{", name);
+                                append_chain_labels(out, st);
+                                append_label(out, "program", p->name, false);
+                                g_string_append(out, "}");
+                                if (family == 0)
+                                        g_string_append_printf(out, " %" PRIu64 "\n", p->runs);
+                                else
+                                        append_seconds(out, p->run_time_ns);
+                        }
+                }
+        }
+}
+
 /* Declared metrics: one family per name and type, the series of every chain and program together. */
 static void append_declared(GString *out, GPtrArray *all)
 {
@@ -222,5 +269,6 @@ void metrics_format(Context *c, GString *out)
 
         append_daemon(out, c, by_state, kernel);
         append_chains(out, all, kernel);
+        append_programs(out, all);
         append_declared(out, all);
 }

@@ -28,6 +28,15 @@
 typedef struct bpf_object BpfObject;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BpfObject, bpf_object__close)
 
+Instance *instance_new(const char *name)
+{
+        Instance *i = g_new0(Instance, 1);
+
+        i->name = g_strdup(name);
+        i->prog_fd = i->next_fd = i->hop_fd = -EBADF;
+        return i;
+}
+
 void instance_free(Instance *i)
 {
         if (!i)
@@ -36,6 +45,7 @@ void instance_free(Instance *i)
         g_free(i->dir);
         closep(&i->prog_fd);
         closep(&i->next_fd);
+        closep(&i->hop_fd);
         bpf_object__close(i->obj);
         g_free(i);
 }
@@ -749,9 +759,7 @@ int program_instantiate(const ProgramSpec *p, const char *chain_dir, uint64_t ge
         if (r < 0)
                 return r;
 
-        inst = g_new0(Instance, 1);
-        inst->prog_fd = inst->next_fd = -EBADF;
-        inst->name = g_strdup(p->name);
+        inst = instance_new(p->name);
         inst->gen = gen;
         g_strlcpy(inst->digest, p->digest, sizeof(inst->digest));
         inst->dir = pin_instance_dir(chain_dir, p->name, gen, inst->digest);

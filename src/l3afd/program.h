@@ -30,7 +30,27 @@ typedef struct Instance {
         int next_fd;        /* -EBADF when the program has no next map */
         uint32_t prog_id;
         struct bpf_object *obj; /* the load, kept while its probes are to be attached; else NULL */
+        int hop_fd;         /* its counting hop (counting.h); -EBADF when the chain does not count */
+        uint32_t hop_id;
+        uint32_t stats_slot; /* with a hop: the stats slot it counts into */
 } Instance;
+
+/* A new, empty instance of program 'name': no descriptors. */
+Instance *instance_new(const char *name);
+
+/*
+ * What a predecessor's next map (or the root's slot) holds to run this
+ * instance: its counting hop when it has one, else the program itself.
+ */
+static inline int instance_target_fd(const Instance *i)
+{
+        return i->hop_fd >= 0 ? i->hop_fd : i->prog_fd;
+}
+
+static inline uint32_t instance_target_id(const Instance *i)
+{
+        return i->hop_fd >= 0 ? i->hop_id : i->prog_id;
+}
 
 /*
  * Process-wide libbpf set-up for loading programs into chains (an xdp.frags

@@ -6,6 +6,7 @@
 #include "bpf-util.h"
 #include "btf-text.h"
 #include "l3af/pins.h"
+#include "l3af/stats.h"
 #include "pin-path.h"
 #include "stats.h"
 #include "util.h"
@@ -45,6 +46,7 @@ void chain_stats_free(ChainStats *s)
         if (!s)
                 return;
         g_free(s->ifname);
+        g_free(s->per_program_note);
         if (s->programs)
                 g_ptr_array_unref(s->programs);
         if (s->samples)
@@ -230,6 +232,15 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
                 st->packets = info.run_cnt;
                 st->run_time_ns = info.run_time_ns;
         }
+        st->per_program = ch->counting;
+        if (!ch->statistics)
+                st->per_program_note = g_strdup("not counted: [Daemon] Statistics=no");
+        else if (ch->instances->len > L3AF_COUNT_PROGRAMS_MAX)
+                st->per_program_note = g_strdup_printf("not counted: %u programs, and at most %d can be counted "
+                                                       "each (33 tail calls per packet)", ch->instances->len,
+                                                       L3AF_COUNT_PROGRAMS_MAX);
+        else if (!ch->counting)
+                st->per_program_note = g_strdup("not counted yet: the chain counts from its next change");
 
         for (guint i = 0; i < ch->instances->len; i++) {
                 const Instance *in = ch->instances->pdata[i];
@@ -239,6 +250,13 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
                 p->name = g_strdup(in->name);
                 p->id = in->prog_id;
                 read_package(ch, in->name, &p->package, &p->version);
+                if (ch->counting && in->hop_fd >= 0) {
+                        int r = counting_slot_read(&ch->counting_maps, in->stats_slot, &p->runs, &p->run_time_ns);
+
+                        if (r < 0)
+                                g_ptr_array_add(st->errors, g_strdup_printf("%s: its counts: %s", in->name,
+                                                                            g_strerror(-r)));
+                }
                 g_ptr_array_add(st->programs, p);
                 for (guint j = 0; metrics && j < metrics->len; j++) {
                         const MetricSpec *m = metrics->pdata[j];

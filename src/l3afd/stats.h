@@ -12,8 +12,9 @@
  * So the root's figures are the chain's: every packet entering the chain,
  * and the time of the whole chain, every program in it included. The
  * programs behind the root are never counted by the kernel (their run_cnt
- * stays 0 whatever the traffic); per-program packet counts come from the
- * programs' own maps, through [Metric] declarations.
+ * stays 0 whatever the traffic): with Statistics=yes, l3afd counts them
+ * itself with a counting hop in front of each (counting.h), where the chain
+ * has at most 16 programs.
  */
 #pragma once
 
@@ -38,6 +39,8 @@ typedef struct ProgramStats {
         uint32_t id;                /* the running instance's program id */
         char *package;              /* Package= and Version= it was loaded from, as the chain's meta map */
         char *version;              /* records them; "" for a program loaded from Object= */
+        uint64_t runs;              /* with ChainStats.per_program: packets that entered the program */
+        uint64_t run_time_ns;       /* ... and the time they spent in it, in ns (its hop to the next) */
 } ProgramStats;
 
 typedef struct MetricSample {
@@ -57,6 +60,8 @@ typedef struct ChainStats {
         bool kernel;                /* the kernel counted: packets and run_time_ns are valid */
         uint64_t packets;           /* the root's run_cnt: packets entering the chain */
         uint64_t run_time_ns;       /* the root's run_time_ns: the whole chain's time, in ns */
+        bool per_program;           /* the chain counts each program: ProgramStats.runs and run_time_ns are valid */
+        char *per_program_note;     /* without per_program: why, in words */
         GPtrArray *programs;        /* ProgramStats*, in chain order */
         GPtrArray *samples;         /* MetricSample*, by program in chain order, then declaration, then key */
         GPtrArray *errors;          /* char*: metrics that could not be read now (a map gone), as text */
@@ -67,7 +72,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChainStats, chain_stats_free)
 
 /*
  * Reads the statistics of a chain that runs (root_fd >= 0): its root's
- * kernel figures and every declared metric, each map opened from its pin
+ * kernel figures, each program's counts when the chain counts them
+ * (counting_slot_read()), and every declared metric, each map opened from its pin
  * (the program's own, else the chain-wide one) and read with
  * BPF_MAP_LOOKUP_ELEM, Key=all with BPF_MAP_GET_NEXT_KEY (at most 65536
  * keys). A metric that cannot be read is listed in 'errors', not fatal.

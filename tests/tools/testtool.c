@@ -8,7 +8,7 @@
  *   testtool pc-valid PIN ID...     declare a valid path (pathcheck sample)
  *   testtool xdp-id IFACE           id of the XDP program attached (0: none)
  *   testtool prog-id PIN            id of a pinned program
- *   testtool chain-ids DIR          ids of a chain, walking slot and next maps
+ *   testtool chain-ids DIR          ids of a chain's programs, walking slot and next maps (counting hops skipped)
  *   testtool link-ifindex PIN       ifindex of a pinned link (0: detached)
  *   testtool tcx-ids IFACE ingress|egress   ids of the tcx programs, in order
  *   testtool xdp-mode IFACE         "native ID", "generic ID" or "none 0": the mode XDP runs in
@@ -197,17 +197,16 @@ static int cmd_chain_ids(const char *dir)
 {
         char path[4096];
         uint32_t key = 0, id = 0;
-        int fd, n = 0;
+        int fd, n = 0, printed = 0;
 
         snprintf(path, sizeof(path), "%s/slot", dir);
         fd = open_pin(path);
-        while (bpf_map_lookup_elem(fd, &key, &id) == 0 && n++ < 64) {
+        while (bpf_map_lookup_elem(fd, &key, &id) == 0 && n++ < 128) {
                 int pfd = bpf_prog_get_fd_by_id(id);
                 struct bpf_prog_info info = {};
                 __u32 len = sizeof(info), map_ids[16];
                 int next = -1;
 
-                printf("%s%u", n > 1 ? " " : "", id);
                 if (pfd < 0)
                         return die("prog by id");
                 info.nr_map_ids = 16;
@@ -215,6 +214,9 @@ static int cmd_chain_ids(const char *dir)
                 if (bpf_obj_get_info_by_fd(pfd, &info, &len) < 0)
                         return die("prog info");
                 close(pfd);
+                /* A counting hop (Statistics=yes) is l3afd's, not one of the chain's programs. */
+                if (strncmp(info.name, "l3af_hop_", 9) != 0)
+                        printf("%s%u", printed++ ? " " : "", id);
                 /* The next map is the program's one-slot program array. */
                 for (unsigned i = 0; i < info.nr_map_ids && i < 16; i++) {
                         int mfd = bpf_map_get_fd_by_id(map_ids[i]);

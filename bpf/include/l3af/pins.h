@@ -7,6 +7,9 @@
  *   <root>/<ifname>/<hook>/root        the root program
  *   <root>/<ifname>/<hook>/slot        root's one-slot program array
  *   <root>/<ifname>/<hook>/meta        hash map: l3af_meta_key -> l3af_meta
+ *   <root>/<ifname>/<hook>/stats       while counting per program (l3af/stats.h): per-CPU
+ *                                      array, stats slot -> struct l3af_prog_stats
+ *   <root>/<ifname>/<hook>/clock       while counting: per-CPU array, 0 -> struct l3af_stats_clock
  *   <root>/<ifname>/<hook>/maps/<map>  maps the programs pin by name (chain-wide)
  *   <root>/<ifname>/<hook>/programs/<name>/maps/<map>   a program's own maps
  *   <root>/<ifname>/<hook>/programs/<name>/entries/<map>   hash map: the keys
@@ -16,6 +19,10 @@
  *                        definition) once the change's generation is live
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/prog   an instance
  *   <root>/<ifname>/<hook>/programs/<name>/<gen>-<digest>/next   its next map
+ *   .../<gen>-<digest>/hop        while counting: the counting hop in front of the
+ *                                 instance (what its predecessor holds); its stats
+ *                                 slot is in the hop's read-only data
+ *   .../<gen>-<digest>/hop-next   the hop's one-slot program array: the instance
  *   <root>/<ifname>/<hook>/programs/<name>/probes/<digest>/<probe>   bpf_link
  *       of each probe program beside the entry (per object, not per instance)
  *   <root>/:probes/meta                      hash map: probe name -> l3af_meta
@@ -45,6 +52,7 @@
 #define L3AF_META_F_FRAGS 0x1u     /* the chain runs multi-buffer XDP */
 #define L3AF_META_F_TCX_PASS 0x2u  /* tc: the root keeps TC_ACT_OK as TCX_PASS (TCXPass=pass) */
 #define L3AF_META_F_TCX_MAPPED 0x4u  /* tc: the root maps the chain's verdict (a root from before does not) */
+#define L3AF_META_F_COUNTING 0x8u  /* the root is the counting root, each instance has a hop (l3af/stats.h) */
 struct l3af_meta_key {
         char name[L3AF_META_NAME_MAX];
 };

@@ -1,0 +1,159 @@
+#!/bin/bash
+# Issue 13, acceptance 1: with [Daemon] Statistics=yes, each program of a
+# chain under real traffic has a run count equal to the packets that reached
+# it, and a run time per packet that is not zero (the kernel counts only the
+# root: a tail call enters a program without counting it).
+#  1. XDP and tc-ingress chains count -> portdrop (drops port 7777) -> a
+#     third program: UDP packets through a veth, 600 to port 5001 and 400 to
+#     port 7777; the first two programs run 1000 times, the third 600.
+#     l3afctl stats --json and the table, GetStatistics and the Prometheus
+#     endpoint (promtool check metrics) say so.
+#  2. The counts survive a change of the chain (a program inserted, which
+#     starts at 0) and a restart of l3afd (adopted from the pins, nothing
+#     reloaded).
+#  3. A chain of 17 programs cannot count each (33 tail calls per packet): it
+#     runs, passes traffic, its root still counts the chain, the journal says
+#     why once, and stats, the bus and the endpoint say per-program counts
+#     are unavailable for it.
+source "$(dirname "$0")/lib.sh"
+
+command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing"
+command -v curl >/dev/null || skip "curl is missing"
+
+L3AFCTL="$L3AF_BUILD/src/l3afctl"
+plain_bus_start
+ctl() { "$L3AFCTL" --address="$PLAIN_BUS" "$@"; }
+PORT=9465
+URL=http://127.0.0.1:$PORT/metrics
+start() {
+        local n
+        n=$(log_count "l3afd started")
+        systemd-socket-activate -l 127.0.0.1:$PORT --fdname=metrics -- \
+                "$L3AFD" --root="$ROOT" --log-target=console --log-level=debug --bus-address="$PLAIN_BUS" \
+                >>"$T/daemon.log" 2>&1 &
+        DAEMON_PID=$!
+        for _ in $(seq 100); do [ "$(log_count "Listening on")" -gt "$1" ] && break; sleep 0.05; done
+        curl -m 20 -sf -o /dev/null "$URL" || fail "the endpoint did not answer"
+        wait_log "l3afd started" $((n + 1))
+}
+
+veth_add l3t0 l3p0 0
+veth_add l3t1 l3p1 1
+veth_add l3t2 l3p2 2
+printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
+
+sample_chain l3t0 7777
+# tc-ingress: count -> portdrop -> count (as "tally")
+for spec in "10 count count" "20 portdrop portdrop" "30 tally count"; do
+        set -- $spec
+        printf '[Program]\nName=%s\nInterface=l3t1\nHook=tc-ingress\nPriority=%s\nObject=%s\n' "$2" "$1" \
+                "$SAMPLES/$3.bpf.o" > "$DROPINS/$1-$2-l3t1.conf"
+done
+printf '\n[Map portdrop_config]\n0={port=7777, enabled=1}\n' >> "$DROPINS/20-portdrop-l3t1.conf"
+# 17 programs: more than a packet's 33 tail calls allow to count each.
+for i in $(seq 10 26); do program_dropin "$i-c$i-l3t2" "c$i" l3t2 "$i" "$SAMPLES/count.bpf.o"; done
+
+start 0
+
+send 600 5001 20000 0
+send 400 7777 20000 0
+send 600 5001 20000 1
+send 400 7777 20000 1
+send 500 5001 20000 2
+sleep 0.3
+
+# check_runs HOOK IFACE "NAME=RUNS ..." WHAT: l3afctl stats --json against the expected runs.
+check_runs() {
+        ctl --json stats "$2" "$1" > "$T/stats.json" || fail "l3afctl stats $2 $1 failed"
+        python3 - "$T/stats.json" "$3" "$4" <<'PY' || fail "$4: wrong per-program counts: $(cat "$T/stats.json")"
+import json, sys
+st = json.load(open(sys.argv[1]))[0]
+want = dict(kv.split("=") for kv in sys.argv[2].split())
+got = {p["name"]: p for p in st["programs"]}
+if [p["name"] for p in st["programs"]] != list(want):
+    raise SystemExit(f"programs {list(got)}, expected {list(want)}")
+for name, runs in want.items():
+    p = got[name]
+    if p.get("runs") != int(runs):
+        raise SystemExit(f"{name}: runs {p.get('runs')}, expected {runs}")
+    if int(runs) > 0 and not p["run_time_ns"] > 0:
+        raise SystemExit(f"{name}: run time 0 for {runs} runs")
+    print(f"ok - {sys.argv[3]}: {name} ran {runs} times, {p['run_time_ns'] / max(p['runs'], 1):.1f} ns per run")
+if "programs_not_counted" in st:
+    raise SystemExit("a counted chain says its programs are not counted")
+PY
+}
+
+# 1. Counts as the packets went.
+check_runs xdp l3t0 "count=1000 portdrop=1000 sink=600" "xdp"
+check_runs tc-ingress l3t1 "count=1000 portdrop=1000 tally=600" "tc-ingress"
+ctl stats l3t0 xdp > "$T/table.txt" || fail "l3afctl stats (table) failed"
+cat "$T/table.txt"
+grep -Eq "^  sink +[0-9]+ +600 +[0-9]+\.[0-9]" "$T/table.txt" || fail "the table lacks sink's 600 runs and ns/run"
+echo "ok - the table shows each program's runs and ns per run"
+
+busctl --address="$PLAIN_BUS" --json=short call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 GetStatistics \
+        ss l3t0 xdp > "$T/bus.json" || fail "GetStatistics failed"
+python3 - "$T/bus.json" <<'PY' || fail "GetStatistics: $(cat "$T/bus.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+if len(d) != 9:
+    raise SystemExit(f"{len(d)} out arguments, expected 9")
+runs = {name: (n, ns) for name, n, ns in d[7]}
+if runs["count"][0] != 1000 or runs["portdrop"][0] != 1000 or runs["sink"][0] != 600 or d[8] != "":
+    raise SystemExit(f"program_runs {d[7]}, note {d[8]!r}")
+print("ok - GetStatistics gives each program's runs and run time, after its first arguments")
+PY
+
+curl -m 10 -sf -o "$T/metrics.txt" "$URL" || fail "scrape failed"
+promtool check metrics < "$T/metrics.txt" || fail "promtool refuses the endpoint's output"
+echo "ok - promtool check metrics accepts the per-program families"
+assert_contains "$T/metrics.txt" 'l3afd_program_runs_total{interface="l3t0",hook="xdp",program="sink"} 600' "runs on the endpoint"
+assert_contains "$T/metrics.txt" 'l3afd_program_runs_total{interface="l3t1",hook="tc-ingress",program="portdrop"} 1000' "tc runs on the endpoint"
+grep -Eq '^l3afd_program_run_time_seconds_total\{interface="l3t0",hook="xdp",program="count"\} 0\.0*[1-9]' \
+        "$T/metrics.txt" || fail "no run time for count on the endpoint"
+echo "ok - run time on the endpoint"
+assert_contains "$T/metrics.txt" 'l3afd_chain_programs_counted{interface="l3t0",hook="xdp"} 1' "the endpoint says the chain is counted"
+
+# 3. The chain of 17.
+ctl --json stats l3t2 xdp > "$T/long.json" || fail "l3afctl stats l3t2 failed"
+python3 - "$T/long.json" <<'PY' || fail "chain of 17: $(cat "$T/long.json")"
+import json, sys
+st = json.load(open(sys.argv[1]))[0]
+if len(st["programs"]) != 17 or any("runs" in p for p in st["programs"]):
+    raise SystemExit("17 programs without runs expected")
+if "16" not in st.get("programs_not_counted", ""):
+    raise SystemExit("no reason given")
+if st["packets"] != 500:
+    raise SystemExit(f"the root counted {st['packets']}, expected 500")
+print(f"ok - chain of 17: runs, the root counts 500 packets, programs not counted: {st['programs_not_counted']}")
+PY
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t2 xdp c26)/stats")" 500 "chain of 17: its last program saw every packet"
+assert_contains "$T/metrics.txt" 'l3afd_chain_programs_counted{interface="l3t2",hook="xdp"} 0' "the endpoint says the chain of 17 is not counted"
+grep -q 'l3afd_program_runs_total{interface="l3t2"' "$T/metrics.txt" && fail "runs on the endpoint for the chain of 17"
+assert_eq "$(log_count "Chain l3t2/xdp: 17 programs are too many to count each")" 1 "the journal says why, once"
+
+# 2. A change of the chain: a program inserted between count and portdrop.
+IDS0=$(chain_ids l3t0)
+program_dropin 15-extra-l3t0 extra l3t0 15 "$SAMPLES/count.bpf.o"
+daemon_reload
+assert_ne "$(chain_ids l3t0)" "$IDS0" "the chain changed"
+check_runs xdp l3t0 "count=1000 extra=0 portdrop=1000 sink=600" "after an insert"
+send 100 5001 20000 0
+sleep 0.2
+check_runs xdp l3t0 "count=1100 extra=100 portdrop=1100 sink=700" "after an insert, under traffic"
+daemon_reload
+assert_eq "$(log_count "Chain l3t2/xdp: 17 programs are too many to count each")" 1 "... still once after a reload"
+
+# ... and a restart of l3afd, which adopts the chains from their pins.
+IDS1=$(chain_ids l3t0)
+daemon_stop
+start 1
+assert_eq "$(chain_ids l3t0)" "$IDS1" "the restart reloaded nothing"
+check_runs xdp l3t0 "count=1100 extra=100 portdrop=1100 sink=700" "after a restart"
+check_runs tc-ingress l3t1 "count=1000 portdrop=1000 tally=600" "tc-ingress, after a restart"
+send 50 7777 20000 0
+sleep 0.2
+check_runs xdp l3t0 "count=1150 extra=150 portdrop=1150 sink=700" "after a restart, under traffic"
+
+echo "PASS"
