@@ -2,6 +2,7 @@
 # l3afd benchmarks, all in one run on this machine so the ratios hold.
 #   bench/run.sh [datapath] [control] [service] [watchdog]   (default: all)
 #   L3AF_BENCH_SIZES="8 9 10" bench/run.sh datapath   (chain lengths; default 1 2 4 8 16 32)
+#   L3AF_BENCH_COUNT_SIZES="1 8 16"   (chains measured with per-program counting; each also in SIZES)
 # Needs root and a build in ./build. Runs in private namespaces like the tests.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,6 +92,39 @@ if [[ " $WHAT " == *" datapath "* ]]; then
                 m=$(echo ${stats_on[$n]} | tr ' ' '\n' | median)
                 awk -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %d | %.1f ns | %.1f ns | %.2f | %.1f ns |\n", n, c, m, m / c, m - c }'
         done
+        # Per-program counting (Statistics=yes: a counting hop before each program, the counting root, and
+        # the kernel's statistics): the same chains, built by a second l3afd with its own pin root. It
+        # leaves its chains running when it stops, so that both are measured in alternate runs here.
+        COUNT_SIZES=${L3AF_BENCH_COUNT_SIZES:-1 8 16}
+        ROOT2=$T/root2
+        mkdir -p "$ROOT2/etc/l3af.d" "$ROOT2/etc/l3af"
+        printf '[Daemon]\nStatistics=yes\n' > "$ROOT2/etc/l3af/l3afd.conf"
+        for n in $COUNT_SIZES; do
+                ip link add "cnt$n" type veth peer name "cnt${n}p" && ip link set "cnt$n" up
+                for i in $(seq -w 1 "$n"); do
+                        printf '[Program]\nName=c%s\nInterface=cnt%s\nHook=xdp\nPriority=%s\nObject=%s\n' "$i" "$n" \
+                                "$i" "$B/bpf/count.bpf.o" > "$ROOT2/etc/l3af.d/cnt$n-c$i.conf"
+                done
+        done
+        "$L3AFD" --root="$ROOT2" --log-target=console --no-bus > "$T/l3afd2.log" 2>&1 &
+        COUNTER=$!
+        until grep -q "l3afd started" "$T/l3afd2.log"; do sleep 0.005; kill -0 $COUNTER || { cat "$T/l3afd2.log"; exit 1; }; done
+        kill -TERM $COUNTER; wait $COUNTER || true
+        declare -A count_off count_on
+        for round in 1 2 3 4 5 6 7; do
+                for n in $COUNT_SIZES; do
+                        count_off[$n]+="$("$B/bench/bench-datapath" pinned "$PINS/bench$n/xdp/root") "
+                        count_on[$n]+="$("$B/bench/bench-datapath" pinned-stats "$ROOT2/sys/fs/bpf/l3af/cnt$n/xdp/root") "
+                done
+        done
+        printf '\n| programs | Statistics=no | Statistics=yes (per-program counting and kernel statistics) | ratio | cost per packet | per program |\n|---:|---:|---:|---:|---:|---:|\n'
+        for n in $COUNT_SIZES; do
+                c=$(echo ${count_off[$n]} | tr ' ' '\n' | median)
+                m=$(echo ${count_on[$n]} | tr ' ' '\n' | median)
+                awk -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %d | %.1f ns | %.1f ns | %.2f | %.1f ns | %.1f ns |\n", n, c, m, m / c, m - c, (m - c) / n }'
+        done
+        "$L3AFD" --root="$ROOT2" --flush >/dev/null 2>&1
+        for n in $COUNT_SIZES; do ip link del "cnt$n"; done
         declare -A via_root from_head
         for round in 1 2 3 4 5 6 7; do
                 for n in $ROOT_SIZES; do

@@ -14,7 +14,12 @@
 #  3. A chain of 17 programs cannot count each (33 tail calls per packet): it
 #     runs, passes traffic, its root still counts the chain, the journal says
 #     why once, and stats, the bus and the endpoint say per-program counts
-#     are unavailable for it.
+#     are unavailable for it. Down to 16, it counts.
+#  4. A multi-buffer chain (MTU 9000, native) counts its jumbo frames: the
+#     hops agree with its programs on frags.
+#  5. Statistics=no after a restart: the chain runs the plain root and no
+#     hop, as before counting existed, and says its programs are not
+#     counted; Statistics=yes again counts from zero.
 source "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing"
@@ -50,6 +55,10 @@ for spec in "10 count count" "20 portdrop portdrop" "30 tally count"; do
                 "$SAMPLES/$3.bpf.o" > "$DROPINS/$1-$2-l3t1.conf"
 done
 printf '\n[Map portdrop_config]\n0={port=7777, enabled=1}\n' >> "$DROPINS/20-portdrop-l3t1.conf"
+veth_add l3t3 l3p3 3
+ip link set l3t3 mtu 9000; in_peer ip link set l3p3 mtu 9000
+program_dropin 10-f1-l3t3 f1 l3t3 10 "$TESTBPF/fragcount.bpf.o"
+program_dropin 20-f2-l3t3 f2 l3t3 20 "$TESTBPF/fragcount.bpf.o"
 # 17 programs: more than a packet's 33 tail calls allow to count each.
 for i in $(seq 10 26); do program_dropin "$i-c$i-l3t2" "c$i" l3t2 "$i" "$SAMPLES/count.bpf.o"; done
 
@@ -60,6 +69,7 @@ send 400 7777 20000 0
 send 600 5001 20000 1
 send 400 7777 20000 1
 send 500 5001 20000 2
+UDPGEN_SIZE=8000 send 50 5001 20000 3
 sleep 0.3
 
 # check_runs HOOK IFACE "NAME=RUNS ..." WHAT: l3afctl stats --json against the expected runs.
@@ -155,5 +165,41 @@ check_runs tc-ingress l3t1 "count=1000 portdrop=1000 tally=600" "tc-ingress, aft
 send 50 7777 20000 0
 sleep 0.2
 check_runs xdp l3t0 "count=1150 extra=150 portdrop=1150 sink=700" "after a restart, under traffic"
+
+# 3, continued: down to 16 programs, the chain counts each.
+rm "$DROPINS/26-c26-l3t2.conf"
+daemon_reload
+send 20 5001 20000 2
+sleep 0.2
+check_runs xdp l3t2 "$(for i in $(seq 10 25); do printf 'c%s=20 ' $i; done)" "16 programs"
+
+# 4. Multi-buffer.
+assert_contains "$T/daemon.log" "Chain l3t3/xdp generation 1 is live (multi-buffer)" "the jumbo chain runs multi-buffer"
+check_runs xdp l3t3 "f1=50 f2=50" "multi-buffer, MTU 9000"
+
+# 5. Statistics=no, then yes again.
+root_name() { bpftool -j prog show pinned "$(chain_dir "$1")/root" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])'; }
+assert_eq "$(root_name l3t0)" l3af_count_xdp "counting: the counting root"
+printf '[Daemon]\nStatistics=no\n' > "$ROOT/etc/l3af/l3afd.conf"
+daemon_stop
+start 2
+assert_eq "$(root_name l3t0)" l3af_root_xdp "Statistics=no: the plain root"
+assert_eq "$(find "$PINS" -name hop -o -name hop-next -o -name stats -path '*/xdp/stats' -o -name clock | wc -l)" 0 \
+        "Statistics=no: no hop, no counting map left"
+assert_eq "$(echo $(chain_ids l3t0) | wc -w)" 4 "the chain has its 4 programs"
+before=$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats")
+send 30 5001 20000 0
+sleep 0.2
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats")" $((before + 30)) "traffic still flows through the chain"
+ctl --json stats l3t0 xdp > "$T/off.json"
+python3 -c 'import json,sys; st = json.load(open(sys.argv[1]))[0]; assert "Statistics=no" in st["programs_not_counted"], st; assert not any("runs" in p for p in st["programs"]), st' \
+        "$T/off.json" || fail "Statistics=no: $(cat "$T/off.json")"
+echo "ok - Statistics=no: stats say the programs are not counted"
+printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
+daemon_stop
+start 3
+send 10 5001 20000 0
+sleep 0.2
+check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "Statistics=yes again, from zero"
 
 echo "PASS"
