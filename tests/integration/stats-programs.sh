@@ -10,7 +10,7 @@
 #     endpoint (promtool check metrics) say so.
 #  2. The counts survive a change of the chain (a program inserted, which
 #     starts at 0) and a restart of l3afd (adopted from the pins, nothing
-#     reloaded).
+#     reloaded); a program that leaves the chain and comes back starts at 0.
 #  3. A chain of 17 programs cannot count each (33 tail calls per packet): it
 #     runs, passes traffic, its root still counts the chain, the journal says
 #     why once, and stats, the bus and the endpoint say per-program counts
@@ -166,6 +166,14 @@ send 50 7777 20000 0
 sleep 0.2
 check_runs xdp l3t0 "count=1150 extra=150 portdrop=1150 sink=700" "after a restart, under traffic"
 
+# A program that leaves the chain loses its counts: back, it starts from 0; the others keep theirs.
+rm "$DROPINS/15-extra-l3t0.conf"
+daemon_reload
+check_runs xdp l3t0 "count=1150 portdrop=1150 sink=700" "extra removed"
+program_dropin 15-extra-l3t0 extra l3t0 15 "$SAMPLES/count.bpf.o"
+daemon_reload
+check_runs xdp l3t0 "count=1150 extra=0 portdrop=1150 sink=700" "extra back, from 0"
+
 # 3, continued: down to 16 programs, the chain counts each.
 rm "$DROPINS/26-c26-l3t2.conf"
 daemon_reload
@@ -201,5 +209,6 @@ start 3
 send 10 5001 20000 0
 sleep 0.2
 check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "Statistics=yes again, from zero"
+check_runs tc-ingress l3t1 "count=0 portdrop=0 tally=0" "tc-ingress, Statistics=yes again, from zero"
 
 echo "PASS"
