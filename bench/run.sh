@@ -92,13 +92,13 @@ if [[ " $WHAT " == *" datapath "* ]]; then
                 m=$(echo ${stats_on[$n]} | tr ' ' '\n' | median)
                 awk -v n="$n" -v c="$c" -v m="$m" 'BEGIN { printf "| %d | %.1f ns | %.1f ns | %.2f | %.1f ns |\n", n, c, m, m / c, m - c }'
         done
-        # Per-program counting (Statistics=yes: a counting hop before each program, the counting root, and
+        # Per-program counting (Statistics=programs: a counting hop before each program, the counting root, and
         # the kernel's statistics): the same chains, built by a second l3afd with its own pin root. It
         # leaves its chains running when it stops, so that both are measured in alternate runs here.
         COUNT_SIZES=${L3AF_BENCH_COUNT_SIZES:-1 8 16}
         ROOT2=$T/root2
         mkdir -p "$ROOT2/etc/l3af.d" "$ROOT2/etc/l3af"
-        printf '[Daemon]\nStatistics=yes\n' > "$ROOT2/etc/l3af/l3afd.conf"
+        printf '[Daemon]\nStatistics=programs\n' > "$ROOT2/etc/l3af/l3afd.conf"
         for n in $COUNT_SIZES; do
                 ip link add "cnt$n" type veth peer name "cnt${n}p" && ip link set "cnt$n" up
                 for i in $(seq -w 1 "$n"); do
@@ -117,7 +117,7 @@ if [[ " $WHAT " == *" datapath "* ]]; then
                         count_on[$n]+="$("$B/bench/bench-datapath" pinned-stats "$ROOT2/sys/fs/bpf/l3af/cnt$n/xdp/root") "
                 done
         done
-        printf '\n| programs | Statistics=no | Statistics=yes (per-program counting and kernel statistics) | ratio | cost per packet | per program |\n|---:|---:|---:|---:|---:|---:|\n'
+        printf '\n| programs | Statistics=no | Statistics=programs (per-program counting and kernel statistics) | ratio | cost per packet | per program |\n|---:|---:|---:|---:|---:|---:|\n'
         for n in $COUNT_SIZES; do
                 c=$(echo ${count_off[$n]} | tr ' ' '\n' | median)
                 m=$(echo ${count_on[$n]} | tr ' ' '\n' | median)

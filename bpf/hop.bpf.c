@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The counting hop l3afd puts in front of each program instance of a chain
- * when [Daemon] Statistics=yes (l3af/stats.h): it counts the packet in its
+ * when [Daemon] Statistics=programs (l3af/stats.h): it counts the packet in its
  * program's stats slot, ends the previous program's time and starts this
  * one's, then tail-calls the instance held in its own one-slot array. One
  * load per instance; l3afd sets the slot before loading and shares the

@@ -61,7 +61,7 @@ static __always_inline void clock_close(struct l3af_stats_clock *c)
 }
 
 /*
- * The counting root (Statistics=yes, l3af/stats.h): the chain's hops count
+ * The counting root (Statistics=programs, l3af/stats.h): the chain's hops count
  * each program; this root calls the chain as a subprogram so that it can
  * close the last program's run time when the chain returns.
  */

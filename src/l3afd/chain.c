@@ -1340,7 +1340,7 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
 }
 
 /*
- * Whether a chain of 'n' programs counts per program: Statistics=yes and
+ * Whether a chain of 'n' programs counts per program: Statistics=programs and
  * the root and 2 n tail calls fit in the kernel's 33 (l3af/stats.h). A
  * chain that cannot is said so in the journal once, when it starts not to.
  */
@@ -1353,9 +1353,9 @@ static bool chain_counts(Chain *c, size_t n)
                 return true;
         }
         if (!c->uncounted_logged)
-                log_warning("Chain %s: %zu programs are too many to count each (Statistics=yes): a packet may make "
-                            "33 tail calls, and the root and a counting hop before each of %d programs take them "
-                            "all. The chain runs without counting hops; its root still counts the chain.",
+                log_warning("Chain %s: %zu programs are too many to count each (Statistics=programs): a packet "
+                            "may make 33 tail calls, and the root and a counting hop before each of %d programs "
+                            "take them all. The chain runs without counting hops; its root still counts the chain.",
                             c->key, n, L3AF_COUNT_PROGRAMS_MAX);
         c->uncounted_logged = true;
         return false;

@@ -28,7 +28,8 @@ typedef struct Chain {
         TcxPassPolicy tcx_pass;  /* tc: what the root makes of the chain's TC_ACT_OK; invalid: a root from
                                   * before TCXPass=, which gives tcx the chain's verdict as it is */
 
-        bool statistics;      /* [Daemon] Statistics=yes: count per program where the chain allows (set by the caller) */
+        bool statistics;      /* [Daemon] Statistics=programs: count each program where the chain allows (set by the
+                               * caller) */
         bool counting;        /* the root is the counting root and every instance has a counting hop (counting.h) */
         CountingMaps counting_maps;  /* while counting: the chain's stats and clock maps */
         bool uncounted_logged; /* the journal said why this chain, too long, does not count */

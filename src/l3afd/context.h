@@ -50,7 +50,7 @@ struct Context {
         uint64_t foreign_reports;  /* foreign programs journaled so far */
 
         /* Statistics and metrics (stats.c, metrics.c; the HTTP endpoint in metrics-http.c) */
-        int stats_fd;              /* BPF_ENABLE_STATS held while [Daemon] Statistics=yes, else -EBADF */
+        int stats_fd;              /* BPF_ENABLE_STATS held while [Daemon] Statistics=yes or programs, else -EBADF */
         uint64_t reloads;          /* reloads asked for (SIGHUP, D-Bus Reload) */
         uint64_t reload_failures;  /* reloads that ended with an error or a problem */
         struct MetricsHttp *metrics_http;  /* the Prometheus endpoint, or NULL */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Per-program counting ([Daemon] Statistics=yes): the chain's counting maps,
+ * Per-program counting ([Daemon] Statistics=programs): the chain's counting maps,
  * the counting hop in front of each program instance, and the programs'
  * stats slots. bpf/include/l3af/stats.h has the data path and why it is
  * needed (the kernel counts no program a tail call enters).
  *
- * A chain counts when Statistics=yes and it has at most
+ * A chain counts when Statistics=programs and it has at most
  * L3AF_COUNT_PROGRAMS_MAX programs: its root is the counting root and each
  * instance has a hop, which is what a predecessor links to
  * (instance_target_fd()). The chain's "stats" array holds one

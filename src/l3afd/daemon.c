@@ -8,6 +8,7 @@
 #include "idle.h"
 #include "chain.h"
 #include "daemon.h"
+#include "l3af/stats.h"
 #include "log.h"
 #include "metrics-http.h"
 #include "reconcile.h"
@@ -190,10 +191,16 @@ int daemon_run(Context *c)
         if (c->settings.statistics) {
                 c->stats_fd = kernel_stats_hold();
                 if (c->stats_fd < 0)
-                        log_warning_errno(c->stats_fd, "Statistics=yes, but the kernel refuses BPF_ENABLE_STATS: %m; "
-                                          "chains are not counted.");
+                        log_warning_errno(c->stats_fd, "Statistics=%s, but the kernel refuses BPF_ENABLE_STATS: %m; "
+                                          "chains are not counted%s.",
+                                          c->settings.statistics == STATISTICS_PROGRAMS ? "programs" : "yes",
+                                          c->settings.statistics == STATISTICS_PROGRAMS ?
+                                          " as a whole (l3afd still counts each program)" : "");
                 else
                         log_info("Kernel statistics on (BPF_ENABLE_STATS), while l3afd runs.");
+                if (c->settings.statistics == STATISTICS_PROGRAMS)
+                        log_info("Counting each program of chains of up to %d programs (Statistics=programs).",
+                                 L3AF_COUNT_PROGRAMS_MAX);
         }
 
         r = reconcile_adopt(c);

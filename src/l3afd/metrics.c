@@ -68,7 +68,8 @@ static void append_daemon(GString *out, Context *c, const unsigned *by_state, bo
         g_string_append(out, "} 1\n");
 
         append_family(out, "l3afd_statistics_enabled", "gauge",
-                      "1 when l3afd holds the kernel's run-time statistics on ([Daemon] Statistics=yes).");
+                      "1 when l3afd holds the kernel's run-time statistics on ([Daemon] Statistics=yes or "
+                      "programs).");
         g_string_append_printf(out, "l3afd_statistics_enabled %d\n", kernel);
 
         append_family(out, "l3afd_chains", "gauge", "Chains l3afd owns, by state.");
@@ -155,13 +156,13 @@ static void append_seconds(GString *out, uint64_t ns)
 }
 
 /*
- * Each program's runs and run time, where its chain counts them (Statistics=yes, at most 16 programs:
+ * Each program's runs and run time, where its chain counts them (Statistics=programs, at most 16 programs:
  * counting.h), and per chain whether it does.
  */
 static void append_programs(GString *out, GPtrArray *all)
 {
         append_family(out, "l3afd_chain_programs_counted", "gauge",
-                      "1 when l3afd counts each program of the chain (Statistics=yes and at most 16 programs); "
+                      "1 when l3afd counts each program of the chain (Statistics=programs and at most 16 programs); "
                       "0 when l3afd_program_runs_total has no series for it.");
         for (guint i = 0; i < all->len; i++) {
                 const ChainStats *st = all->pdata[i];

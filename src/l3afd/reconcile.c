@@ -375,7 +375,7 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                 g_hash_table_insert(c->chains, ch->key, ch);
         }
         ch->on_foreign = want->on_foreign >= 0 ? want->on_foreign : (ForeignPolicy) c->settings.on_foreign;
-        ch->statistics = c->settings.statistics;
+        ch->statistics = c->settings.statistics == STATISTICS_PROGRAMS;
         r = chain_apply(ch, want->programs, want->mode, want->tcx_pass, &error);
         f = chain_log_fields(ch, NULL);
         if (r == -ENODEV) {

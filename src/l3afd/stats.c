@@ -234,7 +234,7 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
         }
         st->per_program = ch->counting;
         if (!ch->statistics)
-                st->per_program_note = g_strdup("not counted: [Daemon] Statistics=no");
+                st->per_program_note = g_strdup("not counted: [Daemon] Statistics=programs is not set");
         else if (ch->instances->len > L3AF_COUNT_PROGRAMS_MAX)
                 st->per_program_note = g_strdup_printf("not counted: %u programs, and at most %d can be counted "
                                                        "each (33 tail calls per packet)", ch->instances->len,

@@ -12,7 +12,7 @@
  * So the root's figures are the chain's: every packet entering the chain,
  * and the time of the whole chain, every program in it included. The
  * programs behind the root are never counted by the kernel (their run_cnt
- * stays 0 whatever the traffic): with Statistics=yes, l3afd counts them
+ * stays 0 whatever the traffic): with Statistics=programs, l3afd counts them
  * itself with a counting hop in front of each (counting.h), where the chain
  * has at most 16 programs.
  */

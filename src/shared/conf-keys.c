@@ -34,6 +34,10 @@ static const ConfEnum tcx_pass_enum = {
         "pass: TC_ACT_OK ends tcx processing)",
 };
 static const ConfEnum layout_enum = { package_layout_from, "unknown layout '%s' (l3afd or l3af)" };
+static const ConfEnum statistics_enum = {
+        statistics_mode_from_string,
+        "unknown value '%s' (no; yes: the kernel counts each chain; programs: also l3afd counts each program)",
+};
 static const ConfEnum log_level_enum = { log_level_from_string, "unknown level '%s' (err, warning, notice, info, debug)" };
 
 static const ConfCheck ifname_check = { ifname_is_valid, "'%s' is not a valid interface name" };
@@ -116,8 +120,8 @@ const ConfKey conf_keys[] = {
           "log or restore" },
         { "IdleExitSec", CONF_DAEMON, config_parse_timespan, &idle_span, S(idle_exit_usec), 0, NULL,
           "leave when idle this long" },
-        { "Statistics", CONF_DAEMON, config_parse_bool, NULL, S(statistics), 0, NULL,
-          "hold the kernel's BPF statistics on (run counts and times)" },
+        { "Statistics", CONF_DAEMON, config_parse_enum, &statistics_enum, S(statistics), 0, NULL,
+          "no, yes (the kernel's run counts and times of each chain) or programs (and of each program)" },
 
         /* [Packages] of l3afd.conf */
         { "Repository", CONF_PACKAGES, config_parse_string, &url_check, S(repository), 0, NULL,

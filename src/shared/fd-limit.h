@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * File descriptors. l3afd holds a few per chain and two per program instance
- * (three with Statistics=yes: its counting hop; see LimitNOFILE= in
+ * (three with Statistics=programs: its counting hop; see LimitNOFILE= in
  * l3afd.service for the count), so a large
  * configuration needs far more than the soft RLIMIT_NOFILE of 1024 that
  * systemd gives services.

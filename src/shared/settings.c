@@ -133,3 +133,15 @@ int settings_load(Settings *s, GPtrArray *problems)
         warn_unknown_groups(kf, s, problems);
         return r;
 }
+
+int statistics_mode_from_string(const char *s)
+{
+        int b;
+
+        if (streq(s, "programs"))
+                return STATISTICS_PROGRAMS;
+        b = parse_boolean(s);
+        if (b < 0)
+                return -EINVAL;
+        return b ? STATISTICS_CHAINS : STATISTICS_NO;
+}

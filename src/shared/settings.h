@@ -9,6 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Statistics= of [Daemon] (l3afd.conf(5)): what l3afd counts, and so what it costs per packet. */
+typedef enum StatisticsMode {
+        STATISTICS_NO,           /* nothing */
+        STATISTICS_CHAINS,       /* yes: the kernel's statistics (BPF_ENABLE_STATS), which count each chain's root */
+        STATISTICS_PROGRAMS,     /* programs: those, and each program with a counting hop (counting.h) */
+} StatisticsMode;
+
+/* "programs", or a boolean (yes: chains). Returns a StatisticsMode, or -EINVAL. */
+int statistics_mode_from_string(const char *s);
+
 typedef struct Settings {
         char *root;              /* "" or the prefix of every default path */
         char **conf_dirs;        /* drop-in directories, highest priority first */
@@ -25,7 +35,8 @@ typedef struct Settings {
         uint64_t watchdog_interval_usec; /* WatchdogIntervalSec=: the sweep; 0 disables it */
         int on_foreign;          /* OnForeignProgram= (ForeignPolicy), default log */
         uint64_t idle_exit_usec; /* IdleExitSec=: leave when idle this long; 0: never */
-        bool statistics;         /* Statistics=: hold BPF_ENABLE_STATS (kernel run counts and times); default no */
+        int statistics;          /* Statistics= (StatisticsMode): with yes or programs, hold BPF_ENABLE_STATS
+                                  * (kernel run counts and times); default no */
 
         /* [Packages]: fetching, trust and extraction (package.c and friends) */
         char *repository;              /* Repository=, default base URL, or NULL */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Issue 13, acceptance 1: with [Daemon] Statistics=yes, each program of a
+# Issue 13, acceptance 1: with [Daemon] Statistics=programs, each program of a
 # chain under real traffic has a run count equal to the packets that reached
 # it, and a run time per packet that is not zero (the kernel counts only the
 # root: a tail call enters a program without counting it).
@@ -17,9 +17,10 @@
 #     are unavailable for it. Down to 16, it counts.
 #  4. A multi-buffer chain (MTU 9000, native) counts its jumbo frames: the
 #     hops agree with its programs on frags.
-#  5. Statistics=no after a restart: the chain runs the plain root and no
-#     hop, as before counting existed, and says its programs are not
-#     counted; Statistics=yes again counts from zero.
+#  5. Statistics=yes (the kernel's chain totals only) after a restart: the
+#     chain runs the plain root and no hop, as before counting existed, and
+#     says its programs are not counted; Statistics=programs again counts
+#     from zero.
 source "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing"
@@ -45,7 +46,7 @@ start() {
 veth_add l3t0 l3p0 0
 veth_add l3t1 l3p1 1
 veth_add l3t2 l3p2 2
-printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
+printf '[Daemon]\nStatistics=programs\n' > "$ROOT/etc/l3af/l3afd.conf"
 
 sample_chain l3t0 7777
 # tc-ingress: count -> portdrop -> count (as "tally")
@@ -185,30 +186,30 @@ check_runs xdp l3t2 "$(for i in $(seq 10 25); do printf 'c%s=20 ' $i; done)" "16
 assert_contains "$T/daemon.log" "Chain l3t3/xdp generation 1 is live (multi-buffer)" "the jumbo chain runs multi-buffer"
 check_runs xdp l3t3 "f1=50 f2=50" "multi-buffer, MTU 9000"
 
-# 5. Statistics=no, then yes again.
+# 5. Statistics=yes, then programs again.
 root_name() { bpftool -j prog show pinned "$(chain_dir "$1")/root" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])'; }
 assert_eq "$(root_name l3t0)" l3af_count_xdp "counting: the counting root"
-printf '[Daemon]\nStatistics=no\n' > "$ROOT/etc/l3af/l3afd.conf"
+printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
 daemon_stop
 start 2
-assert_eq "$(root_name l3t0)" l3af_root_xdp "Statistics=no: the plain root"
+assert_eq "$(root_name l3t0)" l3af_root_xdp "Statistics=yes: the plain root"
 assert_eq "$(find "$PINS" -name hop -o -name hop-next -o -name stats -path '*/xdp/stats' -o -name clock | wc -l)" 0 \
-        "Statistics=no: no hop, no counting map left"
+        "Statistics=yes: no hop, no counting map left"
 assert_eq "$(echo $(chain_ids l3t0) | wc -w)" 4 "the chain has its 4 programs"
 before=$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats")
 send 30 5001 20000 0
 sleep 0.2
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats")" $((before + 30)) "traffic still flows through the chain"
 ctl --json stats l3t0 xdp > "$T/off.json"
-python3 -c 'import json,sys; st = json.load(open(sys.argv[1]))[0]; assert "Statistics=no" in st["programs_not_counted"], st; assert not any("runs" in p for p in st["programs"]), st' \
-        "$T/off.json" || fail "Statistics=no: $(cat "$T/off.json")"
-echo "ok - Statistics=no: stats say the programs are not counted"
-printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
+python3 -c 'import json,sys; st = json.load(open(sys.argv[1]))[0]; assert "Statistics=programs" in st["programs_not_counted"], st; assert st["packets"] > 0, st; assert not any("runs" in p for p in st["programs"]), st' \
+        "$T/off.json" || fail "Statistics=yes: $(cat "$T/off.json")"
+echo "ok - Statistics=yes: stats count the chain, and say its programs are not counted"
+printf '[Daemon]\nStatistics=programs\n' > "$ROOT/etc/l3af/l3afd.conf"
 daemon_stop
 start 3
 send 10 5001 20000 0
 sleep 0.2
-check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "Statistics=yes again, from zero"
-check_runs tc-ingress l3t1 "count=0 portdrop=0 tally=0" "tc-ingress, Statistics=yes again, from zero"
+check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "Statistics=programs again, from zero"
+check_runs tc-ingress l3t1 "count=0 portdrop=0 tally=0" "tc-ingress, Statistics=programs again, from zero"
 
 echo "PASS"

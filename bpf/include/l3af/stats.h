@@ -6,7 +6,7 @@
  * The kernel counts a program's runs only where a hook enters it
  * (__bpf_prog_run() in include/linux/filter.h); a tail call skips that, so
  * the programs of a chain behind the root are never counted by the kernel.
- * When [Daemon] Statistics=yes, l3afd puts a counting hop in front of each
+ * When [Daemon] Statistics=programs, l3afd puts a counting hop in front of each
  * program instance: the predecessor's next map (or the root's slot) holds
  * the hop, the hop counts the packet in the program's stats slot and
  * tail-calls the instance through its own one-slot array. The hop reads the
