@@ -21,6 +21,9 @@
 #     chain runs the plain root and no hop, as before counting existed, and
 #     says its programs are not counted; Statistics=programs again counts
 #     from zero.
+#  6. l3afd killed in the middle of a change (staged, switched), or of the
+#     root swap that turns counting on or off: the next start adopts what
+#     runs, hops included, and the counts go on.
 source "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing"
@@ -32,13 +35,14 @@ ctl() { "$L3AFCTL" --address="$PLAIN_BUS" "$@"; }
 PORT=9465
 URL=http://127.0.0.1:$PORT/metrics
 start() {
-        local n
+        local n l
         n=$(log_count "l3afd started")
+        l=$(log_count "Listening on")
         systemd-socket-activate -l 127.0.0.1:$PORT --fdname=metrics -- \
                 "$L3AFD" --root="$ROOT" --log-target=console --log-level=debug --bus-address="$PLAIN_BUS" \
                 >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
-        for _ in $(seq 100); do [ "$(log_count "Listening on")" -gt "$1" ] && break; sleep 0.05; done
+        for _ in $(seq 100); do [ "$(log_count "Listening on")" -gt "$l" ] && break; sleep 0.05; done
         curl -m 20 -sf -o /dev/null "$URL" || fail "the endpoint did not answer"
         wait_log "l3afd started" $((n + 1))
 }
@@ -63,7 +67,7 @@ program_dropin 20-f2-l3t3 f2 l3t3 20 "$TESTBPF/fragcount.bpf.o"
 # 17 programs: more than a packet's 33 tail calls allow to count each.
 for i in $(seq 10 26); do program_dropin "$i-c$i-l3t2" "c$i" l3t2 "$i" "$SAMPLES/count.bpf.o"; done
 
-start 0
+start
 
 send 600 5001 20000 0
 send 400 7777 20000 0
@@ -159,7 +163,7 @@ assert_eq "$(log_count "Chain l3t2/xdp: 17 programs are too many to count each")
 # ... and a restart of l3afd, which adopts the chains from their pins.
 IDS1=$(chain_ids l3t0)
 daemon_stop
-start 1
+start
 assert_eq "$(chain_ids l3t0)" "$IDS1" "the restart reloaded nothing"
 check_runs xdp l3t0 "count=1100 extra=100 portdrop=1100 sink=700" "after a restart"
 check_runs tc-ingress l3t1 "count=1000 portdrop=1000 tally=600" "tc-ingress, after a restart"
@@ -191,7 +195,7 @@ root_name() { bpftool -j prog show pinned "$(chain_dir "$1")/root" | python3 -c 
 assert_eq "$(root_name l3t0)" l3af_count_xdp "counting: the counting root"
 printf '[Daemon]\nStatistics=yes\n' > "$ROOT/etc/l3af/l3afd.conf"
 daemon_stop
-start 2
+start
 assert_eq "$(root_name l3t0)" l3af_root_xdp "Statistics=yes: the plain root"
 assert_eq "$(find "$PINS" -name hop -o -name hop-next -o -name stats -path '*/xdp/stats' -o -name clock | wc -l)" 0 \
         "Statistics=yes: no hop, no counting map left"
@@ -206,10 +210,48 @@ python3 -c 'import json,sys; st = json.load(open(sys.argv[1]))[0]; assert "Stati
 echo "ok - Statistics=yes: stats count the chain, and say its programs are not counted"
 printf '[Daemon]\nStatistics=programs\n' > "$ROOT/etc/l3af/l3afd.conf"
 daemon_stop
-start 3
+start
 send 10 5001 20000 0
 sleep 0.2
 check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "Statistics=programs again, from zero"
 check_runs tc-ingress l3t1 "count=0 portdrop=0 tally=0" "tc-ingress, Statistics=programs again, from zero"
+
+# 6. Killed in the middle of changes. crash_run POINT: l3afd applies the drop-ins and dies at POINT.
+crash_run() {
+        local rc=0
+        daemon_stop
+        L3AF_TEST_CRASH_AT=$1 "$L3AFD" --root="$ROOT" --log-target=console --log-level=debug \
+                --bus-address="$PLAIN_BUS" >>"$T/daemon.log" 2>&1 || rc=$?
+        assert_eq "$rc" 137 "l3afd was killed at $1"
+}
+send 10 5001 20000 0
+sleep 0.2
+check_runs xdp l3t0 "count=20 extra=20 portdrop=20 sink=20" "before the crashes"
+program_dropin 25-late-l3t0 late l3t0 25 "$SAMPLES/count.bpf.o"
+crash_run change-staged
+start
+check_runs xdp l3t0 "count=20 extra=20 portdrop=20 late=0 sink=20" "killed with a change staged, then applied"
+rm "$DROPINS/25-late-l3t0.conf"
+crash_run change-switched
+running=$(chain_ids l3t0)
+lives=$(log_count "is live")
+start
+assert_eq "$(log_count "is live")" "$lives" "killed after a switch: the next start adopts it, nothing to change"
+assert_eq "$(chain_ids l3t0)" "$running" "with the same programs"
+send 10 5001 20000 0
+sleep 0.2
+check_runs xdp l3t0 "count=30 extra=30 portdrop=30 sink=30" "killed after a switch, adopted, under traffic"
+for mode in yes programs; do
+        printf '[Daemon]\nStatistics=%s\n' $mode > "$ROOT/etc/l3af/l3afd.conf"
+        crash_run swap-switched
+        lives=$(log_count "Chain l3t0/xdp generation .* is live")
+        start
+        assert_eq "$(log_count "Chain l3t0/xdp generation .* is live")" "$lives" \
+                "Statistics=$mode, killed during l3t0's root swap: adopted as it runs"
+done
+assert_eq "$(root_name l3t0)" l3af_count_xdp "the counting root"
+send 10 5001 20000 0
+sleep 0.2
+check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "counting again after a swap cut short"
 
 echo "PASS"
