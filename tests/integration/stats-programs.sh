@@ -29,7 +29,7 @@ source "$(dirname "$0")/lib.sh"
 command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing"
 command -v curl >/dev/null || skip "curl is missing"
 
-L3AFCTL="$L3AF_BUILD/src/l3afctl"
+L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 plain_bus_start
 ctl() { "$L3AFCTL" --address="$PLAIN_BUS" "$@"; }
 PORT=9465
