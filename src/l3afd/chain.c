@@ -517,6 +517,12 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         c->counting = r > 0;
         if (c->counting) {
                 r = counting_maps_open(c->dir, false, &c->counting_maps);
+                if (r == -ENOENT) {
+                        /* Pinned before the root that uses them: not l3afd's doing, and the chain may be live. */
+                        *ret_error = g_strdup_printf("the root pinned at %s counts each program, but its counting "
+                                                     "maps are not pinned beside it", root);
+                        return -ENOLINK;
+                }
                 if (r < 0)
                         return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
         }

@@ -24,6 +24,9 @@
 #  6. l3afd killed in the middle of a change (staged, switched), or of the
 #     root swap that turns counting on or off: the next start adopts what
 #     runs, hops included, and the counts go on.
+#  7. A counting root whose counting maps lost their pins (not l3afd's
+#     doing): the chain is left running exactly as it is and reported, the
+#     other chains apply.
 source "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || skip "promtool (Debian: prometheus) is missing"
@@ -253,5 +256,20 @@ assert_eq "$(root_name l3t0)" l3af_count_xdp "the counting root"
 send 10 5001 20000 0
 sleep 0.2
 check_runs xdp l3t0 "count=10 extra=10 portdrop=10 sink=10" "counting again after a swap cut short"
+
+# 7. The counting maps' pins gone from under a running counting chain.
+daemon_stop
+rm "$(chain_dir l3t0)/stats"
+XDP0=$(xdp_id l3t0); IDS0=$(chain_ids l3t0)
+start
+assert_eq "$(chain_state l3t0 xdp)" failed "l3t0 is reported failed"
+assert_contains "$T/daemon.log" "counts each program, but its counting maps are not pinned beside it" "with the reason"
+assert_eq "$(xdp_id l3t0)" "$XDP0" "its root still runs"
+assert_eq "$(chain_ids l3t0)" "$IDS0" "with its programs"
+before=$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats")
+send 10 5001 20000 0
+sleep 0.2
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats")" $((before + 10)) "and passes traffic"
+check_runs tc-ingress l3t1 "count=0 portdrop=0 tally=0" "the other chains apply"
 
 echo "PASS"
