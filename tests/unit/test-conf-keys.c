@@ -11,6 +11,7 @@
 #include "conf-parser.h"
 #include "hook.h"
 #include "manifest.h"
+#include "settings.h"
 #include "util.h"
 
 /* Every table of keys: each library's own (conf-parser.h). */
@@ -122,6 +123,40 @@ static void test_problem_text(void)
         g_assert_cmpstr(error, ==, "F: [Daemon] Retries=: '9' is not a number from 1 to 5");
 }
 
+/* Statistics= takes a boolean, as it did before it had a third value, or "programs". */
+static void test_statistics(void)
+{
+        static const struct {
+                const char *value;
+                int mode;
+        } cases[] = {
+                { "no", STATISTICS_NO }, { "0", STATISTICS_NO }, { "yes", STATISTICS_CHAINS },
+                { "true", STATISTICS_CHAINS }, { "programs", STATISTICS_PROGRAMS }, { "maybe", -EINVAL },
+        };
+        const ConfKey *k = conf_key_lookup(place_table(CONF_DAEMON), CONF_DAEMON, "Statistics");
+
+        g_assert_nonnull(k);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                g_autoptr(GKeyFile) kf = g_key_file_new();
+                g_autofree char *data = g_strdup_printf("[Daemon]\nStatistics=%s\n", cases[i].value);
+                g_autofree char *error = NULL;
+                ConfContext ctx = { .file = "F", .group = "Daemon", .error = &error };
+                Settings settings = { .statistics = 7 };
+                int r;
+
+                g_assert_true(g_key_file_load_from_data(kf, data, -1, G_KEY_FILE_NONE, NULL));
+                r = conf_parse_key(kf, k, &ctx, &settings);
+                if (cases[i].mode < 0) {
+                        g_assert_cmpint(r, ==, -EINVAL);
+                        g_assert_cmpint(settings.statistics, ==, 7);
+                        g_assert_nonnull(strstr(error, "Statistics=: unknown value 'maybe'"));
+                } else {
+                        g_assert_cmpint(r, ==, 1);
+                        g_assert_cmpint(settings.statistics, ==, cases[i].mode);
+                }
+        }
+}
+
 static char *source_file(const char *relative)
 {
         g_autofree char *path = g_build_filename(g_getenv("L3AF_SRCDIR"), relative, NULL);
@@ -181,6 +216,7 @@ int main(int argc, char **argv)
         g_test_add_func("/conf-keys/documented", test_documented);
         g_test_add_func("/conf-keys/well-formed", test_well_formed);
         g_test_add_func("/conf-keys/problem-text", test_problem_text);
+        g_test_add_func("/conf-keys/statistics", test_statistics);
         g_test_add_func("/conf-keys/l3afctl-add", test_l3afctl_add);
         return g_test_run();
 }
