@@ -1358,11 +1358,17 @@ static bool chain_counts(Chain *c, size_t n)
                 c->uncounted_logged = false;
                 return true;
         }
-        if (!c->uncounted_logged)
-                log_warning("Chain %s: %zu programs are too many to count each (Statistics=programs): a packet "
-                            "may make 33 tail calls, and the root and a counting hop before each of %d programs "
-                            "take them all. The chain runs without counting hops; its root still counts the chain.",
-                            c->key, n, L3AF_COUNT_PROGRAMS_MAX);
+        if (!c->uncounted_logged) {
+                g_autofree char *field = g_strdup_printf("L3AF_PROGRAMS=%zu", n);
+                const char *extra[] = { field, NULL };
+                LogFields f = chain_log_fields(c, extra);
+
+                log_structured(LOG_WARNING, 0, L3AF_MSG_CHAIN_NOT_COUNTED, &f,
+                               "Chain %s: %zu programs are too many to count each (Statistics=programs): a packet "
+                               "may make 33 tail calls, and the root and a counting hop before each of %d programs "
+                               "take them all. The chain runs without counting hops; its root still counts the "
+                               "chain.", c->key, n, L3AF_COUNT_PROGRAMS_MAX);
+        }
         c->uncounted_logged = true;
         return false;
 }
