@@ -156,8 +156,8 @@ static void append_seconds(GString *out, uint64_t ns)
 }
 
 /*
- * Each program's runs and run time, where its chain counts them (Statistics=programs, at most 16 programs:
- * counting.h), and per chain whether it does.
+ * With Statistics=programs: each program's runs and run time, where its chain counts them (at most 16
+ * programs: counting.h), and per chain whether it does. Without, nothing: no chain counts its programs.
  */
 static void append_programs(GString *out, GPtrArray *all)
 {
@@ -270,6 +270,7 @@ void metrics_format(Context *c, GString *out)
 
         append_daemon(out, c, by_state, kernel);
         append_chains(out, all, kernel);
-        append_programs(out, all);
+        if (c->settings.statistics == STATISTICS_PROGRAMS)
+                append_programs(out, all);
         append_declared(out, all);
 }
