@@ -37,13 +37,13 @@ check_case() {
         if [ "$kind" = runtime ]; then
                 # Only the kernel knows: --check has it load the program (unattached) ...
                 [ "$rc" = 1 ] || fail "$name: --check exited $rc, expected 1: $out"
-                echo "$out" | grep -qF -- "$expected" || fail "$name: --check did not report '$expected': $out"
-                echo "$out" | grep -qF -- "$B: [Program] Object=:" || fail "$name: --check did not name the drop-in: $out"
+                echo "$out" | contains -F -- "$expected" || fail "$name: --check did not report '$expected': $out"
+                echo "$out" | contains -F -- "$B: [Program] Object=:" || fail "$name: --check did not name the drop-in: $out"
                 echo "ok - $name: --check has the kernel load it and names the drop-in"
                 # ... which it may not do without CAP_BPF: it says so instead of claiming to know.
                 rc=0; out=$(setpriv --bounding-set=-all --inh-caps=-all "$L3AFD" --root="$ROOT" --check 2>&1) || rc=$?
                 [ "$rc" = 0 ] || fail "$name: --check without capabilities exited $rc: $out"
-                echo "$out" | grep -qF "programs were not loaded, so what the verifier would refuse is not known" ||
+                echo "$out" | contains -F "programs were not loaded, so what the verifier would refuse is not known" ||
                         fail "$name: --check without capabilities did not say what it could not check: $out"
                 echo "ok - $name: --check without capabilities says the verifier was not asked"
                 return
@@ -52,7 +52,7 @@ check_case() {
         else
                 [ "$rc" = 0 ] || fail "$name: --check exited $rc for a warning"
         fi
-        echo "$out" | grep -qF -- "$expected" || fail "$name: --check did not report '$expected': $out"
+        echo "$out" | contains -F -- "$expected" || fail "$name: --check did not report '$expected': $out"
         echo "ok - $name: --check reports it too (exit $rc)"
 }
 

@@ -65,7 +65,7 @@ CONFLICT_ID=e21ddf7a124949d6bc1632a320d73d88
 expect_conflict_logged() {  # expect_conflict_logged METHOD N: N entries so far, the last one for METHOD
         wait_journal "$2" 10 MESSAGE_ID=$CONFLICT_ID
         assert_eq "$(jfield L3AF_DROPIN MESSAGE_ID=$CONFLICT_ID)" "$DROPIN" "the conflict is journaled with L3AF_DROPIN"
-        jfield MESSAGE "MESSAGE_ID=$CONFLICT_ID" | grep -qF "$1: $DROPIN changed since l3afd last read or wrote it" \
+        jfield MESSAGE "MESSAGE_ID=$CONFLICT_ID" | contains -F "$1: $DROPIN changed since l3afd last read or wrote it" \
                 || fail "the journal entry does not name $1 and the drop-in"
 }
 
@@ -115,7 +115,7 @@ cmp "$T/admin-b.conf" "$DROPIN" || fail "the administrator's edit was overwritte
 echo "ok - the administrator's edit is kept byte for byte"
 expect_conflict_logged AddProgram 2
 expect_dropped 9999 "the chain runs the administrator's file"
-ctl show l3t0 xdp | grep -q "1.1.0" && fail "the chain still runs the package the files no longer declare"
+ctl show l3t0 xdp | contains "1.1.0" && fail "the chain still runs the package the files no longer declare"
 echo "ok - the package the files no longer declare does not run"
 
 info "SetMapEntry while another chain's download holds the reconcile"

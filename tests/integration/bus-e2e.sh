@@ -19,7 +19,7 @@ ctl() { "$L3AFCTL" --no-ask-password "$@"; }
 generation() { ctl --json show l3t0 xdp | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["generation"])'; }
 wait_signal() {  # wait_signal GENERATION
         for _ in $(seq 100); do
-                grep -A6 'Member=ChainChanged' "$T/monitor.log" | grep -q "UINT64 $1;" && return 0
+                grep -A6 'Member=ChainChanged' "$T/monitor.log" | contains "UINT64 $1;" && return 0
                 sleep 0.05
         done
         fail "no ChainChanged signal for generation $1: $(cat "$T/monitor.log")"
@@ -44,7 +44,7 @@ assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp portdrop)/portdrop_stats" 1)"
 gen=$(generation)
 wait_signal "$gen"
 echo "ok - ChainChanged seen for generation $gen"
-grep -A6 'Member=ChainChanged' "$T/monitor.log" | grep -q 'STRING "l3t0";' || fail "ChainChanged lacks the interface"
+grep -A6 'Member=ChainChanged' "$T/monitor.log" | contains 'STRING "l3t0";' || fail "ChainChanged lacks the interface"
 grep -q 'Member=PropertiesChanged' "$T/monitor.log" || fail "no PropertiesChanged for NChains"
 echo "ok - PropertiesChanged seen"
 

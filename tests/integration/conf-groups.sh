@@ -13,11 +13,11 @@ program_dropin 10-count count l3t0 10 "$SAMPLES/count.bpf.o"
 
 out=$("$L3AFD" --root="$ROOT" --check 2>&1) || fail "--check exited $? for warnings only: $out"
 for g in daemon Package; do
-        echo "$out" | grep -qF -- "$CONF: [$g] unknown group, ignored" ||
+        echo "$out" | contains -F -- "$CONF: [$g] unknown group, ignored" ||
                 fail "--check did not warn about [$g]: $out"
 done
 echo "ok - --check warns about each unknown group of l3afd.conf and exits 0"
-echo "$out" | grep -qF -- "[Daemon]" && fail "--check warned about the known group [Daemon]: $out"
+echo "$out" | contains -F -- "[Daemon]" && fail "--check warned about the known group [Daemon]: $out"
 echo "ok - the known groups are not warned about"
 
 daemon_start

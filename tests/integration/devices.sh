@@ -67,7 +67,7 @@ wait_journal 1 5 "$MISSING_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=xdp
 wait_journal 1 5 "$MISSING_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=tc-ingress
 assert_eq "$(jfield L3AF_NEW_INTERFACE "$MISSING_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=xdp)" l3r0 "the entry names the new name"
 assert_eq "$(jfield L3AF_IFINDEX "$MISSING_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=xdp)" "$IDX0" "and the device's ifindex"
-journal "$MISSING_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=xdp | grep -q "renamed to l3r0" || fail "the message says it was renamed"
+journal "$MISSING_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=xdp | contains "renamed to l3r0" || fail "the message says it was renamed"
 echo "ok - the message says l3d0 was renamed to l3r0"
 assert_eq "$(xdp_id l3r0)" 0 "the renamed device runs nothing of ours at XDP"
 assert_eq "$("$TESTTOOL" tcx-ids l3r0 ingress)" "" "nor at tcx ingress"

@@ -151,7 +151,7 @@ assert_contains "$T/show" "failed" "l3afctl show reports $bad as failed"
 assert_contains "$T/show" "Too many open files" "with the reason"
 ctl status > "$T/status" 2>&1 || true
 assert_contains "$T/status" "$failed failed" "l3afctl status counts the failed chains"
-grep -F "chain $bad/xdp: not adopted, left as it is: cannot " "$T/status" | grep -qF "Too many open files" || \
+grep -F "chain $bad/xdp: not adopted, left as it is: cannot " "$T/status" | contains -F "Too many open files" || \
         fail "l3afctl status does not list $bad's problem: $(cat "$T/status")"
 echo "ok - l3afctl status lists the problem"
 daemon_reload

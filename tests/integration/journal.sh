@@ -87,8 +87,8 @@ for class in "${!IDS[@]}"; do
                 v=$(jfield "$f" MESSAGE_ID="$id")
                 [ -n "$v" ] || fail "the '$class' entry has no $f"
         done
-        journalctl --dump-catalog "$id" 2>/dev/null | grep -q "^Subject: " || fail "no catalog entry for '$class' ($id)"
-        journalctl -D /run/log/journal -x --no-pager MESSAGE_ID="$id" | grep -q "Defined-By: l3afd" \
+        journalctl --dump-catalog "$id" 2>/dev/null | contains "^Subject: " || fail "no catalog entry for '$class' ($id)"
+        journalctl -D /run/log/journal -x --no-pager MESSAGE_ID="$id" | contains "Defined-By: l3afd" \
                 || fail "journalctl -x does not explain '$class'"
         echo "ok - $class: $n entr$( [ "$n" = 1 ] && echo y || echo ies ) with ${FIELDS[$class]:-MESSAGE_ID}, and its catalog text"
 done

@@ -15,6 +15,7 @@ FOREIGN="$L3AF_BUILD/tests/foreign"
 TESTBPF="$L3AF_BUILD/tests"
 
 skip() { echo "SKIP: $*"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/../contains.sh"
 fail() { echo "FAIL: $*" >&2; [ -n "${T:-}" ] && [ -f "$T/daemon.log" ] && { echo "--- daemon log (tail) ---" >&2; tail -n 40 "$T/daemon.log" >&2; }; exit 1; }
 info() { echo "# $*"; }
 
@@ -59,7 +60,7 @@ peer_start() {
         PEER_PID=$!
         for _ in $(seq 100); do
                 [ "$(readlink /proc/$PEER_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && \
-                        nsenter -t "$PEER_PID" -n sysctl -n net.ipv6.conf.default.disable_ipv6 2>/dev/null | grep -q 1 && return 0
+                        nsenter -t "$PEER_PID" -n sysctl -n net.ipv6.conf.default.disable_ipv6 2>/dev/null | contains 1 && return 0
                 sleep 0.05
         done
         fail "peer namespace did not start"

@@ -89,12 +89,12 @@ uses_map md "$D/maps/md_flows" || fail "the running md does not use the pinned m
 echo "ok - the running instance uses the pinned fresh maps"
 no_staged "file upgrade"
 wait_journal 2 5 MESSAGE_ID=$MAP_RECREATED
-journal MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_config | grep -q '"L3AF_MAP_OLD":"array, key 4, value 8,' \
+journal MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_config | contains '"L3AF_MAP_OLD":"array, key 4, value 8,' \
         || fail "the journal entry for md_config lacks the old definition"
-journal MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_config | grep -q '"L3AF_MAP_NEW":"array, key 4, value 16,' \
+journal MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_config | contains '"L3AF_MAP_NEW":"array, key 4, value 16,' \
         || fail "the journal entry for md_config lacks the new definition"
 assert_eq "$(jfield L3AF_PROGRAM MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_config)" md "the journal entry names the program"
-journal MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_flows | grep -q 'max entries 64 -> 128' \
+journal MESSAGE_ID=$MAP_RECREATED L3AF_MAP=md_flows | contains 'max entries 64 -> 128' \
         || fail "the journal entry for md_flows does not say what changed"
 echo "ok - journaled with MESSAGE_ID $MAP_RECREATED, the old and the new definitions"
 map_gone "$CONFIG_ID" || fail "the old md_config (id $CONFIG_ID) is still in the kernel"

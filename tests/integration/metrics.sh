@@ -167,7 +167,7 @@ IDS0=$(chain_ids l3t0)
 cp "$DROPINS/20-portcount.conf" "$T/portcount.good"
 bad() {  # bad WHAT PATTERN: the drop-in as it is now must be refused, naming PATTERN
         daemon_reload
-        grep -F -- "$2" "$T/daemon.log" | tail -1 | grep -q . || fail "$1: no error naming '$2'"
+        grep -F -- "$2" "$T/daemon.log" | tail -1 | contains . || fail "$1: no error naming '$2'"
         echo "ok - $1 is refused: $(grep -F -- "$2" "$T/daemon.log" | tail -1 | sed 's/^.*\(20-portcount\)/\1/')"
         assert_eq "$(chain_ids l3t0)" "$IDS0" "$1: the chain's programs are the same"
         assert_eq "$(ctl --json stats l3t0 xdp | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["generation"])')" \
@@ -189,7 +189,7 @@ cp "$T/count.good" "$DROPINS/10-count.conf"
 sed -i 's/^Type=gauge$/Type=histogram/' "$DROPINS/20-portcount.conf"
 bad "an unknown type" "20-portcount.conf: [Metric udp_last_length] Type=: unknown type 'histogram'"
 # Still served as before, and a good reload applies again.
-curl -m 10 -sf "$URL" | grep -q 'l3af_udp_packets_total{interface="l3t0",hook="xdp",program="portcount",key="5001"} ' || fail "the metrics are gone after refused reloads"
+curl -m 10 -sf "$URL" | contains 'l3af_udp_packets_total{interface="l3t0",hook="xdp",program="portcount",key="5001"} ' || fail "the metrics are gone after refused reloads"
 echo "ok - the running generation's metrics are still served"
 daemon_reload
 assert_contains "$T/metrics.txt" "l3afd_reloads_total" "reload counter exposed"

@@ -41,7 +41,7 @@ assert_eq "$(busctl --system get-property org.l3af.Chain1 /org/l3af/Chain1 org.l
 ctl --json show l3t0 xdp > "$T/show.json"
 assert_eq "$($PY -c 'import json,sys; p=json.load(open(sys.argv[1]))[0]["programs"][0]; print(p["package"], p["version"], p["signer"])' "$T/show.json")" \
         "portdrop 1.0.0 CN=L3AF Test Signer,O=L3AF TEST ONLY" "the D-Bus chain view shows package, version and signer"
-ctl show l3t0 xdp | grep -q "CN=L3AF Test Signer" || fail "l3afctl show does not show the signer: $(ctl show l3t0 xdp)"
+ctl show l3t0 xdp | contains "CN=L3AF Test Signer" || fail "l3afctl show does not show the signer: $(ctl show l3t0 xdp)"
 echo "ok - l3afctl show shows the signer"
 
 info "acceptance 5: the D-Bus loop answers during a slow download"
@@ -64,8 +64,8 @@ echo "ok - 20 D-Bus calls answered while the download ran (slowest pair: ${worst
 assert_eq "$(( worst < 1000 ))" 1 "every call answered within a second"
 wait_log "Package portdrop 1.1.0 for portdrop verified (fetched)" 1 30
 wait_log "Reload done" 1 30
-for _ in $(seq 100); do ctl --json show l3t0 xdp | grep -q '"1.1.0"' && break; sleep 0.05; done
-ctl --json show l3t0 xdp | grep -q '"version": *"1.1.0"' || fail "the chain view does not show 1.1.0: $(ctl --json show l3t0 xdp)"
+for _ in $(seq 100); do ctl --json show l3t0 xdp | contains '"1.1.0"' && break; sleep 0.05; done
+ctl --json show l3t0 xdp | contains '"version": *"1.1.0"' || fail "the chain view does not show 1.1.0: $(ctl --json show l3t0 xdp)"
 echo "ok - after the download, the chain view shows 1.1.0"
 
 info "insecure mode is visible in the Mode property"
@@ -74,5 +74,5 @@ printf '[Daemon]\nRequireSignatures=no\n' >> "$ROOT/etc/l3af/l3afd.conf"
 bus_daemon_start
 assert_eq "$(busctl --system get-property org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 Mode)" 's "insecure"' \
         "Mode is insecure with RequireSignatures=no"
-ctl status | grep -qi "insecure" || fail "l3afctl status does not say insecure: $(ctl status)"
+ctl status | contains -i "insecure" || fail "l3afctl status does not say insecure: $(ctl status)"
 echo "ok - l3afctl status says insecure"

@@ -77,7 +77,7 @@ sed -i "s|^Object=.*|Object=$TESTBPF/connlimit_badprobe.bpf.o|" "$DROPINS/20-con
 n=$(log_count "Chain l3t0/xdp change failed")
 kill -HUP "$DAEMON_PID"
 wait_log "Chain l3t0/xdp change failed" $((n + 1))
-grep "Chain l3t0/xdp change failed" "$T/daemon.log" | tail -1 | grep -q "cannot attach probe 'cl_bad' to uprobe /bin/true:l3af_no_such_function" || \
+grep "Chain l3t0/xdp change failed" "$T/daemon.log" | tail -1 | contains "cannot attach probe 'cl_bad' to uprobe /bin/true:l3af_no_such_function" || \
         fail "the failure does not name the probe and its target"
 echo "ok - a probe that cannot attach is refused, naming it"
 assert_eq "$(chain_ids l3t0)" "$GEN" "the old generation runs on"
@@ -91,12 +91,12 @@ kill -HUP "$DAEMON_PID"
 wait_log "Chain l3t0/xdp not changed" $((n + 1))
 MSG=$(grep "20-connlimit.conf.*kprobe" "$T/daemon.log" | tail -1)
 info "$MSG"
-echo "$MSG" | grep -q "probe 'cl_connect' beside the entry: this kernel has no kprobes" || \
+echo "$MSG" | contains "probe 'cl_connect' beside the entry: this kernel has no kprobes" || \
         fail "the refusal does not say what the kernel lacks"
 assert_eq "$(chain_ids l3t0)" "$GEN" "the old generation runs on"
 rc=0; out=$("$L3AFD" --root="$ROOT" --check 2>&1) || rc=$?
 assert_eq "$rc" 1 "--check fails on the kprobe beside the entry"
-echo "$out" | grep -q "20-connlimit.conf.*probe 'cl_connect' beside the entry: this kernel has no kprobes" || \
+echo "$out" | contains "20-connlimit.conf.*probe 'cl_connect' beside the entry: this kernel has no kprobes" || \
         fail "--check does not say the same: $out"
 echo "ok - --check says the same"
 

@@ -27,7 +27,7 @@ GEN=$(send_bg 5555 5000 "$T/sent")
 assert_eq "$(starts)" 0 "nothing runs before the first client"
 
 out=$(call call org.l3af.Chain1 /org/l3af/Chain1 org.l3af.Chain1 ListChains) || fail "the first call was not answered"
-echo "$out" | grep -q '"l3t0" "xdp" "live"' || fail "unexpected answer: $out"
+echo "$out" | contains '"l3t0" "xdp" "live"' || fail "unexpected answer: $out"
 echo "ok - the first busctl call started l3afd and was answered ($out)"
 assert_eq "$(starts)" 1 "one start"
 

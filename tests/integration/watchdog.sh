@@ -55,7 +55,7 @@ FID=$(xdp_id l3t0)
 wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
 echo "ok - 'bpftool link detach' + 'ip link set xdp' is journaled"
 for _ in $(seq 100); do grep -q "ForeignProgramDetected" "$T/signals" && break; sleep 0.02; done
-grep -A12 "ForeignProgramDetected" "$T/signals" | grep -q "UINT32 $FID" || fail "no ForeignProgramDetected signal for program $FID: $(cat "$T/signals")"
+grep -A12 "ForeignProgramDetected" "$T/signals" | contains "UINT32 $FID" || fail "no ForeignProgramDetected signal for program $FID: $(cat "$T/signals")"
 echo "ok - and signalled on the bus (ForeignProgramDetected, program $FID)"
 assert_eq "$(chain_state l3t0 xdp)" displaced "ListChains shows l3t0 displaced"
 assert_eq "$(jfield L3AF_INTERFACE "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" l3t0 "the entry names the interface"
@@ -112,7 +112,7 @@ wait_journal 1 5 "$RESTORED_MSG" L3AF_INTERFACE=l3t1
 assert_eq "$(reports L3AF_INTERFACE=l3t1)" 1 "the displacement of l3t1 was journaled"
 assert_eq "$(jfield L3AF_FOREIGN_PROG_ID "$FOREIGN_MSG" L3AF_INTERFACE=l3t1)" "$FID" "with the foreign program's id"
 assert_eq "$(xdp_id l3t1)" "$ROOT1" "restore: our root is attached to l3t1 again"
-ip link show l3t1 | head -1 | grep -qw xdpgeneric && fail "restore left the foreign generic program"
+ip link show l3t1 | head -1 | contains -w xdpgeneric && fail "restore left the foreign generic program"
 assert_eq "$(chain_ids l3t1)" "$IDS1" "restore: the chain's program ids are unchanged"
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)" "$before" "restore: the counters kept their values"
 send 100 5555 20000 1

@@ -5,6 +5,7 @@
 set -euo pipefail
 : "${L3AF_BUILD:?}" "${L3AF_SOURCE:?}"
 source "$L3AF_SOURCE/tests/package/pki.sh"
+source "$L3AF_SOURCE/tests/contains.sh"
 L3AFCTL="$L3AF_BUILD/src/l3afctl/l3afctl"
 T=$(mktemp -d /tmp/l3af-pkgtest.XXXXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -104,6 +105,6 @@ ok "package build refuses a manifest whose Entry= is not in the object"
 ln -s /etc/passwd "$T/src/link"
 if "$L3AFCTL" package build -o "$T/bad.tar.gz" "$T/src" 2> "$T/err"; then fail "build accepted a symlink"; fi
 ok "package build refuses links"
-"$L3AFCTL" package --help | grep -q "l3afctl package build" || fail "no --help"
+"$L3AFCTL" package --help | contains "l3afctl package build" || fail "no --help"
 ok "--help"
 echo "all package tool checks passed"

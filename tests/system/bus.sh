@@ -84,7 +84,7 @@ grep -qiE 'InteractiveAuthorizationRequired|AccessDenied|not authorized|authoriz
         fail "alice's refusal does not say it is about authorization: $(cat "$T/add.out")"
 echo "ok - l3afctl add as an unprivileged user is refused ($(head -1 "$T/add.out"))"
 [ -e "$PINS/l3t1" ] && fail "alice's refused add left a chain"
-[ -e "$(ct_root)/run/l3af.d" ] && ls "$(ct_root)/run/l3af.d" | grep -q . && fail "alice's refused add left a drop-in"
+[ -e "$(ct_root)/run/l3af.d" ] && ls "$(ct_root)/run/l3af.d" | contains . && fail "alice's refused add left a drop-in"
 add bob count || fail "l3afctl add as bob (group l3af) was refused: $(cat "$T/add.out")"
 assert_eq "$(chain_ids l3t1 | wc -w)" 1 "l3afctl add as a member of group l3af is allowed and applied"
 send 100 5555 1

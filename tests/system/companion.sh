@@ -23,7 +23,7 @@ install -m 0755 "$L3AF_BUILD/tests/companion" "$L3AF_BUILD/tests/l3af-companion"
 jgrep() {
         local i
         for i in $(seq $((${3:-20} * 10))); do
-                in_ct journalctl -u "$1" --no-pager -o cat 2>/dev/null | grep -q -- "$2" && return 0
+                in_ct journalctl -u "$1" --no-pager -o cat 2>/dev/null | contains -- "$2" && return 0
                 sleep 0.1
         done
         in_ct journalctl -u "$1" --no-pager -o cat | tail -n 20 >&2 || true
@@ -89,7 +89,7 @@ assert_eq "$(chain_ids l3t0)" "$ids" "the chain never changed"
 assert_eq "$(in_ct systemctl is-active l3afd.service)" active "l3afd runs on"
 
 # Acceptance 6: journalctl -u has its output; l3afctl show lists it with its state.
-in_ct journalctl -u "$U0" --no-pager -o cat | grep -q '^companion of count on l3t0/xdp' || fail "no output of the companion in its journal"
+in_ct journalctl -u "$U0" --no-pager -o cat | contains '^companion of count on l3t0/xdp' || fail "no output of the companion in its journal"
 echo "ok - journalctl -u $U0 has its output"
 in_ct l3afctl show l3t0 > "$T/show" || fail "l3afctl show failed"
 grep -qE "companion count +$U0 +active" "$T/show" || { cat "$T/show"; fail "l3afctl show does not list the companion as active"; }
@@ -100,7 +100,7 @@ echo "ok - l3afctl show lists the companions with state and restarts: $(grep com
 # Acceptance 4: restarts and a SIGKILL of l3afd leave the companion running; the next l3afd adopts it.
 in_ct systemctl restart l3afd.service || fail "systemctl restart l3afd failed"
 assert_eq "$(prop "$U0" MainPID)" "$pid0" "systemctl restart l3afd: the companion keeps running (same PID)"
-in_ct journalctl -u l3afd --no-pager -o cat | grep -q "Companion $U0 of count on l3t0/xdp adopted" ||
+in_ct journalctl -u l3afd --no-pager -o cat | contains "Companion $U0 of count on l3t0/xdp adopted" ||
         fail "the restarted l3afd did not adopt $U0"
 echo "ok - the restarted l3afd adopted it by name"
 lpid=$(main_pid)
@@ -122,7 +122,7 @@ pid1=$(prop "$U0" MainPID)
 assert_ne "$pid1" "$pid0" "the upgrade restarted the companion"
 # Type=simple is active once forked: wait for the exec before reading its environment.
 for _ in $(seq 100); do
-        in_ct cat "/proc/$pid1/cmdline" 2>/dev/null | tr '\0' ' ' | grep -q "^$BIN/companion " && break
+        in_ct cat "/proc/$pid1/cmdline" 2>/dev/null | tr '\0' ' ' | contains "^$BIN/companion " && break
         sleep 0.1
 done
 in_ct cat "/proc/$pid1/environ" | tr "\0" "\n" > "$T/environ" || true
@@ -168,7 +168,7 @@ wait_state "$UP" active
 ppid1=$(prop "$UP" MainPID)
 assert_ne "$ppid1" "$ppid0" "the package upgrade restarted its companion"
 for _ in $(seq 100); do
-        in_ct cat "/proc/$ppid1/cmdline" 2>/dev/null | tr '\0' ' ' | grep -q 'bin/companion ' && break
+        in_ct cat "/proc/$ppid1/cmdline" 2>/dev/null | tr '\0' ' ' | contains 'bin/companion ' && break
         sleep 0.1
 done
 in_ct cat "/proc/$ppid1/environ" | tr "\0" "\n" > "$T/environ"

@@ -40,6 +40,7 @@ if [ -z "${L3AF_SANDBOXED:-}" ]; then
 fi
 
 source "$L3AF_SOURCE/tools/private-tmp.sh"
+source "$L3AF_SOURCE/tests/contains.sh"
 private_tmp "$L3AF_SOURCE" "$L3AF_BUILD" || exit 1
 T=$(mktemp -d "$PRIVATE_TMP/l3af-system.XXXXXXXX")
 DEST=$T/dest            # what meson install lays down

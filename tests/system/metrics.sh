@@ -20,7 +20,7 @@ assert_eq "$(in_ct systemctl is-active l3afd.service || true)" inactive "the soc
 in_ct curl -m 30 -sf -o /dev/null "$URL" || fail "the first scrape was not answered"
 echo "ok - the first scrape started l3afd through l3afd-metrics.socket"
 wait_state l3afd.service active
-in_ct systemctl show -P TriggeredBy l3afd.service | grep -qw l3afd-metrics.socket || \
+in_ct systemctl show -P TriggeredBy l3afd.service | contains -w l3afd-metrics.socket || \
         fail "systemd does not know l3afd-metrics.socket triggers l3afd ($(in_ct systemctl show -P TriggeredBy l3afd.service))"
 echo "ok - systemd knows l3afd-metrics.socket triggers l3afd.service"
 for _ in $(seq 100); do [ "$(echo $(chain_ids l3t0 2>/dev/null) | wc -w)" = 3 ] && break; sleep 0.1; done
@@ -39,7 +39,7 @@ assert_eq "$code" 405 "POST is refused"
 
 in_ct systemctl stop l3afd.service
 in_ct systemctl start l3afd.service || fail "systemctl start l3afd failed"
-in_ct curl -m 30 -sf "$URL" | grep -q '^l3afd_build_info' || fail "started by systemctl, l3afd does not serve the socket"
+in_ct curl -m 30 -sf "$URL" | contains '^l3afd_build_info' || fail "started by systemctl, l3afd does not serve the socket"
 echo "ok - started by systemctl, l3afd serves the listening socket too"
 in_ct systemctl disable --now l3afd-metrics.socket
 in_ct systemctl stop l3afd.service
