@@ -46,4 +46,4 @@ assert_eq "$(( $("$TESTTOOL" sum "$COUNT" 0) - n0 ))" 200 "the chain counts ever
 out=$(call root AddProgram 'sssua{ss}b' l3t0 xdp extra 30 "{$obj, \"Mode\": \"auto\", \"OnForeignProgram\": \"log\"}" true)
 case $out in "ERROR"*) fail "a good AddProgram failed: $out" ;; esac
 echo "ok - good values are taken"
-assert_contains "$ROOT/run/l3af.d/$(ls "$ROOT/run/l3af.d" | head -1)" "Mode=auto" "the drop-in carries Mode=auto"
+assert_contains "$ROOT/run/l3af.d/$(ls "$ROOT/run/l3af.d" | sed -n 1p)" "Mode=auto" "the drop-in carries Mode=auto"

@@ -23,7 +23,7 @@ chmod +x "$BUS/l3afd-activated"
 sed "s|^Exec=.*|Exec=$BUS/l3afd-activated|" "$L3AF_BUILD/dbus/org.l3af.Chain1.service" > "$BUS/services/org.l3af.Chain1.service"
 plain_bus_start "$BUS/services"
 call() { busctl --address="$ADDR" --timeout=10 "$@"; }
-daemon_pid() { pgrep -f "^$L3AFD" | head -1; }
+daemon_pid() { pgrep -f "^$L3AFD" | sed -n 1p; }
 
 # A client already connected to the bus sends its call on a word from the test.
 client() {  # client N: connects, says so in $T/ready.N, calls on a line in $T/go.N

@@ -158,7 +158,7 @@ wait_log "Probe connwatch attached"
 assert_contains "$T/daemon.log" "sock/inet_sock_set_state" "the probe attached where its section says, as L3AF's probes do"
 
 pinned() {  # pinned IFACE NAME: a map pinned by name in a chain
-        find "$(chain_dir "$1" xdp)" -name "$2" -not -path "*/entries/*" | head -1
+        find "$(chain_dir "$1" xdp)" -name "$2" -not -path "*/entries/*" | sed -n 1p
 }
 mapval() {  # mapval PIN KEY: the u64 value at a u32 key, or "none"
         [ -e "$1" ] || fail "no pinned map $1"

@@ -44,7 +44,7 @@ run_child() {  # run_child MODE
         grep -q READY "$P/child.out" || { cat "$P/child.out"; fail "the child test did not get ready"; }
         [ "$(roots)" -gt "$roots_before" ] || fail "the child attached no root program (the check would be vacuous)"
         if [ "$mode" = kill ]; then
-                ns_init=$(pgrep -P "$child" | head -1)
+                ns_init=$(pgrep -P "$child" | sed -n 1p)
                 kill -KILL "$ns_init"
         else
                 echo go >&8  # let it fail now

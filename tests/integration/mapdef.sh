@@ -32,7 +32,7 @@ no_staged() { assert_eq "$(find "$PINS" -name '*:new' | wc -l)" 0 "$1: no staged
 uses_map() {  # uses_map PROGRAM PIN: the running instance of PROGRAM uses the map pinned at PIN
         local id prog
         id=$(mapinfo "$2" id)
-        prog=$(ls -d "$D/programs/$1"/[0-9]*-* | head -1)
+        prog=$(ls -d "$D/programs/$1"/[0-9]*-* | sed -n 1p)
         bpftool -j prog show pinned "$prog/prog" | python3 -c "import json,sys; sys.exit(0 if $id in json.load(sys.stdin).get('map_ids', []) else 1)"
 }
 

@@ -26,7 +26,7 @@ ctl_reload_fails() {
         local rc=0
         ctl_reload 2> "$T/reload.err" || rc=$?
         [ "$rc" != 0 ] || fail "$1: l3afctl reload exited 0"
-        echo "ok - $1: l3afctl reload exits $rc: $(grep -v '^Reload found' "$T/reload.err" | head -1)"
+        echo "ok - $1: l3afctl reload exits $rc: $(grep -v '^Reload found' "$T/reload.err" | sed -n 1p)"
 }
 
 plain_bus_start

@@ -16,7 +16,7 @@ write_head ""
 printf '[Program]\nName=tail\nInterface=l3t0\nHook=xdp\nPriority=20\nObject=%s\n' "$SAMPLES/count.bpf.o" > "$DROPINS/20-tail.conf"
 daemon_start
 ROOT0=$(xdp_id l3t0)
-LINK0=$(bpftool link show pinned "$(chain_dir l3t0)/link" | head -1 | cut -d: -f1)
+LINK0=$(bpftool link show pinned "$(chain_dir l3t0)/link" | sed -n 1p | cut -d: -f1)
 
 GEN=$(send_bg 5555 10000 "$T/sent")
 follow_log
@@ -36,6 +36,6 @@ echo "ok - $CHANGES changes went live"
 assert_eq "$(journal_count MESSAGE_ID=9ae394e0f2e641c1acf90e14dae77b2a)" 0 "zero foreign-program reports in the journal"
 assert_eq "$(log_count "displaced")" 0 "the daemon never thought a chain displaced"
 assert_eq "$(xdp_id l3t0)" "$ROOT0" "the root program never changed"
-assert_eq "$(bpftool link show pinned "$(chain_dir l3t0)/link" | head -1 | cut -d: -f1)" "$LINK0" "nor did the link"
+assert_eq "$(bpftool link show pinned "$(chain_dir l3t0)/link" | sed -n 1p | cut -d: -f1)" "$LINK0" "nor did the link"
 sent=$(cat "$T/sent")
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t0 xdp tail)/stats" 0)" "$sent" "every packet sent went through the chain"

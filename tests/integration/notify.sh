@@ -19,9 +19,9 @@ for _ in $(seq 100); do grep -q "READY=1" "$N" && break; sleep 0.05; done
 msgs() { awk '{ $1 = ""; sub(/^ /, ""); print }' "$N" | grep -v '^listening$'; }
 
 # READY comes after the first reconcile: the STATUS just before it already counts all 32 programs.
-first_ready=$(msgs | grep -n '^READY=1$' | head -1 | cut -d: -f1)
+first_ready=$(msgs | grep -n '^READY=1$' | sed -n 1p | cut -d: -f1)
 [ -n "$first_ready" ] || fail "no READY=1"
-status_before=$(msgs | head -n "$first_ready" | grep '^STATUS=' | tail -1)
+status_before=$(msgs | sed -n "1,${first_ready}p" | grep '^STATUS=' | tail -1)
 assert_eq "$status_before" "STATUS=1 chain(s), 32 program(s)" "READY=1 only once the first reconcile is applied"
 
 # WATCHDOG=1 at about twice per WATCHDOG_USEC.

@@ -173,7 +173,7 @@ assert_log "Package portdrop 1.2.0 for portdrop verified (cached)" "cached artif
 assert_eq "$(grep -c "GET /files/portdrop/1.2.0/portdrop.tar.gz$" "$T/https.log")" 1 "no second download"
 
 info "acceptance 4: a cached artifact modified on disk is fetched again"
-blob=$(grep -h SHA256= "$CACHE/index/portdrop/1.2.0/portdrop.tar.gz" | head -1 | cut -d= -f2)
+blob=$(grep -h SHA256= "$CACHE/index/portdrop/1.2.0/portdrop.tar.gz" | sed -n 1p | cut -d= -f2)
 chmod u+w "$CACHE/artifacts/$blob"; echo garbage >> "$CACHE/artifacts/$blob"
 daemon_reload
 wait_log "cached artifact .* was modified on disk .*; fetching it again" 1 1

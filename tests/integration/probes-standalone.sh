@@ -37,7 +37,7 @@ for p in tp raw up uret; do
         wait_journal 1 10 MESSAGE_ID=6337a52b1e2d48f88b25adc3bfc26ded L3AF_PROBE=$p
 done
 echo "ok - four probes attached and journaled"
-link_of() { find "$SP/$1/probes" -mindepth 2 -maxdepth 2 | head -1; }
+link_of() { find "$SP/$1/probes" -mindepth 2 -maxdepth 2 | sed -n 1p; }
 count_of() { "$TESTTOOL" get-u64 "$SP/$1/maps/$2" 0 0; }
 declare -A IDS
 for p in tp raw up uret; do IDS[$p]=$("$TESTTOOL" link-id "$(link_of $p)"); done

@@ -40,7 +40,7 @@ for dir in ingress egress; do
         [ -n "$tcx_id" ] || fail "the foreign tcx program did not attach"
         tc qdisc replace dev l3t0 clsact
         tc filter add dev l3t0 "$dir" bpf da obj "$TESTBPF/tcseen.bpf.o" sec tc
-        cls_id=$(tc filter show dev l3t0 "$dir" | grep -o ' id [0-9]*' | awk '{print $2}' | head -1)
+        cls_id=$(tc filter show dev l3t0 "$dir" | grep -o ' id [0-9]*' | awk '{print $2}' | sed -n 1p)
         [ -n "$cls_id" ] || fail "the clsact filter did not load"
         root_id=$("$TESTTOOL" prog-id "$(chain_dir l3t0 "$hook")/root")
         assert_eq "$("$TESTTOOL" tcx-ids l3t0 "$dir")" "$root_id $tcx_id" "$hook: our root first, the other tcx program after it"

@@ -112,7 +112,7 @@ wait_journal 1 5 "$RESTORED_MSG" L3AF_INTERFACE=l3t1
 assert_eq "$(reports L3AF_INTERFACE=l3t1)" 1 "the displacement of l3t1 was journaled"
 assert_eq "$(jfield L3AF_FOREIGN_PROG_ID "$FOREIGN_MSG" L3AF_INTERFACE=l3t1)" "$FID" "with the foreign program's id"
 assert_eq "$(xdp_id l3t1)" "$ROOT1" "restore: our root is attached to l3t1 again"
-ip link show l3t1 | head -1 | contains -w xdpgeneric && fail "restore left the foreign generic program"
+ip link show l3t1 | sed -n 1p | contains -w xdpgeneric && fail "restore left the foreign generic program"
 assert_eq "$(chain_ids l3t1)" "$IDS1" "restore: the chain's program ids are unchanged"
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)" "$before" "restore: the counters kept their values"
 send 100 5555 20000 1

@@ -54,7 +54,7 @@ expect_refused() {  # expect_refused WHAT PATTERN ARGS...
         local what=$1 pattern=$2; shift 2
         if "$L3AFCTL" package verify "$@" > "$T/out" 2>&1; then cat "$T/out"; fail "$what: accepted"; fi
         grep -q -- "$pattern" "$T/out" || { cat "$T/out"; fail "$what: no '$pattern'"; }
-        ok "$what refused: $(grep refused "$T/out" | head -1 | cut -c1-160)"
+        ok "$what refused: $(grep refused "$T/out" | sed -n 1p | cut -c1-160)"
 }
 
 # Acceptance 2: stock tools, both encodings.
