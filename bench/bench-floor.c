@@ -20,7 +20,11 @@
  *       K instances linked in a ring: every packet runs 34 programs (the
  *       kernel's 33 tail calls, MAX_TAIL_CALL_CNT, include/linux/bpf.h)
  *       whatever K is, over K distinct images and jump sites. Prints
- *       "ring K ns" (median of ROUNDS).
+ *       "ring K ns direct D/K min NS" (median of ROUNDS; D: tail calls that are
+ *       direct jumps; min: the fastest round, which co-running work cannot inflate).
+ *       "K/S" puts S unlinked instances between two of the ring's, to push its
+ *       images apart (S = 15 puts them 4 KiB apart). L3AF_BENCH_ADDRESSES=1
+ *       adds the images' addresses. COUNT_OBJ may be hop-indirect.bpf.o.
  *   bench-floor layout PROG_PIN
  *       the chain from a pinned program on, one line per program: id, JIT
  *       image address and length, and whether its tail call is a direct jump.
@@ -399,13 +403,21 @@ static int do_ring(const char *count_obj, unsigned rounds, unsigned repeat, int 
                                 return (int) t[s][r];
                 }
         for (int s = 0; s < sizes; s++) {
-                printf("ring %s %.1f", argv[s], median(t[s], rounds));
-                for (unsigned i = 0; i < ring[s].n && getenv("L3AF_BENCH_ADDRESSES"); i++) {
-                        struct image im;
+                struct image im[MAX_N];
+                int direct = 0;
 
-                        if (image_get(ring[s].prog[i], &im) == 0)
-                                printf(" %llx", (unsigned long long) im.addr);
-                        free(im.bytes);
+                for (unsigned i = 0; i < ring[s].n; i++)
+                        if (image_get(ring[s].prog[i], &im[i]) < 0)
+                                im[i] = (struct image) {};
+                for (unsigned i = 0; i < ring[s].n; i++)
+                        direct += jumps_into(&im[i], &im[(i + 1) % ring[s].n]);
+                double med = median(t[s], rounds);  /* sorts: t[s][0] is the fastest round */
+
+                printf("ring %s %.1f direct %d/%u min %ld", argv[s], med, direct, ring[s].n, t[s][0]);
+                for (unsigned i = 0; i < ring[s].n; i++) {
+                        if (getenv("L3AF_BENCH_ADDRESSES"))
+                                printf(" %llx", (unsigned long long) im[i].addr);
+                        free(im[i].bytes);
                 }
                 printf("\n");
                 chain_close(&ring[s]);

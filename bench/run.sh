@@ -4,7 +4,8 @@
 #   L3AF_BENCH_SIZES="8 9 10" bench/run.sh datapath   (chain lengths; default 1 2 4 8 16 32)
 #   L3AF_BENCH_COUNT_SIZES="1 8 16"   (chains measured with per-program counting; each also in SIZES)
 #   L3AF_FLOOR_SIZES="7 8 9" L3AF_FLOOR_LOADS=5 bench/run.sh floor
-#       (default 1 to 12, 16, 24, 32, over 5 fresh loads)
+#       (default 1 to 12, 16, 24, 32, over 5 fresh loads; L3AF_FLOOR_PASSES=3 measures each load 3 times;
+#       the raw figures stay in BUILD/bench-floor.txt)
 # Needs root and a build in ./build. Runs in private namespaces like the tests.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -173,7 +174,8 @@ if [[ " $WHAT " == *" floor "* ]]; then
                         sed "s/^/$load /" >> "$T/floor"
                 stop
         done
-        [ -n "${L3AF_FLOOR_RAW:-}" ] && cp "$T/floor" "$L3AF_FLOOR_RAW"
+        # Every figure, with the layouts and any further pass (L3AF_FLOOR_PASSES), stays in the build tree.
+        cp "$T/floor" "$B/bench-floor.txt"
         printf '\nPer load, ns per packet (ours / head without the root / bare / one program):\n\n| programs |'
         for load in $(seq "$LOADS"); do printf ' load %s |' "$load"; done
         printf '\n|---:|'; for load in $(seq "$LOADS"); do printf -- '---|'; done; printf '\n'
