@@ -72,6 +72,13 @@ static void build_frame(void)
         udp->len = htons(sizeof(frame) - sizeof(*eth) - sizeof(*ip));
 }
 
+/* Logs "bench-floor: WHAT: ERROR" and returns r (-errno). */
+static int fail(int r, const char *what)
+{
+        fprintf(stderr, "bench-floor: %s: %s\n", what, strerror(-r));
+        return r;
+}
+
 /* ns per run of prog_fd over 'repeat' runs, as the kernel measured it; or -errno. */
 static long run_ns(int prog_fd, unsigned repeat)
 {
@@ -337,21 +344,21 @@ static int do_run(const char *count_obj, const char *mono_obj, unsigned rounds, 
                         return -EINVAL;
                 fd[s][0] = bpf_obj_get(colon + 1);
                 if (fd[s][0] < 0)
-                        return fprintf(stderr, "bench-floor: %s: %m\n", colon + 1), -errno;
+                        return fail(-errno, colon + 1);
                 r = image_get(fd[s][0], &root);
                 if (r < 0)
                         return r;
                 free(root.bytes);
                 fd[s][1] = bpf_prog_get_fd_by_id(root.next_id);
                 if (fd[s][1] < 0)
-                        return fprintf(stderr, "bench-floor: the head of %s: %m\n", colon + 1), -errno;
+                        return fail(-errno, "the head of our chain");
                 r = chain_load(count_obj, n[s], false, 0, &bare[s]);
                 if (r < 0)
-                        return fprintf(stderr, "bench-floor: bare chain of %u: %s\n", n[s], strerror(-r)), r;
+                        return fail(r, "loading a bare chain");
                 fd[s][2] = bare[s].prog[0];
                 mono[s] = mono_load(mono_obj, n[s], &fd[s][3]);
                 if (!mono[s])
-                        return fprintf(stderr, "bench-floor: cannot load %s\n", mono_obj), -EINVAL;
+                        return fail(-EINVAL, mono_obj);
         }
         /* Interleaved: each round runs every kind at every size, so drift hits all alike. With
          * L3AF_FLOOR_PASSES=P, P passes over the same loaded programs: what comes from where the
@@ -362,8 +369,7 @@ static int do_run(const char *count_obj, const char *mono_obj, unsigned rounds, 
                                 for (int k = 0; k < 4; k++) {
                                         t[s][k][r] = run_ns(fd[s][k], repeat);
                                         if (t[s][k][r] < 0)
-                                                return fprintf(stderr, "bench-floor: test run: %s\n",
-                                                               strerror(-t[s][k][r])), (int) t[s][k][r];
+                                                return fail((int) t[s][k][r], "test run");
                                 }
                 for (int s = 0; s < sizes; s++)
                         printf("%scost %u %.1f %.1f %.1f %.1f\n", pass ? "again " : "", n[s], median(t[s][0], rounds),
@@ -394,7 +400,7 @@ static int do_ring(const char *count_obj, unsigned rounds, unsigned repeat, int 
                         return -EINVAL;
                 r = chain_load(count_obj, k, true, stride, &ring[s]);
                 if (r < 0)
-                        return fprintf(stderr, "bench-floor: ring of %u: %s\n", k, strerror(-r)), r;
+                        return fail(r, "loading a ring");
         }
         for (unsigned r = 0; r < rounds; r++)
                 for (int s = 0; s < sizes; s++) {
