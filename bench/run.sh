@@ -1,8 +1,11 @@
 #!/bin/bash
 # l3afd benchmarks, all in one run on this machine so the ratios hold.
-#   bench/run.sh [datapath] [control] [service] [watchdog]   (default: all)
+#   bench/run.sh [datapath] [floor] [control] [service] [watchdog]   (default: all)
 #   L3AF_BENCH_SIZES="8 9 10" bench/run.sh datapath   (chain lengths; default 1 2 4 8 16 32)
 #   L3AF_BENCH_COUNT_SIZES="1 8 16"   (chains measured with per-program counting; each also in SIZES)
+#   L3AF_FLOOR_SIZES="7 8 9" L3AF_FLOOR_LOADS=5 bench/run.sh floor
+#       (default 1 to 12, 16, 24, 32, over 5 fresh loads; L3AF_FLOOR_PASSES=3 measures each load 3 times;
+#       the raw figures stay in BUILD/bench-floor.txt)
 # Needs root and a build in ./build. Runs in private namespaces like the tests.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +17,7 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
-WHAT=${*:-datapath control service watchdog}
+WHAT=${*:-datapath floor control service watchdog}
 L3AFD=$B/src/l3afd/l3afd
 source "$SRC/tools/private-tmp.sh"
 private_tmp "$SRC" "$B"
@@ -145,6 +148,63 @@ if [[ " $WHAT " == *" datapath "* ]]; then
         stop
         for n in $SIZES; do ip link del "bench$n"; done
         for n in $ROOT_SIZES; do ip link del "root$n"; done
+fi
+
+if [[ " $WHAT " == *" floor "* ]]; then
+        # Our chain (root + N) against a bare tail-call chain of the same N instances linked by hand
+        # (bench-floor), and against the same work in one program, over several fresh loads: each
+        # load has the daemon load every chain anew, and bench-floor its bare chains, then runs all
+        # of them interleaved in 7 rounds. Where JIT images land changes from one load to the next.
+        SIZES=${L3AF_FLOOR_SIZES:-1 2 3 4 5 6 7 8 9 10 11 12 16 24 32}
+        LOADS=${L3AF_FLOOR_LOADS:-5}
+        echo
+        echo "## The floor: ns per packet (BPF_PROG_TEST_RUN, 64-byte UDP, median of 7 interleaved rounds x 1M runs), $LOADS fresh loads"
+        for n in $SIZES; do
+                ip link add "floor$n" type veth peer name "floor${n}p" && ip link set "floor$n" up
+        done
+        : > "$T/floor"
+        for load in $(seq "$LOADS"); do
+                for n in $SIZES; do
+                        for i in $(seq -w 1 "$n"); do count_dropin "floor$n" "c$i" "$i"; done
+                done
+                start
+                args=()
+                for n in $SIZES; do args+=("$n:$PINS/floor$n/xdp/root"); done
+                "$B/bench/bench-floor" run "$B/bpf/count.bpf.o" "$B/bench/mono.bpf.o" 7 1000000 "${args[@]}" | \
+                        sed "s/^/$load /" >> "$T/floor"
+                stop
+        done
+        # Every figure, with the layouts and any further pass (L3AF_FLOOR_PASSES), stays in the build tree.
+        cp "$T/floor" "$B/bench-floor.txt"
+        printf '\nPer load, ns per packet (ours / head without the root / bare / one program):\n\n| programs |'
+        for load in $(seq "$LOADS"); do printf ' load %s |' "$load"; done
+        printf '\n|---:|'; for load in $(seq "$LOADS"); do printf -- '---|'; done; printf '\n'
+        for n in $SIZES; do
+                printf '| %s |' "$n"
+                for load in $(seq "$LOADS"); do
+                        awk -v l="$load" -v n="$n" '$1 == l && $2 == "cost" && $3 == n { printf " %.0f / %.0f / %.0f / %.0f |", $4, $5, $6, $7 }' "$T/floor"
+                done
+                printf '\n'
+        done
+        printf '\nOver the %s loads: median (min-max) of each load'"'"'s median, ns per packet; ours / bare is the median of the per-load ratios:\n\n' "$LOADS"
+        printf '| programs | ours (root + N) | head (N, no root) | bare (N) | one program | ours / bare | head / bare |\n|---:|---:|---:|---:|---:|---:|---:|\n'
+        for n in $SIZES; do
+                awk -v n="$n" '
+                        function med(a, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+                        function mm(a, k,   i, lo, hi) { lo = hi = a[1]; for (i = 2; i <= k; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+                                return sprintf("%.0f (%.0f-%.0f)", med(a, k), lo, hi) }
+                        $2 == "cost" && $3 == n { k++; o[k] = $4; h[k] = $5; b[k] = $6; m[k] = $7; ro[k] = $4 / $6; rh[k] = $5 / $6 }
+                        END { printf "| %d | %s | %s | %s | %s |", n, mm(o, k), mm(h, k), mm(b, k), mm(m, k)
+                              printf " %.2f | %.2f |\n", med(ro, k), med(rh, k) }' "$T/floor"
+        done
+        printf '\nLayout per load (pages: 4 KiB pages the N images touch; span: bytes from the first to the last; direct: tail calls that are direct jumps):\n\n| programs | ours: pages, span, direct | bare: pages, span, direct |\n|---:|---|---|\n'
+        for n in $SIZES; do
+                printf '| %s | %s | %s |\n' "$n" \
+                        "$(awk -v n="$n" '$2 == "layout" && $3 == "ours" && $4 == n { printf "%s%s, %s, %s", s, $5, $6, $7; s = "; " }' "$T/floor")" \
+                        "$(awk -v n="$n" '$2 == "layout" && $3 == "bare" && $4 == n { printf "%s%s, %s, %s", s, $5, $6, $7; s = "; " }' "$T/floor")"
+        done
+        for n in $SIZES; do ip link del "floor$n"; done
 fi
 
 if [[ " $WHAT " == *" control "* ]]; then
