@@ -30,7 +30,8 @@ LIBRARIES = {
 # packages, below it, are src/shared and src/package. Listed by hand so that a
 # new file is placed on purpose.
 CORE = ['api-dropin', 'attach', 'chain', 'companion', 'context', 'counting', 'foreign', 'map-access', 'map-entries',
-        'map-pins', 'metrics', 'model', 'plan', 'probe', 'program', 'reconcile', 'standalone', 'stats', 'watchdog',
+        'map-pins', 'metrics', 'model', 'plan', 'prepare-cache', 'probe', 'program', 'reconcile', 'standalone', 'stats',
+        'watchdog',
         'xdp-features']
 # What the core must not include: the layers above it (the bus, its direct
 # server and polkit, the metrics endpoint, idle exit, what systemd is told,

@@ -50,6 +50,7 @@ static void chain_close(Chain *c)
         c->root_id = 0;
         c->ifindex = 0;
         g_ptr_array_set_size(c->instances, 0);
+        g_clear_pointer(&c->applied, g_ptr_array_unref);
 }
 
 void chain_free(Chain *c)
@@ -61,6 +62,8 @@ void chain_free(Chain *c)
         g_hash_table_unref(c->sources);
         g_ptr_array_unref(c->probes);
         g_hash_table_unref(c->metrics);
+        if (c->applied)
+                g_ptr_array_unref(c->applied);
         g_free(c->key);
         g_free(c->ifname);
         g_free(c->dir);
@@ -945,12 +948,13 @@ static int retract_entries(Chain *c, GPtrArray *programs, char **ret_error)
  * program whose entries cannot be taken out keeps its pins (and its record),
  * so that the next change tries again.
  */
-static void prune_programs(Chain *c)
+static bool prune_programs(Chain *c)
 {
         g_autofree char *programs = pin_path(c, "programs");
         g_autoptr(GDir) d = g_dir_open(programs, 0, NULL);
         g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         const char *e;
+        bool all = true;
 
         /* Compared as encoded: a directory that encodes no name of the chain's is not the chain's either. */
         for (guint i = 0; i < c->instances->len; i++)
@@ -962,20 +966,69 @@ static void prune_programs(Chain *c)
                         if (pin_name_decode(e, &name) >= 0 && map_entries_retract(c->dir, name, NULL, &error) < 0) {
                                 log_warning("Chain %s: program '%s' left the chain, but its pins stay for now: %s",
                                             c->key, name, error);
+                                all = false;
                                 continue;
                         }
                         log_debug("Chain %s: removing %s, whose program left the chain.", c->key, path);
                         (void) rm_rf(path);
                 }
+        return all;
 }
 
 /* After the chain runs 'programs': drops what left it, programs and the maps no program declares. */
-static void prune_maps(Chain *c, GPtrArray *programs)
+static bool prune_maps(Chain *c, GPtrArray *programs)
 {
         LogFields f = chain_log_fields(c, NULL);
+        bool all = prune_programs(c);
 
-        prune_programs(c);
         map_pins_prune(c->dir, &f, programs);
+        return all;
+}
+
+/* Remembers 'programs' as settled completely (c->applied), or forgets what was. */
+static void set_applied(Chain *c, GPtrArray *programs, bool settled)
+{
+        g_clear_pointer(&c->applied, g_ptr_array_unref);
+        if (!settled)
+                return;
+        c->applied = g_ptr_array_new_full(programs->len, (GDestroyNotify) program_spec_free);
+        for (guint i = 0; i < programs->len; i++)
+                g_ptr_array_add(c->applied, program_spec_ref(programs->pdata[i]));
+}
+
+static bool same_as_applied(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass)
+{
+        if (!c->applied || c->applied->len != programs->len || c->mode != mode ||
+            (c->hook != HOOK_XDP && c->tcx_pass != tcx_pass))
+                return false;
+        for (guint i = 0; i < programs->len; i++)
+                if (c->applied->pdata[i] != programs->pdata[i])
+                        return false;
+        return true;
+}
+
+/*
+ * The chain runs exactly 'programs' as settled before: whether it is still
+ * attached where it belongs, and its [Map] entries. Returns 0 when that is
+ * all, 1 when the full apply must look (not attached, or cannot tell), or
+ * -errno with *ret_error set.
+ */
+static int apply_unchanged(Chain *c, GPtrArray *programs, char **ret_error)
+{
+        int r;
+
+        if (c->root_fd < 0 || chain_attached(c) <= 0)
+                return 1;
+        for (guint i = 0; i < programs->len; i++) {
+                const ProgramSpec *p = programs->pdata[i];
+
+                if (p->maps->len == 0)
+                        continue;
+                r = program_write_map_entries(p, c->dir, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static char *instance_identity(const char *name, const char *digest)
@@ -1156,6 +1209,7 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
                                  char **ret_error)
 {
         g_autoptr(GPtrArray) none = g_ptr_array_new(), attached = g_ptr_array_new();
+        bool pruned, settled;
         int r;
 
         if (relink) {
@@ -1173,14 +1227,19 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
                         g_clear_pointer(ret_error, g_free);
                 }
         }
-        prune_maps(c, programs);
+        pruned = prune_maps(c, programs);
         /* The same instances; probes missing from the pins (lost, or new to l3afd) attach now. */
         r = attach_probes(c, programs, none, attached, ret_error);
         if (r < 0)
                 return r;
         settle_probes(c, programs);
-        meta_write(c, programs);
-        return retract_entries(c, programs, ret_error);
+        r = meta_write(c, programs);
+        settled = r >= 0 && pruned && chain_is_attached(c);
+        r = retract_entries(c, programs, ret_error);
+        if (r < 0)
+                return r;
+        set_applied(c, programs, settled);
+        return 0;
 }
 
 /*
@@ -1318,6 +1377,7 @@ static int ready_hook(Chain *c, XdpMode mode, bool created, bool relink, bool ne
 static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *plan, GPtrArray *fresh, uint64_t gen,
                               XdpMode mode, char **ret_error)
 {
+        bool settled = true;
         int r;
 
         for (size_t i = 0; i < plan->release; i++)
@@ -1332,17 +1392,21 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         if (retract_entries(c, programs, ret_error) < 0) {
                 log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
                 g_clear_pointer(ret_error, g_free);
+                settled = false;
         }
-        prune_programs(c);
-        prune_maps(c, programs);
+        settled = prune_programs(c) && settled;
+        settled = prune_maps(c, programs) && settled;
         settle_probes(c, programs);
         if (!c->counting && c->counting_maps.stats_fd >= 0) {
                 counting_maps_close(&c->counting_maps);
                 counting_maps_unpin(c->dir);
         }
         r = meta_write(c, programs);
-        if (r < 0)
+        if (r < 0) {
                 log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+                settled = false;
+        }
+        set_applied(c, programs, settled && chain_is_attached(c));
 }
 
 /*
@@ -1387,6 +1451,15 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
 
         g_return_val_if_fail(programs->len > 0, -EINVAL);
         c->error_kind = PROBLEM_INVALID_CONFIGURATION;
+
+        if (same_as_applied(c, programs, mode, c->hook == HOOK_XDP ? c->tcx_pass : tcx_pass)) {
+                r = apply_unchanged(c, programs, ret_error);
+                if (r < 0)
+                        g_clear_pointer(&c->applied, g_ptr_array_unref);
+                if (r <= 0)
+                        return r;
+        }
+        g_clear_pointer(&c->applied, g_ptr_array_unref);
 
         if (c->root_fd < 0) {
                 c->counting = counting;

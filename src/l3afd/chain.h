@@ -44,6 +44,8 @@ typedef struct Chain {
         GPtrArray *probes;    /* Probe*: the probes of the chain's programs, as of the last apply */
         GHashTable *metrics;  /* program name -> GPtrArray of MetricSpec*, as the running generation's drop-ins
                                * declare them (metric-decl.h); set by chain_set_metrics() */
+        GPtrArray *applied;   /* ProgramSpec* (references): what the last chain_apply() settled completely, with
+                               * nothing left to retry; NULL after a failure, a warning, or an adoption */
 
         char *error;          /* why the last change (or the adoption) failed; the old generation runs */
         ProblemKind error_kind; /* what kind of failure 'error' is (set by chain_apply) */
@@ -93,6 +95,13 @@ int chain_adopt(Chain *c, char **ret_error);
  * pins exist (-EEXIST otherwise: pins that were not adopted are never built
  * over). Returns 1 if a new generation went live, 0 if nothing needed
  * changing.
+ *
+ * When 'programs' are the very specs the last apply settled completely
+ * (c->applied: the same objects, which the prepare cache hands out only
+ * while nothing they were prepared from changed; prepare-cache.h), with the
+ * same mode and TCXPass=, the chain is only checked to be attached where it
+ * belongs and its [Map] entries written where the kernel holds something
+ * else; nothing else is read or written.
  */
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error);
 

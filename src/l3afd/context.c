@@ -3,6 +3,7 @@
 
 #include "chain.h"
 #include "context.h"
+#include "prepare-cache.h"
 #include "standalone.h"
 #include "util.h"
 
@@ -28,6 +29,7 @@ void context_done(Context *c)
                 g_hash_table_unref(c->probes);
         if (c->problems)
                 g_ptr_array_unref(c->problems);
+        prepare_cache_free(c->prepare_cache);
         safe_close(&c->pin_root_fd);
         c->event = sd_event_unref(c->event);
         settings_done(&c->settings);

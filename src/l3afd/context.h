@@ -42,6 +42,9 @@ struct Context {
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         uint64_t last_prepare_usec; /* how long the last reconcile's phases took */
         uint64_t last_apply_usec;
+        unsigned last_dropins;    /* drop-ins the last reconcile read, and how many of them were unchanged */
+        unsigned last_unchanged;  /* (taken from the prepare cache, prepare-cache.h) */
+        struct PrepareCache *prepare_cache; /* used by the prepare phase's worker only */
 
         /* The watchdog (watchdog.c) */
         int netlink_fd;

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "conf-files.h"
 #include "model.h"
 #include "problem.h"
 #include "util.h"
@@ -13,30 +12,6 @@ void chain_spec_free(ChainSpec *c)
         if (c->programs)
                 g_ptr_array_unref(c->programs);
         g_free(c);
-}
-
-int model_load_dropins(char *const *dirs, GPtrArray *problems, GPtrArray **ret_specs)
-{
-        g_autoptr(GPtrArray) files = NULL, specs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
-        int r;
-
-        r = conf_files_list(dirs, ".conf", &files);
-        if (r < 0) {
-                problems_add(problems, false, NULL, NULL, NULL, NULL, "cannot list drop-in directories: %s",
-                             g_strerror(-r));
-                return r;
-        }
-        for (guint i = 0; i < files->len; i++) {
-                ConfFile *f = files->pdata[i];
-                ProgramSpec *p = NULL;
-
-                if (f->masked)
-                        continue;
-                if (dropin_parse(f->path, problems, &p) >= 0)
-                        g_ptr_array_add(specs, p);
-        }
-        *ret_specs = TAKE_PTR(specs);
-        return 0;
 }
 
 /* Compares by Priority, then Name. */

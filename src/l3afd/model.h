@@ -27,9 +27,6 @@ typedef struct ChainSpec {
 void chain_spec_free(ChainSpec *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChainSpec, chain_spec_free)
 
-/* Reads every drop-in in 'dirs'. Valid specs are returned; the others are in 'problems'. */
-int model_load_dropins(char *const *dirs, GPtrArray *problems, GPtrArray **ret_specs);
-
 /*
  * Groups prepared specs (consumed) into chains. Chain-level problems are added
  * to 'problems' against the chain; such chains are still returned.

@@ -11,11 +11,13 @@
 #include "bpf-util.h"
 #include "chain.h"
 #include "companion.h"
+#include "conf-files.h"
 #include "fd-limit.h"
 #include "log.h"
 #include "map-pins.h"
 #include "model.h"
 #include "package.h"
+#include "prepare-cache.h"
 #include "probe.h"
 #include "problem.h"
 #include "program.h"
@@ -226,39 +228,92 @@ static unsigned readopt_failed(Context *c)
         return adopted;
 }
 
+/* What one prepare phase did, for the journal. */
+typedef struct PrepareCount {
+        unsigned dropins;     /* drop-ins read (not masked) */
+        unsigned unchanged;   /* of them, taken from the cache as they were */
+} PrepareCount;
+
 /*
- * Reads and prepares every drop-in; returns the desired chains, and in
- * *ret_probes the probes on their own (name -> ProgramSpec).
+ * One drop-in: from the cache when nothing it was prepared from changed,
+ * else parsed, its package resolved, its object prepared (and kept in the
+ * cache when that went without a problem). Returns the spec, or NULL when
+ * it holds an error (in 'problems').
  */
-static GHashTable *load_desired(const Settings *s, GPtrArray *problems, GHashTable **ret_probes)
+static ProgramSpec *prepare_dropin(const Settings *s, PrepareCache *cache, const char *path, GHashTable *probes,
+                                   GPtrArray *problems, PrepareCount *count)
 {
-        g_autoptr(GPtrArray) specs = NULL, prepared = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
+        ProgramSpec *other;
+        g_autoptr(ProgramSpec) p = prepare_cache_lookup(cache, s, path);
+        g_autoptr(FileDep) dep = NULL;
+        g_autofree char *key = NULL;
+        guint since = problems->len;
+
+        if (p) {
+                count->unchanged++;
+                return TAKE_PTR(p);
+        }
+        if (prepare_cache_parse(path, problems, &p, &dep) < 0)
+                return NULL;
+        key = program_spec_key(p);
+        other = p->standalone ? g_hash_table_lookup(probes, p->name) : NULL;
+        if (other) {
+                problems_add(problems, false, p->source, key, "Program", "Name",
+                             "probe '%s' is also declared by %s", p->name, other->source);
+                return NULL;
+        }
+        if ((p->package && package_resolve(s, p, key, problems) < 0) || program_prepare(p, key, problems) < 0) {
+                problems_set_program(problems, since, p->name);
+                return NULL;
+        }
+        if (problems->len == since)
+                prepare_cache_store(cache, s, TAKE_PTR(dep), p);
+        return TAKE_PTR(p);
+}
+
+/*
+ * Reads and prepares every drop-in, through 'cache' (may be NULL); returns
+ * the desired chains, and in *ret_probes the probes on their own (name ->
+ * ProgramSpec).
+ */
+static GHashTable *load_desired(const Settings *s, PrepareCache *cache, GPtrArray *problems, GHashTable **ret_probes,
+                                PrepareCount *ret_count)
+{
+        g_autoptr(GPtrArray) files = NULL, prepared = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
         g_autoptr(GHashTable) probes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                                              (GDestroyNotify) program_spec_free);
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+        PrepareCount count = {};
+        int r;
 
-        if (model_load_dropins(s->conf_dirs, problems, &specs) < 0)
+        r = conf_files_list(s->conf_dirs, ".conf", &files);
+        if (r < 0) {
+                problems_add(problems, false, NULL, NULL, NULL, NULL, "cannot list drop-in directories: %s",
+                             g_strerror(-r));
                 return NULL;
-        while (specs->len > 0) {
-                ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
-                g_autofree char *key = program_spec_key(p);
-                ProgramSpec *other = p->standalone ? g_hash_table_lookup(probes, p->name) : NULL;
-                guint since = problems->len;
+        }
+        package_cache_begin();
+        for (guint i = 0; i < files->len; i++) {
+                ConfFile *f = files->pdata[i];
+                ProgramSpec *p;
 
-                if (other) {
-                        problems_add(problems, false, p->source, key, "Program", "Name",
-                                     "probe '%s' is also declared by %s", p->name, other->source);
-                        program_spec_free(p);
+                if (f->masked)
                         continue;
-                }
-                if ((p->package && package_resolve(s, p, key, problems) < 0) ||
-                    program_prepare(p, key, problems) < 0) {
-                        problems_set_program(problems, since, p->name);
-                        program_spec_free(p);
-                } else if (p->standalone)
+                count.dropins++;
+                g_hash_table_add(seen, f->path);
+                p = prepare_dropin(s, cache, f->path, probes, problems, &count);
+                if (!p)
+                        continue;
+                if (p->standalone)
                         g_hash_table_insert(probes, p->name, p);
                 else
                         g_ptr_array_add(prepared, p);
         }
+        /* Only what this configuration references stays cached. */
+        prepare_cache_retain(cache, seen);
+        package_cache_sweep();
+        if (ret_count)
+                *ret_count = count;
         *ret_probes = TAKE_PTR(probes);
         return model_build(prepared, problems);
 }
@@ -592,6 +647,8 @@ static int reconcile_apply_timed(Context *c, GHashTable *desired, GHashTable *pr
 
 typedef struct PrepareJob {
         const Settings *settings;
+        PrepareCache *cache;
+        PrepareCount count;
         uint64_t usec;
         GHashTable *desired;
         GHashTable *probes;
@@ -621,7 +678,7 @@ static void *prepare_thread(void *userdata)
         PrepareJob *j = userdata;
         uint64_t one = 1, start = g_get_monotonic_time();
 
-        j->desired = load_desired(j->settings, j->problems, &j->probes);
+        j->desired = load_desired(j->settings, j->cache, j->problems, &j->probes, &j->count);
         j->usec = g_get_monotonic_time() - start;
         if (write(j->efd, &one, sizeof(one)) < 0)
                 log_error_errno(errno, "Cannot signal the end of the prepare phase: %m");
@@ -640,6 +697,8 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
         pthread_join(j->thread, NULL);
         c->job = NULL;
         c->last_prepare_usec = j->usec;
+        c->last_dropins = j->count.dropins;
+        c->last_unchanged = j->count.unchanged;
         r = reconcile_apply_timed(c, j->desired, j->probes, j->problems);
         prepare_job_free(j);
 
@@ -664,6 +723,9 @@ static int start_job(Context *c)
 
         j = g_new0(PrepareJob, 1);
         j->settings = &c->settings;
+        if (!c->prepare_cache)
+                c->prepare_cache = prepare_cache_new();
+        j->cache = c->prepare_cache;
         j->problems = problems_new();
         j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (j->efd < 0) {
@@ -784,7 +846,7 @@ static bool check_probes_in_kernel(GHashTable *probes, GPtrArray *problems)
 int reconcile_check(const Settings *s, GPtrArray *problems)
 {
         g_autoptr(GHashTable) probes = NULL;
-        g_autoptr(GHashTable) desired = load_desired(s, problems, &probes);
+        g_autoptr(GHashTable) desired = load_desired(s, NULL, problems, &probes, NULL);
         g_autofree const char **keys = NULL;
         bool kernel = true;
         guint n = 0;

@@ -51,11 +51,13 @@ static void on_reload_done(Context *c, int r, void *userdata)
                 log_error_errno(r, "Reload failed: %m");
         else if (r > 0)
                 log_warning("Reload done with %d error(s); the affected chains keep their running generation "
-                            "(prepare %.1f ms, apply %.1f ms).", r, c->last_prepare_usec / 1000.0,
-                            c->last_apply_usec / 1000.0);
+                            "(prepare %.1f ms, apply %.1f ms; %u of %u drop-ins unchanged).", r,
+                            c->last_prepare_usec / 1000.0, c->last_apply_usec / 1000.0, c->last_unchanged,
+                            c->last_dropins);
         else
-                log_info("Reload done (prepare %.1f ms, apply %.1f ms).", c->last_prepare_usec / 1000.0,
-                         c->last_apply_usec / 1000.0);
+                log_info("Reload done (prepare %.1f ms, apply %.1f ms; %u of %u drop-ins unchanged).",
+                         c->last_prepare_usec / 1000.0, c->last_apply_usec / 1000.0, c->last_unchanged,
+                         c->last_dropins);
         if (!reconcile_pending(c))
                 (void) sd_notify(false, "READY=1");
         if (req->done)

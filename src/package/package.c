@@ -10,6 +10,7 @@
 #include "bpf-util.h"
 #include "extract.h"
 #include "fetch.h"
+#include "file-stamp.h"
 #include "log.h"
 #include "manifest.h"
 #include "package.h"
@@ -32,6 +33,7 @@ typedef struct Job {
         char *url;
         char *sha256;       /* of the artifact in use */
         FetchSession *fetch;
+        gint64 start, fetched, verified, extracted;  /* when each step ended (monotonic, us) */
 } Job;
 
 static void job_done(Job *j)
@@ -340,6 +342,178 @@ static GBytes *read_blob(const Settings *s, const char *sha, char **ret_error)
         b = g_mapped_file_get_bytes(m);
         g_mapped_file_unref(m);
         return b;
+}
+
+/*
+ * Records 'path' (a file or a directory) among the files the package was
+ * resolved from, before it is used (file-stamp.h). A directory is recorded
+ * with its entries' names, so a file added or removed shows.
+ */
+static int record(GPtrArray *deps, const char *path)
+{
+        FileDep *d = NULL;
+        int r = file_dep_record(path, NULL, 0, &d);
+
+        if (r < 0)
+                return r;
+        g_ptr_array_add(deps, d);
+        return 0;
+}
+
+static int record_tree(GPtrArray *deps, const char *dir, unsigned depth)
+{
+        g_autoptr(GPtrArray) names = NULL;
+        int r;
+
+        r = record(deps, dir);
+        if (r < 0)
+                return r;
+        r = dir_list(dir, &names);
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < names->len; i++) {
+                g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+                struct stat st;
+
+                if (lstat(path, &st) < 0)
+                        return negative_errno();
+                if (S_ISDIR(st.st_mode) && depth < 16)
+                        r = record_tree(deps, path, depth + 1);
+                else if (S_ISREG(st.st_mode))
+                        r = record(deps, path);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The trust directory and every certificate in it, as trust_store_load() reads them. */
+static int record_trust(GPtrArray *deps, const char *dir)
+{
+        g_autoptr(GPtrArray) names = NULL;
+        int r;
+
+        r = record(deps, dir);
+        if (r < 0)
+                return r;
+        r = dir_list(dir, &names);
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < names->len; i++) {
+                g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+
+                r = record(deps, path);
+                if (r < 0 && r != -ENOENT && r != -EISDIR)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * Verified packages, by URL, in secure mode: what a resolve found (the
+ * artifact's and signature's digests, the signer, the extracted tree) and the
+ * files it depends on: the index entry, both blobs, the trust directory and
+ * its certificates, every file and directory of the tree. While every one of
+ * them holds (file_dep_holds()), the package stays verified and extracted
+ * as it was, and a resolve skips fetching, verifying and extracting.
+ * Entries no resolve of the last reload used are dropped
+ * (package_cache_sweep()).
+ */
+typedef struct Verified {
+        char *sha, *sig_sha, *signer, *tree;
+        GPtrArray *deps;    /* FileDep* */
+        unsigned used;      /* the reload that last used it */
+} Verified;
+
+static void verified_free(Verified *v)
+{
+        if (!v)
+                return;
+        g_free(v->sha);
+        g_free(v->sig_sha);
+        g_free(v->signer);
+        g_free(v->tree);
+        if (v->deps)
+                g_ptr_array_unref(v->deps);
+        g_free(v);
+}
+
+static GMutex verified_lock;
+static GHashTable *verified;  /* URL -> Verified* */
+static unsigned verified_reload;
+
+void package_cache_begin(void)
+{
+        g_mutex_lock(&verified_lock);
+        verified_reload++;
+        g_mutex_unlock(&verified_lock);
+}
+
+void package_cache_sweep(void)
+{
+        GHashTableIter it;
+        Verified *v;
+
+        g_mutex_lock(&verified_lock);
+        if (verified) {
+                g_hash_table_iter_init(&it, verified);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &v))
+                        if (v->used != verified_reload)
+                                g_hash_table_iter_remove(&it);
+        }
+        g_mutex_unlock(&verified_lock);
+}
+
+bool package_files_hold(GPtrArray *deps)
+{
+        for (guint i = 0; deps && i < deps->len; i++)
+                if (!file_dep_holds(deps->pdata[i]))
+                        return false;
+        return true;
+}
+
+/* The package at j->url as verified before, if its files still hold: fills 'a', the signer, tree and files. */
+static bool verified_lookup(Job *j, Artifact *a, char **ret_signer, char **ret_tree, GPtrArray **ret_deps)
+{
+        Verified *v;
+        bool ok;
+
+        if (!j->s->require_signatures)
+                return false;
+        g_mutex_lock(&verified_lock);
+        v = verified ? g_hash_table_lookup(verified, j->url) : NULL;
+        ok = v && package_files_hold(v->deps);
+        if (v && !ok)
+                g_hash_table_remove(verified, j->url);
+        if (ok) {
+                v->used = verified_reload;
+                *a = (Artifact) { .sha = g_strdup(v->sha), .sig_sha = g_strdup(v->sig_sha) };
+                *ret_signer = g_strdup(v->signer);
+                *ret_tree = g_strdup(v->tree);
+                *ret_deps = g_ptr_array_ref(v->deps);
+        }
+        g_mutex_unlock(&verified_lock);
+        return ok;
+}
+
+static void verified_store(Job *j, const Artifact *a, const char *signer, const char *tree, GPtrArray *deps)
+{
+        Verified *v;
+
+        if (!j->s->require_signatures)
+                return;
+        v = g_new0(Verified, 1);
+        v->sha = g_strdup(a->sha);
+        v->sig_sha = g_strdup(a->sig_sha);
+        v->signer = g_strdup(signer);
+        v->tree = g_strdup(tree);
+        v->deps = g_ptr_array_ref(deps);
+        g_mutex_lock(&verified_lock);
+        v->used = verified_reload;
+        if (!verified)
+                verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) verified_free);
+        g_hash_table_replace(verified, g_strdup(j->url), v);
+        g_mutex_unlock(&verified_lock);
 }
 
 /* Verifies the signature. Returns 0 with *ret_signer (NULL in insecure mode when nothing verified). */
@@ -823,13 +997,64 @@ void package_cancel(bool cancel)
         fetch_cancel(cancel);
 }
 
+/*
+ * Takes the artifact from the cache or the repository, verifies it, and
+ * extracts it afresh; records the files it depends on in *ret_deps, each
+ * before it is used.
+ */
+static int fetch_verify_extract(Job *j, Artifact *a, char **ret_signer, char **ret_tree, GPtrArray **ret_deps)
+{
+        g_autoptr(GPtrArray) deps = g_ptr_array_new_with_free_func((GDestroyNotify) file_dep_free);
+        g_autofree char *signer = NULL, *tree = NULL, *index = NULL, *blob = NULL, *sig_blob = NULL;
+        int r;
+
+        r = obtain(j, a);
+        if (r < 0)
+                return r;
+        j->sha256 = g_strdup(a->sha);
+        j->fetched = g_get_monotonic_time();
+
+        /* What verify() reads, recorded first. A failure to record only means no caching. */
+        blob = cache_path(j->s, "artifacts", a->sha);
+        sig_blob = a->sig_sha ? cache_path(j->s, "artifacts", a->sig_sha) : NULL;
+        if (record(deps, blob) < 0 || (sig_blob && record(deps, sig_blob) < 0) ||
+            (a->sig_sha && record_trust(deps, j->s->trust_dir) < 0))
+                g_clear_pointer(&deps, g_ptr_array_unref);
+        r = verify(j, a, &signer);
+        if (r < 0)
+                return r;
+        j->verified = g_get_monotonic_time();
+        r = index_write(j, a->sha, a->sig_sha);
+        if (r < 0)
+                log_warning_errno(r, "Cannot remember %s in the cache index: %m", j->url);
+        index = index_path(j);
+        if (deps && (r < 0 || record(deps, index) < 0))
+                g_clear_pointer(&deps, g_ptr_array_unref);
+
+        r = extract(j, a, &tree);
+        if (r < 0)
+                return r;
+        j->extracted = g_get_monotonic_time();
+        if (deps && record_tree(deps, tree, 0) < 0)
+                g_clear_pointer(&deps, g_ptr_array_unref);
+        if (deps && a->sig_sha && signer)
+                verified_store(j, a, signer, tree, deps);
+        *ret_signer = TAKE_PTR(signer);
+        *ret_tree = TAKE_PTR(tree);
+        *ret_deps = TAKE_PTR(deps);
+        return 0;
+}
+
 int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems)
 {
         _cleanup_(job_done) Job j = { .s = s, .p = p, .chain = chain, .problems = problems };
         _cleanup_(artifact_done) Artifact a = {};
+        g_autoptr(GPtrArray) deps = NULL;
         g_autofree char *base = NULL, *highest = NULL, *signer = NULL, *tree = NULL, *text = NULL;
-        gint64 start = g_get_monotonic_time(), fetched, verified, extracted;
+        bool cached;
         int r;
+
+        j.start = g_get_monotonic_time();
 
         if (!package_name_is_valid(p->package))
                 return refuse(&j, -EINVAL, "Package", "'%s' is not a valid package name (letters, digits, '_', "
@@ -868,36 +1093,29 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         r = ensure_cache(&j);
         if (r < 0)
                 return r;
-        r = obtain(&j, &a);
-        if (r < 0)
-                return r;
-        j.sha256 = g_strdup(a.sha);
-        fetched = g_get_monotonic_time();
-
-        r = verify(&j, &a, &signer);
-        if (r < 0)
-                return r;
-        verified = g_get_monotonic_time();
-        r = index_write(&j, a.sha, a.sig_sha);
-        if (r < 0)
-                log_warning_errno(r, "Cannot remember %s in the cache index: %m", j.url);
-
-        r = extract(&j, &a, &tree);
-        if (r < 0)
-                return r;
-        extracted = g_get_monotonic_time();
+        cached = verified_lookup(&j, &a, &signer, &tree, &deps);
+        if (!cached) {
+                r = fetch_verify_extract(&j, &a, &signer, &tree, &deps);
+                if (r < 0)
+                        return r;
+        } else
+                j.sha256 = g_strdup(a.sha);
         r = use_tree(&j, tree);
         if (r < 0)
                 return r;
 
         g_free(p->signer);
         p->signer = g_strdup(signer);
-        if (signer) {
+        if (cached)
+                log_debug("Package %s %s for %s: verified before, and none of its files (artifact, signature, "
+                          "trust directory, extracted tree) changed since.", p->package, p->version, p->name);
+        else if (signer) {
                 text = g_strdup_printf("Package %s %s for %s verified%s in %.1f ms (%s %.1f, verify %.1f, unpack "
                                        "%.1f): signed by %s.", p->package, p->version, p->name,
-                                       a.fetched ? " (fetched)" : " (cached)", (g_get_monotonic_time() - start) / 1000.0,
-                                       a.fetched ? "fetch" : "check", (fetched - start) / 1000.0,
-                                       (verified - fetched) / 1000.0, (extracted - verified) / 1000.0, signer);
+                                       a.fetched ? " (fetched)" : " (cached)",
+                                       (g_get_monotonic_time() - j.start) / 1000.0, a.fetched ? "fetch" : "check",
+                                       (j.fetched - j.start) / 1000.0, (j.verified - j.fetched) / 1000.0,
+                                       (j.extracted - j.verified) / 1000.0, signer);
                 log_package(&j, LOG_INFO, L3AF_MSG_PACKAGE_VERIFIED, signer, text);
         }
         if (!s->require_signatures) {
@@ -907,6 +1125,17 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
                                        signer ? "its signature did verify" : "no valid signature");
                 log_package(&j, LOG_WARNING, L3AF_MSG_PACKAGE_INSECURE, signer, text);
         }
-        gc(&j, &a);
+        if (!cached)
+                gc(&j, &a);
+        if (p->package_files)
+                g_ptr_array_unref(p->package_files);
+        p->package_files = TAKE_PTR(deps);
         return 0;
+}
+
+bool package_may_run(const Settings *s, const ProgramSpec *p)
+{
+        g_autofree char *highest = package_highest_applied(s, p->package);
+
+        return !highest || p->allow_downgrade || semver_compare(p->version, highest) >= 0;
 }

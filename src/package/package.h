@@ -17,6 +17,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 #include "dropin.h"
 #include "settings.h"
@@ -37,6 +38,29 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
  */
 int package_record_applied(const Settings *s, const ProgramSpec *p);
 
+
+/*
+ * The verified packages a resolve reuses (secure mode only): a package stays
+ * verified, and its extracted tree in use, while every file it was resolved
+ * from holds as it was (file-stamp.h): the artifact and its signature in the
+ * cache, the index entry, the trust directory and each certificate in it,
+ * each file and directory of the tree. A certificate added, removed or
+ * changed therefore undoes every verification. The resolve that uses one sets
+ * p->package_files to those files. package_cache_begin() starts a reload;
+ * package_cache_sweep(), at its end, forgets the packages it did not use.
+ * Called from the reconcile's worker thread (one at a time).
+ */
+void package_cache_begin(void);
+void package_cache_sweep(void);
+
+/* Whether every file of a resolved spec's p->package_files still holds (file_dep_holds()). */
+bool package_files_hold(GPtrArray *files);
+
+/*
+ * Whether the rollback protection still lets the resolved spec's version run:
+ * false when a higher version ran since and AllowDowngrade= is not set.
+ */
+bool package_may_run(const Settings *s, const ProgramSpec *p);
 
 /* Makes a running resolve give up its download (shutdown); false allows downloads again. */
 void package_cancel(bool cancel);

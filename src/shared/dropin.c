@@ -26,10 +26,24 @@ void map_entry_spec_free(MapEntrySpec *m)
         g_free(m);
 }
 
+ProgramSpec *program_spec_ref(ProgramSpec *p)
+{
+        g_atomic_int_inc(&p->n_ref);
+        return p;
+}
+
 void program_spec_free(ProgramSpec *p)
 {
         if (!p)
                 return;
+        for (;;) {
+                int old = g_atomic_int_get(&p->n_ref);
+
+                if (old == 0)
+                        break;  /* the last reference */
+                if (g_atomic_int_compare_and_exchange(&p->n_ref, old, old - 1))
+                        return;
+        }
         g_free(p->source);
         g_free(p->name);
         g_free(p->ifname);
@@ -60,6 +74,8 @@ void program_spec_free(ProgramSpec *p)
         g_free(p->attach);
         if (p->probes)
                 g_ptr_array_unref(p->probes);
+        if (p->package_files)
+                g_ptr_array_unref(p->package_files);
         companion_spec_free(p->companion);
         g_free(p);
 }

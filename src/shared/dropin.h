@@ -97,10 +97,19 @@ typedef struct ProgramSpec {
         GPtrArray *map_defs;    /* MapDef*: every map pinned for the program, its own and chain-wide */
         char *signer;        /* subject of the package signer, if any */
         GPtrArray *probes;   /* ProbeSpec*: the probes to attach (for a chain program: those beside its entry) */
+        GPtrArray *package_files; /* FileDep* (file-stamp.h): the package's files it was resolved from, or NULL */
+
+        int n_ref;           /* references beyond the first (program_spec_ref()); 0 for a spec with one owner */
 } ProgramSpec;
 
 void map_entry_spec_free(MapEntrySpec *m);
+/*
+ * Drops one reference; the last frees the spec. A prepared spec is shared
+ * (the reload's cache, and the desired state of each reload that uses it)
+ * and no longer changed: program_spec_ref() takes another reference.
+ */
 void program_spec_free(ProgramSpec *p);
+ProgramSpec *program_spec_ref(ProgramSpec *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProgramSpec, program_spec_free)
 
 bool program_name_is_valid(const char *s);

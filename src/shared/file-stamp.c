@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "bpf-util.h"
 #include "file-stamp.h"
 #include "util.h"
 
@@ -272,4 +273,123 @@ int file_replace_if(const char *path, const FileStamp *expected, FileContentKind
         if (ret_written)
                 *ret_written = written;
         return 0;
+}
+
+/* Dependencies of cached results */
+
+void file_dep_free(FileDep *d)
+{
+        if (!d)
+                return;
+        g_free(d->path);
+        g_free(d);
+}
+
+/* SHA-256 of a directory's entries: their names, sorted, each with its NUL. */
+static int digest_dir(const char *path, GChecksum *sum)
+{
+        g_autoptr(GPtrArray) names = NULL;
+        int r = dir_list(path, &names);
+
+        if (r < 0)
+                return r;
+        g_ptr_array_sort(names, strptr_compare);
+        for (guint i = 0; i < names->len; i++)
+                g_checksum_update(sum, names->pdata[i], strlen(names->pdata[i]) + 1);
+        return 0;
+}
+
+/* SHA-256 of what the file holds now, read in chunks (or of a directory's entries). */
+static int digest_file(const char *path, uint8_t digest[FILE_DEP_DIGEST_SIZE])
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+        uint8_t chunk[65536];
+        gsize n = FILE_DEP_DIGEST_SIZE;
+        struct stat st;
+        ssize_t k;
+
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode)) {
+                int r = digest_dir(path, sum);
+
+                if (r < 0)
+                        return r;
+                g_checksum_get_digest(sum, digest, &n);
+                return 0;
+        }
+        while ((k = read(fd, chunk, sizeof(chunk))) != 0) {
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                g_checksum_update(sum, chunk, k);
+        }
+        g_checksum_get_digest(sum, digest, &n);
+        return 0;
+}
+
+static bool ctime_settled(const struct timespec *ctime)
+{
+        struct timespec now;
+        int64_t age;
+
+        if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+                return false;
+        age = (int64_t) (now.tv_sec - ctime->tv_sec) * 1000000000LL + (now.tv_nsec - ctime->tv_nsec);
+        return age >= (int64_t) FILE_DEP_SETTLE_NSEC;
+}
+
+static bool dep_matches(const FileDep *d, const struct stat *st)
+{
+        return d->dev == st->st_dev && d->ino == st->st_ino && d->type == (st->st_mode & S_IFMT) &&
+               d->size == st->st_size && d->mtime.tv_sec == st->st_mtim.tv_sec &&
+               d->mtime.tv_nsec == st->st_mtim.tv_nsec && d->ctime.tv_sec == st->st_ctim.tv_sec &&
+               d->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+int file_dep_record(const char *path, const void *data, size_t size, FileDep **ret)
+{
+        g_autoptr(FileDep) d = g_new0(FileDep, 1);
+        struct stat st;
+        int r;
+
+        if (!data) {
+                r = digest_file(path, d->digest);
+                if (r < 0)
+                        return r;
+        } else
+                digest_of(data, size, d->digest);
+        if (stat(path, &st) < 0)
+                return negative_errno();
+        d->path = g_strdup(path);
+        d->dev = st.st_dev;
+        d->ino = st.st_ino;
+        d->type = st.st_mode & S_IFMT;
+        d->size = st.st_size;
+        d->mtime = st.st_mtim;
+        d->ctime = st.st_ctim;
+        d->settled = ctime_settled(&st.st_ctim);
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+bool file_dep_holds(FileDep *d)
+{
+        uint8_t digest[FILE_DEP_DIGEST_SIZE];
+        struct stat st;
+
+        if (stat(d->path, &st) < 0 || !dep_matches(d, &st))
+                return false;
+        if (d->settled)
+                return true;
+        if (digest_file(d->path, digest) < 0 || memcmp(digest, d->digest, sizeof(digest)) != 0)
+                return false;
+        /* Unchanged, and now old enough that a later write would show in its st_ctim. */
+        d->settled = ctime_settled(&st.st_ctim);
+        return true;
 }

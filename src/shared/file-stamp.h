@@ -15,12 +15,14 @@
  */
 #pragma once
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #define FILE_STAMP_DIGEST_SIZE 32  /* SHA-256 */
+#define FILE_DEP_DIGEST_SIZE FILE_STAMP_DIGEST_SIZE
 
 typedef struct FileStamp {
         bool exists;
@@ -70,3 +72,52 @@ typedef enum FileContentKind {
  */
 int file_replace_if(const char *path, const FileStamp *expected, FileContentKind kind, const char *data,
                     FileStamp *ret_written);
+
+/*
+ * What a cached result was derived from: one file, by identity and content.
+ *
+ * The identity is what stat(2) says (following symlinks, as a reader of the
+ * path does): st_dev, st_ino, file type, st_size, st_mtim and st_ctim, to
+ * the nanosecond. st_ctim is in it because no system call sets it back:
+ * utimensat(2) (touch -d) can put st_mtim back after an edit, but st_ctim
+ * then moves to now (inode(7)).
+ *
+ * Identity alone is not proof while the file is fresh: the kernel stamps
+ * times from a coarse clock (current_time() in fs/inode.c, one tick of
+ * jiffies), so a second write of the same size into the same inode within
+ * that tick leaves the same stat. A dependency whose st_ctim lies less than
+ * FILE_DEP_SETTLE_NSEC before the moment it was checked is 'fresh': its
+ * SHA-256 is compared as well, each time, until it has settled.
+ */
+#define FILE_DEP_SETTLE_NSEC (2ULL * 1000000000ULL)  /* two seconds: every kernel tick, and FAT's 2 s mtime */
+
+typedef struct FileDep {
+        char *path;
+        dev_t dev;
+        ino_t ino;
+        mode_t type;
+        off_t size;
+        struct timespec mtime, ctime;
+        bool settled;                            /* st_ctim was old enough when last checked: identity is proof */
+        uint8_t digest[FILE_DEP_DIGEST_SIZE];    /* of the bytes the result was derived from */
+} FileDep;
+
+void file_dep_free(FileDep *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FileDep, file_dep_free)
+
+/*
+ * Records 'path' as a dependency. With 'data' (the exact bytes the result was
+ * derived from, already read), their digest is taken, and the stat after the
+ * read; a write in between makes the file fresh, so the digest decides.
+ * Without 'data' the file is read now: record before the bytes are used,
+ * so that a write between the two shows as a changed digest. Returns 0 or
+ * -errno (-ENOENT: no such file).
+ */
+int file_dep_record(const char *path, const void *data, size_t size, FileDep **ret);
+
+/*
+ * True when 'path' still is what 'd' recorded: same identity and, while the
+ * file is fresh, the same digest (read again; on the first check after it
+ * settled, 'd' is marked settled). Any error reading it counts as changed.
+ */
+bool file_dep_holds(FileDep *d);

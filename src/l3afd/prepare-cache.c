@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "package.h"
+#include "prepare-cache.h"
+#include "problem.h"
+#include "util.h"
+
+typedef struct Entry {
+        FileDep *dropin;
+        FileDep *object;
+        ProgramSpec *spec;
+} Entry;
+
+struct PrepareCache {
+        GHashTable *entries;  /* drop-in path -> Entry* */
+};
+
+static void entry_free(Entry *e)
+{
+        if (!e)
+                return;
+        file_dep_free(e->dropin);
+        file_dep_free(e->object);
+        program_spec_free(e->spec);
+        g_free(e);
+}
+
+PrepareCache *prepare_cache_new(void)
+{
+        PrepareCache *c = g_new0(PrepareCache, 1);
+
+        c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+        return c;
+}
+
+void prepare_cache_free(PrepareCache *c)
+{
+        if (!c)
+                return;
+        g_hash_table_unref(c->entries);
+        g_free(c);
+}
+
+static bool entry_holds(Entry *e, const Settings *s)
+{
+        const ProgramSpec *p = e->spec;
+
+        if (!file_dep_holds(e->dropin) || !file_dep_holds(e->object))
+                return false;
+        if (p->package && (!s->require_signatures || !package_files_hold(p->package_files) || !package_may_run(s, p)))
+                return false;
+        return true;
+}
+
+ProgramSpec *prepare_cache_lookup(PrepareCache *c, const Settings *s, const char *path)
+{
+        Entry *e;
+
+        if (!c)
+                return NULL;
+        e = g_hash_table_lookup(c->entries, path);
+        if (!e)
+                return NULL;
+        if (!entry_holds(e, s)) {
+                g_hash_table_remove(c->entries, path);
+                return NULL;
+        }
+        return program_spec_ref(e->spec);
+}
+
+int prepare_cache_parse(const char *path, GPtrArray *problems, ProgramSpec **ret, FileDep **ret_dep)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(FileDep) dep = NULL;
+        g_autofree char *data = NULL;
+        gsize size;
+        int r;
+
+        *ret_dep = NULL;
+        /* What cannot be read is parsed the usual way, which says why in its own words. */
+        if (!g_file_get_contents(path, &data, &size, NULL) || file_dep_record(path, data, size, &dep) < 0)
+                return dropin_parse(path, problems, ret);
+        if (!g_key_file_load_from_data(kf, data, size, G_KEY_FILE_NONE, &error)) {
+                problems_add(problems, false, path, NULL, NULL, NULL, "cannot parse: %s", error->message);
+                return -EINVAL;
+        }
+        r = dropin_parse_keyfile(kf, path, problems, ret);
+        if (r >= 0)
+                *ret_dep = TAKE_PTR(dep);
+        return r;
+}
+
+void prepare_cache_store(PrepareCache *c, const Settings *s, FileDep *dropin, ProgramSpec *p)
+{
+        g_autoptr(FileDep) d = dropin, object = NULL;
+        Entry *e;
+        gsize size;
+        const void *data;
+
+        if (!c || !d || p->standalone || (p->probes && p->probes->len > 0) || !p->elf || !p->object)
+                return;
+        if (p->package && (!s->require_signatures || !p->package_files))
+                return;
+        data = g_bytes_get_data(p->elf, &size);
+        if (file_dep_record(p->object, data, size, &object) < 0)
+                return;
+        e = g_new0(Entry, 1);
+        e->dropin = TAKE_PTR(d);
+        e->object = TAKE_PTR(object);
+        e->spec = program_spec_ref(p);
+        g_hash_table_replace(c->entries, g_strdup(p->source), e);
+}
+
+void prepare_cache_retain(PrepareCache *c, GHashTable *paths)
+{
+        GHashTableIter it;
+        const char *path;
+
+        if (!c)
+                return;
+        g_hash_table_iter_init(&it, c->entries);
+        while (g_hash_table_iter_next(&it, (gpointer *) &path, NULL))
+                if (!g_hash_table_contains(paths, path))
+                        g_hash_table_iter_remove(&it);
+}
+
+unsigned prepare_cache_size(const PrepareCache *c)
+{
+        return c ? g_hash_table_size(c->entries) : 0;
+}
