@@ -1,6 +1,7 @@
 #!/bin/bash
 # l3afd benchmarks, all in one run on this machine so the ratios hold.
-#   bench/run.sh [datapath] [floor] [control] [service] [watchdog]   (default: all)
+#   bench/run.sh [datapath] [floor] [control] [reload] [service] [watchdog]   (default: all)
+#   L3AF_BENCH_BASELINE=DIR bench/run.sh reload   (also runs the reload bench on the build in DIR, e.g. main's)
 #   L3AF_BENCH_SIZES="8 9 10" bench/run.sh datapath   (chain lengths; default 1 2 4 8 16 32)
 #   L3AF_BENCH_COUNT_SIZES="1 8 16"   (chains measured with per-program counting; each also in SIZES)
 #   L3AF_FLOOR_SIZES="7 8 9" L3AF_FLOOR_LOADS=5 bench/run.sh floor
@@ -17,7 +18,7 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
-WHAT=${*:-datapath floor control service watchdog}
+WHAT=${*:-datapath floor control reload service watchdog}
 L3AFD=$B/src/l3afd/l3afd
 source "$SRC/tools/private-tmp.sh"
 private_tmp "$SRC" "$B"
@@ -279,6 +280,47 @@ if [[ " $WHAT " == *" control "* ]]; then
         stop
 fi
 
+
+if [[ " $WHAT " == *" reload "* ]]; then
+        echo
+        echo "## Reload with 500 drop-ins (125 interfaces x 4 programs)"
+        for i in $(seq 0 124); do ip link add "rl$i" type veth peer name "rl${i}p" && ip link set "rl$i" up; done
+        reload_bench() {  # reload_bench LABEL BUILD: cold start, 20 unchanged reloads, 20 with one drop-in changed, adoption
+                local label=$1 build=$2 k n
+                local L3AFD=$build/src/l3afd/l3afd
+                [ -x "$L3AFD" ] || L3AFD=$build/src/l3afd   # a build from before src/ had folders
+                for i in $(seq 0 124); do for j in 1 2 3 4; do count_dropin "rl$i" "p$j" "$j"; done; done
+                sleep 2.1   # older than the 2 s in which a file's identity alone is no proof
+                start
+                printf -- '- %s: cold start: %s\n' "$label" "$(grep "l3afd started" "$T/l3afd.log" | sed 's/.*(\(prepare.*\)).*/\1/')"
+                printf -- '- %s: daemon memory after it: RSS %s\n' "$label" "$(rss $DAEMON)"
+                one_reload() {
+                        n=$(grep -c "Reload done" "$T/l3afd.log" || true)
+                        kill -HUP $DAEMON
+                        until [ "$(grep -c "Reload done" "$T/l3afd.log" || true)" -gt "$n" ]; do sleep 0.005; done
+                        grep "Reload done" "$T/l3afd.log" | tail -1 | sed 's/.*prepare \([0-9.]*\) ms, apply \([0-9.]*\) ms.*/\1 \2/'
+                }
+                : > "$T/none"; : > "$T/one"
+                for k in $(seq 20); do one_reload >> "$T/none"; done
+                for k in $(seq 20); do
+                        # One drop-in changed: rl7's p2 alternates between two priorities (a new instance).
+                        count_dropin rl7 p2 $((2 + (k % 2) * 3))
+                        one_reload >> "$T/one"
+                done
+                printf -- '- %s: reload, nothing changed: prepare p50 %s ms, apply p50 %s ms (20 reloads)\n' "$label" \
+                        "$(awk '{print $1}' "$T/none" | pct 50)" "$(awk '{print $2}' "$T/none" | pct 50)"
+                printf -- '- %s: reload, one drop-in changed: prepare p50 %s ms, apply p50 %s ms (20 reloads)\n' "$label" \
+                        "$(awk '{print $1}' "$T/one" | pct 50)" "$(awk '{print $2}' "$T/one" | pct 50)"
+                printf -- '- %s: daemon memory after the reloads: RSS %s\n' "$label" "$(rss $DAEMON)"
+                kill -TERM $DAEMON; wait $DAEMON || true; DAEMON=
+                start
+                printf -- '- %s: restart adopting the 125 chains: %s\n' "$label" "$(grep "l3afd started" "$T/l3afd.log" | sed 's/.*(\(prepare.*\)).*/\1/')"
+                stop
+        }
+        [ -n "${L3AF_BENCH_BASELINE:-}" ] && reload_bench "baseline ($L3AF_BENCH_BASELINE)" "$L3AF_BENCH_BASELINE"
+        reload_bench "this build" "$B"
+        for i in $(seq 0 124); do ip link del "rl$i"; done
+fi
 
 if [[ " $WHAT " == *" service "* ]]; then
         echo

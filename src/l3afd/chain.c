@@ -1008,25 +1008,29 @@ static bool same_as_applied(Chain *c, GPtrArray *programs, XdpMode mode, TcxPass
 }
 
 /*
- * The chain runs exactly 'programs' as settled before: whether it is still
- * attached where it belongs, and its [Map] entries. Returns 0 when that is
- * all, 1 when the full apply must look (not attached, or cannot tell), or
- * -errno with *ret_error set.
+ * When the chain runs exactly 'programs' as settled before: whether it is
+ * still attached where it belongs, and its [Map] entries. Returns 0 when that
+ * is all, 1 when the full apply must look (something changed, not attached,
+ * or cannot tell; c->applied is forgotten), or -errno with *ret_error set.
  */
-static int apply_unchanged(Chain *c, GPtrArray *programs, char **ret_error)
+static int apply_unchanged(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         int r;
 
-        if (c->root_fd < 0 || chain_attached(c) <= 0)
+        if (!same_as_applied(c, programs, mode, tcx_pass) || c->root_fd < 0 || chain_attached(c) <= 0) {
+                g_clear_pointer(&c->applied, g_ptr_array_unref);
                 return 1;
+        }
         for (guint i = 0; i < programs->len; i++) {
                 const ProgramSpec *p = programs->pdata[i];
 
                 if (p->maps->len == 0)
                         continue;
                 r = program_write_map_entries(p, c->dir, ret_error);
-                if (r < 0)
+                if (r < 0) {
+                        g_clear_pointer(&c->applied, g_ptr_array_unref);
                         return r;
+                }
         }
         return 0;
 }
@@ -1452,14 +1456,9 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_return_val_if_fail(programs->len > 0, -EINVAL);
         c->error_kind = PROBLEM_INVALID_CONFIGURATION;
 
-        if (same_as_applied(c, programs, mode, c->hook == HOOK_XDP ? c->tcx_pass : tcx_pass)) {
-                r = apply_unchanged(c, programs, ret_error);
-                if (r < 0)
-                        g_clear_pointer(&c->applied, g_ptr_array_unref);
-                if (r <= 0)
-                        return r;
-        }
-        g_clear_pointer(&c->applied, g_ptr_array_unref);
+        r = apply_unchanged(c, programs, mode, c->hook == HOOK_XDP ? c->tcx_pass : tcx_pass, ret_error);
+        if (r <= 0)
+                return r;
 
         if (c->root_fd < 0) {
                 c->counting = counting;

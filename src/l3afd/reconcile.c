@@ -251,6 +251,10 @@ static ProgramSpec *prepare_dropin(const Settings *s, PrepareCache *cache, const
 
         if (p) {
                 count->unchanged++;
+                if (p->package) {
+                        key = program_spec_key(p);
+                        package_report_unchanged(p, key);
+                }
                 return TAKE_PTR(p);
         }
         if (prepare_cache_parse(path, problems, &p, &dep) < 0)

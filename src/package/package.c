@@ -1107,8 +1107,7 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         g_free(p->signer);
         p->signer = g_strdup(signer);
         if (cached)
-                log_debug("Package %s %s for %s: verified before, and none of its files (artifact, signature, "
-                          "trust directory, extracted tree) changed since.", p->package, p->version, p->name);
+                package_report_unchanged(p, chain);
         else if (signer) {
                 text = g_strdup_printf("Package %s %s for %s verified%s in %.1f ms (%s %.1f, verify %.1f, unpack "
                                        "%.1f): signed by %s.", p->package, p->version, p->name,
@@ -1138,4 +1137,15 @@ bool package_may_run(const Settings *s, const ProgramSpec *p)
         g_autofree char *highest = package_highest_applied(s, p->package);
 
         return !highest || p->allow_downgrade || semver_compare(p->version, highest) >= 0;
+}
+
+void package_report_unchanged(const ProgramSpec *p, const char *chain)
+{
+        Job j = { .p = (ProgramSpec *) p, .chain = chain };
+        g_autofree char *text = g_strdup_printf("Package %s %s for %s verified (cached): verified before, and none "
+                                                "of its files (artifact, signature, trust directory, extracted "
+                                                "tree) changed since; signed by %s.", p->package, p->version,
+                                                p->name, strna(p->signer));
+
+        log_package(&j, LOG_INFO, L3AF_MSG_PACKAGE_VERIFIED, p->signer, text);
 }

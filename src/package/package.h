@@ -53,6 +53,9 @@ int package_record_applied(const Settings *s, const ProgramSpec *p);
 void package_cache_begin(void);
 void package_cache_sweep(void);
 
+/* Journals that a resolved spec's package is still verified, as it was (no verification took place). */
+void package_report_unchanged(const ProgramSpec *p, const char *chain);
+
 /* Whether every file of a resolved spec's p->package_files still holds (file_dep_holds()). */
 bool package_files_hold(GPtrArray *files);
 

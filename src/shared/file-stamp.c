@@ -358,12 +358,6 @@ int file_dep_record(const char *path, const void *data, size_t size, FileDep **r
         struct stat st;
         int r;
 
-        if (!data) {
-                r = digest_file(path, d->digest);
-                if (r < 0)
-                        return r;
-        } else
-                digest_of(data, size, d->digest);
         if (stat(path, &st) < 0)
                 return negative_errno();
         d->path = g_strdup(path);
@@ -373,7 +367,18 @@ int file_dep_record(const char *path, const void *data, size_t size, FileDep **r
         d->size = st.st_size;
         d->mtime = st.st_mtim;
         d->ctime = st.st_ctim;
+        /* Settled, nothing was written since well before 'data' was read: the identity is proof, and
+         * the digest is never consulted. Fresh: the digest decides, as long as it stays fresh. */
         d->settled = ctime_settled(&st.st_ctim);
+        if (d->settled)
+                ;
+        else if (data)
+                digest_of(data, size, d->digest);
+        else {
+                r = digest_file(path, d->digest);
+                if (r < 0)
+                        return r;
+        }
         *ret = TAKE_PTR(d);
         return 0;
 }

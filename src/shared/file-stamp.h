@@ -107,11 +107,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FileDep, file_dep_free)
 
 /*
  * Records 'path' as a dependency. With 'data' (the exact bytes the result was
- * derived from, already read), their digest is taken, and the stat after the
- * read; a write in between makes the file fresh, so the digest decides.
- * Without 'data' the file is read now: record before the bytes are used,
- * so that a write between the two shows as a changed digest. Returns 0 or
- * -errno (-ENOENT: no such file).
+ * derived from, already read), the stat is taken after the read: a write in
+ * between makes the file fresh, and then the digest of 'data' decides.
+ * Without 'data' a fresh file is read now: record before the bytes are used,
+ * so that a write between the two shows as a changed identity or digest. The
+ * digest is only taken of a fresh file (a settled one's identity is proof).
+ * Returns 0 or -errno (-ENOENT: no such file).
  */
 int file_dep_record(const char *path, const void *data, size_t size, FileDep **ret);
 
