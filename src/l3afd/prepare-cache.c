@@ -12,6 +12,7 @@ typedef struct Entry {
 
 struct PrepareCache {
         GHashTable *entries;  /* drop-in path -> Entry* */
+        GHashTable *objects;  /* GBytes*: one copy of each object's bytes the entries hold, shared among them */
 };
 
 static void entry_free(Entry *e)
@@ -29,6 +30,7 @@ PrepareCache *prepare_cache_new(void)
         PrepareCache *c = g_new0(PrepareCache, 1);
 
         c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+        c->objects = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
         return c;
 }
 
@@ -37,6 +39,7 @@ void prepare_cache_free(PrepareCache *c)
         if (!c)
                 return;
         g_hash_table_unref(c->entries);
+        g_hash_table_unref(c->objects);
         g_free(c);
 }
 
@@ -90,6 +93,24 @@ int prepare_cache_parse(const char *path, GPtrArray *problems, ProgramSpec **ret
         return r;
 }
 
+/*
+ * Drop-ins that load the same object (the same bytes, compared in full) hold
+ * one copy of it. 'p' is not shared yet, so its bytes may still be swapped.
+ */
+static void share_object(PrepareCache *c, ProgramSpec *p)
+{
+        GBytes *same = g_hash_table_lookup(c->objects, p->elf);
+
+        if (!same) {
+                g_hash_table_add(c->objects, g_bytes_ref(p->elf));
+                return;
+        }
+        if (same != p->elf) {
+                g_bytes_unref(p->elf);
+                p->elf = g_bytes_ref(same);
+        }
+}
+
 void prepare_cache_store(PrepareCache *c, const Settings *s, FileDep *dropin, ProgramSpec *p)
 {
         g_autoptr(FileDep) d = dropin, object = NULL;
@@ -104,6 +125,7 @@ void prepare_cache_store(PrepareCache *c, const Settings *s, FileDep *dropin, Pr
         data = g_bytes_get_data(p->elf, &size);
         if (file_dep_record(p->object, data, size, &object) < 0)
                 return;
+        share_object(c, p);
         e = g_new0(Entry, 1);
         e->dropin = TAKE_PTR(d);
         e->object = TAKE_PTR(object);
@@ -113,14 +135,27 @@ void prepare_cache_store(PrepareCache *c, const Settings *s, FileDep *dropin, Pr
 
 void prepare_cache_retain(PrepareCache *c, GHashTable *paths)
 {
+        g_autoptr(GHashTable) held = NULL;
         GHashTableIter it;
         const char *path;
+        Entry *e;
+        GBytes *b;
 
         if (!c)
                 return;
         g_hash_table_iter_init(&it, c->entries);
         while (g_hash_table_iter_next(&it, (gpointer *) &path, NULL))
                 if (!g_hash_table_contains(paths, path))
+                        g_hash_table_iter_remove(&it);
+
+        /* The objects the remaining entries hold, and no other (compared as pointers: no bytes read). */
+        held = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_iter_init(&it, c->entries);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &e))
+                g_hash_table_add(held, e->spec->elf);
+        g_hash_table_iter_init(&it, c->objects);
+        while (g_hash_table_iter_next(&it, (gpointer *) &b, NULL))
+                if (!g_hash_table_contains(held, b))
                         g_hash_table_iter_remove(&it);
 }
 

@@ -141,22 +141,34 @@ assert_eq "$(verified)" $((V + 1)) "verified (and extracted) again"
 assert_eq "$(chain_ids l3t1)" "$IDS1" "the same bytes as before: l3t1 runs the same instances"
 assert_eq "$(drops 1 7777)" 20 "l3t1 still drops port 7777"
 
-info "a trust key removed: every verification is undone, the package refused, the chain keeps running"
+info "a certificate added to the trust directory: every verification is undone, and made again"
 sleep 2.1
-mkdir -p "$T/saved-trust"
-mv "$TRUST/"* "$T/saved-trust/"
+V=$(verified)
+cp "$T/pki/rogue-ca.pem" "$TRUST/rogue-ca.pem"
+daemon_reload
+assert_eq "$(verified)" $((V + 1)) "verified again"
+assert_eq "$(unchanged)" "$((NDROPINS - 1)) of $NDROPINS" "only the package's drop-in was prepared again"
+assert_eq "$(chain_ids l3t1)" "$IDS1" "the same bytes: l3t1 runs the same instances"
+
+info "the signer's CA removed (another certificate stays): the package is refused, the chain keeps running"
+sleep 2.1
+mv "$TRUST/test-ca.pem" "$T/test-ca.pem"
 daemon_reload
 grep -q "20-pkg.conf.*package portdrop 1.0.0 refused" "$T/daemon.log" || fail "the refusal names the drop-in"
+assert_eq "$(last_reload | grep -c "1 error")" 1 "the reload fails with one error"
 assert_eq "$(unchanged)" "$((NDROPINS - 1)) of $NDROPINS" "only the package's drop-in was prepared again"
 assert_eq "$(chain_ids l3t1)" "$IDS1" "l3t1 keeps its generation"
 assert_eq "$(drops 1 7777)" 20 "and still drops port 7777"
 assert_eq "$(drops 0 7780)" 20 "l3t0 is untouched"
-info "... and the key back: verified again"
-cp "$T/saved-trust/"* "$TRUST/"
+daemon_reload
+assert_eq "$(last_reload | grep -c "1 error")" 1 "refused again at the next reload: a refusal is never cached"
+info "... and the CA back: verified again"
+cp "$T/test-ca.pem" "$TRUST/test-ca.pem"
 V=$(verified)
 daemon_reload
 assert_eq "$(verified)" $((V + 1)) "verified again"
 assert_eq "$(last_reload | grep -c error)" 0 "the reload applies"
+assert_eq "$(chain_ids l3t1)" "$IDS1" "l3t1 runs the same instances"
 
 info "a drop-in removed leaves the cache: the reload counts one drop-in less"
 rm "$DROPINS/10-count1.conf"
