@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Stamps and conditional writes (file-stamp.h), and the FileEdits built on
- * them: a write or an undo never replaces a file someone else changed.
+ * them: a write or an undo never replaces a file someone else changed. And
+ * FileDeps, what a cached result was derived from: every change shows.
  */
 #include <fcntl.h>
 #include <glib.h>
@@ -183,6 +184,81 @@ static void test_delete_and_mask_undo(Fixture *f, gconstpointer data)
         g_assert_cmpstr(text, ==, "recreated\n");
 }
 
+static void write_file(const char *path, const char *text)
+{
+        g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+/* A fresh file: the same size and mtime after a rewrite in place, yet it does not hold. */
+static void test_dep_fresh(Fixture *f, gconstpointer data)
+{
+        g_autoptr(FileDep) d = NULL;
+
+        write_file(f->path, "port=7777\n");
+        g_assert_cmpint(file_dep_record(f->path, "port=7777\n", 10, &d), ==, 0);
+        g_assert_false(d->settled);
+        g_assert_true(file_dep_holds(d));
+        rewrite_keeping_stat(f->path, "port=7778\n");
+        g_assert_false(file_dep_holds(d));
+}
+
+/* Bytes read before a write that the record does not see: the digest is of what was used. */
+static void test_dep_record_after_write(Fixture *f, gconstpointer data)
+{
+        g_autoptr(FileDep) d = NULL;
+
+        write_file(f->path, "port=7777\n");
+        rewrite_keeping_stat(f->path, "port=7778\n");
+        g_assert_cmpint(file_dep_record(f->path, "port=7777\n", 10, &d), ==, 0);
+        g_assert_false(file_dep_holds(d));
+}
+
+/* Settled: identity alone is proof, and st_ctim, which touch -d cannot set back, shows the edit. */
+static void test_dep_settled(Fixture *f, gconstpointer data)
+{
+        g_autoptr(FileDep) d = NULL;
+
+        write_file(f->path, "port=7777\n");
+        g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
+        g_usleep(FILE_DEP_SETTLE_NSEC / 1000 + 100000);
+        g_assert_true(file_dep_holds(d));
+        g_assert_true(d->settled);
+        g_assert_true(file_dep_holds(d));
+        rewrite_keeping_stat(f->path, "port=7778\n");
+        g_assert_false(file_dep_holds(d));
+}
+
+/* Replaced by rename (same bytes, same mtime), removed, or a directory's entries changed. */
+static void test_dep_replaced(Fixture *f, gconstpointer data)
+{
+        g_autofree char *other = g_build_filename(f->tmp, "new", NULL);
+        g_autoptr(FileDep) d = NULL, dir = NULL, gone = NULL;
+        struct stat st;
+        struct timespec times[2];
+
+        write_file(f->path, "x\n");
+        g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
+        g_assert_cmpint(file_dep_record(f->tmp, NULL, 0, &dir), ==, 0);
+        g_assert_true(file_dep_holds(d));
+        g_assert_true(file_dep_holds(dir));
+
+        write_file(other, "x\n");
+        g_assert_cmpint(stat(f->path, &st), ==, 0);
+        times[0] = st.st_atim;
+        times[1] = st.st_mtim;
+        g_assert_cmpint(utimensat(AT_FDCWD, other, times, 0), ==, 0);
+        g_assert_false(file_dep_holds(dir));  /* a new entry */
+        g_assert_cmpint(rename(other, f->path), ==, 0);
+        g_assert_false(file_dep_holds(d));
+
+        g_clear_pointer(&d, file_dep_free);
+        g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
+        g_assert_cmpint(unlink(f->path), ==, 0);
+        g_assert_false(file_dep_holds(d));
+        g_assert_cmpint(file_dep_record(f->path, NULL, 0, &gone), ==, -ENOENT);
+        g_assert_null(gone);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -193,5 +269,9 @@ int main(int argc, char **argv)
         g_test_add("/file-stamp/edit-not-applied-over-unseen-edit", Fixture, NULL, setup,
                    test_edit_not_applied_over_unseen_edit, teardown);
         g_test_add("/file-stamp/delete-and-mask-undo", Fixture, NULL, setup, test_delete_and_mask_undo, teardown);
+        g_test_add("/file-stamp/dep-fresh", Fixture, NULL, setup, test_dep_fresh, teardown);
+        g_test_add("/file-stamp/dep-record-after-write", Fixture, NULL, setup, test_dep_record_after_write, teardown);
+        g_test_add("/file-stamp/dep-settled", Fixture, NULL, setup, test_dep_settled, teardown);
+        g_test_add("/file-stamp/dep-replaced", Fixture, NULL, setup, test_dep_replaced, teardown);
         return g_test_run();
 }
