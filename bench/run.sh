@@ -285,11 +285,30 @@ if [[ " $WHAT " == *" reload "* ]]; then
         echo
         echo "## Reload with 500 drop-ins (125 interfaces x 4 programs)"
         for i in $(seq 0 124); do ip link add "rl$i" type veth peer name "rl${i}p" && ip link set "rl$i" up; done
-        reload_bench() {  # reload_bench LABEL BUILD: cold start, 20 unchanged reloads, 20 with one drop-in changed, adoption
+        # A signed package of the count sample, for the run where one program of each chain comes from it.
+        source "$SRC/tests/package/pki.sh"
+        make_pki "$T/pki" >/dev/null
+        mkdir -p "$T/pkg" "$T/repo"
+        cp "$B/bpf/count.bpf.o" "$T/pkg/"
+        printf '[Package]\nName=count\nVersion=1.0.0\n\n[Program count]\nObject=count.bpf.o\nEntry=count\n' > "$T/pkg/l3af-package.conf"
+        "$B/src/l3afctl/l3afctl" package build --repository="$T/repo" "$T/pkg" >/dev/null
+        sign_openssl "$T/repo/count/1.0.0/count.tar.gz" signer
+        reload_bench() {  # reload_bench LABEL BUILD [packages]: cold start, 20 unchanged reloads, 20 with one changed, adoption
                 local label=$1 build=$2 k n
                 local L3AFD=$build/src/l3afd/l3afd
                 [ -x "$L3AFD" ] || L3AFD=$build/src/l3afd   # a build from before src/ had folders
                 for i in $(seq 0 124); do for j in 1 2 3 4; do count_dropin "rl$i" "p$j" "$j"; done; done
+                rm -rf "$ROOT/var/cache/l3af" "$ROOT/etc/l3af/trust.d" "$ROOT/etc/l3af/l3afd.conf"
+                if [ "${3:-}" = packages ]; then
+                        label="$label, p4 of each chain from a signed package"
+                        mkdir -p "$ROOT/etc/l3af/trust.d"
+                        cp "$T/pki/trust/"* "$ROOT/etc/l3af/trust.d/"
+                        printf '[Packages]\nTrustDirectory=/etc/l3af/trust.d\n' > "$ROOT/etc/l3af/l3afd.conf"
+                        for i in $(seq 0 124); do
+                                printf '[Program]\nName=p4\nInterface=rl%s\nHook=xdp\nPriority=4\nPackage=count\nVersion=1.0.0\nRepository=file://%s\n' \
+                                        "$i" "$T/repo" > "$ROOT/etc/l3af.d/rl$i-p4-xdp.conf"
+                        done
+                fi
                 sleep 2.1   # older than the 2 s in which a file's identity alone is no proof
                 start
                 printf -- '- %s: cold start: %s\n' "$label" "$(grep "l3afd started" "$T/l3afd.log" | sed 's/.*(\(prepare.*\)).*/\1/')"
@@ -316,9 +335,12 @@ if [[ " $WHAT " == *" reload "* ]]; then
                 start
                 printf -- '- %s: restart adopting the 125 chains: %s\n' "$label" "$(grep "l3afd started" "$T/l3afd.log" | sed 's/.*(\(prepare.*\)).*/\1/')"
                 stop
+                rm -rf "$ROOT/var/cache/l3af" "$ROOT/etc/l3af/trust.d" "$ROOT/etc/l3af/l3afd.conf"
         }
-        [ -n "${L3AF_BENCH_BASELINE:-}" ] && reload_bench "baseline ($L3AF_BENCH_BASELINE)" "$L3AF_BENCH_BASELINE"
-        reload_bench "this build" "$B"
+        for shape in objects packages; do
+                [ -n "${L3AF_BENCH_BASELINE:-}" ] && reload_bench "baseline" "$L3AF_BENCH_BASELINE" $shape
+                reload_bench "this build" "$B" $shape
+        done
         for i in $(seq 0 124); do ip link del "rl$i"; done
 fi
 
