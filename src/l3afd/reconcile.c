@@ -296,6 +296,7 @@ static GHashTable *load_desired(const Settings *s, PrepareCache *cache, GPtrArra
                              g_strerror(-r));
                 return NULL;
         }
+        file_dep_round();
         package_cache_begin();
         for (guint i = 0; i < files->len; i++) {
                 ConfFile *f = files->pdata[i];

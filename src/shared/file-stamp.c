@@ -277,6 +277,13 @@ int file_replace_if(const char *path, const FileStamp *expected, FileContentKind
 
 /* Dependencies of cached results */
 
+static unsigned dep_round = 1;
+
+void file_dep_round(void)
+{
+        __atomic_add_fetch(&dep_round, 1, __ATOMIC_RELAXED);
+}
+
 void file_dep_free(FileDep *d)
 {
         if (!d)
@@ -370,6 +377,8 @@ int file_dep_record(const char *path, const void *data, size_t size, FileDep **r
         /* Settled, nothing was written since well before 'data' was read: the identity is proof, and
          * the digest is never consulted. Fresh: the digest decides, as long as it stays fresh. */
         d->settled = ctime_settled(&st.st_ctim);
+        d->round = __atomic_load_n(&dep_round, __ATOMIC_RELAXED);
+        d->held = true;
         if (d->settled)
                 ;
         else if (data)
@@ -383,7 +392,8 @@ int file_dep_record(const char *path, const void *data, size_t size, FileDep **r
         return 0;
 }
 
-bool file_dep_holds(FileDep *d)
+/* One look at the file, whatever the round. */
+static bool dep_still_holds(FileDep *d)
 {
         uint8_t digest[FILE_DEP_DIGEST_SIZE];
         struct stat st;
@@ -397,4 +407,15 @@ bool file_dep_holds(FileDep *d)
         /* Unchanged, and now old enough that a later write would show in its st_ctim. */
         d->settled = ctime_settled(&st.st_ctim);
         return true;
+}
+
+bool file_dep_holds(FileDep *d)
+{
+        unsigned round = __atomic_load_n(&dep_round, __ATOMIC_RELAXED);
+
+        if (d->round != round) {
+                d->held = dep_still_holds(d);
+                d->round = round;
+        }
+        return d->held;
 }

@@ -100,6 +100,8 @@ typedef struct FileDep {
         struct timespec mtime, ctime;
         bool settled;                            /* st_ctim was old enough when last checked: identity is proof */
         uint8_t digest[FILE_DEP_DIGEST_SIZE];    /* of the bytes the result was derived from */
+        unsigned round;                          /* the round of checks that last looked (file_dep_round()) */
+        bool held;                               /* what it found then */
 } FileDep;
 
 void file_dep_free(FileDep *d);
@@ -115,6 +117,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FileDep, file_dep_free)
  * Returns 0 or -errno (-ENOENT: no such file).
  */
 int file_dep_record(const char *path, const void *data, size_t size, FileDep **ret);
+
+/*
+ * Starts a round of checks (a reload's prepare phase): within one round,
+ * file_dep_holds() looks at each FileDep once, however many results share
+ * it (every drop-in of one package shares its files), and a FileDep recorded
+ * in the round holds in it. The next round looks again.
+ */
+void file_dep_round(void);
 
 /*
  * True when 'path' still is what 'd' recorded: same identity and, while the

@@ -189,6 +189,13 @@ static void write_file(const char *path, const char *text)
         g_assert_true(g_file_set_contents(path, text, -1, NULL));
 }
 
+/* A look in a round of its own, as the next reload takes. */
+static bool holds(FileDep *d)
+{
+        file_dep_round();
+        return file_dep_holds(d);
+}
+
 /* A fresh file: the same size and mtime after a rewrite in place, yet it does not hold. */
 static void test_dep_fresh(Fixture *f, gconstpointer data)
 {
@@ -197,9 +204,9 @@ static void test_dep_fresh(Fixture *f, gconstpointer data)
         write_file(f->path, "port=7777\n");
         g_assert_cmpint(file_dep_record(f->path, "port=7777\n", 10, &d), ==, 0);
         g_assert_false(d->settled);
-        g_assert_true(file_dep_holds(d));
+        g_assert_true(holds(d));
         rewrite_keeping_stat(f->path, "port=7778\n");
-        g_assert_false(file_dep_holds(d));
+        g_assert_false(holds(d));
 }
 
 /* Bytes read before a write that the record does not see: the digest is of what was used. */
@@ -210,7 +217,7 @@ static void test_dep_record_after_write(Fixture *f, gconstpointer data)
         write_file(f->path, "port=7777\n");
         rewrite_keeping_stat(f->path, "port=7778\n");
         g_assert_cmpint(file_dep_record(f->path, "port=7777\n", 10, &d), ==, 0);
-        g_assert_false(file_dep_holds(d));
+        g_assert_false(holds(d));
 }
 
 /* Settled: identity alone is proof, and st_ctim, which touch -d cannot set back, shows the edit. */
@@ -221,11 +228,24 @@ static void test_dep_settled(Fixture *f, gconstpointer data)
         write_file(f->path, "port=7777\n");
         g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
         g_usleep(FILE_DEP_SETTLE_NSEC / 1000 + 100000);
-        g_assert_true(file_dep_holds(d));
+        g_assert_true(holds(d));
         g_assert_true(d->settled);
-        g_assert_true(file_dep_holds(d));
+        g_assert_true(holds(d));
         rewrite_keeping_stat(f->path, "port=7778\n");
-        g_assert_false(file_dep_holds(d));
+        g_assert_false(holds(d));
+}
+
+/* Within one round a file is looked at once: every result sharing it gets one answer. */
+static void test_dep_round(Fixture *f, gconstpointer data)
+{
+        g_autoptr(FileDep) d = NULL;
+
+        write_file(f->path, "port=7777\n");
+        g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
+        g_assert_true(file_dep_holds(d));  /* recorded in this round */
+        rewrite_keeping_stat(f->path, "port=7778\n");
+        g_assert_true(file_dep_holds(d));
+        g_assert_false(holds(d));           /* the next round sees it */
 }
 
 /* Replaced by rename (same bytes, same mtime), removed, or a directory's entries changed. */
@@ -239,22 +259,23 @@ static void test_dep_replaced(Fixture *f, gconstpointer data)
         write_file(f->path, "x\n");
         g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
         g_assert_cmpint(file_dep_record(f->tmp, NULL, 0, &dir), ==, 0);
-        g_assert_true(file_dep_holds(d));
-        g_assert_true(file_dep_holds(dir));
+        g_assert_true(holds(d));
+        g_assert_true(holds(dir));
 
         write_file(other, "x\n");
         g_assert_cmpint(stat(f->path, &st), ==, 0);
         times[0] = st.st_atim;
         times[1] = st.st_mtim;
         g_assert_cmpint(utimensat(AT_FDCWD, other, times, 0), ==, 0);
-        g_assert_false(file_dep_holds(dir));  /* a new entry */
+        g_assert_false(holds(dir));  /* a new entry */
+        g_assert_false(file_dep_holds(dir));  /* the same round: the same answer, no second look */
         g_assert_cmpint(rename(other, f->path), ==, 0);
-        g_assert_false(file_dep_holds(d));
+        g_assert_false(holds(d));
 
         g_clear_pointer(&d, file_dep_free);
         g_assert_cmpint(file_dep_record(f->path, NULL, 0, &d), ==, 0);
         g_assert_cmpint(unlink(f->path), ==, 0);
-        g_assert_false(file_dep_holds(d));
+        g_assert_false(holds(d));
         g_assert_cmpint(file_dep_record(f->path, NULL, 0, &gone), ==, -ENOENT);
         g_assert_null(gone);
 }
@@ -273,5 +294,6 @@ int main(int argc, char **argv)
         g_test_add("/file-stamp/dep-record-after-write", Fixture, NULL, setup, test_dep_record_after_write, teardown);
         g_test_add("/file-stamp/dep-settled", Fixture, NULL, setup, test_dep_settled, teardown);
         g_test_add("/file-stamp/dep-replaced", Fixture, NULL, setup, test_dep_replaced, teardown);
+        g_test_add("/file-stamp/dep-round", Fixture, NULL, setup, test_dep_round, teardown);
         return g_test_run();
 }
