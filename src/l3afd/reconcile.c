@@ -253,7 +253,7 @@ static ProgramSpec *prepare_dropin(const Settings *s, PrepareCache *cache, const
                 count->unchanged++;
                 if (p->package) {
                         key = program_spec_key(p);
-                        package_report_unchanged(p, key);
+                        package_keep(p, key);
                 }
                 return TAKE_PTR(p);
         }

@@ -1008,6 +1008,9 @@ static int fetch_verify_extract(Job *j, Artifact *a, char **ret_signer, char **r
         g_autofree char *signer = NULL, *tree = NULL, *index = NULL, *blob = NULL, *sig_blob = NULL;
         int r;
 
+        /* In insecure mode nothing is kept (package_cache_sweep()): nothing to record. */
+        if (!j->s->require_signatures)
+                g_clear_pointer(&deps, g_ptr_array_unref);
         r = obtain(j, a);
         if (r < 0)
                 return r;
@@ -1017,8 +1020,8 @@ static int fetch_verify_extract(Job *j, Artifact *a, char **ret_signer, char **r
         /* What verify() reads, recorded first. A failure to record only means no caching. */
         blob = cache_path(j->s, "artifacts", a->sha);
         sig_blob = a->sig_sha ? cache_path(j->s, "artifacts", a->sig_sha) : NULL;
-        if (record(deps, blob) < 0 || (sig_blob && record(deps, sig_blob) < 0) ||
-            (a->sig_sha && record_trust(deps, j->s->trust_dir) < 0))
+        if (deps && (record(deps, blob) < 0 || (sig_blob && record(deps, sig_blob) < 0) ||
+                     (a->sig_sha && record_trust(deps, j->s->trust_dir) < 0)))
                 g_clear_pointer(&deps, g_ptr_array_unref);
         r = verify(j, a, &signer);
         if (r < 0)
@@ -1107,7 +1110,7 @@ int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrAr
         g_free(p->signer);
         p->signer = g_strdup(signer);
         if (cached)
-                package_report_unchanged(p, chain);
+                package_keep(p, chain);
         else if (signer) {
                 text = g_strdup_printf("Package %s %s for %s verified%s in %.1f ms (%s %.1f, verify %.1f, unpack "
                                        "%.1f): signed by %s.", p->package, p->version, p->name,
@@ -1139,13 +1142,25 @@ bool package_may_run(const Settings *s, const ProgramSpec *p)
         return !highest || p->allow_downgrade || semver_compare(p->version, highest) >= 0;
 }
 
-void package_report_unchanged(const ProgramSpec *p, const char *chain)
+void package_keep(const ProgramSpec *p, const char *chain)
 {
         Job j = { .p = (ProgramSpec *) p, .chain = chain };
-        g_autofree char *text = g_strdup_printf("Package %s %s for %s verified (cached): verified before, and none "
-                                                "of its files (artifact, signature, trust directory, extracted "
-                                                "tree) changed since; signed by %s.", p->package, p->version,
-                                                p->name, strna(p->signer));
+        g_autofree char *text = NULL;
+        GHashTableIter it;
+        Verified *v;
 
+        /* The verification it came from stays while the spec is in use (package_cache_sweep()). */
+        g_mutex_lock(&verified_lock);
+        if (verified && p->package_files) {
+                g_hash_table_iter_init(&it, verified);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &v))
+                        if (v->deps == p->package_files)
+                                v->used = verified_reload;
+        }
+        g_mutex_unlock(&verified_lock);
+
+        text = g_strdup_printf("Package %s %s for %s verified (cached): verified before, and none of its files "
+                               "(artifact, signature, trust directory, extracted tree) changed since; signed by %s.",
+                               p->package, p->version, p->name, strna(p->signer));
         log_package(&j, LOG_INFO, L3AF_MSG_PACKAGE_VERIFIED, p->signer, text);
 }

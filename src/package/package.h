@@ -47,14 +47,21 @@ int package_record_applied(const Settings *s, const ProgramSpec *p);
  * each file and directory of the tree. A certificate added, removed or
  * changed therefore undoes every verification. The resolve that uses one sets
  * p->package_files to those files. package_cache_begin() starts a reload;
- * package_cache_sweep(), at its end, forgets the packages it did not use.
+ * package_cache_sweep(), at its end, forgets the packages it did not use
+ * (package_resolve() or package_keep()).
  * Called from the reconcile's worker thread (one at a time).
  */
 void package_cache_begin(void);
 void package_cache_sweep(void);
 
-/* Journals that a resolved spec's package is still verified, as it was (no verification took place). */
-void package_report_unchanged(const ProgramSpec *p, const char *chain);
+/*
+ * A resolved spec taken from a cache (prepare-cache.h) as it was: keeps the
+ * verification its package came from for this reload, so that another
+ * drop-in of the same package resolves without verifying or extracting it
+ * again, and journals the package as still verified (no verification took
+ * place).
+ */
+void package_keep(const ProgramSpec *p, const char *chain);
 
 /* Whether every file of a resolved spec's p->package_files still holds (file_dep_holds()). */
 bool package_files_hold(GPtrArray *files);

@@ -170,9 +170,40 @@ assert_eq "$(verified)" $((V + 1)) "verified again"
 assert_eq "$(last_reload | grep -c error)" 0 "the reload applies"
 assert_eq "$(chain_ids l3t1)" "$IDS1" "l3t1 runs the same instances"
 
+info "two drop-ins of one package: a change to one prepares that one alone, and verifies nothing"
+dropin 30-pkg2 <<EOC
+[Program]
+Name=portdrop2
+Interface=l3t0
+Hook=xdp
+Priority=30
+Package=portdrop
+Version=1.0.0
+Repository=file://$REPO
+
+[Map portdrop_config]
+0={port=6666, enabled=1}
+EOC
+NDROPINS=$((NDROPINS + 1))
+daemon_reload
+assert_eq "$(last_reload | grep -c error)" 0 "the second drop-in of the package applies"
+sleep 2.1
+daemon_reload
+assert_eq "$(unchanged)" "$NDROPINS of $NDROPINS" "all drop-ins unchanged"
+V=$(verified)
+IDS0=$(chain_ids l3t0)
+same_mtime "$DROPINS/20-pkg.conf" sed -i 's/port=7777/port=7776/' "$DROPINS/20-pkg.conf"
+daemon_reload
+assert_eq "$(unchanged)" "$((NDROPINS - 1)) of $NDROPINS" "only the edited drop-in was prepared again"
+assert_eq "$(verified)" "$V" "the package was not verified or extracted again"
+assert_eq "$(drops 1 7776)" 20 "l3t1 drops port 7776 now"
+assert_eq "$(chain_ids l3t0)" "$IDS0" "l3t0, with the package's other drop-in, runs the same instances"
+daemon_reload
+assert_eq "$(unchanged)" "$NDROPINS of $NDROPINS" "and at the next reload all are unchanged again"
+
 info "a drop-in removed leaves the cache: the reload counts one drop-in less"
 rm "$DROPINS/10-count1.conf"
 daemon_reload
-assert_eq "$(unchanged)" "$((NDROPINS - 1)) of $((NDROPINS - 1))" "three drop-ins, all unchanged"
+assert_eq "$(unchanged)" "$((NDROPINS - 1)) of $((NDROPINS - 1))" "one drop-in less, the others unchanged"
 
 echo "all reload-cache checks passed"
