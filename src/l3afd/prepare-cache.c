@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "log.h"
 #include "package.h"
 #include "prepare-cache.h"
 #include "problem.h"
@@ -60,19 +61,34 @@ void prepare_cache_free(PrepareCache *c)
         g_free(c);
 }
 
-static bool entry_holds(Entry *e, const Settings *s)
+/* Whether the entry still holds; if not, what changed (a file, or the rollback protection's verdict). */
+static bool entry_holds(Entry *e, const Settings *s, const char **ret_changed)
 {
         const ProgramSpec *p = e->spec;
+        FileDep *deps[] = { e->dropin, e->object };
 
-        if (!file_dep_holds(e->dropin) || !file_dep_holds(e->object))
+        for (size_t i = 0; i < ELEMENTSOF(deps); i++)
+                if (!file_dep_holds(deps[i])) {
+                        *ret_changed = deps[i]->path;
+                        return false;
+                }
+        if (!p->package)
+                return true;
+        for (guint i = 0; p->package_files && i < p->package_files->len; i++)
+                if (!file_dep_holds(p->package_files->pdata[i])) {
+                        *ret_changed = ((FileDep *) p->package_files->pdata[i])->path;
+                        return false;
+                }
+        if (!package_may_run(s, p)) {
+                *ret_changed = "the highest version that ran";
                 return false;
-        if (p->package && (!s->require_signatures || !package_files_hold(p->package_files) || !package_may_run(s, p)))
-                return false;
+        }
         return true;
 }
 
 ProgramSpec *prepare_cache_lookup(PrepareCache *c, const Settings *s, const char *path)
 {
+        const char *changed = NULL;
         Entry *e;
 
         if (!c)
@@ -80,7 +96,8 @@ ProgramSpec *prepare_cache_lookup(PrepareCache *c, const Settings *s, const char
         e = g_hash_table_lookup(c->entries, path);
         if (!e)
                 return NULL;
-        if (!entry_holds(e, s)) {
+        if (!entry_holds(e, s, &changed)) {
+                log_debug("%s: prepared again, %s changed.", path, changed);
                 g_hash_table_remove(c->entries, path);
                 return NULL;
         }

@@ -879,9 +879,28 @@ static int list_index(const char *dir, GPtrArray *out, unsigned depth)
         return 0;
 }
 
+/* Whether a package verified and in use (Verified) was resolved through the index entry at 'path'. */
+static bool index_in_use(const char *path)
+{
+        GHashTableIter it;
+        Verified *v;
+        bool used = false;
+
+        g_mutex_lock(&verified_lock);
+        if (verified) {
+                g_hash_table_iter_init(&it, verified);
+                while (!used && g_hash_table_iter_next(&it, NULL, (gpointer *) &v))
+                        for (guint i = 0; !used && i < v->deps->len; i++)
+                                used = streq(((FileDep *) v->deps->pdata[i])->path, path);
+        }
+        g_mutex_unlock(&verified_lock);
+        return used;
+}
+
 /*
  * Keeps what 'current' (the index entry just used) names, whatever the dates
- * say. A blob or tree goes only when every index entry was read and none
+ * say, and what the packages in use (verified and unchanged since, so not
+ * resolved again and their index entries not touched) were resolved from. A blob or tree goes only when every index entry was read and none
  * names it: an entry that cannot be read (EMFILE, EIO, ...) stops the
  * collection, as it may name anything.
  */
@@ -921,7 +940,7 @@ static void gc(const Job *j, const Artifact *current)
 
                 if (streq(e->path, current_index))
                         continue;
-                if (kept < s->cache_keep) {
+                if (kept < s->cache_keep || index_in_use(e->path)) {
                         kept++;
                         continue;
                 }

@@ -20,9 +20,13 @@ OBJS="$T/objs"
 make_pki "$T/pki"
 mkdir -p "$TRUST" "$REPO/portdrop/1.0.0" "$OBJS"
 cp "$T/pki/trust/"* "$TRUST/"
-printf '[Packages]\nTrustDirectory=/etc/l3af/trust.d\n' > "$ROOT/etc/l3af/l3afd.conf"
-$MKPKG "$REPO/portdrop/1.0.0/portdrop.tar.gz" good portdrop 1.0.0 "$SAMPLES/portdrop.bpf.o"
-sign_openssl "$REPO/portdrop/1.0.0/portdrop.tar.gz" signer
+# One version in the cache, but those the drop-ins use.
+printf '[Packages]\nTrustDirectory=/etc/l3af/trust.d\nCacheKeepVersions=1\n' > "$ROOT/etc/l3af/l3afd.conf"
+for v in 1.0.0 1.1.0; do
+        mkdir -p "$REPO/portdrop/$v"
+        $MKPKG "$REPO/portdrop/$v/portdrop.tar.gz" good portdrop $v "$SAMPLES/portdrop.bpf.o"
+        sign_openssl "$REPO/portdrop/$v/portdrop.tar.gz" signer
+done
 
 veth_add l3t0 l3p0 0
 veth_add l3t1 l3p1 1
@@ -200,6 +204,19 @@ assert_eq "$(drops 1 7776)" 20 "l3t1 drops port 7776 now"
 assert_eq "$(chain_ids l3t0)" "$IDS0" "l3t0, with the package's other drop-in, runs the same instances"
 daemon_reload
 assert_eq "$(unchanged)" "$NDROPINS of $NDROPINS" "and at the next reload all are unchanged again"
+
+info "two versions of the package in use at once, CacheKeepVersions=1: the cache keeps both, nothing is fetched again"
+sed -i 's/^Version=1.0.0/Version=1.0.0\nAllowDowngrade=yes/' "$DROPINS/20-pkg.conf"  # 1.1.0 will have run
+sed -i 's/^Version=1.0.0/Version=1.1.0/' "$DROPINS/30-pkg2.conf"
+daemon_reload
+assert_eq "$(last_reload | grep -c error)" 0 "1.1.0 applies beside 1.0.0"
+assert_eq "$(ls "$CACHE/index/portdrop" | sort | tr '\n' ' ')" "1.0.0 1.1.0 " "both versions stay in the cache index"
+sleep 2.1
+for k in 1 2; do
+        daemon_reload
+        assert_eq "$(unchanged)" "$NDROPINS of $NDROPINS" "reload $k: all drop-ins unchanged"
+done
+assert_eq "$(drops 1 7776)" 20 "l3t1 (1.0.0) still drops port 7776"
 
 info "a drop-in removed leaves the cache: the reload counts one drop-in less"
 rm "$DROPINS/10-count1.conf"
