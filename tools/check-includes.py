@@ -31,8 +31,7 @@ LIBRARIES = {
 # new file is placed on purpose.
 CORE = ['api-dropin', 'attach', 'chain', 'companion', 'context', 'counting', 'foreign', 'map-access', 'map-entries',
         'map-pins', 'metrics', 'model', 'plan', 'prepare-cache', 'probe', 'program', 'reconcile', 'standalone', 'stats',
-        'watchdog',
-        'xdp-features']
+        'watchdog', 'xdp-features']
 # What the core must not include: the layers above it (the bus, its direct
 # server and polkit, the metrics endpoint, idle exit, what systemd is told,
 # the daemon's loop).

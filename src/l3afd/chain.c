@@ -999,7 +999,8 @@ static void set_applied(Chain *c, GPtrArray *programs, bool settled)
 static bool same_as_applied(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass)
 {
         if (!c->applied || c->applied->len != programs->len || c->mode != mode ||
-            (c->hook != HOOK_XDP && c->tcx_pass != tcx_pass))
+            (c->hook != HOOK_XDP && c->tcx_pass != tcx_pass) ||
+            c->counting != (c->statistics && programs->len <= L3AF_COUNT_PROGRAMS_MAX))
                 return false;
         for (guint i = 0; i < programs->len; i++)
                 if (c->applied->pdata[i] != programs->pdata[i])
@@ -1441,6 +1442,15 @@ static bool chain_counts(Chain *c, size_t n)
         return false;
 }
 
+/* After the flip to generation 'gen': the maps staged for it take their place (map-pins.h). */
+static void settle_staged_maps(Chain *c, uint64_t gen)
+{
+        LogFields f = chain_log_fields(c, NULL);
+
+        f.generation = gen;
+        map_pins_settle(c->dir, &f, true);
+}
+
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
@@ -1526,12 +1536,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                         goto fail;
         }
         crash_point("change-switched");
-        {
-                LogFields f = chain_log_fields(c, NULL);
-
-                f.generation = gen;
-                map_pins_settle(c->dir, &f, true);  /* maps staged for the new generation take their place */
-        }
+        settle_staged_maps(c, gen);
 
         if (reattach) {
                 c->mode = mode;
