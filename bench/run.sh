@@ -319,6 +319,7 @@ if [[ " $WHAT " == *" reload "* ]]; then
                         until [ "$(grep -c "Reload done" "$T/l3afd.log" || true)" -gt "$n" ]; do sleep 0.005; done
                         grep "Reload done" "$T/l3afd.log" | tail -1 | sed 's/.*prepare \([0-9.]*\) ms, apply \([0-9.]*\) ms.*/\1 \2/'
                 }
+                sleep 2.1   # what the start extracted (a package's tree) has settled too: the steady state
                 : > "$T/none"; : > "$T/one"
                 for k in $(seq 20); do one_reload >> "$T/none"; done
                 for k in $(seq 20); do

@@ -6,9 +6,9 @@
 #include "util.h"
 
 typedef struct Entry {
-        FileDep *dropin;
-        FileDep *object;
-        ProgramSpec *spec;
+        FileDep *dropin;      /* as parsed */
+        FileDep *object;      /* as read; NULL when it is one of the package's files (spec->package_files) */
+        ProgramSpec *spec;    /* prepared, shared (program_spec_ref()) */
 } Entry;
 
 struct PrepareCache {
@@ -68,7 +68,7 @@ static bool entry_holds(Entry *e, const Settings *s, const char **ret_changed)
         FileDep *deps[] = { e->dropin, e->object };
 
         for (size_t i = 0; i < ELEMENTSOF(deps); i++)
-                if (!file_dep_holds(deps[i])) {
+                if (deps[i] && !file_dep_holds(deps[i])) {
                         *ret_changed = deps[i]->path;
                         return false;
                 }
@@ -127,6 +127,14 @@ int prepare_cache_parse(const char *path, GPtrArray *problems, ProgramSpec **ret
         return r;
 }
 
+static bool in_package(const ProgramSpec *p)
+{
+        for (guint i = 0; p->package_files && i < p->package_files->len; i++)
+                if (streq(((FileDep *) p->package_files->pdata[i])->path, p->object))
+                        return true;
+        return false;
+}
+
 /*
  * Drop-ins that load the same object (the same bytes, compared in full) hold
  * one copy of it. 'p' is not shared yet, so its bytes may still be swapped.
@@ -157,7 +165,8 @@ void prepare_cache_store(PrepareCache *c, const Settings *s, FileDep *dropin, Pr
         if (p->package && (!s->require_signatures || !p->package_files))
                 return;
         data = g_bytes_get_data(p->elf, &size);
-        if (file_dep_record(p->object, data, size, &object) < 0)
+        /* A package's object is one of its files already (recorded before it was read). */
+        if (!in_package(p) && file_dep_record(p->object, data, size, &object) < 0)
                 return;
         share_object(c, p);
         e = g_new0(Entry, 1);
