@@ -344,15 +344,20 @@ int bus_read_chain(sd_bus_message *m, Context *c, Chain **ret, sd_bus_error *err
 
 Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *error)
 {
-        g_autofree char *key = chain_key(ifname, hook);
-        Chain *ch = g_hash_table_lookup(c->chains, key);
+        ChainId id;
+        Chain *ch;
 
+        if (chain_id_init(&id, ifname, hook) < 0) {
+                sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid interface name or hook.");
+                return NULL;
+        }
+        ch = g_hash_table_lookup(c->chains, &id);
         if (ch)
                 return ch;
         if (if_nametoindex(ifname) == 0)
                 sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_INTERFACE, "No interface %s.", ifname);
         else
-                sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "No chain on %s.", key);
+                sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "No chain on %s.", CHAIN_ID_TO_STRING(&id));
         return NULL;
 }
 

@@ -22,14 +22,12 @@
 
 #define WALK_MAX 64
 
-Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
+Chain *chain_new(const char *pin_root, const ChainId *id)
 {
         Chain *c = g_new0(Chain, 1);
 
-        c->key = chain_key(ifname, hook);
-        c->ifname = g_strdup(ifname);
-        c->hook = hook;
-        c->dir = pin_chain_dir(pin_root, ifname, hook);
+        c->id = *id;
+        c->dir = pin_chain_dir(pin_root, id->ifname, id->hook);
         c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
         c->counting_maps = COUNTING_MAPS_NONE;
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
@@ -61,8 +59,6 @@ void chain_free(Chain *c)
         g_hash_table_unref(c->sources);
         g_ptr_array_unref(c->probes);
         g_hash_table_unref(c->metrics);
-        g_free(c->key);
-        g_free(c->ifname);
         g_free(c->dir);
         g_free(c->error);
         g_free(c);
@@ -76,8 +72,8 @@ static char *pin_path(Chain *c, const char *name)
 LogFields chain_log_fields(const Chain *c, const char *const *extra)
 {
         return (LogFields) {
-                .interface = c->ifname,
-                .hook = hook_to_string(c->hook),
+                .interface = c->id.ifname,
+                .hook = hook_to_string(c->id.hook),
                 .prog_id = c->root_id,
                 .generation = c->generation,
                 .extra = extra,
@@ -112,11 +108,10 @@ int chain_list_pinned(const char *pin_root, GArray **ret_ids)
                 if (r < 0)
                         return r;
                 for (guint j = 0; j < hooks->len; j++) {
-                        ChainId id = { .hook = hook_from_string(hooks->pdata[j]) };
+                        ChainId id;
 
-                        if (id.hook < 0)
+                        if (chain_id_init(&id, ifname, hook_from_string(hooks->pdata[j])) < 0)
                                 continue;
-                        g_strlcpy(id.ifname, ifname, sizeof(id.ifname));
                         g_array_append_val(ids, id);
                 }
         }
@@ -187,7 +182,7 @@ static int meta_write(Chain *c, GPtrArray *programs)
         struct l3af_meta v = { .generation = c->generation, .mode = c->mode,
                                .flags = (c->frags ? L3AF_META_F_FRAGS : 0) |
                                         (c->tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_META_F_TCX_PASS : 0) |
-                                        (c->hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) |
+                                        (c->id.hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) |
                                         (c->counting ? L3AF_META_F_COUNTING : 0) };
         g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
         void *prev = NULL;
@@ -369,12 +364,12 @@ static int chain_recover_swap(Chain *c, char **ret_error)
                         return pin_error(ret_error, "inspect the link pinned at", link, r);
         }
         if (link_fd >= 0 && info.prog_id == new_id) {
-                log_info("Chain %s: completing a root swap a stop interrupted.", c->key);
+                log_info("Chain %s: completing a root swap a stop interrupted.", CHAIN_TEXT(c));
                 (void) rename(slot_new, slot);  /* ENOENT: renamed already */
                 (void) rename(root_new, root);
                 return 1;
         }
-        log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", c->key);
+        log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", CHAIN_TEXT(c));
         (void) unlink(root_new);
         (void) unlink(slot_new);
         return 0;
@@ -401,18 +396,18 @@ static int chain_recover_link(Chain *c, char **ret_error)
         if (r < 0)
                 return pin_error(ret_error, "inspect the link pinned at", link_new, r);
         if (ifindex == 0) {
-                log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", c->key);
+                log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", CHAIN_TEXT(c));
                 (void) unlink(link_new);
                 return 0;
         }
         old_fd = bpf_pin_open(link);
         if (old_fd < 0 && old_fd != -ENOENT)
                 return pin_error(ret_error, "open pin", link, old_fd);
-        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
+        log_info("Chain %s: completing a change of mode a stop interrupted.", CHAIN_TEXT(c));
         if (old_fd >= 0)
                 (void) bpf_link_detach(old_fd);
         if (rename(link_new, link) < 0)
-                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", CHAIN_TEXT(c), link_new, link);
         return 0;
 }
 
@@ -435,14 +430,15 @@ static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **
                 Instance *inst;
 
                 if (n >= WALK_MAX) {
-                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", c->key, c->dir);
+                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", CHAIN_TEXT(c), c->dir);
                         break;
                 }
                 if (!g_hash_table_steal_extended(by_id, GUINT_TO_POINTER(id), NULL, (gpointer *) &inst)) {
                         /* A program we have no pin for: make sure the plan rebuilds it. */
                         inst = instance_new("?");
                         inst->prog_id = id;
-                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.", c->key, id);
+                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.",
+                                    CHAIN_TEXT(c), id);
                         g_ptr_array_add(c->instances, inst);
                         break;
                 }
@@ -526,7 +522,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 if (r < 0)
                         return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
         }
-        if (swapped && c->hook == HOOK_XDP)
+        if (swapped && c->id.hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
         else if (swapped && c->tcx_pass >= 0)
                 c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
@@ -572,7 +568,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
 
                 g_hash_table_iter_init(&it, by_id);
                 while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
-                        log_debug("Chain %s: removing unreachable instance %s.", c->key, inst->dir);
+                        log_debug("Chain %s: removing unreachable instance %s.", CHAIN_TEXT(c), inst->dir);
                         instance_unpin(inst);
                 }
         }
@@ -611,7 +607,7 @@ static int chain_attached(Chain *c)
                 return r;
         if (ifindex == 0)
                 return 0;
-        now = if_nametoindex(c->ifname);
+        now = if_nametoindex(c->id.ifname);
         if (now == 0)
                 return errno == ENODEV ? 0 : negative_errno();
         return ifindex == now;
@@ -635,7 +631,7 @@ static int chain_create_root(Chain *c)
                 if (r < 0)
                         return r;
         }
-        r = root_load(c->hook, c->frags, c->tcx_pass, c->counting ? &c->counting_maps : NULL, &c->root_fd,
+        r = root_load(c->id.hook, c->frags, c->tcx_pass, c->counting ? &c->counting_maps : NULL, &c->root_fd,
                       &c->slot_fd);
         if (r < 0)
                 return r;
@@ -656,12 +652,12 @@ int chain_attach(Chain *c, char **ret_error)
 {
         g_autofree char *link = pin_path(c, "link");
         _cleanup_close_ int fd = -EBADF;
-        unsigned ifindex = if_nametoindex(c->ifname);
+        unsigned ifindex = if_nametoindex(c->id.ifname);
         int r;
 
         if (ifindex == 0) {
                 c->waiting = true;
-                *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                *ret_error = g_strdup_printf("interface %s does not exist", c->id.ifname);
                 return -ENODEV;
         }
         c->waiting = false;
@@ -673,7 +669,7 @@ int chain_attach(Chain *c, char **ret_error)
         }
         (void) unlink(link);
 
-        r = root_attach(c->root_fd, c->hook, (int) ifindex, c->mode, &fd, ret_error);
+        r = root_attach(c->root_fd, c->id.hook, (int) ifindex, c->mode, &fd, ret_error);
         if (r < 0)
                 return r;
         if (bpf_obj_pin(fd, link) < 0) {
@@ -708,7 +704,7 @@ static int chain_install_link(Chain *c, int *fd, uint32_t ifindex, char **ret_er
         if (c->link_fd >= 0)
                 (void) bpf_link_detach(c->link_fd);
         if (rename(link_new, link) < 0)
-                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", CHAIN_TEXT(c), link_new, link);
         safe_close(&c->link_fd);
         c->link_fd = TAKE_FD(*fd);
         c->ifindex = ifindex;
@@ -721,7 +717,7 @@ static int chain_attach_as(Chain *c, int root_fd, XdpMode mode, char **ret_error
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = root_attach(root_fd, c->hook, (int) c->ifindex, mode, &fd, ret_error);
+        r = root_attach(root_fd, c->id.hook, (int) c->ifindex, mode, &fd, ret_error);
         if (r < 0)
                 return r;
         r = chain_install_link(c, &fd, c->ifindex, ret_error);
@@ -761,7 +757,7 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
         uint32_t id = 0;
         int r, k;
 
-        if (c->hook != HOOK_XDP || mode == c->mode)
+        if (c->id.hook != HOOK_XDP || mode == c->mode)
                 goto same;
 
         r = xdp_attached_mode((int) c->ifindex, c->root_id, &cur);
@@ -773,7 +769,7 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
         if (mode == cur || (mode == XDP_MODE_AUTO && cur == XDP_MODE_NATIVE))
                 goto same;
 
-        r = root_attach(root_fd, c->hook, (int) c->ifindex, mode, &fd, &error);
+        r = root_attach(root_fd, c->id.hook, (int) c->ifindex, mode, &fd, &error);
         if (r >= 0) {
                 r = chain_install_link(c, &fd, c->ifindex, ret_error);
                 if (r < 0) {
@@ -817,18 +813,19 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
 changed:
         if (bpf_prog_id_of_fd(root_fd, &id) >= 0)
                 (void) xdp_attached_mode((int) c->ifindex, id, &now);
-        log_info("Chain %s: the root runs in %s mode (Mode=%s), was %s.", c->key, xdp_mode_to_string(now),
+        log_info("Chain %s: the root runs in %s mode (Mode=%s), was %s.", CHAIN_TEXT(c), xdp_mode_to_string(now),
                  xdp_mode_to_string(mode), xdp_mode_to_string(cur));
         c->mode = mode;
         return 0;
 same:
         if (root_fd != c->root_fd) {
-                r = root_replace(c->link_fd, root_fd, c->hook, ret_error);
+                r = root_replace(c->link_fd, root_fd, c->id.hook, ret_error);
                 if (r < 0)
                         return r;
         }
         if (mode != c->mode)
-                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the root in %s mode.", c->key,
+                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the root in %s mode.",
+                         CHAIN_TEXT(c),
                          xdp_mode_to_string(mode), xdp_mode_to_string(cur));
         c->mode = mode;
         return 0;
@@ -902,7 +899,8 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, Tcx
         crash_point("swap-switched");
         /* The new root runs from here on. */
         if (rename(slot_new, slot) < 0 || rename(root_new, root) < 0)
-                log_warning_errno(errno, "Chain %s: cannot rename the new root's pins under %s: %m", c->key, c->dir);
+                log_warning_errno(errno, "Chain %s: cannot rename the new root's pins under %s: %m", CHAIN_TEXT(c),
+                                  c->dir);
         safe_close(&c->root_fd);
         safe_close(&c->slot_fd);
         c->root_fd = TAKE_FD(*root_fd);
@@ -961,10 +959,10 @@ static void prune_programs(Chain *c)
 
                         if (pin_name_decode(e, &name) >= 0 && map_entries_retract(c->dir, name, NULL, &error) < 0) {
                                 log_warning("Chain %s: program '%s' left the chain, but its pins stay for now: %s",
-                                            c->key, name, error);
+                                            CHAIN_TEXT(c), name, error);
                                 continue;
                         }
-                        log_debug("Chain %s: removing %s, whose program left the chain.", c->key, path);
+                        log_debug("Chain %s: removing %s, whose program left the chain.", CHAIN_TEXT(c), path);
                         (void) rm_rf(path);
                 }
 }
@@ -1063,9 +1061,9 @@ static int create_chain(Chain *c, bool frags, TcxPassPolicy tcx_pass, char **ret
         struct stat st;
         int r;
 
-        if (if_nametoindex(c->ifname) == 0) {
+        if (if_nametoindex(c->id.ifname) == 0) {
                 c->waiting = true;
-                *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                *ret_error = g_strdup_printf("interface %s does not exist", c->id.ifname);
                 return -ENODEV;
         }
         r = lstat(c->dir, &st) >= 0 ? -EEXIST : errno == ENOENT ? 0 : negative_errno();
@@ -1117,9 +1115,9 @@ static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolic
                         return r;
                 }
         }
-        r = root_load(c->hook, frags, tcx_pass, counting ? &c->counting_maps : NULL, ret_root_fd, ret_slot_fd);
+        r = root_load(c->id.hook, frags, tcx_pass, counting ? &c->counting_maps : NULL, ret_root_fd, ret_slot_fd);
         if (r < 0) {
-                *ret_error = c->hook == HOOK_XDP ?
+                *ret_error = c->id.hook == HOOK_XDP ?
                         g_strdup_printf("cannot load a %s root: %s", frags ? "multi-buffer" : "single-buffer",
                                         g_strerror(-r)) :
                         g_strdup_printf("cannot load a root with TCXPass=%s: %s", tcx_pass_policy_to_string(tcx_pass),
@@ -1169,7 +1167,7 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
                 if (r < 0 && chain_is_attached(c))
                         return r;  /* runs the old way: the new mode failed */
                 if (r < 0) {
-                        log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
+                        log_warning("Chain %s: %s; it stays detached for now.", CHAIN_TEXT(c), *ret_error);
                         g_clear_pointer(ret_error, g_free);
                 }
         }
@@ -1228,7 +1226,7 @@ static int add_hop(Chain *c, Instance *inst, bool frags, GPtrArray *fresh, char 
                 *ret_error = g_strdup_printf("cannot give '%s' a stats slot: %s", inst->name, g_strerror(-r));
                 return r;
         }
-        return hop_add(inst, c->hook, frags, &c->counting_maps, slot, ret_error);
+        return hop_add(inst, c->id.hook, frags, &c->counting_maps, slot, ret_error);
 }
 
 /*
@@ -1330,7 +1328,7 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         c->mode = mode;
         /* Only now that the old generation is gone: it may still have been using them. */
         if (retract_entries(c, programs, ret_error) < 0) {
-                log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
+                log_warning("Chain %s: %s; retried at the next reload.", CHAIN_TEXT(c), *ret_error);
                 g_clear_pointer(ret_error, g_free);
         }
         prune_programs(c);
@@ -1342,7 +1340,7 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         }
         r = meta_write(c, programs);
         if (r < 0)
-                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", CHAIN_TEXT(c), gen);
 }
 
 /*
@@ -1367,7 +1365,7 @@ static bool chain_counts(Chain *c, size_t n)
                                "Chain %s: %zu programs are too many to count each (Statistics=programs): a packet "
                                "may make 33 tail calls, and the root and a counting hop before each of %d programs "
                                "take them all. The chain runs without counting hops; its root still counts the "
-                               "chain.", c->key, n, L3AF_COUNT_PROGRAMS_MAX);
+                               "chain.", CHAIN_TEXT(c), n, L3AF_COUNT_PROGRAMS_MAX);
         }
         c->uncounted_logged = true;
         return false;
@@ -1378,7 +1376,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         g_autoptr(GPtrArray) attached = g_ptr_array_new();
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
-        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
+        bool frags = program_chain_frags(c->id.hook, programs), created = false, reattach, relink, new_root = false;
         bool counting = chain_counts(c, programs->len);
         ChainPlan plan;
         uint64_t gen;
@@ -1410,7 +1408,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         reattach = created || r == 0;
         relink = !reattach && c->mode != mode;
 
-        if (c->hook == HOOK_XDP)
+        if (c->id.hook == HOOK_XDP)
                 tcx_pass = c->tcx_pass;
         r = load_new_root(c, programs, frags, tcx_pass, counting, &plan, &new_root_fd, &new_slot_fd, ret_error);
         if (r < 0)
@@ -1468,7 +1466,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                         goto fail_new;
                 if (r < 0) {
                         /* The new generation stays pinned; attaching is retried when the interface is back. */
-                        log_warning("Chain %s: %s; the chain is kept and attached when possible.", c->key,
+                        log_warning("Chain %s: %s; the chain is kept and attached when possible.", CHAIN_TEXT(c),
                                     *ret_error);
                         g_clear_pointer(ret_error, g_free);
                 }

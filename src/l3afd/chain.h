@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain-id.h"
 #include "counting.h"
 #include "dropin.h"
 #include "hook.h"
@@ -19,9 +20,7 @@
 #include "program.h"
 
 typedef struct Chain {
-        char *key;            /* "IFACE/HOOK" */
-        char *ifname;
-        Hook hook;
+        ChainId id;           /* (interface, hook); the key of Context.chains */
         char *dir;            /* pin directory */
         XdpMode mode;         /* as attached */
         bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
@@ -56,15 +55,9 @@ typedef struct Chain {
         uint32_t foreign_id;  /* the program found there instead, 0: none */
 } Chain;
 
-Chain *chain_new(const char *pin_root, const char *ifname, Hook hook);
+Chain *chain_new(const char *pin_root, const ChainId *id);
 void chain_free(Chain *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Chain, chain_free)
-
-/* A chain's identity: the interface, by name as the drop-ins give it (at most IF_NAMESIZE - 1 bytes), and the hook. */
-typedef struct ChainId {
-        char ifname[IF_NAMESIZE];
-        Hook hook;
-} ChainId;
 
 /*
  * Lists the chains with a pin directory under the pin root: ChainId values.

@@ -253,7 +253,7 @@ void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *pr
         for_each_map_dir(chain_dir, prune_dir, &s);
 }
 
-void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *programs, GPtrArray *problems)
+void map_pins_predict(const char *chain_dir, const ChainId *chain, GPtrArray *programs, GPtrArray *problems)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
         bool unreadable = false;
@@ -279,7 +279,7 @@ void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *progr
                                 problems_add(problems, true, NULL, chain, NULL, NULL,
                                              "cannot read the pinned map %s (%s), so whether a reload recreates "
                                              "maps of chain %s is not known (run --check as root for that)",
-                                             live, g_strerror(-fd), chain);
+                                             live, g_strerror(-fd), CHAIN_ID_TO_STRING(chain));
                         }
                         if (fd < 0 || map_def_of_fd(fd, &have) < 0 || map_def_equal(&have, d))
                                 continue;

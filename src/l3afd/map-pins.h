@@ -54,4 +54,4 @@ void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *pr
  * map_pins_resolve() decides. Pins that cannot be read (--check as a user
  * without CAP_BPF) are skipped, with one warning per chain.
  */
-void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *programs, GPtrArray *problems);
+void map_pins_predict(const char *chain_dir, const ChainId *chain, GPtrArray *programs, GPtrArray *problems);

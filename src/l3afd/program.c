@@ -187,7 +187,7 @@ static bool map_is_array(enum bpf_map_type t)
         return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
-static int type_entries(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+static int type_entries(ProgramSpec *p, struct bpf_object *obj, const ChainId *chain, GPtrArray *problems)
 {
         const struct btf *btf = bpf_object__btf(obj);
         int r = 0;
@@ -275,7 +275,7 @@ static bool program_fits_kind(struct bpf_program *prog, ProbeKind kind)
  * section names no target ("uprobe") is left alone. Each is checked against what the kernel
  * has (probe_kernel_supports()).
  */
-static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, const char *chain,
+static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, const ChainId *chain,
                           GPtrArray *problems)
 {
         struct bpf_program *it;
@@ -347,7 +347,7 @@ static void compute_digest(ProgramSpec *p)
 }
 
 /* Entry=, or the object's one program (or its one program fitting the hook): sets p->entry_resolved, p->frags. */
-static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems,
+static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const ChainId *chain, GPtrArray *problems,
                          struct bpf_program **ret)
 {
         struct bpf_program *prog = NULL, *it;
@@ -404,7 +404,7 @@ static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *cha
 }
 
 /* NextMap= (or l3af_next) must be a program array; every map's name must fit a pin's file name. */
-static int resolve_next_map(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+static int resolve_next_map(ProgramSpec *p, struct bpf_object *obj, const ChainId *chain, GPtrArray *problems)
 {
         struct bpf_map *map;
 
@@ -462,7 +462,7 @@ static void record_maps(ProgramSpec *p, struct bpf_object *obj)
         }
 }
 
-int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
+int program_prepare(ProgramSpec *p, const ChainId *chain, GPtrArray *problems)
 {
         g_autoptr(BpfObject) obj = NULL;
         g_autofree char *error = NULL;

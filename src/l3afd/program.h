@@ -67,9 +67,10 @@ int instance_unpin(Instance *i);
 /*
  * Reads and checks the program's object, resolves Entry= and NextMap=, types
  * its [Map] entries and computes its digest. Problems are added against
- * 'chain'. Does not touch the kernel.
+ * 'chain' (NULL for a probe on its own: the caller marks those,
+ * problems_set_probe()). Does not touch the kernel.
  */
-int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
+int program_prepare(ProgramSpec *p, const ChainId *chain, GPtrArray *problems);
 
 /*
  * Loads a new instance of a prepared program for a chain whose pins live in

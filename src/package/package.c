@@ -26,7 +26,7 @@
 typedef struct Job {
         const Settings *s;
         ProgramSpec *p;
-        const char *chain;
+        const ChainId *chain;
         GPtrArray *problems;
         char *artifact;     /* file name in the repository */
         char *url;
@@ -72,9 +72,8 @@ static void log_package(const Job *j, int level, const char *message_id, const c
         if (f_signer)
                 extra[n++] = f_signer;
         if (j->chain) {
-                /* The chain the package is for is the program's own. */
-                f.interface = j->p->ifname;
-                f.hook = hook_to_string(j->p->hook);
+                f.interface = j->chain->ifname;
+                f.hook = hook_to_string(j->chain->hook);
         }
         log_structured(level, 0, message_id, &f, "%s", text);
 }
@@ -823,7 +822,7 @@ void package_cancel(bool cancel)
         fetch_cancel(cancel);
 }
 
-int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems)
+int package_resolve(const Settings *s, ProgramSpec *p, const ChainId *chain, GPtrArray *problems)
 {
         _cleanup_(job_done) Job j = { .s = s, .p = p, .chain = chain, .problems = problems };
         _cleanup_(artifact_done) Artifact a = {};

@@ -25,10 +25,11 @@
  * Fetches (or takes from the cache, after re-checking its digest), verifies,
  * and extracts the package a spec names, then sets p->object, p->signer and
  * whatever of Entry=, Type= and NextMap= the drop-in left unset, from the
- * manifest. Every refusal is added to 'problems' against 'chain' and
+ * manifest. Every refusal is added to 'problems' against 'chain' (NULL for
+ * a probe on its own: the caller marks those, problems_set_probe()) and
  * journaled. Returns 0 or a negative errno.
  */
-int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems);
+int package_resolve(const Settings *s, ProgramSpec *p, const ChainId *chain, GPtrArray *problems);
 
 /*
  * Remembers that the spec's package version ran (rollback protection):

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain-id.h"
+
 /* Parses a time span such as "1s", "500ms", "2.5", "1min". */
 int parse_sec(const char *s, uint64_t *ret);
 /* "4096", "64K", "64M", "1G" (powers of 1024) -> bytes. */
@@ -40,7 +42,7 @@ typedef enum ConfPlace {
 typedef struct ConfContext {
         const char *file;      /* names the file (or the manifest's origin) in messages; NULL: the
                                 * error kept in *error is the bare message (a bus reply quotes the value) */
-        const char *chain;     /* "IFACE/HOOK" the problems block, or NULL */
+        const ChainId *chain;  /* the chain the problems block, or NULL */
         const char *group;     /* the group as written ("Program", "Program NAME", "Daemon") */
         const char *root;      /* prefix of absolute paths (--root=DIR), or NULL */
         bool strip;            /* strip white space around values before parsing */

@@ -200,7 +200,7 @@ static const struct {
         { "Program", set_program },
 };
 
-int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const char *chain, GPtrArray *problems,
+int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const ChainId *chain, GPtrArray *problems,
                       MetricSpec **ret)
 {
         g_autoptr(MetricSpec) m = g_new0(MetricSpec, 1);
@@ -337,7 +337,7 @@ static int btf_find_field(const struct btf *btf, uint32_t id, const char *field,
         return 0;
 }
 
-int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const char *chain,
+int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const ChainId *chain,
                       GPtrArray *problems)
 {
         g_autofree char *group = g_strdup_printf(METRIC_GROUP_PREFIX "%s", m->name);

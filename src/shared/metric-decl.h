@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain-id.h"
+
 #define METRIC_GROUP_PREFIX "Metric "
 #define METRIC_NAME_MAX 64
 #define METRICS_PER_PROGRAM_MAX 64
@@ -77,9 +79,9 @@ bool metric_name_is_valid(const char *s);
 
 /*
  * Parses the [Metric NAME] group 'group' of a drop-in. Problems name 'path',
- * the group and the key. Returns 0 and the spec, or -EINVAL.
+ * the group and the key, and block 'chain' (may be NULL). Returns 0 and the spec, or -EINVAL.
  */
-int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const char *chain, GPtrArray *problems,
+int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const ChainId *chain, GPtrArray *problems,
                       MetricSpec **ret);
 
 /*
@@ -91,5 +93,5 @@ int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const c
  * Problems name 'path', the group and the key. Returns 0, or -ENOENT (no
  * such map), -ERANGE (index out of range), -EINVAL.
  */
-int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const char *chain,
+int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const ChainId *chain,
                       GPtrArray *problems);
