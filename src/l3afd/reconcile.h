@@ -42,5 +42,10 @@ bool reconcile_pending(Context *c);
  */
 int reconcile_check(const Settings *s, GPtrArray *problems);
 
-/* Detaches every chain under the pin root and removes all pins. */
+/*
+ * l3afd --flush: removes every adopted chain (detaches its root, removes its
+ * pins) and every probe on its own. A chain whose pins could not be read is
+ * left exactly as it is (what runs may be live) and its -errno returned;
+ * else the first error, or 0.
+ */
 int reconcile_flush(Context *c);

@@ -11,8 +11,8 @@
  *
  * package_resolve() blocks (downloads): it runs in the reconcile worker
  * thread and touches nothing but the cache and its arguments.
- * package_record_applied() runs on the loop once a chain went live, and
- * writes the state directory.
+ * package_record_applied() runs on the loop once a chain (or a probe on its
+ * own) went live, and writes the state directory.
  */
 #pragma once
 
