@@ -50,11 +50,10 @@ static gint compare_ptrs(gconstpointer a, gconstpointer b)
         return program_spec_compare(*(ProgramSpec *const *) a, *(ProgramSpec *const *) b);
 }
 
-static void check_chain(ChainSpec *c, GPtrArray *problems)
+/* A name once per chain, and at most CHAIN_PROGRAMS_MAX programs. */
+static void check_names(ChainSpec *c, GPtrArray *problems)
 {
         GPtrArray *p = c->programs;
-
-        g_ptr_array_sort(p, compare_ptrs);
 
         for (guint i = 0; i + 1 < p->len; i++) {
                 ProgramSpec *a = p->pdata[i];
@@ -77,6 +76,12 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                              CHAIN_TEXT(c), p->len, CHAIN_PROGRAMS_MAX + 1, CHAIN_PROGRAMS_MAX, extra->name,
                              CHAIN_PROGRAMS_MAX + 1);
         }
+}
+
+/* Only the last program may lack a next map. */
+static void check_next_maps(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
 
         for (guint i = 0; i + 1 < p->len; i++) {
                 ProgramSpec *a = p->pdata[i], *b = p->pdata[i + 1];
@@ -87,8 +92,13 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                                      "after it",
                                      a->name, b->name, b->source);
         }
+}
 
-        /* Maps pinned by name are the chain's: every program that pins one must define it alike. */
+/* Maps pinned by name are the chain's: every program that pins one must define it alike. */
+static void check_shared_maps(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
+
         for (guint i = 0; i < p->len; i++) {
                 ProgramSpec *a = p->pdata[i];
 
@@ -112,6 +122,12 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                         }
                 }
         }
+}
+
+/* The chain's Mode=, TCXPass= and OnForeignProgram=: any program may give each, and those that do agree. */
+static void settle_chain_settings(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
 
         c->mode = XDP_MODE_AUTO;
         for (guint i = 0; i < p->len; i++) {
@@ -165,6 +181,15 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                 }
                 c->on_foreign = a->on_foreign;
         }
+}
+
+static void check_chain(ChainSpec *c, GPtrArray *problems)
+{
+        g_ptr_array_sort(c->programs, compare_ptrs);
+        check_names(c, problems);
+        check_next_maps(c, problems);
+        check_shared_maps(c, problems);
+        settle_chain_settings(c, problems);
 }
 
 GHashTable *model_build(GPtrArray *specs, GPtrArray *problems)
