@@ -455,6 +455,63 @@ static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **
 }
 
 /*
+ * Reads whether the adopted root (pinned at 'root') counts each program and,
+ * if so, opens its counting maps. A swap that turned counting on or off left
+ * the other kinds as recorded: *swapped is cleared then. Returns 0, -ENOLINK
+ * when a counting root has no counting maps pinned beside it (not l3afd's
+ * doing, and the chain may be live), or -errno, with *ret_error.
+ */
+static int adopt_counting(Chain *c, const char *root, bool *swapped, char **ret_error)
+{
+        int r;
+
+        r = root_is_counting(c->root_fd);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the program pinned at", root, r);
+        if (*swapped && c->counting != (r > 0))
+                *swapped = false;  /* the swap turned counting on or off: the other kinds are as recorded */
+        c->counting = r > 0;
+        if (!c->counting)
+                return 0;
+        r = counting_maps_open(c->dir, false, &c->counting_maps);
+        if (r == -ENOENT) {
+                *ret_error = g_strdup_printf("the root pinned at %s counts each program, but its counting "
+                                             "maps are not pinned beside it", root);
+                return -ENOLINK;
+        }
+        if (r < 0)
+                return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
+        return 0;
+}
+
+/*
+ * Unpins the instances of 'by_id' (id -> Instance*) the walk did not reach,
+ * left over from an interrupted change, after settling the maps that change
+ * staged: they are live if its generation went live. They are pinned after an
+ * instance of that generation, and every instance of it is reached once it is
+ * live: so they are live exactly when no unreached instance is newer than the
+ * running generation.
+ */
+static void remove_unreached(Chain *c, GHashTable *by_id)
+{
+        LogFields f = chain_log_fields(c, NULL);
+        uint64_t newest_unreached = 0;
+        GHashTableIter it;
+        Instance *inst;
+
+        g_hash_table_iter_init(&it, by_id);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst))
+                newest_unreached = MAX(newest_unreached, inst->gen);
+        map_pins_settle(c->dir, &f, c->instances->len > 0 && c->generation >= newest_unreached);
+
+        g_hash_table_iter_init(&it, by_id);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
+                log_debug("Chain %s: removing unreachable instance %s.", CHAIN_TEXT(c), inst->dir);
+                instance_unpin(inst);
+        }
+}
+
+/*
  * Opens the chain's pins and walks it. Only pins that do not exist (ENOENT)
  * make debris; any other error is returned with *ret_error naming the pin.
  */
@@ -505,23 +562,9 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         r = meta_read(c);
         if (r < 0)
                 return pin_error(ret_error, "read the map pinned at", meta, r);
-        r = root_is_counting(c->root_fd);
+        r = adopt_counting(c, root, &swapped, ret_error);
         if (r < 0)
-                return pin_error(ret_error, "inspect the program pinned at", root, r);
-        if (swapped && c->counting != (r > 0))
-                swapped = false;  /* the swap turned counting on or off: the other kinds are as recorded */
-        c->counting = r > 0;
-        if (c->counting) {
-                r = counting_maps_open(c->dir, false, &c->counting_maps);
-                if (r == -ENOENT) {
-                        /* Pinned before the root that uses them: not l3afd's doing, and the chain may be live. */
-                        *ret_error = g_strdup_printf("the root pinned at %s counts each program, but its counting "
-                                                     "maps are not pinned beside it", root);
-                        return -ENOLINK;
-                }
-                if (r < 0)
-                        return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
-        }
+                return r;
         if (swapped && c->id.hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
         else if (swapped && c->tcx_pass >= 0)
@@ -550,28 +593,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
 
         /* The walk reached the end: whatever it did not reach is left over from an interrupted change. */
-        {
-                GHashTableIter it;
-                Instance *inst;
-                uint64_t newest_unreached = 0;
-                LogFields f = chain_log_fields(c, NULL);
-
-                /*
-                 * Maps a change staged are live if that change's generation went live. They are pinned after
-                 * an instance of that generation, and every instance of it is reached once it is live: so they
-                 * are live exactly when no unreached instance is newer than the running generation.
-                 */
-                g_hash_table_iter_init(&it, by_id);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst))
-                        newest_unreached = MAX(newest_unreached, inst->gen);
-                map_pins_settle(c->dir, &f, c->instances->len > 0 && c->generation >= newest_unreached);
-
-                g_hash_table_iter_init(&it, by_id);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
-                        log_debug("Chain %s: removing unreachable instance %s.", CHAIN_TEXT(c), inst->dir);
-                        instance_unpin(inst);
-                }
-        }
+        remove_unreached(c, by_id);
         return 0;
 }
 
@@ -1371,6 +1393,67 @@ static bool chain_counts(Chain *c, size_t n)
         return false;
 }
 
+/*
+ * How the change reaches the hook. Not attached (new, link detached, interface replaced): *ret_reattach,
+ * attach afresh. Attached: a new mode is *ret_relink, a relink that never leaves the hook without our
+ * root, made before the flip, so that on failure the old generation keeps running the old way. Returns 0,
+ * or -errno with *ret_error when whether the chain is attached cannot be told: re-attaching on a guess
+ * could take a running chain off the wire.
+ */
+static int plan_attach(Chain *c, XdpMode mode, bool created, bool *ret_reattach, bool *ret_relink, char **ret_error)
+{
+        int r = created ? 0 : chain_attached(c);
+
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot tell whether the chain is attached: %s", g_strerror(-r));
+                return r;
+        }
+        *ret_reattach = created || r == 0;
+        *ret_relink = !*ret_reattach && c->mode != mode;
+        return 0;
+}
+
+/* Writes the [Map] entries of programs[from..]; the first error is returned, with *ret_error. */
+static int write_map_entries(Chain *c, GPtrArray *programs, guint from, char **ret_error)
+{
+        for (guint i = from; i < programs->len; i++) {
+                int r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Ends the staging of maps for generation 'gen' (map_pins_settle()): they take their place, or with !commit go. */
+static void settle_staged_maps(Chain *c, uint64_t gen, bool commit)
+{
+        LogFields f = chain_log_fields(c, NULL);
+
+        f.generation = gen;
+        map_pins_settle(c->dir, &f, commit);
+}
+
+/*
+ * Attaches the root of a chain whose new generation is live but which was not attached, in 'mode'.
+ * Returns 0, or -errno when a chain this change 'created' cannot attach (it goes). A chain that existed
+ * stays pinned whatever happens, and attaching is retried when the interface is back.
+ */
+static int attach_live(Chain *c, XdpMode mode, bool created, char **ret_error)
+{
+        int r;
+
+        c->mode = mode;
+        r = chain_attach(c, ret_error);
+        if (r < 0 && created)
+                return r;
+        if (r < 0) {
+                log_warning("Chain %s: %s; the chain is kept and attached when possible.", CHAIN_TEXT(c), *ret_error);
+                g_clear_pointer(ret_error, g_free);
+        }
+        return 0;
+}
+
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
@@ -1396,17 +1479,9 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
 
         plan_change(c, programs, &plan);
 
-        /* Not attached (new, link detached, interface replaced): attach afresh. Attached: a new mode is a
-         * relink that never leaves the hook without our root, made before the flip, so that on failure the
-         * old generation keeps running the old way. */
-        r = created ? 0 : chain_attached(c);
-        if (r < 0) {
-                /* Re-attaching on a guess could take a running chain off the wire. */
-                *ret_error = g_strdup_printf("cannot tell whether the chain is attached: %s", g_strerror(-r));
+        r = plan_attach(c, mode, created, &reattach, &relink, ret_error);
+        if (r < 0)
                 goto fail;
-        }
-        reattach = created || r == 0;
-        relink = !reattach && c->mode != mode;
 
         if (c->id.hook == HOOK_XDP)
                 tcx_pass = c->tcx_pass;
@@ -1416,11 +1491,9 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         new_root = r > 0;
 
         /* Config first: entries are in place before any new instance is reachable. */
-        for (guint i = plan.create; i < programs->len; i++) {
-                r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
-                if (r < 0)
-                        goto fail;
-        }
+        r = write_map_entries(c, programs, plan.create, ret_error);
+        if (r < 0)
+                goto fail;
         if (plan.noop)
                 return apply_without_loading(c, programs, mode, reattach, relink, ret_error);
 
@@ -1452,24 +1525,12 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                         goto fail;
         }
         crash_point("change-switched");
-        {
-                LogFields f = chain_log_fields(c, NULL);
-
-                f.generation = gen;
-                map_pins_settle(c->dir, &f, true);  /* maps staged for the new generation take their place */
-        }
+        settle_staged_maps(c, gen, true);  /* maps staged for the new generation take their place */
 
         if (reattach) {
-                c->mode = mode;
-                r = chain_attach(c, ret_error);
-                if (r < 0 && created)
+                r = attach_live(c, mode, created, ret_error);
+                if (r < 0)
                         goto fail_new;
-                if (r < 0) {
-                        /* The new generation stays pinned; attaching is retried when the interface is back. */
-                        log_warning("Chain %s: %s; the chain is kept and attached when possible.", CHAIN_TEXT(c),
-                                    *ret_error);
-                        g_clear_pointer(ret_error, g_free);
-                }
         }
 
         commit_generation(c, programs, &plan, fresh, gen, mode, ret_error);
@@ -1480,9 +1541,7 @@ fail:
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
-                LogFields f = chain_log_fields(c, NULL);
-
-                map_pins_settle(c->dir, &f, false);
+                settle_staged_maps(c, c->generation, false);
                 prune_programs(c);
                 return r;
         }
