@@ -16,6 +16,7 @@
 #include "map-pins.h"
 #include "model.h"
 #include "package.h"
+#include "pin-path.h"
 #include "probe.h"
 #include "problem.h"
 #include "program.h"
@@ -785,7 +786,7 @@ int reconcile_check(const Settings *s, GPtrArray *problems)
         qsort(ids, n, sizeof(*ids), chain_id_ptr_compare);
         for (guint i = 0; i < n; i++) {
                 ChainSpec *cs = g_hash_table_lookup(desired, ids[i]);
-                g_autofree char *dir = g_build_filename(s->pin_root, cs->id.ifname, hook_to_string(cs->id.hook), NULL);
+                g_autofree char *dir = pin_chain_dir(s->pin_root, cs->id.ifname, cs->id.hook);
 
                 if (if_nametoindex(cs->id.ifname) == 0)
                         problems_add(problems, true, NULL, &cs->id, NULL, NULL,
