@@ -42,7 +42,7 @@ int chain_id_ptr_compare(const void *a, const void *b);
 
 /* Writes "IFACE/HOOK" into buf (CHAIN_ID_STRING_MAX bytes) and returns buf. */
 const char *chain_id_to_string(const ChainId *id, char buf[static CHAIN_ID_STRING_MAX]);
-/* The same into a buffer that lives to the end of the enclosing full expression's block (log arguments). */
+/* The same into a compound literal, which lives as long as the enclosing block (for log arguments). */
 #define CHAIN_ID_TO_STRING(id) chain_id_to_string((id), (char[CHAIN_ID_STRING_MAX]) {})
 /* The same for a struct whose identity is its member 'id' (Chain, ChainSpec). */
 #define CHAIN_TEXT(x) CHAIN_ID_TO_STRING(&(x)->id)

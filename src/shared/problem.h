@@ -48,7 +48,7 @@ size_t problems_count_errors(GPtrArray *problems);
 /* Marks the problems from index 'since' on as concerning 'program'. */
 void problems_set_program(GPtrArray *problems, guint since, const char *program);
 
-/* Marks the problems from index 'since' on as blocking the probe on its own named 'probe'. */
+/* Marks the problems from index 'since' on that block no chain as blocking the probe on its own 'probe'. */
 void problems_set_probe(GPtrArray *problems, guint since, const char *probe);
 
 /* Sets the kind of the problems from index 'since' on. */
