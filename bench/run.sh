@@ -298,7 +298,7 @@ if [[ " $WHAT " == *" changes "* ]]; then
         ip link add ch0 type veth peer name ch0p && ip link set ch0 up
         how() {  # how K: how the K-th last change was made, and the instances it loaded (its journal line)
                 local line
-                line=$(grep "instances\? loaded" "$T/l3afd.log" | tail -"$1" | head -1)
+                line=$(grep "instances\? loaded" "$T/l3afd.log" | tail -"$1" | sed -n 1p)
                 echo "$(echo "$line" | grep -o "splice\|new prefix") ($(echo "$line" | grep -o "[0-9]* instances\? loaded" | cut -d' ' -f1))"
         }
         row() {  # row LABEL HOW

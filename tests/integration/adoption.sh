@@ -102,8 +102,8 @@ splice_crash() {  # splice_crash POINT before|after WHAT COMMAND...: COMMAND edi
                 assert_eq "$running" "$before" "$what, killed before the switch: generation $gen still ran"
                 assert_eq "$adopted" "$gen" "$what: the next start adopted generation $gen"
                 assert_eq "$(log_count "is live")" $((lives + 1)) "$what: the next start made the change"
-                grep "Chain l3t0/xdp generation" "$T/daemon.log" | tail -2 | head -1 | \
-                        grep -q "generation $((gen + 1)): splice" || fail "$what: not made again as generation $((gen + 1)), a splice"
+                grep "Chain l3t0/xdp generation" "$T/daemon.log" | tail -2 | sed -n 1p | \
+                        contains "generation $((gen + 1)): splice" || fail "$what: not made again as generation $((gen + 1)), a splice"
         else
                 assert_ne "$running" "$before" "$what, killed after the switch: the new generation ran"
                 assert_eq "$adopted" $((gen + 1)) "$what: the next start adopted it as generation $((gen + 1))"

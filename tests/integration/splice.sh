@@ -28,13 +28,13 @@ sleep 0.3
 change() {
         local lines out
         out=$("$L3AFD" --root="$ROOT" --check 2>&1) || fail "$1: --check failed: $out"
-        echo "$out" | grep -qF -- "change: chain l3t0/xdp: ${2/loaded/to load}" || \
+        echo "$out" | contains -F -- "change: chain l3t0/xdp: ${2/loaded/to load}" || \
                 fail "$1: --check did not predict '${2/loaded/to load}': $out"
         echo "ok - $1: --check predicts it"
         lines=$(log_count "instances\? loaded")
         daemon_reload
         assert_eq "$(log_count "instances\? loaded")" $((lines + 1)) "$1: one generation went live"
-        grep "instances\? loaded" "$T/daemon.log" | tail -1 | grep -qF -- "$2" || \
+        grep "instances\? loaded" "$T/daemon.log" | tail -1 | contains -F -- "$2" || \
                 fail "$1: the change's line is '$(grep "instances\? loaded" "$T/daemon.log" | tail -1)', expected '$2'"
         echo "ok - $1: $2"
 }
@@ -77,7 +77,7 @@ same "the removal loaded nothing: the chain is as before the insert" "${ids[*]}"
 # predecessor instead, with no successor, when it measured that cheaper.
 rm "$DROPINS/c8.conf"
 out=$("$L3AFD" --root="$ROOT" --check 2>&1) || fail "--check failed: $out"
-echo "$out" | grep -qF "change: chain l3t0/xdp: splice, remove 'c8' after 'c7', 0 instances to load" || \
+echo "$out" | contains -F "change: chain l3t0/xdp: splice, remove 'c8' after 'c7', 0 instances to load" || \
         fail "--check did not predict the tail's removal: $out"
 daemon_reload
 line=$(grep "instances\? loaded" "$T/daemon.log" | tail -1)
