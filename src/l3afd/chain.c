@@ -9,6 +9,7 @@
 #include "attach.h"
 #include "bpf-util.h"
 #include "chain.h"
+#include "grace.h"
 #include "l3af/pins.h"
 #include "l3af/stats.h"
 #include "log.h"
@@ -61,6 +62,7 @@ void chain_free(Chain *c)
         g_hash_table_unref(c->metrics);
         g_free(c->dir);
         g_free(c->error);
+        g_free(c->change);
         g_free(c);
 }
 
@@ -125,12 +127,19 @@ static void meta_key(struct l3af_meta_key *k, const char *name)
         g_strlcpy(k->name, name, sizeof(k->name));
 }
 
-static int meta_read(Chain *c)
+/*
+ * Reads the chain's record and its programs' sources. A removal's record
+ * (L3AF_META_KEY_SWITCH, pins.h) goes to *ret_removal_gen and
+ * *ret_removal_id (0 and 0 when there is none).
+ */
+static int meta_read(Chain *c, uint64_t *ret_removal_gen, uint32_t *ret_removal_id)
 {
         struct l3af_meta_key k, next;
         struct l3af_meta v;
         void *prev = NULL;
 
+        *ret_removal_gen = 0;
+        *ret_removal_id = 0;
         g_hash_table_remove_all(c->sources);
         for (;;) {
                 if (bpf_map_get_next_key(c->meta_fd, prev, &next) < 0) {
@@ -147,7 +156,10 @@ static int meta_read(Chain *c)
                 }
                 k.name[sizeof(k.name) - 1] = 0;
                 v.source[sizeof(v.source) - 1] = 0;
-                if (k.name[0] == 0) {
+                if (streq(k.name, L3AF_META_KEY_SWITCH)) {
+                        *ret_removal_gen = v.generation;
+                        *ret_removal_id = (uint32_t) g_ascii_strtoull(v.source, NULL, 10);
+                } else if (k.name[0] == 0) {
                         c->generation = v.generation;
                         c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
                         c->frags = v.flags & L3AF_META_F_FRAGS;
@@ -224,6 +236,32 @@ static int meta_write(Chain *c, GPtrArray *programs)
         return 0;
 }
 
+/*
+ * Before a removal's switch, which loads no instance to carry its
+ * generation: records 'gen' and the id of the instance that leaves
+ * (L3AF_META_KEY_SWITCH, pins.h), so that a start after a crash knows
+ * whether the removal went live. meta_write() drops the record.
+ */
+static int meta_record_removal(Chain *c, uint64_t gen, const Instance *leaving)
+{
+        struct l3af_meta_key k;
+        struct l3af_meta v = { .generation = gen };
+
+        meta_key(&k, L3AF_META_KEY_SWITCH);
+        g_snprintf(v.source, sizeof(v.source), "%" PRIu32, leaving->prog_id);
+        if (bpf_map_update_elem(c->meta_fd, &k, &v, BPF_ANY) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static void meta_drop_removal(Chain *c)
+{
+        struct l3af_meta_key k;
+
+        meta_key(&k, L3AF_META_KEY_SWITCH);
+        (void) bpf_map_delete_elem(c->meta_fd, &k);
+}
+
 /* Says which pin could not be opened or read, and why; returns r. */
 static int pin_error(char **ret_error, const char *what, const char *path, int r)
 {
@@ -233,11 +271,12 @@ static int pin_error(char **ret_error, const char *what, const char *path, int r
 
 /*
  * Opens every pinned instance of every program, indexed by program id.
- * Removes only what is certainly debris: an entry whose name l3afd never
- * gives, an instance whose program pin does not exist (ENOENT). Any other
- * error is returned, with *ret_error naming the pin.
+ * With 'prune', removes only what is certainly debris: an entry whose name
+ * l3afd never gives, an instance whose program pin does not exist (ENOENT);
+ * without, it skips them and removes nothing. Any other error is returned,
+ * with *ret_error naming the pin.
  */
-static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
+static int index_instances(Chain *c, bool prune, GHashTable **ret_by_id, char **ret_error)
 {
         g_autoptr(GHashTable) by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                                             (GDestroyNotify) instance_free);
@@ -282,16 +321,20 @@ static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
                         inst = instance_new(name);
                         inst->dir = g_strdup(idir);
                         if (pin_instance_parse(e, &gen, &digest) < 0 || strlen(digest) != DIGEST_SHORT) {
-                                log_warning("Removing unexpected entry %s.", idir);
-                                instance_unpin(inst);
+                                if (prune) {
+                                        log_warning("Removing unexpected entry %s.", idir);
+                                        instance_unpin(inst);
+                                }
                                 continue;
                         }
                         inst->gen = gen;
                         g_strlcpy(inst->digest, digest, sizeof(inst->digest));
                         inst->prog_fd = bpf_pin_open(prog);
                         if (inst->prog_fd == -ENOENT) {
-                                log_warning("Removing incomplete instance %s.", idir);
-                                instance_unpin(inst);
+                                if (prune) {
+                                        log_warning("Removing incomplete instance %s.", idir);
+                                        instance_unpin(inst);
+                                }
                                 continue;
                         }
                         if (inst->prog_fd < 0)
@@ -512,6 +555,39 @@ static void remove_unreached(Chain *c, GHashTable *by_id)
 }
 
 /*
+ * After a switch: the next switch at an instance's next map waits for the
+ * grace period that starts now (plan.h). Without one, such a switch is not
+ * made (c->grace_unsure): changes take a new prefix instead.
+ */
+static void note_switch(Chain *c)
+{
+        c->grace_unsure = grace_period_request(&c->grace_ticket) < 0;
+}
+
+/* Whether the walk reached the program with id 'id'. */
+static bool walk_reached(Chain *c, uint32_t id)
+{
+        for (guint i = 0; i < c->instances->len; i++)
+                if (((Instance *) c->instances->pdata[i])->prog_id == id)
+                        return true;
+        return false;
+}
+
+/*
+ * After the walk, the generation that runs: the record's, unless a stop
+ * between a switch and its record left running instances newer than the
+ * record, or a removal (which loads none) recorded as 'removal_gen' whose
+ * instance (id 'removal_id') no longer runs.
+ */
+static void running_generation(Chain *c, uint64_t removal_gen, uint32_t removal_id)
+{
+        for (guint i = 0; i < c->instances->len; i++)
+                c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
+        if (removal_gen > c->generation && !walk_reached(c, removal_id))
+                c->generation = removal_gen;
+}
+
+/*
  * Opens the chain's pins and walks it. Only pins that do not exist (ENOENT)
  * make debris; any other error is returned with *ret_error naming the pin.
  */
@@ -520,6 +596,8 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
         g_autofree char *link = pin_path(c, "link");
         g_autoptr(GHashTable) by_id = NULL;
+        uint64_t removal_gen;
+        uint32_t removal_id;
         bool swapped;
         int r;
 
@@ -559,7 +637,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 if (r < 0)
                         return pin_error(ret_error, "inspect the link pinned at", link, r);
         }
-        r = meta_read(c);
+        r = meta_read(c, &removal_gen, &removal_id);
         if (r < 0)
                 return pin_error(ret_error, "read the map pinned at", meta, r);
         r = adopt_counting(c, root, &swapped, ret_error);
@@ -570,7 +648,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         else if (swapped && c->tcx_pass >= 0)
                 c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
 
-        r = index_instances(c, &by_id, ret_error);
+        r = index_instances(c, true, &by_id, ret_error);
         if (r < 0)
                 return r;
         r = walk_instances(c, by_id, slot, ret_error);
@@ -588,9 +666,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 probes_describe_pinned(inst->name, pdir, c->probes, NULL);
         }
 
-        /* A stop between a switch and its record leaves running instances newer than the record. */
-        for (guint i = 0; i < c->instances->len; i++)
-                c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
+        running_generation(c, removal_gen, removal_id);
 
         /* The walk reached the end: whatever it did not reach is left over from an interrupted change. */
         remove_unreached(c, by_id);
@@ -604,6 +680,8 @@ int chain_adopt(Chain *c, char **ret_error)
 
         chain_close(c);
         r = chain_adopt_pins(c, &error);
+        if (r >= 0)
+                note_switch(c);  /* packets of a generation the last daemon switched away from may still run */
         if (r < 0) {
                 /* Whatever it was, nothing was removed: let go of what was opened, and of what was read. */
                 chain_close(c);
@@ -1149,12 +1227,9 @@ static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolic
         return 1;
 }
 
-/* Which instances a change to 'programs' creates, shares and releases (plan.h). */
-static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
+/* The identities of the running instances and of 'programs', for the planner (plan.h). */
+static void plan_identities(Chain *c, GPtrArray *programs, GPtrArray *cur_ids, GPtrArray *want_ids)
 {
-        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
-
         for (guint i = 0; i < c->instances->len; i++) {
                 Instance *inst = c->instances->pdata[i];
                 g_ptr_array_add(cur_ids, instance_identity(inst->name, inst->digest));
@@ -1163,8 +1238,93 @@ static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
                 ProgramSpec *p = programs->pdata[i];
                 g_ptr_array_add(want_ids, instance_identity(p->name, p->digest));
         }
+}
+
+/* Which instances a change to 'programs' creates, shares and releases as a new prefix (plan.h). */
+static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
+{
+        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
+
+        plan_identities(c, programs, cur_ids, want_ids);
         chain_plan((const char *const *) cur_ids->pdata, cur_ids->len, (const char *const *) want_ids->pdata,
                    want_ids->len, ret);
+}
+
+/*
+ * Where a splice acts on the running chain (plan.h): the switch point, the
+ * one instance it loads, what the switch point (or that instance) then
+ * points at, and the running instances it releases.
+ */
+typedef struct SpliceSites {
+        ChainSplice splice;
+        Instance *pred;       /* the switch point's instance; NULL: the root's slot */
+        int load;             /* programs[load] gets a new instance at that position; -1: none */
+        Instance *succ;       /* what follows the switch point in the new chain, past 'load'; NULL: nothing */
+        size_t release_at;    /* c->instances[release_at, release_at + release) leave after the switch */
+        size_t release;
+        bool reload_pred;     /* the last program leaves by a new instance of its predecessor */
+} SpliceSites;
+
+/*
+ * Removing the last program empties its predecessor's next map, and the
+ * kernel waits for a grace period in that update (plan.h). A new instance
+ * of the predecessor with an empty next map, switched in at the program
+ * before it, costs its load instead: taken when this daemon measured that
+ * load shorter than its last grace period (grace.h).
+ */
+static bool reload_cheaper(const Instance *pred)
+{
+        uint64_t gp = grace_period_last_usec();
+
+        return pred->load_usec > 0 && gp > 0 && pred->load_usec < gp;
+}
+
+/*
+ * Whether the change is one splice the running chain can take as it is
+ * (plan.h): its switch point is the root's slot or an instance with a next
+ * map, which can wait for the grace period after the previous switch; the
+ * instance it links to is pinned; and the program it loads gives no
+ * chain-wide map a new definition (the chain's other instances use that
+ * map: they would need new instances too). *ret says where it acts.
+ */
+static bool plan_splice(Chain *c, GPtrArray *programs, SpliceSites *ret)
+{
+        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
+        Instance **inst = (Instance **) c->instances->pdata;
+        size_t n = c->instances->len, succ_at;
+        SpliceSites t = { .load = -1 };
+        ChainSplice s;
+
+        plan_identities(c, programs, cur_ids, want_ids);
+        if (!chain_plan_splice((const char *const *) cur_ids->pdata, cur_ids->len,
+                               (const char *const *) want_ids->pdata, want_ids->len, &s))
+                return false;
+        t.splice = s;
+        t.pred = s.at > 0 ? inst[s.at - 1] : NULL;
+        succ_at = s.kind == SPLICE_INSERT ? s.at : s.at + 1;
+        t.succ = succ_at < n ? inst[succ_at] : NULL;
+        t.release_at = s.at;
+        t.release = s.kind != SPLICE_INSERT;
+        if (s.kind != SPLICE_REMOVE)
+                t.load = (int) s.at;
+        else if (!t.succ && t.pred && t.pred->prog_fd >= 0 && reload_cheaper(t.pred)) {
+                /* The last leaves: its predecessor's new instance ends the chain, switched in before it. */
+                t.reload_pred = true;
+                t.load = (int) s.at - 1;
+                t.pred = s.at > 1 ? inst[s.at - 2] : NULL;
+                t.release_at = s.at - 1;
+                t.release = 2;
+        }
+        if (t.pred && (t.pred->next_fd < 0 || c->grace_unsure))
+                return false;
+        if (t.succ && instance_target_fd(t.succ) < 0)
+                return false;
+        if (t.load >= 0 && map_pins_redefine_shared(c->dir, programs->pdata[t.load]) != 0)
+                return false;
+        *ret = t;
+        return true;
 }
 
 /*
@@ -1217,7 +1377,7 @@ static int stats_slot_for(Chain *c, const char *name, GPtrArray *fresh, uint32_t
                 for (guint i = 0; i < lists[l]->len; i++) {
                         const Instance *inst = lists[l]->pdata[i];
 
-                        if (inst->hop_fd < 0)
+                        if (!inst || inst->hop_fd < 0)  /* a splice's 'fresh' has no instance before its own */
                                 continue;
                         if (streq(inst->name, name)) {
                                 *ret = inst->stats_slot;
@@ -1270,11 +1430,13 @@ static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, ui
         for (size_t i = plan->create; i-- > 0;) {
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
+                uint64_t start = g_get_monotonic_time();
 
                 r = program_instantiate(p, c->dir, gen, frags, program_needs_probes(c, p), &inst, ret_error,
                                         &c->error_kind);
                 if (r < 0)
                         return r;
+                inst->load_usec = g_get_monotonic_time() - start;
                 g_ptr_array_insert(fresh, 0, inst);
                 if (counting) {
                         r = add_hop(c, inst, frags, fresh, ret_error);
@@ -1331,29 +1493,20 @@ static int ready_hook(Chain *c, XdpMode mode, bool created, bool relink, bool ne
 }
 
 /*
- * After the flip: releases the old prefix (packets still inside it keep it
- * alive until they leave), takes the new instances from 'fresh', and records
- * generation 'gen'.
+ * Once the chain runs 'programs' as generation 'gen': takes out the entries
+ * they no longer declare (only now that the old generation is gone: it may
+ * still have been using them), drops the programs and maps that left and the
+ * probes of old objects, and records the generation.
  */
-static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *plan, GPtrArray *fresh, uint64_t gen,
-                              XdpMode mode, char **ret_error)
+static void settle_generation(Chain *c, GPtrArray *programs, uint64_t gen, char **ret_error)
 {
         int r;
 
-        for (size_t i = 0; i < plan->release; i++)
-                instance_unpin(c->instances->pdata[i]);
-        g_ptr_array_remove_range(c->instances, 0, plan->release);
-        for (guint i = fresh->len; i-- > 0;)
-                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
-
         c->generation = gen;
-        c->mode = mode;
-        /* Only now that the old generation is gone: it may still have been using them. */
         if (retract_entries(c, programs, ret_error) < 0) {
                 log_warning("Chain %s: %s; retried at the next reload.", CHAIN_TEXT(c), *ret_error);
                 g_clear_pointer(ret_error, g_free);
         }
-        prune_programs(c);
         prune_maps(c, programs);
         settle_probes(c, programs);
         if (!c->counting && c->counting_maps.stats_fd >= 0) {
@@ -1413,16 +1566,45 @@ static int plan_attach(Chain *c, XdpMode mode, bool created, bool *ret_reattach,
         return 0;
 }
 
-/* Writes the [Map] entries of programs[from..]; the first error is returned, with *ret_error. */
-static int write_map_entries(Chain *c, GPtrArray *programs, guint from, char **ret_error)
+/* How the change that went live was made, for its journal line (chain.h). */
+static void describe_change(Chain *c, char *what, unsigned loaded)
 {
-        for (guint i = from; i < programs->len; i++) {
-                int r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
+        g_free(c->change);
+        c->change = what;
+        c->loaded = loaded;
+}
 
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+/*
+ * After the flip: releases the old prefix (packets still inside it keep it
+ * alive until they leave), takes the new instances from 'fresh', and records
+ * generation 'gen' (in front of a new root, with 'new_root').
+ */
+static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *plan, GPtrArray *fresh, uint64_t gen,
+                              XdpMode mode, bool new_root, char **ret_error)
+{
+        for (size_t i = 0; i < plan->release; i++)
+                instance_unpin(c->instances->pdata[i]);
+        g_ptr_array_remove_range(c->instances, 0, plan->release);
+        for (guint i = fresh->len; i-- > 0;)
+                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
+        c->mode = mode;
+        describe_change(c, g_strdup(!new_root ? "new prefix" : plan->create > 0 ? "new root and new prefix" :
+                                    "new root"), (unsigned) plan->create);
+        settle_generation(c, programs, gen, ret_error);
+}
+
+/*
+ * Points the switch point 'map_fd' (the root's slot or an instance's next
+ * map) at 'prog_fd', or empties it for -EBADF: one map update, which a
+ * packet sees whole or not at all. Returns 0 or -errno.
+ */
+static int switch_point_set(int map_fd, int prog_fd)
+{
+        uint32_t zero = 0;
+        int r = prog_fd >= 0 ? bpf_map_update_elem(map_fd, &zero, &prog_fd, BPF_ANY) :
+                               bpf_map_delete_elem(map_fd, &zero);
+
+        return r < 0 ? negative_errno() : 0;
 }
 
 /* Ends the staging of maps for generation 'gen' (map_pins_settle()): they take their place, or with !commit go. */
@@ -1432,6 +1614,160 @@ static void settle_staged_maps(Chain *c, uint64_t gen, bool commit)
 
         f.generation = gen;
         map_pins_settle(c->dir, &f, commit);
+}
+
+/* "splice, replace 'b' after 'a'": what splice 't' of the running chain to 'programs' does. */
+static char *splice_describe(Chain *c, GPtrArray *programs, const SpliceSites *t)
+{
+        const ChainSplice *s = &t->splice;
+        const Instance *pred = s->at > 0 ? c->instances->pdata[s->at - 1] : NULL;
+        const char *name = s->kind == SPLICE_REMOVE ? ((Instance *) c->instances->pdata[s->at])->name :
+                                                      ((ProgramSpec *) programs->pdata[s->at])->name;
+
+        return g_strdup_printf("splice, %s '%s' %s%s%s%s", splice_kind_to_string(s->kind), name,
+                               pred ? "after '" : "at the head", pred ? pred->name : "", pred ? "'" : "",
+                               t->reload_pred ? " (a new instance of it ends the chain)" : "");
+}
+
+/*
+ * Loads the one new instance of splice 't' (programs[t->load]) as
+ * generation 'gen', with its entries, behind a counting hop when the chain
+ * counts, and links it to t->succ (NULL: it is last). It goes to 'fresh' at
+ * its position. Returns 0 or -errno with
+ * *ret_error set.
+ */
+static int build_splice(Chain *c, GPtrArray *programs, const SpliceSites *t, uint64_t gen, GPtrArray *fresh,
+                        char **ret_error)
+{
+        ProgramSpec *p = programs->pdata[t->load];
+        Instance *inst = NULL;
+        uint64_t start = g_get_monotonic_time();
+        uint32_t zero = 0;
+        int r, target;
+
+        r = program_instantiate(p, c->dir, gen, c->frags, program_needs_probes(c, p), &inst, ret_error,
+                                &c->error_kind);
+        if (r < 0)
+                return r;
+        inst->load_usec = g_get_monotonic_time() - start;
+        g_ptr_array_set_size(fresh, t->load);
+        g_ptr_array_add(fresh, inst);
+        if (c->counting) {
+                r = add_hop(c, inst, c->frags, fresh, ret_error);  /* the slot of the instance it replaces, if any */
+                if (r < 0)
+                        return r;
+        }
+        r = program_write_map_entries(p, c->dir, ret_error);
+        if (r < 0)
+                return r;
+        if (!t->succ)
+                return 0;
+        if (inst->next_fd < 0) {
+                *ret_error = g_strdup_printf("program '%s' has no next map and cannot precede another", p->name);
+                return -EINVAL;
+        }
+        target = instance_target_fd(t->succ);
+        if (bpf_map_update_elem(inst->next_fd, &zero, &target, BPF_ANY) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot link '%s' to its successor: %s", p->name, g_strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+/*
+ * A single splice (plan.h) to a chain that stays attached with its root and
+ * mode: at most one new instance, fully linked, then one update of the switch
+ * point, after the grace period since the previous switch when that is an
+ * instance's next map. Returns 1, or -errno with *ret_error set and nothing
+ * the packets see changed.
+ */
+static int apply_splice(Chain *c, GPtrArray *programs, const SpliceSites *t, char **ret_error)
+{
+        g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        g_autoptr(GPtrArray) attached = g_ptr_array_new();
+        Instance *inst = NULL;
+        uint64_t gen = c->generation + 1;
+        LogFields f = chain_log_fields(c, NULL);
+        int r;
+
+        if (t->load < 0)
+                r = meta_record_removal(c, gen, c->instances->pdata[t->release_at]);
+        else
+                r = build_splice(c, programs, t, gen, fresh, ret_error);
+        if (r < 0) {
+                if (!*ret_error)
+                        *ret_error = g_strdup_printf("cannot record the change: %s", g_strerror(-r));
+                goto fail;
+        }
+        inst = t->load >= 0 ? fresh->pdata[t->load] : NULL;
+        crash_point("change-staged");
+
+        /* Probes of a new object attach before the switch: if one cannot, the old generation runs on, with its own. */
+        r = attach_probes(c, programs, fresh, attached, ret_error);
+        if (r < 0)
+                goto fail;
+        if (t->pred) {
+                r = grace_period_wait(c->grace_ticket);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("cannot wait for the packets of the previous generation to "
+                                                     "leave the chain: %s", g_strerror(-r));
+                        goto fail;
+                }
+        }
+        /* The switch: one update of the predecessor's next map (or the root's slot) makes the generation live. */
+        r = switch_point_set(t->pred ? t->pred->next_fd : c->slot_fd,
+                             inst ? instance_target_fd(inst) : t->succ ? instance_target_fd(t->succ) : -EBADF);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot switch %s to the new generation: %s",
+                                             t->pred ? "the predecessor's next map" : "the root", g_strerror(-r));
+                goto fail;
+        }
+        note_switch(c);
+        crash_point("change-switched");
+        settle_staged_maps(c, gen, true);
+
+        describe_change(c, splice_describe(c, programs, t), inst ? 1 : 0);
+        /* Packets still inside the instances that leave keep them alive until they leave. */
+        for (size_t i = 0; i < t->release; i++)
+                instance_unpin(c->instances->pdata[t->release_at + i]);
+        g_ptr_array_remove_range(c->instances, t->release_at, t->release);
+        crash_point("change-released");
+        if (inst)
+                g_ptr_array_insert(c->instances, t->load, g_ptr_array_steal_index(fresh, t->load));
+        settle_generation(c, programs, gen, ret_error);
+        return 1;
+
+fail:
+        detach_probes(c, attached);
+        if (t->load >= 0 && fresh->len > (guint) t->load && fresh->pdata[t->load])
+                instance_unpin(fresh->pdata[t->load]);
+        if (t->load < 0)
+                meta_drop_removal(c);
+        map_pins_settle(c->dir, &f, false);
+        prune_programs(c);
+        return r;
+}
+
+/*
+ * Config first: the [Map] entries of the programs whose instances keep
+ * running are in place before any new instance is reachable. A new
+ * instance's (programs[0, plan->create), or the one of splice 't' when not
+ * NULL) are written once it is loaded. Returns 0 or -errno with *ret_error set.
+ */
+static int write_running_entries(Chain *c, GPtrArray *programs, const SpliceSites *t, const ChainPlan *plan,
+                                 char **ret_error)
+{
+        for (guint i = 0; i < programs->len; i++) {
+                int r;
+
+                if (t ? (int) i == t->load : i < plan->create)
+                        continue;
+                r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 /*
@@ -1460,7 +1796,8 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_autoptr(GPtrArray) attached = g_ptr_array_new();
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
         bool frags = program_chain_frags(c->id.hook, programs), created = false, reattach, relink, new_root = false;
-        bool counting = chain_counts(c, programs->len);
+        bool counting = chain_counts(c, programs->len), splice;
+        SpliceSites sites = { .load = -1 };
         ChainPlan plan;
         uint64_t gen;
         int r, head_fd = -EBADF;
@@ -1489,13 +1826,16 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         if (r < 0)
                 goto fail;
         new_root = r > 0;
+        splice = !plan.noop && !reattach && !relink && !new_root && plan_splice(c, programs, &sites);  /* plan.h */
 
         /* Config first: entries are in place before any new instance is reachable. */
-        r = write_map_entries(c, programs, plan.create, ret_error);
+        r = write_running_entries(c, programs, splice ? &sites : NULL, &plan, ret_error);
         if (r < 0)
                 goto fail;
         if (plan.noop)
                 return apply_without_loading(c, programs, mode, reattach, relink, ret_error);
+        if (splice)
+                return apply_splice(c, programs, &sites, ret_error);
 
         gen = c->generation + 1;
         r = build_prefix(c, programs, &plan, gen, frags, counting, fresh, &head_fd, ret_error);
@@ -1524,6 +1864,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 if (r < 0)
                         goto fail;
         }
+        note_switch(c);
         crash_point("change-switched");
         settle_staged_maps(c, gen, true);  /* maps staged for the new generation take their place */
 
@@ -1533,7 +1874,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                         goto fail_new;
         }
 
-        commit_generation(c, programs, &plan, fresh, gen, mode, ret_error);
+        commit_generation(c, programs, &plan, fresh, gen, mode, new_root, ret_error);
         return 1;
 
 fail:
@@ -1548,6 +1889,57 @@ fail:
 fail_new:
         chain_remove(c);
         return r;
+}
+
+int chain_predict(const char *pin_root, const ChainId *id, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass,
+                  char **ret_text)
+{
+        g_autoptr(Chain) c = chain_new(pin_root, id);
+        Hook hook = id->hook;
+        g_autoptr(GHashTable) by_id = NULL;
+        g_autofree char *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta"), *error = NULL;
+        bool frags = program_chain_frags(hook, programs);
+        uint64_t removal_gen;
+        uint32_t removal_id;
+        SpliceSites t;
+        ChainPlan plan;
+        int r;
+
+        c->slot_fd = bpf_pin_open(slot);
+        if (c->slot_fd < 0)
+                return c->slot_fd;
+        c->meta_fd = bpf_pin_open(meta);
+        if (c->meta_fd < 0)
+                return c->meta_fd;
+        r = meta_read(c, &removal_gen, &removal_id);
+        if (r < 0)
+                return r;
+        r = index_instances(c, false, &by_id, &error);
+        if (r >= 0)
+                r = walk_instances(c, by_id, slot, &error);
+        if (r < 0)
+                return r;
+
+        plan_change(c, programs, &plan);
+        if (frags != c->frags)
+                *ret_text = g_strdup_printf("new root and new prefix, %u instance%s to load", programs->len,
+                                            programs->len == 1 ? "" : "s");
+        else if (hook != HOOK_XDP && tcx_pass != c->tcx_pass)
+                *ret_text = g_strdup_printf("new root%s, %zu instance%s to load", plan.create > 0 ? " and new prefix" : "",
+                                            plan.create, plan.create == 1 ? "" : "s");
+        else if (plan.noop)
+                *ret_text = NULL;
+        else if (mode == c->mode && plan_splice(c, programs, &t)) {
+                g_autofree char *what = splice_describe(c, programs, &t);
+
+                /* The instances were not loaded by this process: a removal of the last program is predicted
+                 * as its map update, which the daemon may trade for a load it measured cheaper. */
+                *ret_text = g_strdup_printf("%s, %u instance%s to load", what, t.load >= 0 ? 1 : 0,
+                                            t.load >= 0 ? "" : "s");
+        } else
+                *ret_text = g_strdup_printf("new prefix, %zu instance%s to load", plan.create,
+                                            plan.create == 1 ? "" : "s");
+        return 0;
 }
 
 int chain_remove(Chain *c)

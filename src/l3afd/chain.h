@@ -44,6 +44,13 @@ typedef struct Chain {
         GHashTable *metrics;  /* program name -> GPtrArray of MetricSpec*, as the running generation's drop-ins
                                * declare them (metric-decl.h); set by chain_set_metrics() */
 
+        /* The last change that went live, for its journal line: how it was made (plan.h) */
+        char *change;         /* "new prefix", "new root" (and new prefix), or
+                               * "splice, <insert|remove|replace> '<program>' <where>" */
+        unsigned loaded;      /* how many instances it loaded */
+        uint64_t grace_ticket; /* the grace period after the chain's last switch (grace.h) */
+        bool grace_unsure;    /* none could be asked for: no switch at an instance's next map until one can */
+
         char *error;          /* why the last change (or the adoption) failed; the old generation runs */
         ProblemKind error_kind; /* what kind of failure 'error' is (set by chain_apply) */
         int adopt_error;      /* -errno: its pins could not be read, and it is left exactly as it is */
@@ -95,6 +102,17 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
  */
 struct l3af_meta;
 int chain_program_meta(const Chain *c, const char *program, struct l3af_meta *ret);
+
+/*
+ * For --check: how the chain 'id' pinned under 'pin_root' would be changed to run 'programs' (prepared ProgramSpecs) in 'mode' with
+ * 'tcx_pass', read from its pins with nothing changed, and supposing it is
+ * attached: *ret_text is "splice, replace 'b' after 'a', 1 instance to
+ * load", "new prefix, 3 instances to load", "new root and new prefix, ..."
+ * (plan.h), or NULL when no instance is to change. Returns 0, -ENOENT
+ * when no such chain is pinned, or -errno when its pins cannot be read.
+ */
+int chain_predict(const char *pin_root, const ChainId *id, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass,
+                  char **ret_text);
 
 /* Attaches the root again (after the interface came back, or was displaced). */
 int chain_attach(Chain *c, char **ret_error);

@@ -292,3 +292,29 @@ void map_pins_predict(const char *chain_dir, const ChainId *chain, GPtrArray *pr
                 }
         }
 }
+
+int map_pins_redefine_shared(const char *chain_dir, const ProgramSpec *p)
+{
+        for (guint j = 0; p->map_defs && j < p->map_defs->len; j++) {
+                const MapDef *d = p->map_defs->pdata[j];
+                g_autofree char *live = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                MapDef have;
+                int r;
+
+                if (!d->shared)
+                        continue;
+                live = pin_map_path(chain_dir, p->name, d->name, true);
+                fd = bpf_pin_open(live);
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                r = map_def_of_fd(fd, &have);
+                if (r < 0)
+                        return r;
+                if (!map_def_equal(&have, d))
+                        return 1;
+        }
+        return 0;
+}

@@ -29,6 +29,7 @@ typedef struct Instance {
         int prog_fd;
         int next_fd;        /* -EBADF when the program has no next map */
         uint32_t prog_id;
+        uint64_t load_usec; /* how long loading it took, in µs; 0: not loaded by this process (adopted) */
         struct bpf_object *obj; /* the load, kept while its probes are to be attached; else NULL */
         int hop_fd;         /* its counting hop (counting.h); -EBADF when the chain does not count */
         uint32_t hop_id;

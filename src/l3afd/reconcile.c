@@ -310,12 +310,41 @@ static void report_problems(GPtrArray *problems)
         }
 }
 
+/*
+ * Journals a generation that went live: how the planner made it (plan.h: a
+ * single splice or a new prefix, and the instances it loaded), then the
+ * generation's line, with L3AF_CHANGE= and L3AF_LOADED=; and marks the chain
+ * changed. 'text' is the chain's name for the journal.
+ */
+static void report_live(Context *c, Chain *ch, const char *text)
+{
+        g_autofree char *progs = describe_programs(ch), *tcx_field = NULL, *change_field = NULL, *loaded_field = NULL;
+        const char *extra[] = { NULL, NULL, NULL, NULL };
+        LogFields f = chain_log_fields(ch, extra);
+
+        change_field = g_strdup_printf("L3AF_CHANGE=%s", g_str_has_prefix(strna(ch->change), "splice") ? "splice" :
+                                       g_str_has_prefix(strna(ch->change), "new root") ? "new-root" : "new-prefix");
+        loaded_field = g_strdup_printf("L3AF_LOADED=%u", ch->loaded);
+        extra[0] = change_field;
+        extra[1] = loaded_field;
+        log_structured(LOG_INFO, 0, NULL, &f, "Chain %s generation %" PRIu64 ": %s, %u instance%s loaded.", text,
+                       ch->generation, strna(ch->change), ch->loaded, ch->loaded == 1 ? "" : "s");
+        if (ch->id.hook != HOOK_XDP) {
+                tcx_field = g_strdup_printf("L3AF_TCX_PASS=%s", tcx_pass_policy_to_string(ch->tcx_pass));
+                extra[2] = tcx_field;
+        }
+        log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live%s: %s%s",
+                       text, ch->generation, ch->frags ? " (multi-buffer)" : "", progs,
+                       ch->id.hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
+        context_mark_chain_changed(c, ch, ch->generation);
+}
+
 static void apply_one(Context *c, const ChainId *id, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
 {
         Chain *ch = g_hash_table_lookup(c->chains, id);
         const char *reason = g_hash_table_lookup(blocked, id);
         const char *text = CHAIN_ID_TO_STRING(id);  /* for the messages */
-        g_autofree char *error = NULL, *progs = NULL;
+        g_autofree char *error = NULL;
         LogFields f;
         int r;
 
@@ -392,22 +421,8 @@ static void apply_one(Context *c, const ChainId *id, ChainSpec *want, GHashTable
         chain_set_metrics(ch, want->programs);
         for (guint i = 0; i < want->programs->len; i++)
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
-        if (r > 0) {
-                g_autofree char *tcx_field = NULL;
-                const char *extra[] = { NULL, NULL };
-
-                progs = describe_programs(ch);
-                if (ch->id.hook != HOOK_XDP) {
-                        tcx_field = g_strdup_printf("L3AF_TCX_PASS=%s", tcx_pass_policy_to_string(ch->tcx_pass));
-                        extra[0] = tcx_field;
-                        f.extra = extra;
-                }
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f,
-                               "Chain %s generation %" PRIu64 " is live%s: %s%s", text, ch->generation,
-                               ch->frags ? " (multi-buffer)" : "", progs,
-                               ch->id.hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
-                context_mark_chain_changed(c, ch, ch->generation);
-        }
+        if (r > 0)
+                report_live(c, ch, text);
 }
 
 /* Why a probe on its own must keep running as it runs: a problem names it, or its drop-in. */
@@ -772,7 +787,31 @@ static bool check_probes_in_kernel(GHashTable *probes, GPtrArray *problems)
         return true;
 }
 
-int reconcile_check(const Settings *s, GPtrArray *problems)
+/* Whether an error (not a warning) is reported against chain 'id'. */
+static bool chain_has_error(GPtrArray *problems, const ChainId *id)
+{
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+
+                if (!p->warning && p->chain_id && chain_id_equal(p->chain_id, id))
+                        return true;
+        }
+        return false;
+}
+
+/* Says how the pinned chain would change to 'cs' (chain_predict()), when its pins can be read. */
+static void predict_change(const Settings *s, const ChainSpec *cs, GPtrArray *problems, GPtrArray *plans)
+{
+        g_autofree char *text = NULL;
+        char buf[CHAIN_ID_STRING_MAX];
+
+        if (chain_has_error(problems, &cs->id) ||
+            chain_predict(s->pin_root, &cs->id, cs->programs, cs->mode, cs->tcx_pass, &text) < 0 || !text)
+                return;
+        g_ptr_array_add(plans, g_strdup_printf("chain %s: %s", chain_id_to_string(&cs->id, buf), text));
+}
+
+int reconcile_check(const Settings *s, GPtrArray *problems, GPtrArray *plans)
 {
         g_autoptr(GHashTable) probes = NULL;
         g_autoptr(GHashTable) desired = load_desired(s, problems, &probes);
@@ -794,6 +833,7 @@ int reconcile_check(const Settings *s, GPtrArray *problems)
                 if (kernel)
                         kernel = check_in_kernel(cs, problems);
                 map_pins_predict(dir, &cs->id, cs->programs, problems);
+                predict_change(s, cs, problems, plans);
         }
         if (kernel)
                 (void) check_probes_in_kernel(probes, problems);
