@@ -1,6 +1,6 @@
 #!/bin/bash
 # l3afd benchmarks, all in one run on this machine so the ratios hold.
-#   bench/run.sh [datapath] [floor] [control] [reload] [service] [watchdog]   (default: all)
+#   bench/run.sh [datapath] [floor] [control] [changes] [reload] [service] [watchdog]   (default: all)
 #   L3AF_BENCH_BASELINE=DIR bench/run.sh reload   (also runs the reload bench on the build in DIR, e.g. main's)
 #   L3AF_BENCH_SIZES="8 9 10" bench/run.sh datapath   (chain lengths; default 1 2 4 8 16 32)
 #   L3AF_BENCH_COUNT_SIZES="1 8 16"   (chains measured with per-program counting; each also in SIZES)
@@ -18,7 +18,7 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
         exec unshare --mount --net --pid --fork --mount-proc --propagation private bash "$0" "$@"
 fi
 
-WHAT=${*:-datapath floor control reload service watchdog}
+WHAT=${*:-datapath floor control changes reload service watchdog}
 L3AFD=$B/src/l3afd/l3afd
 source "$SRC/tools/private-tmp.sh"
 private_tmp "$SRC" "$B"
@@ -47,6 +47,28 @@ pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if(i<1)i
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rss() { awk '/VmRSS/ {r = $2} /RssAnon/ {a = $2} END {printf "%d kB (%d kB of it private, the rest shared library pages)", r, a}' /proc/$1/status; }
 cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+
+# timed COUNT CHANGE_FUNCTION: one reload per change, each timed by the daemon (its prepare and apply
+# phases, from its "Reload done" line); writes $T/total and $T/apply, one figure per change, in ms.
+timed() {
+        local count=$1 change=$2 k n
+        : > "$T/times"
+        for k in $(seq "$count"); do
+                "$change" "$k"
+                n=$(grep -c "Reload done" "$T/l3afd.log" || true)
+                kill -HUP $DAEMON
+                until [ "$(grep -c "Reload done" "$T/l3afd.log" || true)" -gt "$n" ]; do sleep 0.005; done
+                grep "Reload done" "$T/l3afd.log" | tail -1 | \
+                        sed 's/.*prepare \([0-9.]*\) ms, apply \([0-9.]*\) ms.*/\1 \2/' | awk '{print $1 + $2, $1, $2}' >> "$T/times"
+        done
+        awk '{print $1}' "$T/times" > "$T/total"
+        awk '{print $3}' "$T/times" > "$T/apply"
+}
+timed_changes() {  # timed_changes LABEL COUNT CHANGE_FUNCTION
+        timed "$2" "$3"
+        printf -- '- %s: p50 %s ms, p99 %s ms (of which apply p50 %s ms; %s changes)\n' "$1" \
+                "$(pct 50 < "$T/total")" "$(pct 99 < "$T/total")" "$(pct 50 < "$T/apply")" "$2"
+}
 
 echo "# l3afd benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs"
 
@@ -216,22 +238,6 @@ if [[ " $WHAT " == *" control "* ]]; then
         start
         # One-program changes to a chain of 8: replace the program at the head (1 new instance)
         # or at the tail (all 8 re-instantiated), alternating its object version via Type=.
-        timed_changes() {  # timed_changes LABEL COUNT CHANGE_FUNCTION: one reload per change, as the daemon times it
-                local label=$1 count=$2 change=$3 k n
-                : > "$T/times"
-                for k in $(seq "$count"); do
-                        "$change" "$k"
-                        n=$(grep -c "Reload done" "$T/l3afd.log" || true)
-                        kill -HUP $DAEMON
-                        until [ "$(grep -c "Reload done" "$T/l3afd.log" || true)" -gt "$n" ]; do sleep 0.005; done
-                        grep "Reload done" "$T/l3afd.log" | tail -1 | \
-                                sed 's/.*prepare \([0-9.]*\) ms, apply \([0-9.]*\) ms.*/\1 \2/' | awk '{print $1 + $2, $1, $2}' >> "$T/times"
-                done
-                awk '{print $1}' "$T/times" > "$T/total"
-                awk '{print $3}' "$T/times" > "$T/apply"
-                printf -- '- %s: p50 %s ms, p99 %s ms (of which apply p50 %s ms; %s changes)\n' "$label" \
-                        "$(pct 50 < "$T/total")" "$(pct 99 < "$T/total")" "$(pct 50 < "$T/apply")" "$count"
-        }
         version() { if [ $(($2 % 2)) = 1 ]; then count_dropin cp0 "c$1" "${1}0" "Type=xdp
 "; else count_dropin cp0 "c$1" "${1}0"; fi; }
         change_head() { version 1 "$1"; }
@@ -280,6 +286,63 @@ if [[ " $WHAT " == *" control "* ]]; then
         stop
 fi
 
+
+if [[ " $WHAT " == *" changes "* ]]; then
+        echo
+        echo "## One-program changes (issue 15): insert, remove, replace at the head, the middle and the tail"
+        # Chains of N count programs p01..pNN. Replace: program P alternates between two versions
+        # (Type=xdp changes its digest). Remove and insert: program P leaves the chain of N and comes
+        # back (insert into the N-1 others). Each cell: CHANGES changes, p50 and p99 of the daemon's
+        # prepare + apply, apply p50, and what the last change loaded (its journal line). A reorder of
+        # 8 (the first and last programs swap places, a new prefix) for comparison.
+        CHANGES=${L3AF_BENCH_CHANGES:-60}
+        ip link add ch0 type veth peer name ch0p && ip link set ch0 up
+        how() {  # how K: how the K-th last change was made, and the instances it loaded (its journal line)
+                local line
+                line=$(grep "instances\? loaded" "$T/l3afd.log" | tail -"$1" | sed -n 1p)
+                echo "$(echo "$line" | grep -o "splice\|new prefix") ($(echo "$line" | grep -o "[0-9]* instances\? loaded" | cut -d' ' -f1))"
+        }
+        row() {  # row LABEL HOW
+                printf '| %s | %s ms | %s ms | %s ms | %s |\n' "$1" "$(pct 50 < "$T/total")" "$(pct 99 < "$T/total")" \
+                        "$(pct 50 < "$T/apply")" "$2"
+        }
+        cell() {  # cell LABEL CHANGE_FUNCTION
+                timed "$CHANGES" "$2"
+                row "$1" "$(how 1)"
+        }
+        prog() { printf '%02d' "$1"; }
+        printf '\n| change | p50 | p99 | apply p50 | how (instances loaded) |\n|---|---:|---:|---:|---|\n'
+        for n in 8 32; do
+                rm -f "$ROOT"/etc/l3af.d/*
+                for i in $(seq "$n"); do count_dropin ch0 "p$(prog "$i")" "$((i * 10))"; done
+                start
+                for where in head middle tail; do
+                        case $where in head) P=1 ;; middle) P=$((n / 2)) ;; tail) P=$n ;; esac
+                        replace() { if [ $(($1 % 2)) = 1 ]; then count_dropin ch0 "p$(prog "$P")" "$((P * 10))" "Type=xdp
+"; else count_dropin ch0 "p$(prog "$P")" "$((P * 10))"; fi; }
+                        cell "replace at the $where of $n" replace
+                        remove() { rm "$ROOT/etc/l3af.d/ch0-p$(prog "$P")-xdp.conf"; }
+                        insert() { count_dropin ch0 "p$(prog "$P")" "$((P * 10))"; }
+                        # Alternately: every odd change removes, every even one inserts.
+                        toggle() { if [ $(($1 % 2)) = 1 ]; then remove; else insert; fi; }
+                        timed $((CHANGES * 2)) toggle
+                        cp "$T/total" "$T/both"; cp "$T/apply" "$T/both_apply"
+                        for kind in remove insert; do
+                                if [ $kind = remove ]; then r=1; k=2; else r=0; k=1; fi
+                                awk -v r=$r 'NR % 2 == r' "$T/both" > "$T/total"
+                                awk -v r=$r 'NR % 2 == r' "$T/both_apply" > "$T/apply"
+                                row "$kind at the $where of $n" "$(how $k)"
+                        done
+                done
+                if [ "$n" = 8 ]; then
+                        reorder() { if [ $(($1 % 2)) = 1 ]; then count_dropin ch0 p01 85; count_dropin ch0 p08 5
+                                    else count_dropin ch0 p01 10; count_dropin ch0 p08 80; fi; }
+                        cell "reorder of 8 (first and last swap)" reorder
+                fi
+                stop
+        done
+        ip link del ch0
+fi
 
 if [[ " $WHAT " == *" reload "* ]]; then
         echo

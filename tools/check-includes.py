@@ -29,7 +29,7 @@ LIBRARIES = {
 # sd-bus, not of our bus), reconcile and the watchdog. Configuration and
 # packages, below it, are src/shared and src/package. Listed by hand so that a
 # new file is placed on purpose.
-CORE = ['api-dropin', 'attach', 'chain', 'companion', 'context', 'counting', 'foreign', 'map-access', 'map-entries',
+CORE = ['api-dropin', 'attach', 'chain', 'companion', 'context', 'counting', 'foreign', 'grace', 'map-access', 'map-entries',
         'map-pins', 'metrics', 'model', 'plan', 'prepare-cache', 'probe', 'program', 'reconcile', 'standalone', 'stats',
         'watchdog', 'xdp-features']
 # What the core must not include: the layers above it (the bus, its direct

@@ -16,7 +16,11 @@
 
 L3AF_NEXT_MAP;
 
-/* Tests build a second variant to exercise replacing a program by a new version. */
+/*
+ * Tests build a second variant to exercise replacing a program by a new
+ * version; it records its id plus 100, so that a path tells the versions
+ * apart.
+ */
 #ifndef PATHCHECK_VARIANT
 #define PATHCHECK_VARIANT 1
 #endif
@@ -86,7 +90,7 @@ int pathcheck(struct xdp_md *ctx)
                 st->violations++;
                 return XDP_PASS;
         }
-        copy.ids[n] = *id;
+        copy.ids[n] = *id + (pathcheck_variant - 1) * 100;
         copy.len = n + 1;
         __builtin_memcpy(path, &copy, sizeof(copy));
 

@@ -320,12 +320,56 @@ static void read_package_fields(Import *im, const char *where, JsonObject *o, bo
         *ret_object_file = object_file;
 }
 
+/* What import_program() read of one L3AF program, for its drop-in. */
+typedef struct ImportedProgram {
+        const char *input, *where;     /* the file read, and where in it (for the opening comment) */
+        const char *name, *iface, *hook, *prog_type;
+        const char *version, *repo, *artifact, *object_file, *entry, *next_map;
+        bool probe;                    /* a probe on its own: no Interface=, Priority=, Type=, NextMap= */
+        bool priority_given;
+        gint64 priority;
+} ImportedProgram;
+
+/* The drop-in's opening comment and its [Program] group, in l3af.d(5)'s terms. */
+static GString *program_group(const ImportedProgram p)
+{
+        GString *text = g_string_new(NULL);
+        g_autofree char *default_artifact = g_strdup_printf("l3af_%s.tar.gz", p.name);
+
+        g_string_append_printf(text, "# Written by l3afctl import-l3af from %s: %s.\n", p.input, p.where);
+        if (p.probe)
+                g_string_append(text, "# The probe attaches where its object's section names (SEC(\"...\")), as "
+                                "in L3AF.\n");
+        g_string_append_printf(text, "[Program]\nName=%s\n", p.name);
+        if (!p.probe)
+                g_string_append_printf(text, "Interface=%s\n", p.iface);
+        g_string_append_printf(text, "Hook=%s\n", p.hook);
+        if (!p.probe && p.priority_given)
+                g_string_append_printf(text, "Priority=%" G_GINT64_FORMAT "\n", p.priority);
+        g_string_append_printf(text, "Package=%s\nVersion=%s\n", p.name, strempty(p.version));
+        if (p.repo)
+                g_string_append_printf(text, "Repository=%s\n", p.repo);
+        g_string_append(text, "RepositoryLayout=l3af\n");
+        if (p.artifact && !streq(p.artifact, default_artifact))
+                g_string_append_printf(text, "Artifact=%s\n", p.artifact);
+        if (p.object_file)
+                g_string_append_printf(text, "ObjectFile=%s\n", p.object_file);
+        if (p.entry)
+                g_string_append_printf(text, "Entry=%s\n", p.entry);
+        if (!p.probe)
+                /* L3AF's lists say the program type; its objects' section names often do not. */
+                g_string_append_printf(text, "Type=%s\n", p.prog_type);
+        if (p.next_map && !p.probe)
+                g_string_append_printf(text, "NextMap=%s\n", p.next_map);
+        return text;
+}
+
 static int import_program(Import *im, const char *host, const char *iface, const ListKind *list, guint index,
                           JsonNode *node)
 {
         g_autofree char *where = NULL, *name = NULL, *version = NULL, *artifact = NULL, *repo = NULL;
         g_autofree char *next_map = NULL, *object_file = NULL, *entry = NULL, *status = NULL, *prog_type = NULL;
-        g_autofree char *seq = NULL, *file = NULL, *default_artifact = NULL;
+        g_autofree char *seq = NULL, *file = NULL;
         const char *hook = list->hook;
         g_autoptr(GString) text = NULL;
         JsonObject *o;
@@ -395,33 +439,12 @@ static int import_program(Import *im, const char *host, const char *iface, const
         if (bad)
                 import_error(im, "%s: a field holds an object or list where text or a number belongs", where);
 
-        text = g_string_new(NULL);
-        g_string_append_printf(text, "# Written by l3afctl import-l3af from %s: %s.\n", im->input, where);
-        if (probe)
-                g_string_append(text, "# The probe attaches where its object's section names (SEC(\"...\")), as "
-                                "in L3AF.\n");
-        g_string_append_printf(text, "[Program]\nName=%s\n", name);
-        if (!probe)
-                g_string_append_printf(text, "Interface=%s\n", iface);
-        g_string_append_printf(text, "Hook=%s\n", hook);
-        if (!probe && seq)
-                g_string_append_printf(text, "Priority=%" G_GINT64_FORMAT "\n", priority);
-        g_string_append_printf(text, "Package=%s\nVersion=%s\n", name, strempty(version));
-        if (repo)
-                g_string_append_printf(text, "Repository=%s\n", repo);
-        g_string_append(text, "RepositoryLayout=l3af\n");
-        default_artifact = g_strdup_printf("l3af_%s.tar.gz", name);
-        if (artifact && !streq(artifact, default_artifact))
-                g_string_append_printf(text, "Artifact=%s\n", artifact);
-        if (object_file)
-                g_string_append_printf(text, "ObjectFile=%s\n", object_file);
-        if (entry)
-                g_string_append_printf(text, "Entry=%s\n", entry);
-        if (!probe)
-                /* L3AF's lists say the program type; its objects' section names often do not. */
-                g_string_append_printf(text, "Type=%s\n", list->prog_type);
-        if (next_map && !probe)
-                g_string_append_printf(text, "NextMap=%s\n", next_map);
+        text = program_group((const ImportedProgram) {
+                .input = im->input, .where = where, .name = name, .iface = iface, .hook = hook,
+                .prog_type = list->prog_type, .version = version, .repo = repo, .artifact = artifact,
+                .object_file = object_file, .entry = entry, .next_map = next_map, .probe = probe,
+                .priority_given = seq != NULL, .priority = priority,
+        });
         if (map_args_to_groups(im, where, json_object_get_member(o, "map_args"), text) < 0)
                 return -EINVAL;
 
@@ -575,6 +598,37 @@ static void help_import(void)
                "See l3afctl(1), IMPORTING L3AF CONFIGURATION.\n");
 }
 
+/* Parses the payload in 'input' ("-": standard input, at most 64 MiB). Returns 0, or -1 after saying why. */
+static int load_payload(JsonParser *parser, const char *input)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (streq(input, "-")) {
+                g_autoptr(GString) in = g_string_new(NULL);
+                char buf[65536];
+                ssize_t n;
+
+                while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0 || in->len > 64 * 1024 * 1024) {
+                                fprintf(stderr, "%s: cannot read: %s\n", input,
+                                        n < 0 ? g_strerror(errno) : "more than 64 MiB");
+                                return -1;
+                        }
+                        g_string_append_len(in, buf, n);
+                }
+                if (!json_parser_load_from_data(parser, in->str, in->len, &error)) {
+                        fprintf(stderr, "%s: %s\n", input, error->message);
+                        return -1;
+                }
+        } else if (!json_parser_load_from_file(parser, input, &error)) {
+                fprintf(stderr, "%s: %s\n", input, error->message);
+                return -1;
+        }
+        return 0;
+}
+
 int verb_import_l3af(int argc, char **argv)
 {
         enum { ARG_HOST = 0x100 };
@@ -586,7 +640,6 @@ int verb_import_l3af(int argc, char **argv)
                 {}
         };
         g_autoptr(JsonParser) parser = json_parser_new();
-        g_autoptr(GError) gerror = NULL;
         g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func((GDestroyNotify) import_file_free);
         g_autoptr(GHashTable) names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         Import im = { .files = files, .names = names };
@@ -618,29 +671,8 @@ int verb_import_l3af(int argc, char **argv)
                 return 2;
         }
         im.input = argv[optind];
-        if (streq(im.input, "-")) {
-                g_autoptr(GString) in = g_string_new(NULL);
-                char buf[65536];
-                ssize_t n;
-
-                while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n < 0 || in->len > 64 * 1024 * 1024) {
-                                fprintf(stderr, "%s: cannot read: %s\n", im.input,
-                                        n < 0 ? g_strerror(errno) : "more than 64 MiB");
-                                return 1;
-                        }
-                        g_string_append_len(in, buf, n);
-                }
-                if (!json_parser_load_from_data(parser, in->str, in->len, &gerror)) {
-                        fprintf(stderr, "%s: %s\n", im.input, gerror->message);
-                        return 1;
-                }
-        } else if (!json_parser_load_from_file(parser, im.input, &gerror)) {
-                fprintf(stderr, "%s: %s\n", im.input, gerror->message);
+        if (load_payload(parser, im.input) < 0)
                 return 1;
-        }
         root = json_parser_get_root(parser);
         if (root && JSON_NODE_HOLDS_OBJECT(root))
                 (void) import_host(&im, 0, root);   /* one host, not in a list */

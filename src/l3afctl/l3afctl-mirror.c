@@ -161,6 +161,41 @@ static int repository_place(const char *name, const char *version, const Package
         return 0;
 }
 
+/*
+ * Gives the fetched artifact in 'tmp' (its bytes in 'data') its real name 'out', signed first with
+ * --cert= and --key= when given, so that the pair appears together. Returns 0, or -1 after saying why
+ * (and removing the temporary files).
+ */
+static int publish(const char *tmp, const char *out, const char *data, gsize size, const PackageMirrorOptions *o)
+{
+        g_autofree char *sig_file = g_strconcat(out, ".p7s", NULL);
+
+        if (o->cert) {
+                g_autofree char *sig_tmp = g_strconcat(tmp, ".p7s", NULL);
+
+                if (sign_bytes(out, data, size, sig_tmp, o->cert, o->key) < 0) {
+                        (void) unlink(tmp);
+                        return -1;
+                }
+                if (rename(tmp, out) < 0 || rename(sig_tmp, sig_file) < 0) {
+                        fprintf(stderr, "Cannot write %s: %s\n", out, g_strerror(errno));
+                        (void) unlink(tmp);
+                        (void) unlink(sig_tmp);
+                        return -1;
+                }
+                printf("Mirrored:  %s, signed as %s\n", out, sig_file);
+        } else {
+                if (rename(tmp, out) < 0) {
+                        fprintf(stderr, "Cannot write %s: %s\n", out, g_strerror(errno));
+                        (void) unlink(tmp);
+                        return -1;
+                }
+                printf("Mirrored:  %s, unsigned. Check it, then sign it:\n"
+                       "  l3afctl package sign --cert=CERT.pem --key=KEY.pem %s\n", out, out);
+        }
+        return 0;
+}
+
 int package_mirror(const char *source, const char *name, const char *version, const char *dest,
                    const PackageMirrorOptions *o)
 {
@@ -175,7 +210,7 @@ int package_mirror(const char *source, const char *name, const char *version, co
         g_autoptr(FetchSession) session = NULL;
         g_autofree char *base = g_strdup(source), *codename = NULL, *artifact = NULL, *rel_dir = NULL;
         g_autofree char *url = NULL, *dir = NULL, *out = NULL, *tmp = NULL, *sha = NULL, *error = NULL;
-        g_autofree char *data = NULL, *sig_file = NULL;
+        g_autofree char *data = NULL;
         g_autoptr(GError) gerror = NULL;
         gsize size = 0;
         int fd, r;
@@ -232,31 +267,8 @@ int package_mirror(const char *source, const char *name, const char *version, co
                 (void) unlink(tmp);
                 return 1;
         }
-        /* Sign the bytes before they take the real name, so the pair appears together. */
-        sig_file = g_strconcat(out, ".p7s", NULL);
-        if (o->cert) {
-                g_autofree char *sig_tmp = g_strconcat(tmp, ".p7s", NULL);
-
-                if (sign_bytes(out, data, size, sig_tmp, o->cert, o->key) < 0) {
-                        (void) unlink(tmp);
-                        return 1;
-                }
-                if (rename(tmp, out) < 0 || rename(sig_tmp, sig_file) < 0) {
-                        fprintf(stderr, "Cannot write %s: %s\n", out, g_strerror(errno));
-                        (void) unlink(tmp);
-                        (void) unlink(sig_tmp);
-                        return 1;
-                }
-                printf("Mirrored:  %s, signed as %s\n", out, sig_file);
-        } else {
-                if (rename(tmp, out) < 0) {
-                        fprintf(stderr, "Cannot write %s: %s\n", out, g_strerror(errno));
-                        (void) unlink(tmp);
-                        return 1;
-                }
-                printf("Mirrored:  %s, unsigned. Check it, then sign it:\n"
-                       "  l3afctl package sign --cert=CERT.pem --key=KEY.pem %s\n", out, out);
-        }
+        if (publish(tmp, out, data, size, o) < 0)
+                return 1;
         printf("Drop-in:   Package=%s Version=%s Repository=%s%s", name, version,
                g_path_is_absolute(dest) ? "file://" : "", dest);
         if (o->layout == PACKAGE_LAYOUT_L3AF)

@@ -387,7 +387,15 @@ finish:
         return status;
 }
 
-int verb_package(int argc, char **argv)
+/* What the options of l3afctl package say. */
+typedef struct PackageArgs {
+        const char *output, *repository, *trust_dir, *signature, *name, *version;
+        bool zip, unsigned_ok;
+        PackageMirrorOptions mirror;   /* mirror's options, and sign's --cert= and --key= */
+} PackageArgs;
+
+/* Reads the options into 'a' (argv[0] is the subcommand). Returns 0, 1 after --help, or 2 on a usage error. */
+static int parse_package_options(int argc, char **argv, PackageArgs *a)
 {
         enum { ARG_REPOSITORY = 0x100, ARG_FORMAT, ARG_TRUST_DIR, ARG_SIGNATURE, ARG_NAME, ARG_VERSION, ARG_UNSIGNED,
                ARG_CERT, ARG_KEY, ARG_LAYOUT, ARG_CODENAME, ARG_ARTIFACT, ARG_CA_FILE };
@@ -409,11 +417,78 @@ int verb_package(int argc, char **argv)
                 { "ca-file", required_argument, NULL, ARG_CA_FILE },
                 {}
         };
-        const char *output = NULL, *repository = NULL, *trust_dir = "/etc/l3af/trust.d", *signature = NULL;
-        const char *name = NULL, *version = NULL, *sub;
-        bool zip = false, unsigned_ok = false;
-        PackageMirrorOptions mo = { .layout = PACKAGE_LAYOUT_L3AF };
         int opt;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        help_package();
+                        return 1;
+                case 'o':
+                        a->output = optarg;
+                        break;
+                case ARG_REPOSITORY:
+                        a->repository = optarg;
+                        break;
+                case ARG_FORMAT:
+                        if (streq(optarg, "zip"))
+                                a->zip = true;
+                        else if (streq(optarg, "tar.gz") || streq(optarg, "tgz"))
+                                a->zip = false;
+                        else {
+                                fprintf(stderr, "Unknown format '%s' (tar.gz, zip).\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_TRUST_DIR:
+                        a->trust_dir = optarg;
+                        break;
+                case ARG_SIGNATURE:
+                        a->signature = optarg;
+                        break;
+                case ARG_NAME:
+                        a->name = optarg;
+                        break;
+                case ARG_VERSION:
+                        a->version = optarg;
+                        break;
+                case ARG_UNSIGNED:
+                        a->unsigned_ok = true;
+                        break;
+                case ARG_CERT:
+                        a->mirror.cert = optarg;
+                        break;
+                case ARG_KEY:
+                        a->mirror.key = optarg;
+                        break;
+                case ARG_LAYOUT:
+                        a->mirror.layout = package_layout_from_string(optarg);
+                        if (a->mirror.layout < 0) {
+                                fprintf(stderr, "Unknown layout '%s' (l3af, l3afd).\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_CODENAME:
+                        a->mirror.codename = optarg;
+                        break;
+                case ARG_ARTIFACT:
+                        a->mirror.artifact = optarg;
+                        break;
+                case ARG_CA_FILE:
+                        a->mirror.ca_file = optarg;
+                        break;
+                default:
+                        return 2;
+                }
+        return 0;
+}
+
+int verb_package(int argc, char **argv)
+{
+        PackageArgs a = { .trust_dir = "/etc/l3af/trust.d", .mirror = { .layout = PACKAGE_LAYOUT_L3AF } };
+        const char *sub;
+        int r;
 
         if (argc < 2 || streq(argv[1], "-h") || streq(argv[1], "--help")) {
                 help_package();
@@ -425,76 +500,17 @@ int verb_package(int argc, char **argv)
                         "--help.\n", sub);
                 return 2;
         }
-        optind = 1;
         argc--;
         argv++;
-        while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
-                switch (opt) {
-                case 'h':
-                        help_package();
-                        return 0;
-                case 'o':
-                        output = optarg;
-                        break;
-                case ARG_REPOSITORY:
-                        repository = optarg;
-                        break;
-                case ARG_FORMAT:
-                        if (streq(optarg, "zip"))
-                                zip = true;
-                        else if (streq(optarg, "tar.gz") || streq(optarg, "tgz"))
-                                zip = false;
-                        else {
-                                fprintf(stderr, "Unknown format '%s' (tar.gz, zip).\n", optarg);
-                                return 2;
-                        }
-                        break;
-                case ARG_TRUST_DIR:
-                        trust_dir = optarg;
-                        break;
-                case ARG_SIGNATURE:
-                        signature = optarg;
-                        break;
-                case ARG_NAME:
-                        name = optarg;
-                        break;
-                case ARG_VERSION:
-                        version = optarg;
-                        break;
-                case ARG_UNSIGNED:
-                        unsigned_ok = true;
-                        break;
-                case ARG_CERT:
-                        mo.cert = optarg;
-                        break;
-                case ARG_KEY:
-                        mo.key = optarg;
-                        break;
-                case ARG_LAYOUT:
-                        mo.layout = package_layout_from_string(optarg);
-                        if (mo.layout < 0) {
-                                fprintf(stderr, "Unknown layout '%s' (l3af, l3afd).\n", optarg);
-                                return 2;
-                        }
-                        break;
-                case ARG_CODENAME:
-                        mo.codename = optarg;
-                        break;
-                case ARG_ARTIFACT:
-                        mo.artifact = optarg;
-                        break;
-                case ARG_CA_FILE:
-                        mo.ca_file = optarg;
-                        break;
-                default:
-                        return 2;
-                }
+        r = parse_package_options(argc, argv, &a);
+        if (r != 0)
+                return r == 1 ? 0 : r;
         if (streq(sub, "mirror")) {
                 if (optind != argc - 4) {
                         fprintf(stderr, "l3afctl package mirror takes SOURCE-URL NAME VERSION DEST-DIR. See --help.\n");
                         return 2;
                 }
-                return package_mirror(argv[optind], argv[optind + 1], argv[optind + 2], argv[optind + 3], &mo);
+                return package_mirror(argv[optind], argv[optind + 1], argv[optind + 2], argv[optind + 3], &a.mirror);
         }
         if (optind != argc - 1) {
                 fprintf(stderr, "l3afctl package %s takes one %s. See --help.\n", sub,
@@ -502,8 +518,8 @@ int verb_package(int argc, char **argv)
                 return 2;
         }
         if (streq(sub, "build"))
-                return do_build(argv[optind], output, repository, zip);
+                return do_build(argv[optind], a.output, a.repository, a.zip);
         if (streq(sub, "sign"))
-                return package_sign_file(argv[optind], output, mo.cert, mo.key);
-        return do_verify(argv[optind], signature, trust_dir, name, version, unsigned_ok);
+                return package_sign_file(argv[optind], a.output, a.mirror.cert, a.mirror.key);
+        return do_verify(argv[optind], a.signature, a.trust_dir, a.name, a.version, a.unsigned_ok);
 }

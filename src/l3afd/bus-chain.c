@@ -27,9 +27,9 @@
  * the [Program] keys (conf-keys.c) in the order of their names. */
 #define COMPANION_SETTING_PREFIX "Companion."
 
-static gint compare_keys(gconstpointer a, gconstpointer b)
+static gint compare_ids(gconstpointer a, gconstpointer b)
 {
-        return strcmp(((const Chain *) *(void *const *) a)->key, ((const Chain *) *(void *const *) b)->key);
+        return chain_id_compare(&((const Chain *) *(void *const *) a)->id, &((const Chain *) *(void *const *) b)->id);
 }
 
 static GPtrArray *sorted_chains(Context *c)
@@ -41,7 +41,7 @@ static GPtrArray *sorted_chains(Context *c)
         g_hash_table_iter_init(&it, c->chains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
                 g_ptr_array_add(list, ch);
-        g_ptr_array_sort(list, compare_keys);
+        g_ptr_array_sort(list, compare_ids);
         return list;
 }
 
@@ -57,7 +57,7 @@ int method_list_chains(sd_bus_message *m, void *userdata, sd_bus_error *error)
         for (guint i = 0; r >= 0 && i < chains->len; i++) {
                 Chain *ch = chains->pdata[i];
 
-                r = sd_bus_message_append(reply, "(sssuut)", ch->ifname, hook_to_string(ch->hook),
+                r = sd_bus_message_append(reply, "(sssuut)", ch->id.ifname, hook_to_string(ch->id.hook),
                                           bus_chain_state(ch), ch->root_id, (uint32_t) ch->instances->len,
                                           (uint64_t) ch->generation);
         }
@@ -119,7 +119,7 @@ int method_get_companions(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        list = companion_list(c, ch->key);
+        list = companion_list(c, &ch->id);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sssuus)");
@@ -158,10 +158,10 @@ int method_get_chain_settings(sd_bus_message *m, void *userdata, sd_bus_error *e
                 r = sd_bus_message_open_container(reply, 'a', "{ss}");
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{ss}", "OnForeignProgram", foreign_policy_to_string(ch->on_foreign));
-        if (r >= 0 && ch->hook == HOOK_XDP)
+        if (r >= 0 && ch->id.hook == HOOK_XDP)
                 r = sd_bus_message_append(reply, "{ss}{ss}", "Mode", xdp_mode_to_string(ch->mode), "MultiBuffer",
                                           ch->frags ? "yes" : "no");
-        if (r >= 0 && ch->hook != HOOK_XDP)
+        if (r >= 0 && ch->id.hook != HOOK_XDP)
                 r = sd_bus_message_append(reply, "{ss}", "TCXPass", ch->tcx_pass >= 0 ?
                                           tcx_pass_policy_to_string(ch->tcx_pass) : "unmapped");
         if (r >= 0)
@@ -183,8 +183,7 @@ int method_list_problems(sd_bus_message *m, void *userdata, sd_bus_error *error)
         for (guint i = 0; r >= 0 && c->problems && i < c->problems->len; i++) {
                 Problem *p = c->problems->pdata[i];
 
-                r = sd_bus_message_append(reply, "(sssb)", p->file ? p->file : "", p->chain ? p->chain : "",
-                                          p->text, (int) p->warning);
+                r = sd_bus_message_append(reply, "(sssb)", p->file ?: "", p->chain ?: "", p->text, (int) p->warning);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -304,8 +303,7 @@ static int build_add(Change *ch, sd_bus_error *error)
         text = api_dropin_to_text(kf, "AddProgram");
         g_free(d->dropin);
         d->dropin = g_strdup(target);
-        g_free(ch->chain_key);
-        ch->chain_key = chain_key(d->ifname, d->hook);
+        change_set_chain(ch, d->ifname, d->hook);
         if (declared) {
                 old_text = g_key_file_to_data(old, NULL, NULL);
                 if (api_dropin_same(old_text, text)) {
@@ -320,9 +318,9 @@ static int build_add(Change *ch, sd_bus_error *error)
         return 1;
 }
 
-static uint64_t chain_generation(Context *c, const char *key)
+static uint64_t chain_generation(Context *c, const ChainId *id)
 {
-        Chain *ch = key ? g_hash_table_lookup(c->chains, key) : NULL;
+        Chain *ch = id ? g_hash_table_lookup(c->chains, id) : NULL;
 
         return ch ? ch->generation : 0;
 }
@@ -331,7 +329,7 @@ static int finish_add(Change *ch, sd_bus_message *reply, sd_bus_error *error)
 {
         ProgramCall *d = ch->data;
 
-        return sd_bus_message_append(reply, "st", d->dropin, chain_generation(ch->ctx, ch->chain_key));
+        return sd_bus_message_append(reply, "st", d->dropin, chain_generation(ch->ctx, ch->chain));
 }
 
 static int read_program_args(sd_bus_message *m, ProgramCall *d, sd_bus_error *error)
@@ -491,11 +489,11 @@ static int build_remove(Change *ch, sd_bus_error *error)
         if (r < 0)
                 return r;
         if (r == 0) {
-                if (if_nametoindex(d->ifname) == 0 && !g_hash_table_contains(c->chains, ch->chain_key))
+                if (if_nametoindex(d->ifname) == 0 && (!ch->chain || !g_hash_table_contains(c->chains, ch->chain)))
                         return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_INTERFACE, "No interface %s.",
                                                  d->ifname);
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_PROGRAM, "No drop-in declares program %s on %s.",
-                                         d->name, ch->chain_key);
+                                         d->name, ch->chain ? CHAIN_ID_TO_STRING(ch->chain) : d->ifname);
         }
         r = api_dropin_plan_remove(&c->settings, declared, d->runtime, ch->edits);
         if (r < 0)
@@ -505,7 +503,7 @@ static int build_remove(Change *ch, sd_bus_error *error)
 
 static int finish_remove(Change *ch, sd_bus_message *reply, sd_bus_error *error)
 {
-        return sd_bus_message_append(reply, "t", chain_generation(ch->ctx, ch->chain_key));
+        return sd_bus_message_append(reply, "t", chain_generation(ch->ctx, ch->chain));
 }
 
 int method_remove_program(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -523,7 +521,7 @@ int method_remove_program(sd_bus_message *m, void *userdata, sd_bus_error *error
         d->runtime = runtime;
 
         ch = change_new(userdata, m, "RemoveProgram", L3AF_ACTION_MANAGE_CHAINS, build_remove, finish_remove);
-        ch->chain_key = chain_key(d->ifname, d->hook);
+        change_set_chain(ch, d->ifname, d->hook);
         ch->data = TAKE_PTR(d);
         ch->free_data = (GDestroyNotify) program_call_free;
         return change_submit(ch, error);

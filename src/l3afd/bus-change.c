@@ -34,12 +34,21 @@ void change_free(Change *ch)
         if (!ch)
                 return;
         sd_bus_message_unref(ch->request);
-        g_free(ch->chain_key);
+        g_free(ch->chain);
         if (ch->free_data)
                 ch->free_data(ch->data);
         g_ptr_array_unref(ch->edits);
         sd_bus_error_free(&ch->failure);
         g_free(ch);
+}
+
+void change_set_chain(Change *ch, const char *ifname, Hook hook)
+{
+        ChainId id;
+
+        g_clear_pointer(&ch->chain, g_free);
+        if (chain_id_init(&id, ifname, hook) >= 0)
+                ch->chain = g_memdup2(&id, sizeof(id));
 }
 
 static void reply_error(Change *ch, const sd_bus_error *e)
@@ -102,7 +111,7 @@ static bool change_applied(Change *ch, sd_bus_error *error)
 {
         Context *c = ch->ctx;
         g_autoptr(GString) why = g_string_new(NULL);
-        Chain *chain = ch->chain_key ? g_hash_table_lookup(c->chains, ch->chain_key) : NULL;
+        Chain *chain = ch->chain ? g_hash_table_lookup(c->chains, ch->chain) : NULL;
         bool verifier = false;
 
         for (guint i = 0; c->problems && i < c->problems->len; i++) {
@@ -110,7 +119,8 @@ static bool change_applied(Change *ch, sd_bus_error *error)
 
                 if (p->warning)
                         continue;
-                if ((ch->chain_key && streq_ptr(p->chain, ch->chain_key)) || (p->file && edits_touch(ch, p->file))) {
+                if ((ch->chain && p->chain_id && chain_id_equal(p->chain_id, ch->chain)) ||
+                    (p->file && edits_touch(ch, p->file))) {
                         g_string_append_printf(why, "%s%s", why->len ? "\n" : "", p->text);
                         verifier |= p->kind == PROBLEM_VERIFIER_REJECTED;
                 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "chain-id.h"
 #include "context.h"
 
 typedef struct Change Change;
@@ -39,7 +40,7 @@ struct Change {
         sd_bus_message *request;
         const char *method;         /* for logs */
         const char *action;         /* the polkit action */
-        char *chain_key;            /* "IFACE/HOOK" whose success decides, or NULL */
+        ChainId *chain;             /* the chain whose success decides, or NULL */
         bool reconcile;             /* reconcile even without edits (Reload) */
         ChangeBuild build;
         ChangeFinish finish;
@@ -55,6 +56,9 @@ struct Change {
 Change *change_new(Context *c, sd_bus_message *request, const char *method, const char *action,
                    ChangeBuild build, ChangeFinish finish);
 void change_free(Change *ch);
+
+/* Sets the chain whose success decides: the one on (ifname, hook), or none when those name no chain. */
+void change_set_chain(Change *ch, const char *ifname, Hook hook);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Change, change_free)
 
 /*

@@ -37,10 +37,10 @@ static int map_open(Context *c, const char *ifname, Hook hook, const char *progr
         r = map_handle_open(ch, program, map, ret);
         if (r == -ESRCH)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_PROGRAM, "No program %s in chain %s.", program,
-                                         ch->key);
+                                         CHAIN_TEXT(ch));
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_MAP, "Program %s in chain %s has no map %s.",
-                                         program, ch->key, map);
+                                         program, CHAIN_TEXT(ch), map);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Cannot read map %s: %m", map);
         return 0;
@@ -268,7 +268,7 @@ static int load_declaration(Change *ch, MapArgs *a, GKeyFile **ret_kf, char **re
                 return sd_bus_error_set_errnof(error, r, "Cannot read the drop-ins: %m");
         if (r == 0)
                 return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_PROGRAM, "No drop-in declares program %s on %s.",
-                                         a->program, ch->chain_key);
+                                         a->program, ch->chain ? CHAIN_ID_TO_STRING(ch->chain) : a->ifname);
         r = api_dropin_target(&ch->ctx->settings, declared, NULL, a->runtime, &target);
         if (r < 0)
                 return bus_error_dropin_target(r, declared, a->program, error);
@@ -369,7 +369,7 @@ static int submit_map_change(sd_bus_message *m, Context *c, const char *method, 
         a->runtime = runtime;
 
         ch = change_new(c, m, method, L3AF_ACTION_CONFIGURE_MAPS, build, finish);
-        ch->chain_key = chain_key(a->ifname, a->hook);
+        change_set_chain(ch, a->ifname, a->hook);
         ch->data = TAKE_PTR(a);
         ch->free_data = (GDestroyNotify) map_args_free;
         return change_submit(ch, error);

@@ -18,23 +18,24 @@ int method_list_probes(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        g_autofree const char **keys = NULL, **names = NULL;
-        guint nkeys = 0, nnames = 0;
+        g_autofree const ChainId **ids = NULL;
+        g_autofree const char **names = NULL;
+        guint nids = 0, nnames = 0;
         int r;
 
-        keys = (const char **) g_hash_table_get_keys_as_array(c->chains, &nkeys);
-        qsort(keys, nkeys, sizeof(*keys), strptr_compare);
+        ids = (const ChainId **) g_hash_table_get_keys_as_array(c->chains, &nids);
+        qsort(ids, nids, sizeof(*ids), chain_id_ptr_compare);
         names = (const char **) g_hash_table_get_keys_as_array(c->probes, &nnames);
         qsort(names, nnames, sizeof(*names), strptr_compare);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sssssuus)");
-        for (guint i = 0; r >= 0 && i < nkeys; i++) {
-                Chain *ch = g_hash_table_lookup(c->chains, keys[i]);
+        for (guint i = 0; r >= 0 && i < nids; i++) {
+                Chain *ch = g_hash_table_lookup(c->chains, ids[i]);
 
                 for (guint j = 0; r >= 0 && j < ch->probes->len; j++)
-                        r = append_probe(reply, ch->key, ch->probes->pdata[j], NULL);
+                        r = append_probe(reply, CHAIN_TEXT(ch), ch->probes->pdata[j], NULL);
         }
         for (guint i = 0; r >= 0 && i < nnames; i++) {
                 Standalone *s = g_hash_table_lookup(c->probes, names[i]);

@@ -20,7 +20,8 @@ int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return r;
         r = chain_stats_collect(ch, &st);
         if (r < 0)
-                return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "Chain %s runs no generation.", ch->key);
+                return sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "Chain %s runs no generation.",
+                                         CHAIN_TEXT(ch));
         st->kernel = c->stats_fd >= 0;
 
         r = sd_bus_message_new_method_return(m, &reply);

@@ -51,7 +51,10 @@ static int property_get_nfailed(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "u", count_failed(userdata));
 }
 
-/* Every method checks authorization itself (polkit), so none is restricted by sd-bus. */
+/*
+ * Reads are open to all, and every change asks polkit itself (bus-change.c), so no method is restricted
+ * by sd-bus: all are SD_BUS_VTABLE_UNPRIVILEGED.
+ */
 
 static const sd_bus_vtable chain_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -344,15 +347,20 @@ int bus_read_chain(sd_bus_message *m, Context *c, Chain **ret, sd_bus_error *err
 
 Chain *bus_find_chain(Context *c, const char *ifname, Hook hook, sd_bus_error *error)
 {
-        g_autofree char *key = chain_key(ifname, hook);
-        Chain *ch = g_hash_table_lookup(c->chains, key);
+        ChainId id;
+        Chain *ch;
 
+        if (chain_id_init(&id, ifname, hook) < 0) {
+                sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid interface name or hook.");
+                return NULL;
+        }
+        ch = g_hash_table_lookup(c->chains, &id);
         if (ch)
                 return ch;
         if (if_nametoindex(ifname) == 0)
                 sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_INTERFACE, "No interface %s.", ifname);
         else
-                sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "No chain on %s.", key);
+                sd_bus_error_setf(error, L3AF_ERROR_NO_SUCH_CHAIN, "No chain on %s.", CHAIN_ID_TO_STRING(&id));
         return NULL;
 }
 

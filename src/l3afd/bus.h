@@ -30,18 +30,22 @@ int bus_serve(Context *c, sd_bus *bus);
 /* Drops pending changes and closes every connection. */
 void bus_done(Context *c);
 
-/* Signals, sent on every connection. No-ops without one. */
+/*
+ * Signals, sent on every connection; no-ops without one. The daemon's
+ * dispatcher (daemon.c) sends them for the core's marks (context.h).
+ */
 void bus_emit_chain_changed(Context *c, const char *ifname, Hook hook, uint64_t generation);
 /*
- * For the watchdog: a program that is not ours displaced or precedes our root
- * on (ifname, hook). 'action' says what l3afd did: "reported" or "restored".
+ * A program that is not ours displaced or precedes our root on (ifname,
+ * hook), as the watchdog found. 'action' says what l3afd did: "reported" or
+ * "restored".
  */
 void bus_emit_foreign_program(Context *c, const char *ifname, Hook hook, uint32_t prog_id,
                               const char *prog_name, const char *action);
 /* After an apply phase: PropertiesChanged for the counts that changed. */
 void bus_emit_reconciled(Context *c);
 
-/* Helpers for the method handlers (bus-chain.c, bus-map.c). Each sets a named error. */
+/* Helpers for the method handlers (bus-chain.c, bus-map.c, bus-stats.c). Each sets a named error. */
 int bus_check_interface(const char *ifname, sd_bus_error *error);
 int bus_check_hook(const char *text, Hook *ret, sd_bus_error *error);
 int bus_check_program_name(const char *name, sd_bus_error *error);

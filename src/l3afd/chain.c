@@ -9,6 +9,7 @@
 #include "attach.h"
 #include "bpf-util.h"
 #include "chain.h"
+#include "grace.h"
 #include "l3af/pins.h"
 #include "l3af/stats.h"
 #include "log.h"
@@ -22,14 +23,12 @@
 
 #define WALK_MAX 64
 
-Chain *chain_new(const char *pin_root, const char *ifname, Hook hook)
+Chain *chain_new(const char *pin_root, const ChainId *id)
 {
         Chain *c = g_new0(Chain, 1);
 
-        c->key = chain_key(ifname, hook);
-        c->ifname = g_strdup(ifname);
-        c->hook = hook;
-        c->dir = pin_chain_dir(pin_root, ifname, hook);
+        c->id = *id;
+        c->dir = pin_chain_dir(pin_root, id->ifname, id->hook);
         c->root_fd = c->slot_fd = c->meta_fd = c->link_fd = -EBADF;
         c->counting_maps = COUNTING_MAPS_NONE;
         c->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
@@ -64,10 +63,9 @@ void chain_free(Chain *c)
         g_hash_table_unref(c->metrics);
         if (c->applied)
                 g_ptr_array_unref(c->applied);
-        g_free(c->key);
-        g_free(c->ifname);
         g_free(c->dir);
         g_free(c->error);
+        g_free(c->change);
         g_free(c);
 }
 
@@ -79,8 +77,8 @@ static char *pin_path(Chain *c, const char *name)
 LogFields chain_log_fields(const Chain *c, const char *const *extra)
 {
         return (LogFields) {
-                .interface = c->ifname,
-                .hook = hook_to_string(c->hook),
+                .interface = c->id.ifname,
+                .hook = hook_to_string(c->id.hook),
                 .prog_id = c->root_id,
                 .generation = c->generation,
                 .extra = extra,
@@ -115,11 +113,10 @@ int chain_list_pinned(const char *pin_root, GArray **ret_ids)
                 if (r < 0)
                         return r;
                 for (guint j = 0; j < hooks->len; j++) {
-                        ChainId id = { .hook = hook_from_string(hooks->pdata[j]) };
+                        ChainId id;
 
-                        if (id.hook < 0)
+                        if (chain_id_init(&id, ifname, hook_from_string(hooks->pdata[j])) < 0)
                                 continue;
-                        g_strlcpy(id.ifname, ifname, sizeof(id.ifname));
                         g_array_append_val(ids, id);
                 }
         }
@@ -133,12 +130,19 @@ static void meta_key(struct l3af_meta_key *k, const char *name)
         g_strlcpy(k->name, name, sizeof(k->name));
 }
 
-static int meta_read(Chain *c)
+/*
+ * Reads the chain's record and its programs' sources. A removal's record
+ * (L3AF_META_KEY_SWITCH, pins.h) goes to *ret_removal_gen and
+ * *ret_removal_id (0 and 0 when there is none).
+ */
+static int meta_read(Chain *c, uint64_t *ret_removal_gen, uint32_t *ret_removal_id)
 {
         struct l3af_meta_key k, next;
         struct l3af_meta v;
         void *prev = NULL;
 
+        *ret_removal_gen = 0;
+        *ret_removal_id = 0;
         g_hash_table_remove_all(c->sources);
         for (;;) {
                 if (bpf_map_get_next_key(c->meta_fd, prev, &next) < 0) {
@@ -155,7 +159,10 @@ static int meta_read(Chain *c)
                 }
                 k.name[sizeof(k.name) - 1] = 0;
                 v.source[sizeof(v.source) - 1] = 0;
-                if (k.name[0] == 0) {
+                if (streq(k.name, L3AF_META_KEY_SWITCH)) {
+                        *ret_removal_gen = v.generation;
+                        *ret_removal_id = (uint32_t) g_ascii_strtoull(v.source, NULL, 10);
+                } else if (k.name[0] == 0) {
                         c->generation = v.generation;
                         c->mode = v.mode < _XDP_MODE_MAX ? (XdpMode) v.mode : XDP_MODE_AUTO;
                         c->frags = v.flags & L3AF_META_F_FRAGS;
@@ -190,7 +197,7 @@ static int meta_write(Chain *c, GPtrArray *programs)
         struct l3af_meta v = { .generation = c->generation, .mode = c->mode,
                                .flags = (c->frags ? L3AF_META_F_FRAGS : 0) |
                                         (c->tcx_pass == TCX_PASS_POLICY_PASS ? L3AF_META_F_TCX_PASS : 0) |
-                                        (c->hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) |
+                                        (c->id.hook != HOOK_XDP && c->tcx_pass >= 0 ? L3AF_META_F_TCX_MAPPED : 0) |
                                         (c->counting ? L3AF_META_F_COUNTING : 0) };
         g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
         void *prev = NULL;
@@ -232,6 +239,32 @@ static int meta_write(Chain *c, GPtrArray *programs)
         return 0;
 }
 
+/*
+ * Before a removal's switch, which loads no instance to carry its
+ * generation: records 'gen' and the id of the instance that leaves
+ * (L3AF_META_KEY_SWITCH, pins.h), so that a start after a crash knows
+ * whether the removal went live. meta_write() drops the record.
+ */
+static int meta_record_removal(Chain *c, uint64_t gen, const Instance *leaving)
+{
+        struct l3af_meta_key k;
+        struct l3af_meta v = { .generation = gen };
+
+        meta_key(&k, L3AF_META_KEY_SWITCH);
+        g_snprintf(v.source, sizeof(v.source), "%" PRIu32, leaving->prog_id);
+        if (bpf_map_update_elem(c->meta_fd, &k, &v, BPF_ANY) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static void meta_drop_removal(Chain *c)
+{
+        struct l3af_meta_key k;
+
+        meta_key(&k, L3AF_META_KEY_SWITCH);
+        (void) bpf_map_delete_elem(c->meta_fd, &k);
+}
+
 /* Says which pin could not be opened or read, and why; returns r. */
 static int pin_error(char **ret_error, const char *what, const char *path, int r)
 {
@@ -241,11 +274,12 @@ static int pin_error(char **ret_error, const char *what, const char *path, int r
 
 /*
  * Opens every pinned instance of every program, indexed by program id.
- * Removes only what is certainly debris: an entry whose name l3afd never
- * gives, an instance whose program pin does not exist (ENOENT). Any other
- * error is returned, with *ret_error naming the pin.
+ * With 'prune', removes only what is certainly debris: an entry whose name
+ * l3afd never gives, an instance whose program pin does not exist (ENOENT);
+ * without, it skips them and removes nothing. Any other error is returned,
+ * with *ret_error naming the pin.
  */
-static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
+static int index_instances(Chain *c, bool prune, GHashTable **ret_by_id, char **ret_error)
 {
         g_autoptr(GHashTable) by_id = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                                             (GDestroyNotify) instance_free);
@@ -290,16 +324,20 @@ static int index_instances(Chain *c, GHashTable **ret_by_id, char **ret_error)
                         inst = instance_new(name);
                         inst->dir = g_strdup(idir);
                         if (pin_instance_parse(e, &gen, &digest) < 0 || strlen(digest) != DIGEST_SHORT) {
-                                log_warning("Removing unexpected entry %s.", idir);
-                                instance_unpin(inst);
+                                if (prune) {
+                                        log_warning("Removing unexpected entry %s.", idir);
+                                        instance_unpin(inst);
+                                }
                                 continue;
                         }
                         inst->gen = gen;
                         g_strlcpy(inst->digest, digest, sizeof(inst->digest));
                         inst->prog_fd = bpf_pin_open(prog);
                         if (inst->prog_fd == -ENOENT) {
-                                log_warning("Removing incomplete instance %s.", idir);
-                                instance_unpin(inst);
+                                if (prune) {
+                                        log_warning("Removing incomplete instance %s.", idir);
+                                        instance_unpin(inst);
+                                }
                                 continue;
                         }
                         if (inst->prog_fd < 0)
@@ -372,12 +410,12 @@ static int chain_recover_swap(Chain *c, char **ret_error)
                         return pin_error(ret_error, "inspect the link pinned at", link, r);
         }
         if (link_fd >= 0 && info.prog_id == new_id) {
-                log_info("Chain %s: completing a root swap a stop interrupted.", c->key);
+                log_info("Chain %s: completing a root swap a stop interrupted.", CHAIN_TEXT(c));
                 (void) rename(slot_new, slot);  /* ENOENT: renamed already */
                 (void) rename(root_new, root);
                 return 1;
         }
-        log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", c->key);
+        log_info("Chain %s: dropping a root swap a stop interrupted before it happened.", CHAIN_TEXT(c));
         (void) unlink(root_new);
         (void) unlink(slot_new);
         return 0;
@@ -404,18 +442,18 @@ static int chain_recover_link(Chain *c, char **ret_error)
         if (r < 0)
                 return pin_error(ret_error, "inspect the link pinned at", link_new, r);
         if (ifindex == 0) {
-                log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", c->key);
+                log_info("Chain %s: dropping a change of mode a stop interrupted before it attached.", CHAIN_TEXT(c));
                 (void) unlink(link_new);
                 return 0;
         }
         old_fd = bpf_pin_open(link);
         if (old_fd < 0 && old_fd != -ENOENT)
                 return pin_error(ret_error, "open pin", link, old_fd);
-        log_info("Chain %s: completing a change of mode a stop interrupted.", c->key);
+        log_info("Chain %s: completing a change of mode a stop interrupted.", CHAIN_TEXT(c));
         if (old_fd >= 0)
                 (void) bpf_link_detach(old_fd);
         if (rename(link_new, link) < 0)
-                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", CHAIN_TEXT(c), link_new, link);
         return 0;
 }
 
@@ -438,14 +476,15 @@ static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **
                 Instance *inst;
 
                 if (n >= WALK_MAX) {
-                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", c->key, c->dir);
+                        log_warning("Chain %s: the chain under %s loops; it will be rebuilt.", CHAIN_TEXT(c), c->dir);
                         break;
                 }
                 if (!g_hash_table_steal_extended(by_id, GUINT_TO_POINTER(id), NULL, (gpointer *) &inst)) {
                         /* A program we have no pin for: make sure the plan rebuilds it. */
                         inst = instance_new("?");
                         inst->prog_id = id;
-                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.", c->key, id);
+                        log_warning("Chain %s: program id %u in the chain has no pin; it will be rebuilt.",
+                                    CHAIN_TEXT(c), id);
                         g_ptr_array_add(c->instances, inst);
                         break;
                 }
@@ -462,6 +501,96 @@ static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **
 }
 
 /*
+ * Reads whether the adopted root (pinned at 'root') counts each program and,
+ * if so, opens its counting maps. A swap that turned counting on or off left
+ * the other kinds as recorded: *swapped is cleared then. Returns 0, -ENOLINK
+ * when a counting root has no counting maps pinned beside it (not l3afd's
+ * doing, and the chain may be live), or -errno, with *ret_error.
+ */
+static int adopt_counting(Chain *c, const char *root, bool *swapped, char **ret_error)
+{
+        int r;
+
+        r = root_is_counting(c->root_fd);
+        if (r < 0)
+                return pin_error(ret_error, "inspect the program pinned at", root, r);
+        if (*swapped && c->counting != (r > 0))
+                *swapped = false;  /* the swap turned counting on or off: the other kinds are as recorded */
+        c->counting = r > 0;
+        if (!c->counting)
+                return 0;
+        r = counting_maps_open(c->dir, false, &c->counting_maps);
+        if (r == -ENOENT) {
+                *ret_error = g_strdup_printf("the root pinned at %s counts each program, but its counting "
+                                             "maps are not pinned beside it", root);
+                return -ENOLINK;
+        }
+        if (r < 0)
+                return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
+        return 0;
+}
+
+/*
+ * Unpins the instances of 'by_id' (id -> Instance*) the walk did not reach,
+ * left over from an interrupted change, after settling the maps that change
+ * staged: they are live if its generation went live. They are pinned after an
+ * instance of that generation, and every instance of it is reached once it is
+ * live: so they are live exactly when no unreached instance is newer than the
+ * running generation.
+ */
+static void remove_unreached(Chain *c, GHashTable *by_id)
+{
+        LogFields f = chain_log_fields(c, NULL);
+        uint64_t newest_unreached = 0;
+        GHashTableIter it;
+        Instance *inst;
+
+        g_hash_table_iter_init(&it, by_id);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst))
+                newest_unreached = MAX(newest_unreached, inst->gen);
+        map_pins_settle(c->dir, &f, c->instances->len > 0 && c->generation >= newest_unreached);
+
+        g_hash_table_iter_init(&it, by_id);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
+                log_debug("Chain %s: removing unreachable instance %s.", CHAIN_TEXT(c), inst->dir);
+                instance_unpin(inst);
+        }
+}
+
+/*
+ * After a switch: the next switch at an instance's next map waits for the
+ * grace period that starts now (plan.h). Without one, such a switch is not
+ * made (c->grace_unsure): changes take a new prefix instead.
+ */
+static void note_switch(Chain *c)
+{
+        c->grace_unsure = grace_period_request(&c->grace_ticket) < 0;
+}
+
+/* Whether the walk reached the program with id 'id'. */
+static bool walk_reached(Chain *c, uint32_t id)
+{
+        for (guint i = 0; i < c->instances->len; i++)
+                if (((Instance *) c->instances->pdata[i])->prog_id == id)
+                        return true;
+        return false;
+}
+
+/*
+ * After the walk, the generation that runs: the record's, unless a stop
+ * between a switch and its record left running instances newer than the
+ * record, or a removal (which loads none) recorded as 'removal_gen' whose
+ * instance (id 'removal_id') no longer runs.
+ */
+static void running_generation(Chain *c, uint64_t removal_gen, uint32_t removal_id)
+{
+        for (guint i = 0; i < c->instances->len; i++)
+                c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
+        if (removal_gen > c->generation && !walk_reached(c, removal_id))
+                c->generation = removal_gen;
+}
+
+/*
  * Opens the chain's pins and walks it. Only pins that do not exist (ENOENT)
  * make debris; any other error is returned with *ret_error naming the pin.
  */
@@ -470,6 +599,8 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta");
         g_autofree char *link = pin_path(c, "link");
         g_autoptr(GHashTable) by_id = NULL;
+        uint64_t removal_gen;
+        uint32_t removal_id;
         bool swapped;
         int r;
 
@@ -509,32 +640,18 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 if (r < 0)
                         return pin_error(ret_error, "inspect the link pinned at", link, r);
         }
-        r = meta_read(c);
+        r = meta_read(c, &removal_gen, &removal_id);
         if (r < 0)
                 return pin_error(ret_error, "read the map pinned at", meta, r);
-        r = root_is_counting(c->root_fd);
+        r = adopt_counting(c, root, &swapped, ret_error);
         if (r < 0)
-                return pin_error(ret_error, "inspect the program pinned at", root, r);
-        if (swapped && c->counting != (r > 0))
-                swapped = false;  /* the swap turned counting on or off: the other kinds are as recorded */
-        c->counting = r > 0;
-        if (c->counting) {
-                r = counting_maps_open(c->dir, false, &c->counting_maps);
-                if (r == -ENOENT) {
-                        /* Pinned before the root that uses them: not l3afd's doing, and the chain may be live. */
-                        *ret_error = g_strdup_printf("the root pinned at %s counts each program, but its counting "
-                                                     "maps are not pinned beside it", root);
-                        return -ENOLINK;
-                }
-                if (r < 0)
-                        return pin_error(ret_error, "open the counting maps pinned in", c->dir, r);
-        }
-        if (swapped && c->hook == HOOK_XDP)
+                return r;
+        if (swapped && c->id.hook == HOOK_XDP)
                 c->frags = !c->frags;  /* a swap always changes the kind; the record was not yet updated */
         else if (swapped && c->tcx_pass >= 0)
                 c->tcx_pass = c->tcx_pass == TCX_PASS_POLICY_PASS ? TCX_PASS_POLICY_NEXT : TCX_PASS_POLICY_PASS;
 
-        r = index_instances(c, &by_id, ret_error);
+        r = index_instances(c, true, &by_id, ret_error);
         if (r < 0)
                 return r;
         r = walk_instances(c, by_id, slot, ret_error);
@@ -552,33 +669,10 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 probes_describe_pinned(inst->name, pdir, c->probes, NULL);
         }
 
-        /* A stop between a switch and its record leaves running instances newer than the record. */
-        for (guint i = 0; i < c->instances->len; i++)
-                c->generation = MAX(c->generation, ((Instance *) c->instances->pdata[i])->gen);
+        running_generation(c, removal_gen, removal_id);
 
         /* The walk reached the end: whatever it did not reach is left over from an interrupted change. */
-        {
-                GHashTableIter it;
-                Instance *inst;
-                uint64_t newest_unreached = 0;
-                LogFields f = chain_log_fields(c, NULL);
-
-                /*
-                 * Maps a change staged are live if that change's generation went live. They are pinned after
-                 * an instance of that generation, and every instance of it is reached once it is live: so they
-                 * are live exactly when no unreached instance is newer than the running generation.
-                 */
-                g_hash_table_iter_init(&it, by_id);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst))
-                        newest_unreached = MAX(newest_unreached, inst->gen);
-                map_pins_settle(c->dir, &f, c->instances->len > 0 && c->generation >= newest_unreached);
-
-                g_hash_table_iter_init(&it, by_id);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &inst)) {
-                        log_debug("Chain %s: removing unreachable instance %s.", c->key, inst->dir);
-                        instance_unpin(inst);
-                }
-        }
+        remove_unreached(c, by_id);
         return 0;
 }
 
@@ -589,6 +683,8 @@ int chain_adopt(Chain *c, char **ret_error)
 
         chain_close(c);
         r = chain_adopt_pins(c, &error);
+        if (r >= 0)
+                note_switch(c);  /* packets of a generation the last daemon switched away from may still run */
         if (r < 0) {
                 /* Whatever it was, nothing was removed: let go of what was opened, and of what was read. */
                 chain_close(c);
@@ -614,7 +710,7 @@ static int chain_attached(Chain *c)
                 return r;
         if (ifindex == 0)
                 return 0;
-        now = if_nametoindex(c->ifname);
+        now = if_nametoindex(c->id.ifname);
         if (now == 0)
                 return errno == ENODEV ? 0 : negative_errno();
         return ifindex == now;
@@ -638,7 +734,7 @@ static int chain_create_root(Chain *c)
                 if (r < 0)
                         return r;
         }
-        r = root_load(c->hook, c->frags, c->tcx_pass, c->counting ? &c->counting_maps : NULL, &c->root_fd,
+        r = root_load(c->id.hook, c->frags, c->tcx_pass, c->counting ? &c->counting_maps : NULL, &c->root_fd,
                       &c->slot_fd);
         if (r < 0)
                 return r;
@@ -659,12 +755,12 @@ int chain_attach(Chain *c, char **ret_error)
 {
         g_autofree char *link = pin_path(c, "link");
         _cleanup_close_ int fd = -EBADF;
-        unsigned ifindex = if_nametoindex(c->ifname);
+        unsigned ifindex = if_nametoindex(c->id.ifname);
         int r;
 
         if (ifindex == 0) {
                 c->waiting = true;
-                *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                *ret_error = g_strdup_printf("interface %s does not exist", c->id.ifname);
                 return -ENODEV;
         }
         c->waiting = false;
@@ -676,7 +772,7 @@ int chain_attach(Chain *c, char **ret_error)
         }
         (void) unlink(link);
 
-        r = root_attach(c->root_fd, c->hook, (int) ifindex, c->mode, &fd, ret_error);
+        r = root_attach(c->root_fd, c->id.hook, (int) ifindex, c->mode, &fd, ret_error);
         if (r < 0)
                 return r;
         if (bpf_obj_pin(fd, link) < 0) {
@@ -711,7 +807,7 @@ static int chain_install_link(Chain *c, int *fd, uint32_t ifindex, char **ret_er
         if (c->link_fd >= 0)
                 (void) bpf_link_detach(c->link_fd);
         if (rename(link_new, link) < 0)
-                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", c->key, link_new, link);
+                log_warning_errno(errno, "Chain %s: cannot rename %s over %s: %m", CHAIN_TEXT(c), link_new, link);
         safe_close(&c->link_fd);
         c->link_fd = TAKE_FD(*fd);
         c->ifindex = ifindex;
@@ -724,7 +820,7 @@ static int chain_attach_as(Chain *c, int root_fd, XdpMode mode, char **ret_error
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = root_attach(root_fd, c->hook, (int) c->ifindex, mode, &fd, ret_error);
+        r = root_attach(root_fd, c->id.hook, (int) c->ifindex, mode, &fd, ret_error);
         if (r < 0)
                 return r;
         r = chain_install_link(c, &fd, c->ifindex, ret_error);
@@ -764,7 +860,7 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
         uint32_t id = 0;
         int r, k;
 
-        if (c->hook != HOOK_XDP || mode == c->mode)
+        if (c->id.hook != HOOK_XDP || mode == c->mode)
                 goto same;
 
         r = xdp_attached_mode((int) c->ifindex, c->root_id, &cur);
@@ -776,7 +872,7 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
         if (mode == cur || (mode == XDP_MODE_AUTO && cur == XDP_MODE_NATIVE))
                 goto same;
 
-        r = root_attach(root_fd, c->hook, (int) c->ifindex, mode, &fd, &error);
+        r = root_attach(root_fd, c->id.hook, (int) c->ifindex, mode, &fd, &error);
         if (r >= 0) {
                 r = chain_install_link(c, &fd, c->ifindex, ret_error);
                 if (r < 0) {
@@ -820,18 +916,19 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
 changed:
         if (bpf_prog_id_of_fd(root_fd, &id) >= 0)
                 (void) xdp_attached_mode((int) c->ifindex, id, &now);
-        log_info("Chain %s: the root runs in %s mode (Mode=%s), was %s.", c->key, xdp_mode_to_string(now),
+        log_info("Chain %s: the root runs in %s mode (Mode=%s), was %s.", CHAIN_TEXT(c), xdp_mode_to_string(now),
                  xdp_mode_to_string(mode), xdp_mode_to_string(cur));
         c->mode = mode;
         return 0;
 same:
         if (root_fd != c->root_fd) {
-                r = root_replace(c->link_fd, root_fd, c->hook, ret_error);
+                r = root_replace(c->link_fd, root_fd, c->id.hook, ret_error);
                 if (r < 0)
                         return r;
         }
         if (mode != c->mode)
-                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the root in %s mode.", c->key,
+                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the root in %s mode.",
+                         CHAIN_TEXT(c),
                          xdp_mode_to_string(mode), xdp_mode_to_string(cur));
         c->mode = mode;
         return 0;
@@ -905,7 +1002,8 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, Tcx
         crash_point("swap-switched");
         /* The new root runs from here on. */
         if (rename(slot_new, slot) < 0 || rename(root_new, root) < 0)
-                log_warning_errno(errno, "Chain %s: cannot rename the new root's pins under %s: %m", c->key, c->dir);
+                log_warning_errno(errno, "Chain %s: cannot rename the new root's pins under %s: %m", CHAIN_TEXT(c),
+                                  c->dir);
         safe_close(&c->root_fd);
         safe_close(&c->slot_fd);
         c->root_fd = TAKE_FD(*root_fd);
@@ -965,11 +1063,11 @@ static bool prune_programs(Chain *c)
 
                         if (pin_name_decode(e, &name) >= 0 && map_entries_retract(c->dir, name, NULL, &error) < 0) {
                                 log_warning("Chain %s: program '%s' left the chain, but its pins stay for now: %s",
-                                            c->key, name, error);
+                                            CHAIN_TEXT(c), name, error);
                                 all = false;
                                 continue;
                         }
-                        log_debug("Chain %s: removing %s, whose program left the chain.", c->key, path);
+                        log_debug("Chain %s: removing %s, whose program left the chain.", CHAIN_TEXT(c), path);
                         (void) rm_rf(path);
                 }
         return all;
@@ -999,7 +1097,7 @@ static void set_applied(Chain *c, GPtrArray *programs, bool settled)
 static bool same_as_applied(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass)
 {
         if (!c->applied || c->applied->len != programs->len || c->mode != mode ||
-            (c->hook != HOOK_XDP && c->tcx_pass != tcx_pass) ||
+            (c->id.hook != HOOK_XDP && c->tcx_pass != tcx_pass) ||
             c->counting != (c->statistics && programs->len <= L3AF_COUNT_PROGRAMS_MAX))
                 return false;
         for (guint i = 0; i < programs->len; i++)
@@ -1121,9 +1219,9 @@ static int create_chain(Chain *c, bool frags, TcxPassPolicy tcx_pass, char **ret
         struct stat st;
         int r;
 
-        if (if_nametoindex(c->ifname) == 0) {
+        if (if_nametoindex(c->id.ifname) == 0) {
                 c->waiting = true;
-                *ret_error = g_strdup_printf("interface %s does not exist", c->ifname);
+                *ret_error = g_strdup_printf("interface %s does not exist", c->id.ifname);
                 return -ENODEV;
         }
         r = lstat(c->dir, &st) >= 0 ? -EEXIST : errno == ENOENT ? 0 : negative_errno();
@@ -1175,9 +1273,9 @@ static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolic
                         return r;
                 }
         }
-        r = root_load(c->hook, frags, tcx_pass, counting ? &c->counting_maps : NULL, ret_root_fd, ret_slot_fd);
+        r = root_load(c->id.hook, frags, tcx_pass, counting ? &c->counting_maps : NULL, ret_root_fd, ret_slot_fd);
         if (r < 0) {
-                *ret_error = c->hook == HOOK_XDP ?
+                *ret_error = c->id.hook == HOOK_XDP ?
                         g_strdup_printf("cannot load a %s root: %s", frags ? "multi-buffer" : "single-buffer",
                                         g_strerror(-r)) :
                         g_strdup_printf("cannot load a root with TCXPass=%s: %s", tcx_pass_policy_to_string(tcx_pass),
@@ -1187,12 +1285,9 @@ static int load_new_root(Chain *c, GPtrArray *programs, bool frags, TcxPassPolic
         return 1;
 }
 
-/* Which instances a change to 'programs' creates, shares and releases (plan.h). */
-static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
+/* The identities of the running instances and of 'programs', for the planner (plan.h). */
+static void plan_identities(Chain *c, GPtrArray *programs, GPtrArray *cur_ids, GPtrArray *want_ids)
 {
-        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
-
         for (guint i = 0; i < c->instances->len; i++) {
                 Instance *inst = c->instances->pdata[i];
                 g_ptr_array_add(cur_ids, instance_identity(inst->name, inst->digest));
@@ -1201,8 +1296,93 @@ static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
                 ProgramSpec *p = programs->pdata[i];
                 g_ptr_array_add(want_ids, instance_identity(p->name, p->digest));
         }
+}
+
+/* Which instances a change to 'programs' creates, shares and releases as a new prefix (plan.h). */
+static void plan_change(Chain *c, GPtrArray *programs, ChainPlan *ret)
+{
+        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
+
+        plan_identities(c, programs, cur_ids, want_ids);
         chain_plan((const char *const *) cur_ids->pdata, cur_ids->len, (const char *const *) want_ids->pdata,
                    want_ids->len, ret);
+}
+
+/*
+ * Where a splice acts on the running chain (plan.h): the switch point, the
+ * one instance it loads, what the switch point (or that instance) then
+ * points at, and the running instances it releases.
+ */
+typedef struct SpliceSites {
+        ChainSplice splice;
+        Instance *pred;       /* the switch point's instance; NULL: the root's slot */
+        int load;             /* programs[load] gets a new instance at that position; -1: none */
+        Instance *succ;       /* what follows the switch point in the new chain, past 'load'; NULL: nothing */
+        size_t release_at;    /* c->instances[release_at, release_at + release) leave after the switch */
+        size_t release;
+        bool reload_pred;     /* the last program leaves by a new instance of its predecessor */
+} SpliceSites;
+
+/*
+ * Removing the last program empties its predecessor's next map, and the
+ * kernel waits for a grace period in that update (plan.h). A new instance
+ * of the predecessor with an empty next map, switched in at the program
+ * before it, costs its load instead: taken when this daemon measured that
+ * load shorter than its last grace period (grace.h).
+ */
+static bool reload_cheaper(const Instance *pred)
+{
+        uint64_t gp = grace_period_last_usec();
+
+        return pred->load_usec > 0 && gp > 0 && pred->load_usec < gp;
+}
+
+/*
+ * Whether the change is one splice the running chain can take as it is
+ * (plan.h): its switch point is the root's slot or an instance with a next
+ * map, which can wait for the grace period after the previous switch; the
+ * instance it links to is pinned; and the program it loads gives no
+ * chain-wide map a new definition (the chain's other instances use that
+ * map: they would need new instances too). *ret says where it acts.
+ */
+static bool plan_splice(Chain *c, GPtrArray *programs, SpliceSites *ret)
+{
+        g_autoptr(GPtrArray) cur_ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) want_ids = g_ptr_array_new_with_free_func(g_free);
+        Instance **inst = (Instance **) c->instances->pdata;
+        size_t n = c->instances->len, succ_at;
+        SpliceSites t = { .load = -1 };
+        ChainSplice s;
+
+        plan_identities(c, programs, cur_ids, want_ids);
+        if (!chain_plan_splice((const char *const *) cur_ids->pdata, cur_ids->len,
+                               (const char *const *) want_ids->pdata, want_ids->len, &s))
+                return false;
+        t.splice = s;
+        t.pred = s.at > 0 ? inst[s.at - 1] : NULL;
+        succ_at = s.kind == SPLICE_INSERT ? s.at : s.at + 1;
+        t.succ = succ_at < n ? inst[succ_at] : NULL;
+        t.release_at = s.at;
+        t.release = s.kind != SPLICE_INSERT;
+        if (s.kind != SPLICE_REMOVE)
+                t.load = (int) s.at;
+        else if (!t.succ && t.pred && t.pred->prog_fd >= 0 && reload_cheaper(t.pred)) {
+                /* The last leaves: its predecessor's new instance ends the chain, switched in before it. */
+                t.reload_pred = true;
+                t.load = (int) s.at - 1;
+                t.pred = s.at > 1 ? inst[s.at - 2] : NULL;
+                t.release_at = s.at - 1;
+                t.release = 2;
+        }
+        if (t.pred && (t.pred->next_fd < 0 || c->grace_unsure))
+                return false;
+        if (t.succ && instance_target_fd(t.succ) < 0)
+                return false;
+        if (t.load >= 0 && map_pins_redefine_shared(c->dir, programs->pdata[t.load]) != 0)
+                return false;
+        *ret = t;
+        return true;
 }
 
 /*
@@ -1228,7 +1408,7 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
                 if (r < 0 && chain_is_attached(c))
                         return r;  /* runs the old way: the new mode failed */
                 if (r < 0) {
-                        log_warning("Chain %s: %s; it stays detached for now.", c->key, *ret_error);
+                        log_warning("Chain %s: %s; it stays detached for now.", CHAIN_TEXT(c), *ret_error);
                         g_clear_pointer(ret_error, g_free);
                 }
         }
@@ -1261,7 +1441,7 @@ static int stats_slot_for(Chain *c, const char *name, GPtrArray *fresh, uint32_t
                 for (guint i = 0; i < lists[l]->len; i++) {
                         const Instance *inst = lists[l]->pdata[i];
 
-                        if (inst->hop_fd < 0)
+                        if (!inst || inst->hop_fd < 0)  /* a splice's 'fresh' has no instance before its own */
                                 continue;
                         if (streq(inst->name, name)) {
                                 *ret = inst->stats_slot;
@@ -1292,7 +1472,7 @@ static int add_hop(Chain *c, Instance *inst, bool frags, GPtrArray *fresh, char 
                 *ret_error = g_strdup_printf("cannot give '%s' a stats slot: %s", inst->name, g_strerror(-r));
                 return r;
         }
-        return hop_add(inst, c->hook, frags, &c->counting_maps, slot, ret_error);
+        return hop_add(inst, c->id.hook, frags, &c->counting_maps, slot, ret_error);
 }
 
 /*
@@ -1314,11 +1494,13 @@ static int build_prefix(Chain *c, GPtrArray *programs, const ChainPlan *plan, ui
         for (size_t i = plan->create; i-- > 0;) {
                 ProgramSpec *p = programs->pdata[i];
                 Instance *inst = NULL;
+                uint64_t start = g_get_monotonic_time();
 
                 r = program_instantiate(p, c->dir, gen, frags, program_needs_probes(c, p), &inst, ret_error,
                                         &c->error_kind);
                 if (r < 0)
                         return r;
+                inst->load_usec = g_get_monotonic_time() - start;
                 g_ptr_array_insert(fresh, 0, inst);
                 if (counting) {
                         r = add_hop(c, inst, frags, fresh, ret_error);
@@ -1375,31 +1557,22 @@ static int ready_hook(Chain *c, XdpMode mode, bool created, bool relink, bool ne
 }
 
 /*
- * After the flip: releases the old prefix (packets still inside it keep it
- * alive until they leave), takes the new instances from 'fresh', and records
- * generation 'gen'.
+ * Once the chain runs 'programs' as generation 'gen': takes out the entries
+ * they no longer declare (only now that the old generation is gone: it may
+ * still have been using them), drops the programs and maps that left and the
+ * probes of old objects, and records the generation.
  */
-static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *plan, GPtrArray *fresh, uint64_t gen,
-                              XdpMode mode, char **ret_error)
+static void settle_generation(Chain *c, GPtrArray *programs, uint64_t gen, char **ret_error)
 {
         bool settled = true;
         int r;
 
-        for (size_t i = 0; i < plan->release; i++)
-                instance_unpin(c->instances->pdata[i]);
-        g_ptr_array_remove_range(c->instances, 0, plan->release);
-        for (guint i = fresh->len; i-- > 0;)
-                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
-
         c->generation = gen;
-        c->mode = mode;
-        /* Only now that the old generation is gone: it may still have been using them. */
         if (retract_entries(c, programs, ret_error) < 0) {
-                log_warning("Chain %s: %s; retried at the next reload.", c->key, *ret_error);
+                log_warning("Chain %s: %s; retried at the next reload.", CHAIN_TEXT(c), *ret_error);
                 g_clear_pointer(ret_error, g_free);
                 settled = false;
         }
-        settled = prune_programs(c) && settled;
         settled = prune_maps(c, programs) && settled;
         settle_probes(c, programs);
         if (!c->counting && c->counting_maps.stats_fd >= 0) {
@@ -1408,7 +1581,7 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         }
         r = meta_write(c, programs);
         if (r < 0) {
-                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", c->key, gen);
+                log_warning_errno(r, "Chain %s: cannot record generation %" PRIu64 ": %m", CHAIN_TEXT(c), gen);
                 settled = false;
         }
         set_applied(c, programs, settled && chain_is_attached(c));
@@ -1436,19 +1609,254 @@ static bool chain_counts(Chain *c, size_t n)
                                "Chain %s: %zu programs are too many to count each (Statistics=programs): a packet "
                                "may make 33 tail calls, and the root and a counting hop before each of %d programs "
                                "take them all. The chain runs without counting hops; its root still counts the "
-                               "chain.", c->key, n, L3AF_COUNT_PROGRAMS_MAX);
+                               "chain.", CHAIN_TEXT(c), n, L3AF_COUNT_PROGRAMS_MAX);
         }
         c->uncounted_logged = true;
         return false;
 }
 
-/* After the flip to generation 'gen': the maps staged for it take their place (map-pins.h). */
-static void settle_staged_maps(Chain *c, uint64_t gen)
+/*
+ * How the change reaches the hook. Not attached (new, link detached, interface replaced): *ret_reattach,
+ * attach afresh. Attached: a new mode is *ret_relink, a relink that never leaves the hook without our
+ * root, made before the flip, so that on failure the old generation keeps running the old way. Returns 0,
+ * or -errno with *ret_error when whether the chain is attached cannot be told: re-attaching on a guess
+ * could take a running chain off the wire.
+ */
+static int plan_attach(Chain *c, XdpMode mode, bool created, bool *ret_reattach, bool *ret_relink, char **ret_error)
+{
+        int r = created ? 0 : chain_attached(c);
+
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot tell whether the chain is attached: %s", g_strerror(-r));
+                return r;
+        }
+        *ret_reattach = created || r == 0;
+        *ret_relink = !*ret_reattach && c->mode != mode;
+        return 0;
+}
+
+/* How the change that went live was made, for its journal line (chain.h). */
+static void describe_change(Chain *c, char *what, unsigned loaded)
+{
+        g_free(c->change);
+        c->change = what;
+        c->loaded = loaded;
+}
+
+/*
+ * After the flip: releases the old prefix (packets still inside it keep it
+ * alive until they leave), takes the new instances from 'fresh', and records
+ * generation 'gen' (in front of a new root, with 'new_root').
+ */
+static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *plan, GPtrArray *fresh, uint64_t gen,
+                              XdpMode mode, bool new_root, char **ret_error)
+{
+        for (size_t i = 0; i < plan->release; i++)
+                instance_unpin(c->instances->pdata[i]);
+        g_ptr_array_remove_range(c->instances, 0, plan->release);
+        for (guint i = fresh->len; i-- > 0;)
+                g_ptr_array_insert(c->instances, 0, g_ptr_array_steal_index(fresh, i));
+        c->mode = mode;
+        describe_change(c, g_strdup(!new_root ? "new prefix" : plan->create > 0 ? "new root and new prefix" :
+                                    "new root"), (unsigned) plan->create);
+        settle_generation(c, programs, gen, ret_error);
+}
+
+/*
+ * Points the switch point 'map_fd' (the root's slot or an instance's next
+ * map) at 'prog_fd', or empties it for -EBADF: one map update, which a
+ * packet sees whole or not at all. Returns 0 or -errno.
+ */
+static int switch_point_set(int map_fd, int prog_fd)
+{
+        uint32_t zero = 0;
+        int r = prog_fd >= 0 ? bpf_map_update_elem(map_fd, &zero, &prog_fd, BPF_ANY) :
+                               bpf_map_delete_elem(map_fd, &zero);
+
+        return r < 0 ? negative_errno() : 0;
+}
+
+/* Ends the staging of maps for generation 'gen' (map_pins_settle()): they take their place, or with !commit go. */
+static void settle_staged_maps(Chain *c, uint64_t gen, bool commit)
 {
         LogFields f = chain_log_fields(c, NULL);
 
         f.generation = gen;
-        map_pins_settle(c->dir, &f, true);
+        map_pins_settle(c->dir, &f, commit);
+}
+
+/* "splice, replace 'b' after 'a'": what splice 't' of the running chain to 'programs' does. */
+static char *splice_describe(Chain *c, GPtrArray *programs, const SpliceSites *t)
+{
+        const ChainSplice *s = &t->splice;
+        const Instance *pred = s->at > 0 ? c->instances->pdata[s->at - 1] : NULL;
+        const char *name = s->kind == SPLICE_REMOVE ? ((Instance *) c->instances->pdata[s->at])->name :
+                                                      ((ProgramSpec *) programs->pdata[s->at])->name;
+
+        return g_strdup_printf("splice, %s '%s' %s%s%s%s", splice_kind_to_string(s->kind), name,
+                               pred ? "after '" : "at the head", pred ? pred->name : "", pred ? "'" : "",
+                               t->reload_pred ? " (a new instance of it ends the chain)" : "");
+}
+
+/*
+ * Loads the one new instance of splice 't' (programs[t->load]) as
+ * generation 'gen', with its entries, behind a counting hop when the chain
+ * counts, and links it to t->succ (NULL: it is last). It goes to 'fresh' at
+ * its position. Returns 0 or -errno with
+ * *ret_error set.
+ */
+static int build_splice(Chain *c, GPtrArray *programs, const SpliceSites *t, uint64_t gen, GPtrArray *fresh,
+                        char **ret_error)
+{
+        ProgramSpec *p = programs->pdata[t->load];
+        Instance *inst = NULL;
+        uint64_t start = g_get_monotonic_time();
+        uint32_t zero = 0;
+        int r, target;
+
+        r = program_instantiate(p, c->dir, gen, c->frags, program_needs_probes(c, p), &inst, ret_error,
+                                &c->error_kind);
+        if (r < 0)
+                return r;
+        inst->load_usec = g_get_monotonic_time() - start;
+        g_ptr_array_set_size(fresh, t->load);
+        g_ptr_array_add(fresh, inst);
+        if (c->counting) {
+                r = add_hop(c, inst, c->frags, fresh, ret_error);  /* the slot of the instance it replaces, if any */
+                if (r < 0)
+                        return r;
+        }
+        r = program_write_map_entries(p, c->dir, ret_error);
+        if (r < 0)
+                return r;
+        if (!t->succ)
+                return 0;
+        if (inst->next_fd < 0) {
+                *ret_error = g_strdup_printf("program '%s' has no next map and cannot precede another", p->name);
+                return -EINVAL;
+        }
+        target = instance_target_fd(t->succ);
+        if (bpf_map_update_elem(inst->next_fd, &zero, &target, BPF_ANY) < 0) {
+                r = negative_errno();
+                *ret_error = g_strdup_printf("cannot link '%s' to its successor: %s", p->name, g_strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+/*
+ * A single splice (plan.h) to a chain that stays attached with its root and
+ * mode: at most one new instance, fully linked, then one update of the switch
+ * point, after the grace period since the previous switch when that is an
+ * instance's next map. Returns 1, or -errno with *ret_error set and nothing
+ * the packets see changed.
+ */
+static int apply_splice(Chain *c, GPtrArray *programs, const SpliceSites *t, char **ret_error)
+{
+        g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        g_autoptr(GPtrArray) attached = g_ptr_array_new();
+        Instance *inst = NULL;
+        uint64_t gen = c->generation + 1;
+        LogFields f = chain_log_fields(c, NULL);
+        int r;
+
+        if (t->load < 0)
+                r = meta_record_removal(c, gen, c->instances->pdata[t->release_at]);
+        else
+                r = build_splice(c, programs, t, gen, fresh, ret_error);
+        if (r < 0) {
+                if (!*ret_error)
+                        *ret_error = g_strdup_printf("cannot record the change: %s", g_strerror(-r));
+                goto fail;
+        }
+        inst = t->load >= 0 ? fresh->pdata[t->load] : NULL;
+        crash_point("change-staged");
+
+        /* Probes of a new object attach before the switch: if one cannot, the old generation runs on, with its own. */
+        r = attach_probes(c, programs, fresh, attached, ret_error);
+        if (r < 0)
+                goto fail;
+        if (t->pred) {
+                r = grace_period_wait(c->grace_ticket);
+                if (r < 0) {
+                        *ret_error = g_strdup_printf("cannot wait for the packets of the previous generation to "
+                                                     "leave the chain: %s", g_strerror(-r));
+                        goto fail;
+                }
+        }
+        /* The switch: one update of the predecessor's next map (or the root's slot) makes the generation live. */
+        r = switch_point_set(t->pred ? t->pred->next_fd : c->slot_fd,
+                             inst ? instance_target_fd(inst) : t->succ ? instance_target_fd(t->succ) : -EBADF);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot switch %s to the new generation: %s",
+                                             t->pred ? "the predecessor's next map" : "the root", g_strerror(-r));
+                goto fail;
+        }
+        note_switch(c);
+        crash_point("change-switched");
+        settle_staged_maps(c, gen, true);
+
+        describe_change(c, splice_describe(c, programs, t), inst ? 1 : 0);
+        /* Packets still inside the instances that leave keep them alive until they leave. */
+        for (size_t i = 0; i < t->release; i++)
+                instance_unpin(c->instances->pdata[t->release_at + i]);
+        g_ptr_array_remove_range(c->instances, t->release_at, t->release);
+        crash_point("change-released");
+        if (inst)
+                g_ptr_array_insert(c->instances, t->load, g_ptr_array_steal_index(fresh, t->load));
+        settle_generation(c, programs, gen, ret_error);
+        return 1;
+
+fail:
+        detach_probes(c, attached);
+        if (t->load >= 0 && fresh->len > (guint) t->load && fresh->pdata[t->load])
+                instance_unpin(fresh->pdata[t->load]);
+        if (t->load < 0)
+                meta_drop_removal(c);
+        map_pins_settle(c->dir, &f, false);
+        prune_programs(c);
+        return r;
+}
+
+/*
+ * Config first: the [Map] entries of the programs whose instances keep
+ * running are in place before any new instance is reachable. A new
+ * instance's (programs[0, plan->create), or the one of splice 't' when not
+ * NULL) are written once it is loaded. Returns 0 or -errno with *ret_error set.
+ */
+static int write_running_entries(Chain *c, GPtrArray *programs, const SpliceSites *t, const ChainPlan *plan,
+                                 char **ret_error)
+{
+        for (guint i = 0; i < programs->len; i++) {
+                int r;
+
+                if (t ? (int) i == t->load : i < plan->create)
+                        continue;
+                r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * Attaches the root of a chain whose new generation is live but which was not attached, in 'mode'.
+ * Returns 0, or -errno when a chain this change 'created' cannot attach (it goes). A chain that existed
+ * stays pinned whatever happens, and attaching is retried when the interface is back.
+ */
+static int attach_live(Chain *c, XdpMode mode, bool created, char **ret_error)
+{
+        int r;
+
+        c->mode = mode;
+        r = chain_attach(c, ret_error);
+        if (r < 0 && created)
+                return r;
+        if (r < 0) {
+                log_warning("Chain %s: %s; the chain is kept and attached when possible.", CHAIN_TEXT(c), *ret_error);
+                g_clear_pointer(ret_error, g_free);
+        }
+        return 0;
 }
 
 int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
@@ -1456,8 +1864,9 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         g_autoptr(GPtrArray) attached = g_ptr_array_new();
         _cleanup_close_ int new_root_fd = -EBADF, new_slot_fd = -EBADF;
-        bool frags = program_chain_frags(c->hook, programs), created = false, reattach, relink, new_root = false;
-        bool counting = chain_counts(c, programs->len);
+        bool frags = program_chain_frags(c->id.hook, programs), created = false, reattach, relink, new_root = false;
+        bool counting = chain_counts(c, programs->len), splice;
+        SpliceSites sites = { .load = -1 };
         ChainPlan plan;
         uint64_t gen;
         int r, head_fd = -EBADF;
@@ -1466,7 +1875,7 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         g_return_val_if_fail(programs->len > 0, -EINVAL);
         c->error_kind = PROBLEM_INVALID_CONFIGURATION;
 
-        r = apply_unchanged(c, programs, mode, c->hook == HOOK_XDP ? c->tcx_pass : tcx_pass, ret_error);
+        r = apply_unchanged(c, programs, mode, c->id.hook == HOOK_XDP ? c->tcx_pass : tcx_pass, ret_error);
         if (r <= 0)
                 return r;
 
@@ -1480,33 +1889,26 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
 
         plan_change(c, programs, &plan);
 
-        /* Not attached (new, link detached, interface replaced): attach afresh. Attached: a new mode is a
-         * relink that never leaves the hook without our root, made before the flip, so that on failure the
-         * old generation keeps running the old way. */
-        r = created ? 0 : chain_attached(c);
-        if (r < 0) {
-                /* Re-attaching on a guess could take a running chain off the wire. */
-                *ret_error = g_strdup_printf("cannot tell whether the chain is attached: %s", g_strerror(-r));
+        r = plan_attach(c, mode, created, &reattach, &relink, ret_error);
+        if (r < 0)
                 goto fail;
-        }
-        reattach = created || r == 0;
-        relink = !reattach && c->mode != mode;
 
-        if (c->hook == HOOK_XDP)
+        if (c->id.hook == HOOK_XDP)
                 tcx_pass = c->tcx_pass;
         r = load_new_root(c, programs, frags, tcx_pass, counting, &plan, &new_root_fd, &new_slot_fd, ret_error);
         if (r < 0)
                 goto fail;
         new_root = r > 0;
+        splice = !plan.noop && !reattach && !relink && !new_root && plan_splice(c, programs, &sites);  /* plan.h */
 
         /* Config first: entries are in place before any new instance is reachable. */
-        for (guint i = plan.create; i < programs->len; i++) {
-                r = program_write_map_entries(programs->pdata[i], c->dir, ret_error);
-                if (r < 0)
-                        goto fail;
-        }
+        r = write_running_entries(c, programs, splice ? &sites : NULL, &plan, ret_error);
+        if (r < 0)
+                goto fail;
         if (plan.noop)
                 return apply_without_loading(c, programs, mode, reattach, relink, ret_error);
+        if (splice)
+                return apply_splice(c, programs, &sites, ret_error);
 
         gen = c->generation + 1;
         r = build_prefix(c, programs, &plan, gen, frags, counting, fresh, &head_fd, ret_error);
@@ -1535,23 +1937,17 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
                 if (r < 0)
                         goto fail;
         }
+        note_switch(c);
         crash_point("change-switched");
-        settle_staged_maps(c, gen);
+        settle_staged_maps(c, gen, true);  /* maps staged for the new generation take their place */
 
         if (reattach) {
-                c->mode = mode;
-                r = chain_attach(c, ret_error);
-                if (r < 0 && created)
+                r = attach_live(c, mode, created, ret_error);
+                if (r < 0)
                         goto fail_new;
-                if (r < 0) {
-                        /* The new generation stays pinned; attaching is retried when the interface is back. */
-                        log_warning("Chain %s: %s; the chain is kept and attached when possible.", c->key,
-                                    *ret_error);
-                        g_clear_pointer(ret_error, g_free);
-                }
         }
 
-        commit_generation(c, programs, &plan, fresh, gen, mode, ret_error);
+        commit_generation(c, programs, &plan, fresh, gen, mode, new_root, ret_error);
         return 1;
 
 fail:
@@ -1559,15 +1955,64 @@ fail:
         for (guint i = 0; i < fresh->len; i++)
                 instance_unpin(fresh->pdata[i]);
         if (!created) {
-                LogFields f = chain_log_fields(c, NULL);
-
-                map_pins_settle(c->dir, &f, false);
+                settle_staged_maps(c, c->generation, false);
                 prune_programs(c);
                 return r;
         }
 fail_new:
         chain_remove(c);
         return r;
+}
+
+int chain_predict(const char *pin_root, const ChainId *id, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass,
+                  char **ret_text)
+{
+        g_autoptr(Chain) c = chain_new(pin_root, id);
+        Hook hook = id->hook;
+        g_autoptr(GHashTable) by_id = NULL;
+        g_autofree char *slot = pin_path(c, "slot"), *meta = pin_path(c, "meta"), *error = NULL;
+        bool frags = program_chain_frags(hook, programs);
+        uint64_t removal_gen;
+        uint32_t removal_id;
+        SpliceSites t;
+        ChainPlan plan;
+        int r;
+
+        c->slot_fd = bpf_pin_open(slot);
+        if (c->slot_fd < 0)
+                return c->slot_fd;
+        c->meta_fd = bpf_pin_open(meta);
+        if (c->meta_fd < 0)
+                return c->meta_fd;
+        r = meta_read(c, &removal_gen, &removal_id);
+        if (r < 0)
+                return r;
+        r = index_instances(c, false, &by_id, &error);
+        if (r >= 0)
+                r = walk_instances(c, by_id, slot, &error);
+        if (r < 0)
+                return r;
+
+        plan_change(c, programs, &plan);
+        if (frags != c->frags)
+                *ret_text = g_strdup_printf("new root and new prefix, %u instance%s to load", programs->len,
+                                            programs->len == 1 ? "" : "s");
+        else if (hook != HOOK_XDP && tcx_pass != c->tcx_pass)
+                *ret_text = g_strdup_printf("new root%s, %zu instance%s to load", plan.create > 0 ? " and new prefix" : "",
+                                            plan.create, plan.create == 1 ? "" : "s");
+        else if (plan.noop)
+                *ret_text = NULL;
+        else if (mode == c->mode && plan_splice(c, programs, &t)) {
+                g_autofree char *what = splice_describe(c, programs, &t);
+
+                /* The instances were not loaded by this process: a removal of the last program is predicted
+                 * as its map update, which the daemon may trade for a load it measured cheaper. */
+                *ret_text = g_strdup_printf("%s, %u instance%s to load", what, t.load >= 0 ? 1 : 0,
+                                            t.load >= 0 ? "" : "s");
+        } else
+                *ret_text = g_strdup_printf("new prefix, %zu instance%s to load", plan.create,
+                                            plan.create == 1 ? "" : "s");
+        return 0;
 }
 
 int chain_remove(Chain *c)

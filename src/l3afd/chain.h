@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain-id.h"
 #include "counting.h"
 #include "dropin.h"
 #include "hook.h"
@@ -19,9 +20,7 @@
 #include "program.h"
 
 typedef struct Chain {
-        char *key;            /* "IFACE/HOOK" */
-        char *ifname;
-        Hook hook;
+        ChainId id;           /* (interface, hook); the key of Context.chains */
         char *dir;            /* pin directory */
         XdpMode mode;         /* as attached */
         bool frags;           /* multi-buffer XDP: the root and every instance were loaded so */
@@ -47,6 +46,13 @@ typedef struct Chain {
         GPtrArray *applied;   /* ProgramSpec* (references): what the last chain_apply() settled completely, with
                                * nothing left to retry; NULL after a failure, a warning, or an adoption */
 
+        /* The last change that went live, for its journal line: how it was made (plan.h) */
+        char *change;         /* "new prefix", "new root" (and new prefix), or
+                               * "splice, <insert|remove|replace> '<program>' <where>" */
+        unsigned loaded;      /* how many instances it loaded */
+        uint64_t grace_ticket; /* the grace period after the chain's last switch (grace.h) */
+        bool grace_unsure;    /* none could be asked for: no switch at an instance's next map until one can */
+
         char *error;          /* why the last change (or the adoption) failed; the old generation runs */
         ProblemKind error_kind; /* what kind of failure 'error' is (set by chain_apply) */
         int adopt_error;      /* -errno: its pins could not be read, and it is left exactly as it is */
@@ -58,15 +64,9 @@ typedef struct Chain {
         uint32_t foreign_id;  /* the program found there instead, 0: none */
 } Chain;
 
-Chain *chain_new(const char *pin_root, const char *ifname, Hook hook);
+Chain *chain_new(const char *pin_root, const ChainId *id);
 void chain_free(Chain *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Chain, chain_free)
-
-/* A chain's identity: the interface, by name as the drop-ins give it (at most IF_NAMESIZE - 1 bytes), and the hook. */
-typedef struct ChainId {
-        char ifname[IF_NAMESIZE];
-        Hook hook;
-} ChainId;
 
 /*
  * Lists the chains with a pin directory under the pin root: ChainId values.
@@ -111,6 +111,17 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
  */
 struct l3af_meta;
 int chain_program_meta(const Chain *c, const char *program, struct l3af_meta *ret);
+
+/*
+ * For --check: how the chain 'id' pinned under 'pin_root' would be changed to run 'programs' (prepared ProgramSpecs) in 'mode' with
+ * 'tcx_pass', read from its pins with nothing changed, and supposing it is
+ * attached: *ret_text is "splice, replace 'b' after 'a', 1 instance to
+ * load", "new prefix, 3 instances to load", "new root and new prefix, ..."
+ * (plan.h), or NULL when no instance is to change. Returns 0, -ENOENT
+ * when no such chain is pinned, or -errno when its pins cannot be read.
+ */
+int chain_predict(const char *pin_root, const ChainId *id, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass,
+                  char **ret_text);
 
 /* Attaches the root again (after the interface came back, or was displaced). */
 int chain_attach(Chain *c, char **ret_error);

@@ -26,7 +26,7 @@
 
 /* What l3afd knows of a declared companion between reconciles. */
 typedef struct CompanionRecord {
-        char *key;       /* chain */
+        ChainId chain;
         char *program;
         char *reason;    /* why it is not started, or NULL */
         unsigned order;  /* the program's place in its chain */
@@ -36,7 +36,6 @@ static void companion_record_free(CompanionRecord *r)
 {
         if (!r)
                 return;
-        g_free(r->key);
         g_free(r->program);
         g_free(r->reason);
         g_free(r);
@@ -332,8 +331,8 @@ static GPtrArray *companion_argv(const Chain *ch, const CompanionSpec *cs)
 
         g_ptr_array_add(argv, g_strdup(cs->exec[0]));
         if (cs->convention == COMPANION_CONVENTION_L3AF) {
-                g_ptr_array_add(argv, g_strdup_printf("--iface=%s", ch->ifname));
-                g_ptr_array_add(argv, g_strdup_printf("--direction=%s", l3af_direction(ch->hook)));
+                g_ptr_array_add(argv, g_strdup_printf("--iface=%s", ch->id.ifname));
+                g_ptr_array_add(argv, g_strdup_printf("--direction=%s", l3af_direction(ch->id.hook)));
         }
         for (char **a = cs->exec + 1; *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));
@@ -354,9 +353,9 @@ static GPtrArray *companion_environment(const Chain *ch, const ProgramSpec *p, c
                 if (streq(inst->name, p->name))
                         prog_id = inst->prog_id;
         }
-        g_ptr_array_add(env, g_strdup_printf("L3AF_INTERFACE=%s", ch->ifname));
-        g_ptr_array_add(env, g_strdup_printf("L3AF_HOOK=%s", hook_to_string(ch->hook)));
-        g_ptr_array_add(env, g_strdup_printf("L3AF_DIRECTION=%s", l3af_direction(ch->hook)));
+        g_ptr_array_add(env, g_strdup_printf("L3AF_INTERFACE=%s", ch->id.ifname));
+        g_ptr_array_add(env, g_strdup_printf("L3AF_HOOK=%s", hook_to_string(ch->id.hook)));
+        g_ptr_array_add(env, g_strdup_printf("L3AF_DIRECTION=%s", l3af_direction(ch->id.hook)));
         g_ptr_array_add(env, g_strdup_printf("L3AF_PROGRAM=%s", p->name));
         g_ptr_array_add(env, g_strdup_printf("L3AF_PROGRAM_ID=%u", prog_id));
         if (p->version)
@@ -491,7 +490,7 @@ static int append_properties(sd_bus_message *m, Context *c, const Chain *ch, con
                              gid_t gid, char **ret_error)
 {
         const CompanionSpec *cs = p->companion;
-        g_autofree char *pin_dir = l3af_pin_dir(ch->ifname, ch->hook, p), *map_names = NULL;
+        g_autofree char *pin_dir = l3af_pin_dir(ch->id.ifname, ch->id.hook, p), *map_names = NULL;
         g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func(g_free), argv = NULL, env = NULL;
         int r;
 
@@ -544,7 +543,7 @@ static int unit_start(Context *c, sd_bus *bus, const char *unit, const Chain *ch
 
 static LogFields fields_of(const Chain *ch, const char *program, const char **extra)
 {
-        return (LogFields) { .interface = ch ? ch->ifname : NULL, .hook = ch ? hook_to_string(ch->hook) : NULL,
+        return (LogFields) { .interface = ch ? ch->id.ifname : NULL, .hook = ch ? hook_to_string(ch->id.hook) : NULL,
                              .program = program, .extra = extra };
 }
 
@@ -575,12 +574,12 @@ static int list_units(sd_bus *bus, GHashTable **ret)
         return 0;
 }
 
-static void record(Context *c, const char *unit, const char *key, const char *program, unsigned order,
+static void record(Context *c, const char *unit, const ChainId *chain, const char *program, unsigned order,
                    const char *reason)
 {
         CompanionRecord *rec = g_new0(CompanionRecord, 1);
 
-        rec->key = g_strdup(key);
+        rec->chain = *chain;
         rec->program = g_strdup(program);
         rec->reason = g_strdup(reason);
         rec->order = order;
@@ -611,15 +610,14 @@ static unsigned collect_wanted(Context *c, GHashTable *desired, GHashTable *want
 {
         unsigned failures = 0;
         GHashTableIter it;
-        const char *key;
         Chain *ch;
 
         g_hash_table_iter_init(&it, c->chains);
-        while (g_hash_table_iter_next(&it, (gpointer *) &key, (gpointer *) &ch)) {
-                ChainSpec *want = desired ? g_hash_table_lookup(desired, key) : NULL;
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch)) {
+                ChainSpec *want = desired ? g_hash_table_lookup(desired, &ch->id) : NULL;
 
                 if (ch->error || ch->adopt_error < 0 || ch->root_fd < 0) {
-                        g_ptr_array_add(keep_prefixes, unit_prefix(ch->ifname, ch->hook));
+                        g_ptr_array_add(keep_prefixes, unit_prefix(ch->id.ifname, ch->id.hook));
                         continue;
                 }
                 for (guint i = 0; want && i < want->programs->len; i++) {
@@ -629,13 +627,13 @@ static unsigned collect_wanted(Context *c, GHashTable *desired, GHashTable *want
 
                         if (!p->companion)
                                 continue;
-                        if (companion_unit_name(ch->ifname, ch->hook, p->name, &name) < 0) {
+                        if (companion_unit_name(ch->id.ifname, ch->id.hook, p->name, &name) < 0) {
                                 const char *extra[] = { NULL };
                                 LogFields f = fields_of(ch, p->name, extra);
 
                                 log_structured(LOG_ERR, ENAMETOOLONG, L3AF_MSG_COMPANION, &f,
                                                "Companion of %s on %s not started: its unit name would be longer "
-                                               "than %d bytes.", p->name, key, UNIT_NAME_MAX);
+                                               "than %d bytes.", p->name, CHAIN_TEXT(ch), UNIT_NAME_MAX);
                                 failures++;
                                 continue;
                         }
@@ -682,7 +680,7 @@ static void report_not_started(Context *c, GHashTable *wanted, GPtrArray *sorted
                 Wanted *w = g_hash_table_lookup(wanted, sorted->pdata[i]);
 
                 g_string_append_printf(list, "%s%s", i ? ", " : "", (char *) sorted->pdata[i]);
-                record(c, sorted->pdata[i], w->ch->key, w->p->name, w->order, why_not);
+                record(c, sorted->pdata[i], &w->ch->id, w->p->name, w->order, why_not);
         }
         if (sorted->len > 0)
                 log_structured(LOG_WARNING, 0, L3AF_MSG_COMPANION, NULL, "Companions not started: %s: %s.", why_not,
@@ -721,7 +719,7 @@ static unsigned stop_undeclared(sd_bus *bus, GHashTable *running, GHashTable *wa
  */
 static int run_wanted(Context *c, sd_bus *bus, GHashTable *running, const char *unit, const Wanted *w, gid_t gid)
 {
-        g_autofree char *desc = describe(w->p, w->ch->key), *have = NULL, *error = NULL;
+        g_autofree char *desc = describe(w->p, CHAIN_TEXT(w->ch)), *have = NULL, *error = NULL;
         g_autofree char *unit_field = g_strdup_printf("UNIT=%s", unit);
         const char *extra[] = { unit_field, NULL };
         const char *verb = "started";
@@ -736,8 +734,8 @@ static int run_wanted(Context *c, sd_bus *bus, GHashTable *running, const char *
                 if (!rec || rec->reason)
                         log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, &f,
                                        "Companion %s of %s on %s adopted: it runs as declared.", unit, w->p->name,
-                                       w->ch->key);
-                record(c, unit, w->ch->key, w->p->name, w->order, NULL);
+                                       CHAIN_TEXT(w->ch));
+                record(c, unit, &w->ch->id, w->p->name, w->order, NULL);
                 return 0;
         }
         if (r >= 0) {
@@ -746,20 +744,20 @@ static int run_wanted(Context *c, sd_bus *bus, GHashTable *running, const char *
                 if (r < 0) {
                         log_structured(LOG_ERR, -r, L3AF_MSG_COMPANION, &f,
                                        "Companion %s could not be stopped for a restart: %s.", unit, error);
-                        record(c, unit, w->ch->key, w->p->name, w->order, error);
+                        record(c, unit, &w->ch->id, w->p->name, w->order, error);
                         return r;
                 }
         }
         r = unit_start(c, bus, unit, w->ch, w->p, desc, gid, &error);
         if (r < 0) {
                 log_structured(LOG_ERR, -r, L3AF_MSG_COMPANION, &f, "Companion %s of %s on %s not started: %s.", unit,
-                               w->p->name, w->ch->key, error);
-                record(c, unit, w->ch->key, w->p->name, w->order, error);
+                               w->p->name, CHAIN_TEXT(w->ch), error);
+                record(c, unit, &w->ch->id, w->p->name, w->order, error);
                 return r;
         }
         log_structured(LOG_INFO, 0, L3AF_MSG_COMPANION, &f, "Companion %s of %s on %s %s.", unit, w->p->name,
-                       w->ch->key, verb);
-        record(c, unit, w->ch->key, w->p->name, w->order, NULL);
+                       CHAIN_TEXT(w->ch), verb);
+        record(c, unit, &w->ch->id, w->p->name, w->order, NULL);
         return 0;
 }
 
@@ -846,7 +844,7 @@ static gint state_compare(gconstpointer a, gconstpointer b, gpointer userdata)
                (int) GPOINTER_TO_UINT(g_hash_table_lookup(order, y->unit));
 }
 
-GPtrArray *companion_list(Context *c, const char *key)
+GPtrArray *companion_list(Context *c, const ChainId *chain)
 {
         GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify) companion_state_free);
         g_autoptr(GHashTable) order = g_hash_table_new(g_str_hash, g_str_equal);
@@ -864,7 +862,7 @@ GPtrArray *companion_list(Context *c, const char *key)
                 CompanionState *s;
                 int r;
 
-                if (!streq(rec->key, key))
+                if (!chain_id_equal(&rec->chain, chain))
                         continue;
                 s = g_new0(CompanionState, 1);
                 s->program = g_strdup(rec->program);

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "chain-id.h"
 #include "context.h"
 #include "hook.h"
 
@@ -46,7 +47,7 @@ int companion_unit_name(const char *ifname, Hook hook, const char *program, char
 /*
  * Makes the running companions what the live chains declare, after a
  * reconcile's apply: starts the companion of each program that is live in a
- * chain that applied (GHashTable 'desired': chain key -> ChainSpec*), restarts
+ * chain that applied (GHashTable 'desired': const ChainId* -> ChainSpec*), restarts
  * one whose declaration or program changed, and stops those whose program
  * left. Units of chains that failed, are blocked or were not adopted are left
  * as they run. Without a service manager nothing is started and each
@@ -59,9 +60,9 @@ int companion_reconcile(Context *c, GHashTable *desired);
 int companion_stop_all(Context *c);
 
 /*
- * The companions declared in the chain 'key' and what systemd says of each
+ * The companions declared in the chain 'chain' and what systemd says of each
  * (GPtrArray of CompanionState*, in program order). Never fails: a unit that
  * cannot be read is reported with its error as reason.
  */
-GPtrArray *companion_list(Context *c, const char *key);
+GPtrArray *companion_list(Context *c, const ChainId *chain);
 

@@ -10,7 +10,7 @@
 void context_init(Context *c)
 {
         *c = (Context) { .pin_root_fd = -EBADF, .netlink_fd = -EBADF, .stats_fd = -EBADF };
-        c->chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_free);
+        c->chains = g_hash_table_new_full(chain_id_hash, chain_id_equal, NULL, (GDestroyNotify) chain_free);
         c->probes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) standalone_free);
 }
 

@@ -37,7 +37,7 @@ struct Context {
         sd_event *event;
         int pin_root_fd;          /* held with an exclusive flock */
 
-        GHashTable *chains;       /* "IFACE/HOOK" -> Chain*, every chain we own or want */
+        GHashTable *chains;       /* const ChainId* (&Chain.id) -> Chain*, every chain we own or want */
         GHashTable *probes;       /* name -> Standalone*, every probe on its own we run */
         GPtrArray *problems;      /* Problem*, from the last reconcile */
         uint64_t last_prepare_usec; /* how long the last reconcile's phases took */

@@ -55,13 +55,13 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static void on_chain_changed(Context *c, const Chain *ch, uint64_t generation)
 {
-        bus_emit_chain_changed(c, ch->ifname, ch->hook, generation);
+        bus_emit_chain_changed(c, ch->id.ifname, ch->id.hook, generation);
 }
 
 static void on_foreign_program(Context *c, const Chain *ch, uint32_t prog_id, const char *prog_name,
                                const char *action)
 {
-        bus_emit_foreign_program(c, ch->ifname, ch->hook, prog_id, prog_name, action);
+        bus_emit_foreign_program(c, ch->id.ifname, ch->id.hook, prog_id, prog_name, action);
 }
 
 static void on_reconciled(Context *c)

@@ -174,13 +174,16 @@ static void load_settings(Context *c, GPtrArray *problems)
 /* --check: prints every problem; exit status 1 if any is an error. */
 static int run_check(Context *c, GPtrArray *problems)
 {
+        g_autoptr(GPtrArray) plans = g_ptr_array_new_with_free_func(g_free);
         int n;
 
-        (void) reconcile_check(&c->settings, problems);
+        (void) reconcile_check(&c->settings, problems, plans);
         for (guint i = 0; i < problems->len; i++) {
                 Problem *p = problems->pdata[i];
                 printf("%s%s\n", p->warning ? "warning: " : "error: ", p->text);
         }
+        for (guint i = 0; i < plans->len; i++)
+                printf("change: %s\n", (char *) plans->pdata[i]);
         n = (int) problems_count_errors(problems);
         if (n > 0)
                 printf("%d error(s).\n", n);

@@ -253,7 +253,7 @@ void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *pr
         for_each_map_dir(chain_dir, prune_dir, &s);
 }
 
-void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *programs, GPtrArray *problems)
+void map_pins_predict(const char *chain_dir, const ChainId *chain, GPtrArray *programs, GPtrArray *problems)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
         bool unreadable = false;
@@ -279,7 +279,7 @@ void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *progr
                                 problems_add(problems, true, NULL, chain, NULL, NULL,
                                              "cannot read the pinned map %s (%s), so whether a reload recreates "
                                              "maps of chain %s is not known (run --check as root for that)",
-                                             live, g_strerror(-fd), chain);
+                                             live, g_strerror(-fd), CHAIN_ID_TO_STRING(chain));
                         }
                         if (fd < 0 || map_def_of_fd(fd, &have) < 0 || map_def_equal(&have, d))
                                 continue;
@@ -291,4 +291,30 @@ void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *progr
                                      what, diff, d->name);
                 }
         }
+}
+
+int map_pins_redefine_shared(const char *chain_dir, const ProgramSpec *p)
+{
+        for (guint j = 0; p->map_defs && j < p->map_defs->len; j++) {
+                const MapDef *d = p->map_defs->pdata[j];
+                g_autofree char *live = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                MapDef have;
+                int r;
+
+                if (!d->shared)
+                        continue;
+                live = pin_map_path(chain_dir, p->name, d->name, true);
+                fd = bpf_pin_open(live);
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                r = map_def_of_fd(fd, &have);
+                if (r < 0)
+                        return r;
+                if (!map_def_equal(&have, d))
+                        return 1;
+        }
+        return 0;
 }

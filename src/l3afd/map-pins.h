@@ -49,9 +49,17 @@ void map_pins_settle(const char *chain_dir, const LogFields *chain, bool commit)
 void map_pins_prune(const char *chain_dir, const LogFields *chain, GPtrArray *programs);
 
 /*
+ * Whether loading 'p' under 'chain_dir' gives a chain-wide map (one its
+ * object pins by name, which other programs' instances may use) a new
+ * definition, as map_pins_resolve() would decide: 1 if so, 0 if not, or
+ * -errno when a pin cannot be opened or inspected.
+ */
+int map_pins_redefine_shared(const char *chain_dir, const ProgramSpec *p);
+
+/*
  * For --check: adds a warning to 'problems' for every map of 'programs' whose
  * pin under 'chain_dir' has another definition, so will be recreated, as
  * map_pins_resolve() decides. Pins that cannot be read (--check as a user
  * without CAP_BPF) are skipped, with one warning per chain.
  */
-void map_pins_predict(const char *chain_dir, const char *chain, GPtrArray *programs, GPtrArray *problems);
+void map_pins_predict(const char *chain_dir, const ChainId *chain, GPtrArray *programs, GPtrArray *problems);

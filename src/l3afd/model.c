@@ -7,8 +7,6 @@ void chain_spec_free(ChainSpec *c)
 {
         if (!c)
                 return;
-        g_free(c->key);
-        g_free(c->ifname);
         if (c->programs)
                 g_ptr_array_unref(c->programs);
         g_free(c);
@@ -27,11 +25,10 @@ static gint compare_ptrs(gconstpointer a, gconstpointer b)
         return program_spec_compare(*(ProgramSpec *const *) a, *(ProgramSpec *const *) b);
 }
 
-static void check_chain(ChainSpec *c, GPtrArray *problems)
+/* A name once per chain, and at most CHAIN_PROGRAMS_MAX programs. */
+static void check_names(ChainSpec *c, GPtrArray *problems)
 {
         GPtrArray *p = c->programs;
-
-        g_ptr_array_sort(p, compare_ptrs);
 
         for (guint i = 0; i + 1 < p->len; i++) {
                 ProgramSpec *a = p->pdata[i];
@@ -40,7 +37,7 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                         ProgramSpec *b = p->pdata[j];
 
                         if (streq(a->name, b->name))
-                                problems_add(problems, false, b->source, c->key, "Program", "Name",
+                                problems_add(problems, false, b->source, &c->id, "Program", "Name",
                                              "program '%s' is also declared by %s", b->name, a->source);
                 }
         }
@@ -48,24 +45,35 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
         if (p->len > CHAIN_PROGRAMS_MAX) {
                 ProgramSpec *extra = p->pdata[CHAIN_PROGRAMS_MAX];
 
-                problems_add(problems, false, extra->source, c->key, "Program", "Name",
+                problems_add(problems, false, extra->source, &c->id, "Program", "Name",
                              "chain %s would have %u programs; the kernel allows %d tail calls, so a chain holds at "
                              "most %d programs ('%s' is number %d)",
-                             c->key, p->len, CHAIN_PROGRAMS_MAX + 1, CHAIN_PROGRAMS_MAX, extra->name,
+                             CHAIN_TEXT(c), p->len, CHAIN_PROGRAMS_MAX + 1, CHAIN_PROGRAMS_MAX, extra->name,
                              CHAIN_PROGRAMS_MAX + 1);
         }
+}
+
+/* Only the last program may lack a next map. */
+static void check_next_maps(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
 
         for (guint i = 0; i + 1 < p->len; i++) {
                 ProgramSpec *a = p->pdata[i], *b = p->pdata[i + 1];
 
                 if (!a->next_resolved)
-                        problems_add(problems, false, a->source, c->key, "Program", "NextMap",
+                        problems_add(problems, false, a->source, &c->id, "Program", "NextMap",
                                      "program '%s' has no next map, so it can only be last, but '%s' (%s) comes "
                                      "after it",
                                      a->name, b->name, b->source);
         }
+}
 
-        /* Maps pinned by name are the chain's: every program that pins one must define it alike. */
+/* Maps pinned by name are the chain's: every program that pins one must define it alike. */
+static void check_shared_maps(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
+
         for (guint i = 0; i < p->len; i++) {
                 ProgramSpec *a = p->pdata[i];
 
@@ -82,13 +90,19 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                                 if (!db || !db->shared || map_def_equal(da, db))
                                         continue;
                                 diff = map_def_diff(da, db);
-                                problems_add(problems, false, b->source, c->key, "Program", NULL,
+                                problems_add(problems, false, b->source, &c->id, "Program", NULL,
                                              "programs '%s' and '%s' (%s) both pin map '%s' by name, which makes it "
                                              "one map for the chain, but define it differently ('%s' -> '%s': %s)",
                                              b->name, a->name, a->source, da->name, a->name, b->name, diff);
                         }
                 }
         }
+}
+
+/* The chain's Mode=, TCXPass= and OnForeignProgram=: any program may give each, and those that do agree. */
+static void settle_chain_settings(ChainSpec *c, GPtrArray *problems)
+{
+        GPtrArray *p = c->programs;
 
         c->mode = XDP_MODE_AUTO;
         for (guint i = 0; i < p->len; i++) {
@@ -100,7 +114,7 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                         ProgramSpec *b = p->pdata[j];
 
                         if (b->mode_set && b->mode != a->mode)
-                                problems_add(problems, false, a->source, c->key, "Program", "Mode",
+                                problems_add(problems, false, a->source, &c->id, "Program", "Mode",
                                              "'%s' conflicts with Mode=%s in %s", xdp_mode_to_string(a->mode),
                                              xdp_mode_to_string(b->mode), b->source);
                 }
@@ -117,7 +131,7 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                         ProgramSpec *b = p->pdata[j];
 
                         if (b->tcx_pass_set && b->tcx_pass != a->tcx_pass)
-                                problems_add(problems, false, a->source, c->key, "Program", "TCXPass",
+                                problems_add(problems, false, a->source, &c->id, "Program", "TCXPass",
                                              "'%s' conflicts with TCXPass=%s in %s",
                                              tcx_pass_policy_to_string(a->tcx_pass),
                                              tcx_pass_policy_to_string(b->tcx_pass), b->source);
@@ -135,7 +149,7 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
                         ProgramSpec *b = p->pdata[j];
 
                         if (b->on_foreign_set && b->on_foreign != a->on_foreign)
-                                problems_add(problems, false, a->source, c->key, "Program", "OnForeignProgram",
+                                problems_add(problems, false, a->source, &c->id, "Program", "OnForeignProgram",
                                              "'%s' conflicts with OnForeignProgram=%s in %s",
                                              foreign_policy_to_string(a->on_foreign),
                                              foreign_policy_to_string(b->on_foreign), b->source);
@@ -144,24 +158,37 @@ static void check_chain(ChainSpec *c, GPtrArray *problems)
         }
 }
 
+static void check_chain(ChainSpec *c, GPtrArray *problems)
+{
+        g_ptr_array_sort(c->programs, compare_ptrs);
+        check_names(c, problems);
+        check_next_maps(c, problems);
+        check_shared_maps(c, problems);
+        settle_chain_settings(c, problems);
+}
+
 GHashTable *model_build(GPtrArray *specs, GPtrArray *problems)
 {
-        GHashTable *chains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) chain_spec_free);
+        GHashTable *chains = g_hash_table_new_full(chain_id_hash, chain_id_equal, NULL,
+                                                   (GDestroyNotify) chain_spec_free);
         GHashTableIter it;
         ChainSpec *c;
 
         while (specs->len > 0) {
                 ProgramSpec *p = g_ptr_array_steal_index(specs, 0);
-                g_autofree char *key = chain_key(p->ifname, p->hook);
+                ChainId id;
 
-                c = g_hash_table_lookup(chains, key);
+                if (program_spec_chain_id(p, &id) < 0) {
+                        /* Not reached: the drop-in parser refuses a chain program without both. */
+                        program_spec_free(p);
+                        continue;
+                }
+                c = g_hash_table_lookup(chains, &id);
                 if (!c) {
                         c = g_new0(ChainSpec, 1);
-                        c->key = TAKE_PTR(key);
-                        c->ifname = g_strdup(p->ifname);
-                        c->hook = p->hook;
+                        c->id = id;
                         c->programs = g_ptr_array_new_with_free_func((GDestroyNotify) program_spec_free);
-                        g_hash_table_insert(chains, c->key, c);
+                        g_hash_table_insert(chains, &c->id, c);
                 }
                 g_ptr_array_add(c->programs, p);
         }

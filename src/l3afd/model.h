@@ -15,9 +15,7 @@
 #define CHAIN_PROGRAMS_MAX 32
 
 typedef struct ChainSpec {
-        char *key;          /* "IFACE/HOOK" */
-        char *ifname;
-        Hook hook;
+        ChainId id;         /* (interface, hook); the key of model_build()'s table */
         XdpMode mode;
         ForeignPolicy on_foreign;   /* -1: the daemon's default */
         TcxPassPolicy tcx_pass;     /* tc hooks: TCXPass=, default next */
@@ -28,7 +26,8 @@ void chain_spec_free(ChainSpec *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChainSpec, chain_spec_free)
 
 /*
- * Groups prepared specs (consumed) into chains. Chain-level problems are added
+ * Groups prepared specs (consumed) into chains: a table of const ChainId* ->
+ * ChainSpec* (chain_id_hash, chain_id_equal). Chain-level problems are added
  * to 'problems' against the chain; such chains are still returned.
  */
 GHashTable *model_build(GPtrArray *specs, GPtrArray *problems);

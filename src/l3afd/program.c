@@ -187,7 +187,7 @@ static bool map_is_array(enum bpf_map_type t)
         return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
-static int type_entries(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+static int type_entries(ProgramSpec *p, struct bpf_object *obj, const ChainId *chain, GPtrArray *problems)
 {
         const struct btf *btf = bpf_object__btf(obj);
         int r = 0;
@@ -275,7 +275,7 @@ static bool program_fits_kind(struct bpf_program *prog, ProbeKind kind)
  * section names no target ("uprobe") is left alone. Each is checked against what the kernel
  * has (probe_kernel_supports()).
  */
-static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, const char *chain,
+static int collect_probes(ProgramSpec *p, struct bpf_object *obj, struct bpf_program *entry, const ChainId *chain,
                           GPtrArray *problems)
 {
         struct bpf_program *it;
@@ -347,7 +347,7 @@ static void compute_digest(ProgramSpec *p)
 }
 
 /* Entry=, or the object's one program (or its one program fitting the hook): sets p->entry_resolved, p->frags. */
-static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems,
+static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const ChainId *chain, GPtrArray *problems,
                          struct bpf_program **ret)
 {
         struct bpf_program *prog = NULL, *it;
@@ -404,7 +404,7 @@ static int resolve_entry(ProgramSpec *p, struct bpf_object *obj, const char *cha
 }
 
 /* NextMap= (or l3af_next) must be a program array; every map's name must fit a pin's file name. */
-static int resolve_next_map(ProgramSpec *p, struct bpf_object *obj, const char *chain, GPtrArray *problems)
+static int resolve_next_map(ProgramSpec *p, struct bpf_object *obj, const ChainId *chain, GPtrArray *problems)
 {
         struct bpf_map *map;
 
@@ -462,7 +462,7 @@ static void record_maps(ProgramSpec *p, struct bpf_object *obj)
         }
 }
 
-int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems)
+int program_prepare(ProgramSpec *p, const ChainId *chain, GPtrArray *problems)
 {
         g_autoptr(BpfObject) obj = NULL;
         g_autofree char *error = NULL;
@@ -580,65 +580,16 @@ static void explain_refusal(const ProgramSpec *p, struct bpf_object *obj, struct
 }
 
 /*
- * Loads an opened object: the entry program with the hook's type (unless
- * !with_entry) and, with 'with_probes', the probes of p->probes with their
- * kinds' types, in one load, so that they share its maps. A standalone
- * probe's entry is one of its probes. Maps are pinned under 'chain_dir' as a
- * chain's are (pin_map_path(), for maps pinned by name too: libbpf's own path
- * would keep a '.' the bpffs refuses), or, with no chain_dir, not at all (the
- * next map is never pinned by libbpf: instances pin it themselves). With a
- * 'chain_dir', maps reuse the chain's pins as map_pins_resolve() decides, and
- * the maps the load creates afresh are added to 'fresh_maps' (struct
- * bpf_map*) with where to pin them in 'fresh_pins'. When the verifier
- * refuses a program, *ret_kind (may be NULL) says so.
+ * Sets up the object's maps for load_object(): libbpf pins none; the next map
+ * is returned in *ret_next (NULL: none); with a 'chain_dir', each other map
+ * reuses its pin as map_pins_resolve() decides, or is added to 'fresh_maps'
+ * with where to pin it in 'fresh_pins'. Returns 0 or -errno with *ret_log.
  */
-static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
-                       bool with_entry, bool with_probes, GPtrArray *fresh_maps, GPtrArray *fresh_pins,
-                       struct bpf_program **ret_entry, struct bpf_map **ret_next,
-                       char **ret_log, ProblemKind *ret_kind)
+static int set_up_maps(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, GPtrArray *fresh_maps,
+                       GPtrArray *fresh_pins, struct bpf_map **ret_next, char **ret_log)
 {
-        g_autofree char *captured = NULL, *verifier = NULL;
-        g_autoptr(GPtrArray) logs = g_ptr_array_new_with_free_func(g_free);
-        struct bpf_program *prog, *entry = NULL;
         struct bpf_map *map, *next = NULL;
         int r;
-
-        with_entry = with_entry && !p->standalone;
-        bpf_object__for_each_program(prog, obj) {
-                bool is_entry = streq(bpf_program__name(prog), p->entry_resolved);
-                ProbeSpec *probe = with_probes ? find_probe(p, bpf_program__name(prog)) : NULL;
-                char *log;
-
-                bpf_program__set_autoload(prog, (is_entry && with_entry) || probe);
-                if (is_entry)
-                        entry = prog;
-                if (probe) {
-                        r = probe_prepare_program(prog, probe->kind);
-                        if (r < 0) {
-                                *ret_log = g_strdup_printf("cannot set up probe '%s': %s", probe->program,
-                                                           g_strerror(-r));
-                                return r;
-                        }
-                        log = g_malloc0(VERIFIER_LOG_SIZE / 16);
-                        g_ptr_array_add(logs, log);
-                        bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE / 16);
-                }
-        }
-        if (!entry) {
-                *ret_log = g_strdup_printf("program '%s' vanished from the object", p->entry_resolved);
-                return -ENOENT;
-        }
-        if (with_entry) {
-                bpf_program__set_type(entry, hook_prog_type(p->hook));
-                if (p->hook == HOOK_XDP) {
-                        bpf_program__set_expected_attach_type(entry, BPF_XDP);
-                        /* As the chain runs: every program of it agrees (see program_setup()). */
-                        bpf_program__set_flags(entry, frags ? bpf_program__flags(entry) | BPF_F_XDP_HAS_FRAGS
-                                                            : bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
-                }
-                verifier = g_malloc0(VERIFIER_LOG_SIZE);
-                bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
-        }
 
         bpf_object__for_each_map(map, obj) {
                 g_autofree char *name = g_strdup(bpf_map__name(map));  /* bpf_map__reuse_fd() renames it */
@@ -681,6 +632,74 @@ static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char 
                         g_ptr_array_add(fresh_pins, TAKE_PTR(pin));
                 }
         }
+        *ret_next = next;
+        return 0;
+}
+
+/*
+ * Loads an opened object: the entry program with the hook's type (unless
+ * !with_entry) and, with 'with_probes', the probes of p->probes with their
+ * kinds' types, in one load, so that they share its maps. A standalone
+ * probe's entry is one of its probes. Maps are pinned under 'chain_dir' as a
+ * chain's are (pin_map_path(), for maps pinned by name too: libbpf's own path
+ * would keep a '.' the bpffs refuses), or, with no chain_dir, not at all (the
+ * next map is never pinned by libbpf: instances pin it themselves). With a
+ * 'chain_dir', maps reuse the chain's pins as map_pins_resolve() decides, and
+ * the maps the load creates afresh are added to 'fresh_maps' (struct
+ * bpf_map*) with where to pin them in 'fresh_pins'. When the verifier
+ * refuses a program, *ret_kind (may be NULL) says so.
+ */
+static int load_object(const ProgramSpec *p, struct bpf_object *obj, const char *chain_dir, bool frags,
+                       bool with_entry, bool with_probes, GPtrArray *fresh_maps, GPtrArray *fresh_pins,
+                       struct bpf_program **ret_entry, struct bpf_map **ret_next,
+                       char **ret_log, ProblemKind *ret_kind)
+{
+        g_autofree char *captured = NULL, *verifier = NULL;
+        g_autoptr(GPtrArray) logs = g_ptr_array_new_with_free_func(g_free);
+        struct bpf_program *prog, *entry = NULL;
+        struct bpf_map *next = NULL;
+        int r;
+
+        with_entry = with_entry && !p->standalone;
+        bpf_object__for_each_program(prog, obj) {
+                bool is_entry = streq(bpf_program__name(prog), p->entry_resolved);
+                ProbeSpec *probe = with_probes ? find_probe(p, bpf_program__name(prog)) : NULL;
+                char *log;
+
+                bpf_program__set_autoload(prog, (is_entry && with_entry) || probe);
+                if (is_entry)
+                        entry = prog;
+                if (probe) {
+                        r = probe_prepare_program(prog, probe->kind);
+                        if (r < 0) {
+                                *ret_log = g_strdup_printf("cannot set up probe '%s': %s", probe->program,
+                                                           g_strerror(-r));
+                                return r;
+                        }
+                        log = g_malloc0(VERIFIER_LOG_SIZE / 16);
+                        g_ptr_array_add(logs, log);
+                        bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE / 16);
+                }
+        }
+        if (!entry) {
+                *ret_log = g_strdup_printf("program '%s' vanished from the object", p->entry_resolved);
+                return -ENOENT;
+        }
+        if (with_entry) {
+                bpf_program__set_type(entry, hook_prog_type(p->hook));
+                if (p->hook == HOOK_XDP) {
+                        bpf_program__set_expected_attach_type(entry, BPF_XDP);
+                        /* As the chain runs: every program of it agrees (see program_setup()). */
+                        bpf_program__set_flags(entry, frags ? bpf_program__flags(entry) | BPF_F_XDP_HAS_FRAGS
+                                                            : bpf_program__flags(entry) & ~BPF_F_XDP_HAS_FRAGS);
+                }
+                verifier = g_malloc0(VERIFIER_LOG_SIZE);
+                bpf_program__set_log_buf(entry, verifier, VERIFIER_LOG_SIZE);
+        }
+
+        r = set_up_maps(p, obj, chain_dir, fresh_maps, fresh_pins, &next, ret_log);
+        if (r < 0)
+                return r;
 
         libbpf_capture_begin();
         r = bpf_object__load(obj);

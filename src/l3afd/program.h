@@ -29,6 +29,7 @@ typedef struct Instance {
         int prog_fd;
         int next_fd;        /* -EBADF when the program has no next map */
         uint32_t prog_id;
+        uint64_t load_usec; /* how long loading it took, in µs; 0: not loaded by this process (adopted) */
         struct bpf_object *obj; /* the load, kept while its probes are to be attached; else NULL */
         int hop_fd;         /* its counting hop (counting.h); -EBADF when the chain does not count */
         uint32_t hop_id;
@@ -67,9 +68,10 @@ int instance_unpin(Instance *i);
 /*
  * Reads and checks the program's object, resolves Entry= and NextMap=, types
  * its [Map] entries and computes its digest. Problems are added against
- * 'chain'. Does not touch the kernel.
+ * 'chain' (NULL for a probe on its own: the caller marks those,
+ * problems_set_probe()). Does not touch the kernel.
  */
-int program_prepare(ProgramSpec *p, const char *chain, GPtrArray *problems);
+int program_prepare(ProgramSpec *p, const ChainId *chain, GPtrArray *problems);
 
 /*
  * Loads a new instance of a prepared program for a chain whose pins live in

@@ -17,6 +17,7 @@
 #include "map-pins.h"
 #include "model.h"
 #include "package.h"
+#include "pin-path.h"
 #include "prepare-cache.h"
 #include "probe.h"
 #include "problem.h"
@@ -59,21 +60,6 @@ static char *describe_programs(const Chain *ch)
         return g_string_free(s, FALSE);
 }
 
-static int split_key(const char *key, char **ret_ifname, Hook *ret_hook)
-{
-        const char *slash = strrchr(key, '/');
-        Hook h;
-
-        if (!slash)
-                return -EINVAL;
-        h = hook_from_string(slash + 1);
-        if (h < 0)
-                return -EINVAL;
-        *ret_ifname = g_strndup(key, slash - key);
-        *ret_hook = h;
-        return 0;
-}
-
 static int ensure_pin_root(const Settings *s)
 {
         int r;
@@ -111,7 +97,7 @@ static void report_adopted(const Chain *ch)
         LogFields f = chain_log_fields(ch, NULL);
 
         log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_ADOPTED, &f,
-                       "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", ch->key, ch->generation,
+                       "Chain %s adopted from pins at generation %" PRIu64 "%s: %s", CHAIN_TEXT(ch), ch->generation,
                        chain_is_attached((Chain *) ch) ? "" : " (not attached)", progs);
 }
 
@@ -141,7 +127,7 @@ static int adopt_chain(Chain *ch)
         /* Tried again at every reconcile: the same error is journaled once (the pin it meets may differ). */
         log_structured(ch->adopt_error == r ? LOG_DEBUG : LOG_ERR, r, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
                        "Chain %s cannot be adopted: %s. It is left exactly as it is, in the kernel and under %s, "
-                       "until a reload adopts it.", ch->key, error, ch->dir);
+                       "until a reload adopts it.", CHAIN_TEXT(ch), error, ch->dir);
         ch->adopt_error = r;
         chain_set_error(ch, text, PROBLEM_INVALID_CONFIGURATION);
         return r;
@@ -175,10 +161,10 @@ int reconcile_adopt(Context *c)
                 const ChainId *id = &g_array_index(ids, ChainId, i);
                 g_autoptr(Chain) ch = NULL;
 
-                ch = chain_new(c->settings.pin_root, id->ifname, id->hook);
+                ch = chain_new(c->settings.pin_root, id);
                 if (adopt_chain(ch) == -ENOENT)
                         continue;
-                g_hash_table_insert(c->chains, ch->key, ch);
+                g_hash_table_insert(c->chains, &ch->id, ch);
                 TAKE_PTR(ch);
         }
         fd_reserve_release(&reserve);
@@ -220,8 +206,8 @@ static unsigned readopt_failed(Context *c)
                 r = adopt_chain(ch);
                 if (r == -ENOENT) {
                         log_info("Chain %s: what was pinned under %s was debris of an unfinished chain, and is removed.",
-                                 ch->key, ch->dir);
-                        g_hash_table_remove(c->chains, ch->key);
+                                 CHAIN_TEXT(ch), ch->dir);
+                        g_hash_table_remove(c->chains, &ch->id);
                 } else if (r >= 0)
                         adopted++;
         }
@@ -243,31 +229,33 @@ typedef struct PrepareCount {
 static ProgramSpec *prepare_dropin(const Settings *s, PrepareCache *cache, const char *path, GHashTable *probes,
                                    GPtrArray *problems, PrepareCount *count)
 {
-        ProgramSpec *other;
         g_autoptr(ProgramSpec) p = prepare_cache_lookup(cache, s, path);
         g_autoptr(FileDep) dep = NULL;
-        g_autofree char *key = NULL;
         guint since = problems->len;
+        const ChainId *chain;
+        ProgramSpec *other;
+        ChainId id;
 
         if (p) {
                 count->unchanged++;
-                if (p->package) {
-                        key = program_spec_key(p);
-                        package_keep(p, key);
-                }
+                if (p->package)
+                        package_keep(p, program_spec_chain_id(p, &id) >= 0 ? &id : NULL);
                 return TAKE_PTR(p);
         }
         if (prepare_cache_parse(path, problems, &p, &dep) < 0)
                 return NULL;
-        key = program_spec_key(p);
+        chain = program_spec_chain_id(p, &id) >= 0 ? &id : NULL;
         other = p->standalone ? g_hash_table_lookup(probes, p->name) : NULL;
         if (other) {
-                problems_add(problems, false, p->source, key, "Program", "Name",
+                problems_add(problems, false, p->source, NULL, "Program", "Name",
                              "probe '%s' is also declared by %s", p->name, other->source);
+                problems_set_probe(problems, since, p->name);
                 return NULL;
         }
-        if ((p->package && package_resolve(s, p, key, problems) < 0) || program_prepare(p, key, problems) < 0) {
+        if ((p->package && package_resolve(s, p, chain, problems) < 0) || program_prepare(p, chain, problems) < 0) {
                 problems_set_program(problems, since, p->name);
+                if (p->standalone)
+                        problems_set_probe(problems, since, p->name);
                 return NULL;
         }
         if (problems->len == since)
@@ -335,21 +323,21 @@ static bool chain_has_source(Chain *ch, const char *file)
         return false;
 }
 
-/* Chains that must keep their running generation, with the reasons. */
+/* Chains that must keep their running generation, with the reasons: ChainId* -> text. */
 static GHashTable *blocked_chains(Context *c, GPtrArray *problems)
 {
-        GHashTable *blocked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        GHashTable *blocked = g_hash_table_new_full(chain_id_hash, chain_id_equal, g_free, g_free);
 
         for (guint i = 0; i < problems->len; i++) {
                 Problem *p = problems->pdata[i];
                 GHashTableIter it;
                 Chain *ch;
 
-                if (p->warning)
+                if (p->warning || p->probe)
                         continue;
-                if (p->chain) {
-                        if (!g_hash_table_contains(blocked, p->chain))
-                                g_hash_table_insert(blocked, g_strdup(p->chain), g_strdup(p->text));
+                if (p->chain_id) {
+                        if (!g_hash_table_contains(blocked, p->chain_id))
+                                g_hash_table_insert(blocked, g_memdup2(p->chain_id, sizeof(ChainId)), g_strdup(p->text));
                         continue;
                 }
                 if (!p->file)
@@ -357,8 +345,8 @@ static GHashTable *blocked_chains(Context *c, GPtrArray *problems)
                 /* A file too broken to name its chain blocks the chains it contributed to. */
                 g_hash_table_iter_init(&it, c->chains);
                 while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
-                        if (chain_has_source(ch, p->file) && !g_hash_table_contains(blocked, ch->key))
-                                g_hash_table_insert(blocked, g_strdup(ch->key), g_strdup(p->text));
+                        if (chain_has_source(ch, p->file) && !g_hash_table_contains(blocked, &ch->id))
+                                g_hash_table_insert(blocked, g_memdup2(&ch->id, sizeof(ChainId)), g_strdup(p->text));
         }
         return blocked;
 }
@@ -369,50 +357,73 @@ static void report_problems(GPtrArray *problems)
                 Problem *p = problems->pdata[i];
                 const char *extra[] = { NULL, NULL };
                 g_autofree char *file = p->file ? g_strdup_printf("L3AF_DROPIN=%s", p->file) : NULL;
-                g_autofree char *ifname = NULL;
                 LogFields f = { .extra = extra, .program = p->program };
-                Hook hook;
 
                 extra[0] = file;
-                if (p->chain && split_key(p->chain, &ifname, &hook) >= 0) {
-                        f.interface = ifname;
-                        f.hook = hook_to_string(hook);
+                if (p->chain_id) {
+                        f.interface = p->chain_id->ifname;
+                        f.hook = hook_to_string(p->chain_id->hook);
                 }
                 log_structured(p->warning ? LOG_WARNING : LOG_ERR, 0, L3AF_MSG_CONFIG_INVALID, &f, "%s", p->text);
         }
 }
 
-static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
+/*
+ * Journals a generation that went live: how the planner made it (plan.h: a
+ * single splice or a new prefix, and the instances it loaded), then the
+ * generation's line, with L3AF_CHANGE= and L3AF_LOADED=; and marks the chain
+ * changed. 'text' is the chain's name for the journal.
+ */
+static void report_live(Context *c, Chain *ch, const char *text)
 {
-        Chain *ch = g_hash_table_lookup(c->chains, key);
-        const char *reason = g_hash_table_lookup(blocked, key);
-        g_autofree char *error = NULL, *progs = NULL;
+        g_autofree char *progs = describe_programs(ch), *tcx_field = NULL, *change_field = NULL, *loaded_field = NULL;
+        const char *extra[] = { NULL, NULL, NULL, NULL };
+        LogFields f = chain_log_fields(ch, extra);
+
+        change_field = g_strdup_printf("L3AF_CHANGE=%s", g_str_has_prefix(strna(ch->change), "splice") ? "splice" :
+                                       g_str_has_prefix(strna(ch->change), "new root") ? "new-root" : "new-prefix");
+        loaded_field = g_strdup_printf("L3AF_LOADED=%u", ch->loaded);
+        extra[0] = change_field;
+        extra[1] = loaded_field;
+        log_structured(LOG_INFO, 0, NULL, &f, "Chain %s generation %" PRIu64 ": %s, %u instance%s loaded.", text,
+                       ch->generation, strna(ch->change), ch->loaded, ch->loaded == 1 ? "" : "s");
+        if (ch->id.hook != HOOK_XDP) {
+                tcx_field = g_strdup_printf("L3AF_TCX_PASS=%s", tcx_pass_policy_to_string(ch->tcx_pass));
+                extra[2] = tcx_field;
+        }
+        log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f, "Chain %s generation %" PRIu64 " is live%s: %s%s",
+                       text, ch->generation, ch->frags ? " (multi-buffer)" : "", progs,
+                       ch->id.hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
+        context_mark_chain_changed(c, ch, ch->generation);
+}
+
+static void apply_one(Context *c, const ChainId *id, ChainSpec *want, GHashTable *blocked, GPtrArray *problems)
+{
+        Chain *ch = g_hash_table_lookup(c->chains, id);
+        const char *reason = g_hash_table_lookup(blocked, id);
+        const char *text = CHAIN_ID_TO_STRING(id);  /* for the messages */
+        g_autofree char *error = NULL;
         LogFields f;
         int r;
 
         if (ch && ch->adopt_error < 0) {
                 /* Neither removed nor rebuilt over: what runs may be live, and is left as it is. */
-                problems_add(problems, false, NULL, key, NULL, NULL, "chain %s: %s", key, ch->error);
+                problems_add(problems, false, NULL, id, NULL, NULL, "chain %s: %s", text, ch->error);
                 return;
         }
         if (reason) {
                 if (!ch) {
-                        g_autofree char *ifname = NULL;
-                        Hook hook;
-
-                        if (split_key(key, &ifname, &hook) < 0)
-                                return;
-                        ch = chain_new(c->settings.pin_root, ifname, hook);
-                        g_hash_table_insert(c->chains, ch->key, ch);
+                        ch = chain_new(c->settings.pin_root, id);
+                        g_hash_table_insert(c->chains, &ch->id, ch);
                 }
                 chain_set_error(ch, reason, PROBLEM_INVALID_CONFIGURATION);
                 f = chain_log_fields(ch, NULL);
                 if (ch->root_fd >= 0)
                         log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f,
-                                       "Chain %s not changed, generation %" PRIu64 " keeps running: %s", key,
+                                       "Chain %s not changed, generation %" PRIu64 " keeps running: %s", text,
                                        ch->generation, reason);
                 else
-                        log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s not created: %s", key, reason);
+                        log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s not created: %s", text, reason);
                 return;
         }
 
@@ -423,16 +434,16 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         f = chain_log_fields(ch, NULL);
                         chain_remove(ch);
                         log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f,
-                                       "Chain %s removed: no drop-in declares it any more.", key);
+                                       "Chain %s removed: no drop-in declares it any more.", text);
                         context_mark_chain_changed(c, ch, 0);
                 }
-                g_hash_table_remove(c->chains, key);
+                g_hash_table_remove(c->chains, id);
                 return;
         }
 
         if (!ch) {
-                ch = chain_new(c->settings.pin_root, want->ifname, want->hook);
-                g_hash_table_insert(c->chains, ch->key, ch);
+                ch = chain_new(c->settings.pin_root, &want->id);
+                g_hash_table_insert(c->chains, &ch->id, ch);
         }
         ch->on_foreign = want->on_foreign >= 0 ? want->on_foreign : (ForeignPolicy) c->settings.on_foreign;
         ch->statistics = c->settings.statistics == STATISTICS_PROGRAMS;
@@ -444,55 +455,43 @@ static void apply_one(Context *c, const char *key, ChainSpec *want, GHashTable *
                         ProgramSpec *p = want->programs->pdata[i];
                         g_hash_table_replace(ch->sources, g_strdup(p->name), g_strdup(p->source));
                 }
-                problems_add(problems, true, NULL, key, NULL, NULL, "%s; the chain waits for it", error);
+                problems_add(problems, true, NULL, id, NULL, NULL, "%s; the chain waits for it", error);
                 log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
-                               "Chain %s waits: interface %s does not exist.", key, want->ifname);
+                               "Chain %s waits: interface %s does not exist.", text, want->id.ifname);
                 return;
         }
         if (r < 0) {
                 guint since = problems->len;
 
                 chain_set_error(ch, error, ch->error_kind);
-                problems_add(problems, false, NULL, key, NULL, NULL, "chain %s: %s", key, error);
+                problems_add(problems, false, NULL, id, NULL, NULL, "chain %s: %s", text, error);
                 problems_set_kind(problems, since, ch->error_kind);
                 if (ch->root_fd >= 0)
                         log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f,
-                                       "Chain %s change failed, generation %" PRIu64 " keeps running: %s", key,
+                                       "Chain %s change failed, generation %" PRIu64 " keeps running: %s", text,
                                        ch->generation, error);
                 else
                         log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s could not be created: %s",
-                                       key, error);
+                                       text, error);
                 return;
         }
         chain_set_error(ch, NULL, PROBLEM_INVALID_CONFIGURATION);
         chain_set_metrics(ch, want->programs);
         for (guint i = 0; i < want->programs->len; i++)
                 (void) package_record_applied(&c->settings, want->programs->pdata[i]);
-        if (r > 0) {
-                g_autofree char *tcx_field = NULL;
-                const char *extra[] = { NULL, NULL };
-
-                progs = describe_programs(ch);
-                if (ch->hook != HOOK_XDP) {
-                        tcx_field = g_strdup_printf("L3AF_TCX_PASS=%s", tcx_pass_policy_to_string(ch->tcx_pass));
-                        extra[0] = tcx_field;
-                        f.extra = extra;
-                }
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_APPLIED, &f,
-                               "Chain %s generation %" PRIu64 " is live%s: %s%s", key, ch->generation,
-                               ch->frags ? " (multi-buffer)" : "", progs,
-                               ch->hook != HOOK_XDP ? tcx_pass_describe(ch->tcx_pass) : "");
-                context_mark_chain_changed(c, ch, ch->generation);
-        }
+        if (r > 0)
+                report_live(c, ch, text);
 }
 
 /* Why a probe on its own must keep running as it runs: a problem names it, or its drop-in. */
-static const char *probe_blocked(GPtrArray *problems, const char *key, const char *source)
+static const char *probe_blocked(GPtrArray *problems, const char *name, const char *source)
 {
         for (guint i = 0; i < problems->len; i++) {
                 Problem *p = problems->pdata[i];
 
-                if (!p->warning && (streq_ptr(p->chain, key) || (!p->chain && source && streq_ptr(p->file, source))))
+                if (p->warning)
+                        continue;
+                if (streq_ptr(p->probe, name) || (!p->chain_id && !p->probe && source && streq_ptr(p->file, source)))
                         return p->text;
         }
         return NULL;
@@ -501,11 +500,11 @@ static const char *probe_blocked(GPtrArray *problems, const char *key, const cha
 static void apply_probe(Context *c, const char *name, ProgramSpec *want, GPtrArray *problems)
 {
         Standalone *s = g_hash_table_lookup(c->probes, name);
-        g_autofree char *key = probe_key(name), *error = NULL, *what = NULL;
+        g_autofree char *error = NULL, *what = NULL;
         g_autofree char *field = g_strdup_printf("L3AF_PROBE=%s", name);
         g_autofree char *file = NULL;
         const char *extra[] = { field, NULL, NULL };
-        const char *reason = probe_blocked(problems, key, s ? s->source : NULL);
+        const char *reason = probe_blocked(problems, name, s ? s->source : NULL);
         LogFields f = { .program = name, .extra = extra };
         int r;
 
@@ -535,9 +534,12 @@ static void apply_probe(Context *c, const char *name, ProgramSpec *want, GPtrArr
         }
         r = standalone_apply(s, want, &error);
         if (r < 0) {
+                guint since = problems->len;
+
                 g_free(s->error);
                 s->error = g_strdup(error);
-                problems_add(problems, false, want->source, key, NULL, NULL, "probe %s: %s", name, error);
+                problems_add(problems, false, want->source, NULL, NULL, NULL, "probe %s: %s", name, error);
+                problems_set_probe(problems, since, name);
                 log_structured(LOG_ERR, -r, L3AF_MSG_PROBE_FAILED, &f, "Probe %s %s: %s", name,
                                s->probes->len > 0 ? "not changed, it runs as before" : "not attached", error);
                 if (s->probes->len == 0)
@@ -578,7 +580,7 @@ static int reconcile_apply(Context *c, GHashTable *desired, GHashTable *probes, 
         g_autofree bool *done = NULL;
         GHashTableIter it;
         FdReserve reserve;
-        const char *key;
+        const ChainId *id;
         int r;
 
         (void) fd_reserve_take(&reserve);
@@ -590,20 +592,21 @@ static int reconcile_apply(Context *c, GHashTable *desired, GHashTable *probes, 
         blocked = blocked_chains(c, problems);
         report_problems(problems);
 
-        keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        /* Copies: applying a chain may free the one whose id a key points at. */
+        keys = g_hash_table_new_full(chain_id_hash, chain_id_equal, g_free, NULL);
         g_hash_table_iter_init(&it, c->chains);
-        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
-                g_hash_table_add(keys, g_strdup(key));
+        while (g_hash_table_iter_next(&it, (gpointer *) &id, NULL))
+                g_hash_table_add(keys, g_memdup2(id, sizeof(*id)));
         g_hash_table_iter_init(&it, desired);
-        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
-                g_hash_table_add(keys, g_strdup(key));
+        while (g_hash_table_iter_next(&it, (gpointer *) &id, NULL))
+                g_hash_table_add(keys, g_memdup2(id, sizeof(*id)));
 
         /* A stable order makes logs and tests predictable. */
         sorted = g_ptr_array_new();
         g_hash_table_iter_init(&it, keys);
-        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL))
-                g_ptr_array_add(sorted, (gpointer) key);
-        g_ptr_array_sort(sorted, strptr_compare);
+        while (g_hash_table_iter_next(&it, (gpointer *) &id, NULL))
+                g_ptr_array_add(sorted, (gpointer) id);
+        g_ptr_array_sort(sorted, chain_id_ptr_compare);
         /*
          * Removals first, as they release descriptors; then the chains that could not be adopted are
          * tried again, and what their pins say counts (which drop-ins they came from) before the rest
@@ -796,7 +799,7 @@ void reconcile_cancel(Context *c)
 }
 
 /* Has the kernel load one program, unattached, and adds what it refuses; false when it says we may not. */
-static bool verify_one(const ProgramSpec *p, bool frags, const char *key, GPtrArray *problems)
+static bool verify_one(const ProgramSpec *p, bool frags, const ChainId *chain, GPtrArray *problems)
 {
         g_autofree char *error = NULL;
         ProblemKind kind = PROBLEM_INVALID_CONFIGURATION;
@@ -811,9 +814,11 @@ static bool verify_one(const ProgramSpec *p, bool frags, const char *key, GPtrAr
                 return false;
         }
         if (r < 0) {
-                problems_add(problems, false, p->source, key, "Program", p->package ? "Package" : "Object", "%s",
+                problems_add(problems, false, p->source, chain, "Program", p->package ? "Package" : "Object", "%s",
                              error);
                 problems_set_program(problems, since, p->name);
+                if (p->standalone)
+                        problems_set_probe(problems, since, p->name);
                 problems_set_kind(problems, since, kind);
         }
         return true;
@@ -822,10 +827,10 @@ static bool verify_one(const ProgramSpec *p, bool frags, const char *key, GPtrAr
 /* Has the kernel load each program once, unattached; false once it says we may not. */
 static bool check_in_kernel(const ChainSpec *cs, GPtrArray *problems)
 {
-        bool frags = program_chain_frags(cs->hook, cs->programs);
+        bool frags = program_chain_frags(cs->id.hook, cs->programs);
 
         for (guint i = 0; i < cs->programs->len; i++)
-                if (!verify_one(cs->programs->pdata[i], frags, cs->key, problems))
+                if (!verify_one(cs->programs->pdata[i], frags, &cs->id, problems))
                         return false;
         return true;
 }
@@ -840,40 +845,60 @@ static bool check_probes_in_kernel(GHashTable *probes, GPtrArray *problems)
         qsort(names, n, sizeof(*names), strptr_compare);
         for (guint i = 0; i < n; i++) {
                 const ProgramSpec *p = g_hash_table_lookup(probes, names[i]);
-                g_autofree char *key = probe_key(p->name);
 
-                if (!verify_one(p, false, key, problems))
+                if (!verify_one(p, false, NULL, problems))
                         return false;
         }
         return true;
 }
 
-int reconcile_check(const Settings *s, GPtrArray *problems)
+/* Whether an error (not a warning) is reported against chain 'id'. */
+static bool chain_has_error(GPtrArray *problems, const ChainId *id)
+{
+        for (guint i = 0; i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+
+                if (!p->warning && p->chain_id && chain_id_equal(p->chain_id, id))
+                        return true;
+        }
+        return false;
+}
+
+/* Says how the pinned chain would change to 'cs' (chain_predict()), when its pins can be read. */
+static void predict_change(const Settings *s, const ChainSpec *cs, GPtrArray *problems, GPtrArray *plans)
+{
+        g_autofree char *text = NULL;
+        char buf[CHAIN_ID_STRING_MAX];
+
+        if (chain_has_error(problems, &cs->id) ||
+            chain_predict(s->pin_root, &cs->id, cs->programs, cs->mode, cs->tcx_pass, &text) < 0 || !text)
+                return;
+        g_ptr_array_add(plans, g_strdup_printf("chain %s: %s", chain_id_to_string(&cs->id, buf), text));
+}
+
+int reconcile_check(const Settings *s, GPtrArray *problems, GPtrArray *plans)
 {
         g_autoptr(GHashTable) probes = NULL;
         g_autoptr(GHashTable) desired = load_desired(s, NULL, problems, &probes, NULL);
-        g_autofree const char **keys = NULL;
+        g_autofree const ChainId **ids = NULL;
         bool kernel = true;
         guint n = 0;
 
         if (!desired)
                 return (int) MAX(problems_count_errors(problems), 1u);
-        keys = (const char **) g_hash_table_get_keys_as_array(desired, &n);
-        qsort(keys, n, sizeof(*keys), strptr_compare);
+        ids = (const ChainId **) g_hash_table_get_keys_as_array(desired, &n);
+        qsort(ids, n, sizeof(*ids), chain_id_ptr_compare);
         for (guint i = 0; i < n; i++) {
-                ChainSpec *cs = g_hash_table_lookup(desired, keys[i]);
+                ChainSpec *cs = g_hash_table_lookup(desired, ids[i]);
+                g_autofree char *dir = pin_chain_dir(s->pin_root, cs->id.ifname, cs->id.hook);
 
-                if (if_nametoindex(cs->ifname) == 0)
-                        problems_add(problems, true, NULL, cs->key, NULL, NULL,
-                                     "interface %s does not exist (now); the chain will wait for it", cs->ifname);
+                if (if_nametoindex(cs->id.ifname) == 0)
+                        problems_add(problems, true, NULL, &cs->id, NULL, NULL,
+                                     "interface %s does not exist (now); the chain will wait for it", cs->id.ifname);
                 if (kernel)
                         kernel = check_in_kernel(cs, problems);
-                {
-                        g_autofree char *dir = g_build_filename(s->pin_root, cs->ifname, hook_to_string(cs->hook),
-                                                                NULL);
-
-                        map_pins_predict(dir, cs->key, cs->programs, problems);
-                }
+                map_pins_predict(dir, &cs->id, cs->programs, problems);
+                predict_change(s, cs, problems, plans);
         }
         if (kernel)
                 (void) check_probes_in_kernel(probes, problems);
@@ -895,7 +920,7 @@ int reconcile_flush(Context *c)
                 if (ch->adopt_error < 0) {
                         /* Its link and pins could not be read, so they cannot be removed with certainty either. */
                         log_structured(LOG_ERR, ch->adopt_error, L3AF_MSG_CHAIN_NOT_ADOPTED, &f,
-                                       "Chain %s not flushed: %s.", ch->key, ch->error);
+                                       "Chain %s not flushed: %s.", CHAIN_TEXT(ch), ch->error);
                         if (r == 0)
                                 r = ch->adopt_error;
                         g_hash_table_iter_remove(&it);
@@ -905,7 +930,7 @@ int reconcile_flush(Context *c)
 
                 if (k < 0 && r == 0)
                         r = k;
-                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f, "Chain %s removed (flush).", ch->key);
+                log_structured(LOG_INFO, 0, L3AF_MSG_CHAIN_REMOVED, &f, "Chain %s removed (flush).", CHAIN_TEXT(ch));
                 g_hash_table_iter_remove(&it);
         }
         g_hash_table_iter_init(&it, c->probes);

@@ -38,9 +38,17 @@ bool reconcile_pending(Context *c);
  * Checks the drop-ins as reconcile would, and, where permitted, has the
  * kernel load each program once (unattached, with maps of its own, all gone
  * on return) so that what the verifier refuses is found too.
- * Returns the number of errors; problems go to 'problems'.
+ * Returns the number of errors; problems go to 'problems'. For each pinned
+ * chain the drop-ins would change (and no error blocks), 'plans' gets a
+ * line saying how (chain_predict(): a single splice or a new prefix, and how
+ * many instances it would load).
  */
-int reconcile_check(const Settings *s, GPtrArray *problems);
+int reconcile_check(const Settings *s, GPtrArray *problems, GPtrArray *plans);
 
-/* Detaches every chain under the pin root and removes all pins. */
+/*
+ * l3afd --flush: removes every adopted chain (detaches its root, removes its
+ * pins) and every probe on its own. A chain whose pins could not be read is
+ * left exactly as it is (what runs may be live) and its -errno returned;
+ * else the first error, or 0.
+ */
 int reconcile_flush(Context *c);

@@ -18,7 +18,6 @@ Standalone *standalone_new(const char *pin_root, const char *name)
 {
         Standalone *s = g_new0(Standalone, 1);
 
-        s->key = probe_key(name);
         s->name = g_strdup(name);
         s->dir = g_build_filename(pin_root, STANDALONE_DIR, NULL);
         s->probes = g_ptr_array_new_with_free_func((GDestroyNotify) probe_free);
@@ -29,7 +28,6 @@ void standalone_free(Standalone *s)
 {
         if (!s)
                 return;
-        g_free(s->key);
         g_free(s->name);
         g_free(s->dir);
         g_free(s->source);

@@ -24,7 +24,6 @@
 #define STANDALONE_DIR ":probes"
 
 typedef struct Standalone {
-        char *key;        /* probe_key(): "probe:NAME" */
         char *name;
         char *dir;        /* <root>/:probes, as a chain's directory */
         char *source;     /* the drop-in it came from */

@@ -220,8 +220,8 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
 
         if (ch->root_fd < 0)
                 return -ENODEV;
-        st->ifname = g_strdup(ch->ifname);
-        st->hook = ch->hook;
+        st->ifname = g_strdup(ch->id.ifname);
+        st->hook = ch->id.hook;
         st->generation = ch->generation;
         st->root_id = ch->root_id;
         st->programs = g_ptr_array_new_with_free_func((GDestroyNotify) program_stats_free);

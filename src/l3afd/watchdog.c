@@ -24,7 +24,7 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
         LogFields f;
 
         if (attached)
-                (void) foreign_inspect(ch->hook, (int) if_nametoindex(ch->ifname), attached, &info);
+                (void) foreign_inspect(ch->id.hook, (int) if_nametoindex(ch->id.ifname), attached, &info);
 
         root = g_strdup_printf("L3AF_ROOT_PROG_ID=%u", ch->root_id);
         f_id = g_strdup_printf("L3AF_FOREIGN_PROG_ID=%u", attached);
@@ -42,7 +42,7 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
                         log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
                                        "Chain %s is displaced: our link was detached and nothing runs at the hook "
                                        "(our root is program %u; found by %s).",
-                                       ch->key, ch->root_id, why);
+                                       CHAIN_TEXT(ch), ch->root_id, why);
                 else {
                         if (info.holder_pid)
                                 holder = g_strdup_printf("held by pid %d (%s)", (int) info.holder_pid, info.holder_comm);
@@ -52,7 +52,7 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
                         log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
                                        "Chain %s is displaced by a foreign program: id %u, name '%s', tag %s, %s%s%s "
                                        "(our root is program %u; found by %s).",
-                                       ch->key, attached, info.name, info.tag, holder,
+                                       CHAIN_TEXT(ch), attached, info.name, info.tag, holder,
                                        info.link_id ? ", link " : "", info.link_id ? strchr(f_link, '=') + 1 : "",
                                        ch->root_id, why);
                 }
@@ -81,12 +81,12 @@ static void device_lost(Context *c, Chain *ch, const char *now)
                 log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
                                "Interface %s (ifindex %u) was renamed to %s; chain %s lets go of it and waits for "
                                "a device named %s, its programs and maps kept.",
-                               ch->ifname, ch->ifindex, now, ch->key, ch->ifname);
+                               ch->id.ifname, ch->ifindex, now, CHAIN_TEXT(ch), ch->id.ifname);
         else
                 log_structured(LOG_WARNING, 0, L3AF_MSG_INTERFACE_MISSING, &f,
                                "Interface %s (ifindex %u) is gone; chain %s waits for it, its programs and maps "
                                "kept.",
-                               ch->ifname, ch->ifindex, ch->key);
+                               ch->id.ifname, ch->ifindex, CHAIN_TEXT(ch));
         ch->ifindex = 0;
         ch->waiting = true;
         ch->displaced = false;
@@ -113,7 +113,7 @@ static int device_check(Context *c, Chain *ch)
         }
         if (r < 0)
                 return r;
-        r = netdev_index_of_name(ch->ifname, &declared);
+        r = netdev_index_of_name(ch->id.ifname, &declared);
         if (r < 0 && r != -ENODEV)
                 return r;
         if (declared != ch->ifindex) {
@@ -138,13 +138,13 @@ static void device_found(Context *c, Chain *ch, uint32_t ifindex, uint32_t attac
         }
         if (chain_attach(ch, &error) < 0) {
                 log_structured(LOG_ERR, 0, L3AF_MSG_CHAIN_FAILED, &f, "Interface %s is %s but chain %s cannot attach: %s",
-                               ch->ifname, was_waiting ? "back" : "there", ch->key, error);
+                               ch->id.ifname, was_waiting ? "back" : "there", CHAIN_TEXT(ch), error);
                 ch->waiting = ch->ifindex == 0;
         } else {
                 f = chain_log_fields(ch, NULL);
                 log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                                "Interface %s is %s (ifindex %u); chain %s attached at generation %" G_GUINT64_FORMAT ".",
-                               ch->ifname, was_waiting ? "back" : "there", ifindex, ch->key, ch->generation);
+                               ch->id.ifname, was_waiting ? "back" : "there", ifindex, CHAIN_TEXT(ch), ch->generation);
                 ch->displaced = false;
                 ch->foreign_id = 0;
         }
@@ -160,10 +160,11 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         if (attached && attached != ch->root_id) {
                 ForeignInfo info;
 
-                (void) foreign_inspect(ch->hook, (int) if_nametoindex(ch->ifname), attached, &info);
-                r = foreign_remove(ch->hook, (int) if_nametoindex(ch->ifname), &info, &error);
+                (void) foreign_inspect(ch->id.hook, (int) if_nametoindex(ch->id.ifname), attached, &info);
+                r = foreign_remove(ch->id.hook, (int) if_nametoindex(ch->id.ifname), &info, &error);
                 if (r < 0) {
-                        log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s", ch->key,
+                        log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s",
+                                       CHAIN_TEXT(ch),
                                        error);
                         return;
                 }
@@ -172,7 +173,8 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         if (r < 0) {
                 if (device_check(c, ch) == -ENODEV)
                         return;  /* not a failure to restore: the device left meanwhile (journaled as such) */
-                log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s", ch->key, error);
+                log_structured(LOG_ERR, -r, L3AF_MSG_CHAIN_FAILED, &f, "Chain %s: cannot restore: %s",
+                               CHAIN_TEXT(ch), error);
                 return;
         }
         ch->displaced = false;
@@ -182,7 +184,7 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
                        "Chain %s restored (OnForeignProgram=restore): our root %u is attached again, generation "
                        "%" G_GUINT64_FORMAT " unchanged.",
-                       ch->key, ch->root_id, ch->generation);
+                       CHAIN_TEXT(ch), ch->root_id, ch->generation);
 }
 
 /* Checks one chain now; 'why' says what prompted it ("netlink", "sweep", ...). */
@@ -194,11 +196,11 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
 
         if (ch->root_fd < 0) {
                 /* Never built because its interface was missing: build it now. */
-                if (ch->waiting && netdev_index_of_name(ch->ifname, &declared) >= 0) {
+                if (ch->waiting && netdev_index_of_name(ch->id.ifname, &declared) >= 0) {
                         LogFields f = chain_log_fields(ch, NULL);
 
                         log_structured(LOG_INFO, 0, L3AF_MSG_INTERFACE_MISSING, &f,
-                                       "Interface %s appeared; applying chain %s.", ch->ifname, ch->key);
+                                       "Interface %s appeared; applying chain %s.", ch->id.ifname, CHAIN_TEXT(ch));
                         (void) reconcile_request(c, NULL, NULL);
                 }
                 return;
@@ -218,7 +220,7 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
                         return;  /* the kernel could not be asked: look again later */
         }
 
-        r = netdev_index_of_name(ch->ifname, &declared);
+        r = netdev_index_of_name(ch->id.ifname, &declared);
         if (r < 0) {
                 if (r == -ENODEV && !ch->waiting) {
                         ch->waiting = true;
@@ -226,11 +228,11 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
                 }
                 return;
         }
-        if (ch->hook == HOOK_XDP && link_if == declared && ch->ifindex == declared)
+        if (ch->id.hook == HOOK_XDP && link_if == declared && ch->ifindex == declared)
                 /* While our link holds the XDP hook the kernel lets nothing else attach there:
                  * no need for a netlink dump (what bpf_xdp_query costs) on the healthy path. */
                 attached = ch->root_id;
-        else if (hook_query(ch->hook, (int) declared, &attached) < 0)
+        else if (hook_query(ch->id.hook, (int) declared, &attached) < 0)
                 return;
 
         if (ch->ifindex == 0) {
@@ -247,7 +249,7 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
                         ch->displaced = false;
                         ch->foreign_id = 0;
                         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
-                                       "Chain %s runs our root again.", ch->key);
+                                       "Chain %s runs our root again.", CHAIN_TEXT(ch));
                         context_mark_status(c);
                 }
                 return;
@@ -305,7 +307,7 @@ static void check_device(Context *c, uint32_t ifindex, const char *ifname)
 
         g_hash_table_iter_init(&it, c->chains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &ch))
-                if (ch->ifindex == ifindex || ch->ifindex == 0 || streq(ch->ifname, ifname))
+                if (ch->ifindex == ifindex || ch->ifindex == 0 || streq(ch->id.ifname, ifname))
                         g_ptr_array_add(chains, ch);
         for (guint i = 0; i < chains->len; i++)
                 watchdog_check(c, chains->pdata[i], "netlink");

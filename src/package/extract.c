@@ -136,6 +136,52 @@ static int copy_data(Archive *in, Archive *out, const char *name, uint64_t *tota
         return 0;
 }
 
+/*
+ * Lets through what a package may hold, as the extraction writes it: a file (mode 0755 or 0644), a
+ * directory (0755), a symbolic link that stays inside, a hard link to a file extracted before it (made
+ * absolute below 'top'). Returns 0, or -EPERM with *ret_error naming entry 'name' (at 'path').
+ */
+static int check_kind(struct archive_entry *e, const char *top, const char *name, const char *path,
+                      char **ret_error)
+{
+        const char *hardlink = archive_entry_hardlink(e), *symlink = archive_entry_symlink(e), *why = NULL;
+        mode_t type = archive_entry_filetype(e);
+
+        if (hardlink) {
+                g_autofree char *target = normalize(hardlink, &why), *link_full = NULL;
+                struct stat st;
+
+                if (!target || isempty(target)) {
+                        *ret_error = g_strdup_printf("entry '%s': hard link to '%s' leaves the package (%s)",
+                                                     name, hardlink, why ? why : "empty target");
+                        return -EPERM;
+                }
+                /* A hard link to a symbolic link would move that link to another directory. */
+                link_full = g_build_filename(top, target, NULL);
+                if (lstat(link_full, &st) < 0 || !S_ISREG(st.st_mode)) {
+                        *ret_error = g_strdup_printf("entry '%s': hard link to '%s', which is not a file "
+                                                     "extracted before it", name, hardlink);
+                        return -EPERM;
+                }
+                archive_entry_set_hardlink(e, link_full);  /* copied */
+        } else if (type == AE_IFLNK) {
+                if (!symlink || !link_stays_inside(path, symlink)) {
+                        *ret_error = g_strdup_printf("entry '%s': symbolic link to '%s' leaves the package",
+                                                     name, strna(symlink));
+                        return -EPERM;
+                }
+        } else if (type == AE_IFREG) {
+                archive_entry_set_perm(e, archive_entry_perm(e) & 0111 ? 0755 : 0644);
+        } else if (type == AE_IFDIR) {
+                archive_entry_set_perm(e, 0755);
+        } else {
+                *ret_error = g_strdup_printf("entry '%s': is a %s; packages hold only files, directories "
+                                             "and links", name, kind_of(type));
+                return -EPERM;
+        }
+        return 0;
+}
+
 static int extract_entries(Archive *in, const char *top, const ExtractLimits *l, char **ret_error)
 {
         _cleanup_archive_write_ Archive *out = archive_write_disk_new();
@@ -154,8 +200,8 @@ static int extract_entries(Archive *in, const char *top, const ExtractLimits *l,
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 
         for (;;) {
-                g_autofree char *path = NULL, *full = NULL, *link_full = NULL, *name = NULL;
-                const char *hardlink, *symlink, *why = NULL;
+                g_autofree char *path = NULL, *full = NULL, *name = NULL;
+                const char *hardlink, *why = NULL;
                 mode_t type;
 
                 r = archive_read_next_header(in, &e);
@@ -180,7 +226,6 @@ static int extract_entries(Archive *in, const char *top, const ExtractLimits *l,
                         return -EPERM;
                 }
                 hardlink = archive_entry_hardlink(e);
-                symlink = archive_entry_symlink(e);
                 type = archive_entry_filetype(e);
                 if (isempty(path)) {
                         if (type == AE_IFDIR && !hardlink)
@@ -189,39 +234,9 @@ static int extract_entries(Archive *in, const char *top, const ExtractLimits *l,
                         return -EPERM;
                 }
 
-                if (hardlink) {
-                        g_autofree char *target = normalize(hardlink, &why);
-
-                        if (!target || isempty(target)) {
-                                *ret_error = g_strdup_printf("entry '%s': hard link to '%s' leaves the package (%s)",
-                                                             name, hardlink, why ? why : "empty target");
-                                return -EPERM;
-                        }
-                        struct stat st;
-
-                        /* A hard link to a symbolic link would move that link to another directory. */
-                        link_full = g_build_filename(top, target, NULL);
-                        if (lstat(link_full, &st) < 0 || !S_ISREG(st.st_mode)) {
-                                *ret_error = g_strdup_printf("entry '%s': hard link to '%s', which is not a file "
-                                                             "extracted before it", name, hardlink);
-                                return -EPERM;
-                        }
-                        archive_entry_set_hardlink(e, link_full);
-                } else if (type == AE_IFLNK) {
-                        if (!symlink || !link_stays_inside(path, symlink)) {
-                                *ret_error = g_strdup_printf("entry '%s': symbolic link to '%s' leaves the package",
-                                                             name, strna(symlink));
-                                return -EPERM;
-                        }
-                } else if (type == AE_IFREG) {
-                        archive_entry_set_perm(e, archive_entry_perm(e) & 0111 ? 0755 : 0644);
-                } else if (type == AE_IFDIR) {
-                        archive_entry_set_perm(e, 0755);
-                } else {
-                        *ret_error = g_strdup_printf("entry '%s': is a %s; packages hold only files, directories "
-                                                     "and links", name, kind_of(type));
-                        return -EPERM;
-                }
+                r = check_kind(e, top, name, path, ret_error);
+                if (r < 0)
+                        return r;
                 if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
                     (uint64_t) archive_entry_size(e) > l->size_max - total) {
                         *ret_error = g_strdup_printf("entry '%s': the package unpacks to more than %" G_GUINT64_FORMAT

@@ -27,7 +27,7 @@
 typedef struct Job {
         const Settings *s;
         ProgramSpec *p;
-        const char *chain;
+        const ChainId *chain;
         GPtrArray *problems;
         char *artifact;     /* file name in the repository */
         char *url;
@@ -74,9 +74,8 @@ static void log_package(const Job *j, int level, const char *message_id, const c
         if (f_signer)
                 extra[n++] = f_signer;
         if (j->chain) {
-                /* The chain the package is for is the program's own. */
-                f.interface = j->p->ifname;
-                f.hook = hook_to_string(j->p->hook);
+                f.interface = j->chain->ifname;
+                f.hook = hook_to_string(j->chain->hook);
         }
         log_structured(level, 0, message_id, &f, "%s", text);
 }
@@ -1067,7 +1066,7 @@ static int fetch_verify_extract(Job *j, Artifact *a, char **ret_signer, char **r
         return 0;
 }
 
-int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems)
+int package_resolve(const Settings *s, ProgramSpec *p, const ChainId *chain, GPtrArray *problems)
 {
         _cleanup_(job_done) Job j = { .s = s, .p = p, .chain = chain, .problems = problems };
         _cleanup_(artifact_done) Artifact a = {};
@@ -1161,7 +1160,7 @@ bool package_may_run(const Settings *s, const ProgramSpec *p)
         return !highest || p->allow_downgrade || semver_compare(p->version, highest) >= 0;
 }
 
-void package_keep(const ProgramSpec *p, const char *chain)
+void package_keep(const ProgramSpec *p, const ChainId *chain)
 {
         Job j = { .p = (ProgramSpec *) p, .chain = chain };
         g_autofree char *text = NULL;

@@ -11,8 +11,8 @@
  *
  * package_resolve() blocks (downloads): it runs in the reconcile worker
  * thread and touches nothing but the cache and its arguments.
- * package_record_applied() runs on the loop once a chain went live, and
- * writes the state directory.
+ * package_record_applied() runs on the loop once a chain (or a probe on its
+ * own) went live, and writes the state directory.
  */
 #pragma once
 
@@ -26,10 +26,11 @@
  * Fetches (or takes from the cache, after re-checking its digest), verifies,
  * and extracts the package a spec names, then sets p->object, p->signer and
  * whatever of Entry=, Type= and NextMap= the drop-in left unset, from the
- * manifest. Every refusal is added to 'problems' against 'chain' and
+ * manifest. Every refusal is added to 'problems' against 'chain' (NULL for
+ * a probe on its own: the caller marks those, problems_set_probe()) and
  * journaled. Returns 0 or a negative errno.
  */
-int package_resolve(const Settings *s, ProgramSpec *p, const char *chain, GPtrArray *problems);
+int package_resolve(const Settings *s, ProgramSpec *p, const ChainId *chain, GPtrArray *problems);
 
 /*
  * Remembers that the spec's package version ran (rollback protection):
@@ -61,7 +62,7 @@ void package_cache_sweep(void);
  * again, and journals the package as still verified (no verification took
  * place).
  */
-void package_keep(const ProgramSpec *p, const char *chain);
+void package_keep(const ProgramSpec *p, const ChainId *chain);
 
 /* Whether every file of a resolved spec's p->package_files still holds (file_dep_holds()). */
 bool package_files_hold(GPtrArray *files);

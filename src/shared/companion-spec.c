@@ -2,6 +2,8 @@
 #include <errno.h>
 
 #include "companion-spec.h"
+#include "conf-parser.h"
+#include "problem.h"
 #include "util.h"
 
 #define COMPANION_VALUE_MAX 4096
@@ -88,201 +90,180 @@ static int parse_usec(const char *v, uint64_t *ret)
         return -EINVAL;
 }
 
-static int parse_exec(CompanionSpec *c, const char *v, char **ret_error)
-{
-        g_autoptr(GError) error = NULL;
-
-        if (!g_shell_parse_argv(v, NULL, &c->exec, &error)) {
-                *ret_error = g_strdup_printf("cannot split '%s' into words: %s", v, error->message);
-                return -EINVAL;
-        }
-        return 0;
-}
-
-static int parse_environment(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_exec(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
         g_autoptr(GError) error = NULL;
         g_auto(GStrv) words = NULL;
+        char ***exec = field;
 
-        if (!g_shell_parse_argv(v, NULL, &words, &error)) {
-                *ret_error = g_strdup_printf("cannot split '%s' into words: %s", v, error->message);
+        if (!g_shell_parse_argv(value, NULL, &words, &error)) {
+                conf_error(ctx, key->name, "cannot split '%s' into words: %s", value, error->message);
+                return -EINVAL;
+        }
+        g_strfreev(*exec);
+        *exec = TAKE_PTR(words);
+        return 0;
+}
+
+int config_parse_environment(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
+{
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) words = NULL;
+        char ***environment = field;
+
+        if (!g_shell_parse_argv(value, NULL, &words, &error)) {
+                conf_error(ctx, key->name, "cannot split '%s' into words: %s", value, error->message);
                 return -EINVAL;
         }
         for (char **w = words; *w; w++) {
                 const char *eq = strchr(*w, '=');
 
                 if (!eq || eq == *w || g_str_has_prefix(*w, "L3AF_")) {
-                        *ret_error = g_strdup_printf("'%s' is not VAR=value with a VAR not starting L3AF_", *w);
+                        conf_error(ctx, key->name, "'%s' is not VAR=value with a VAR not starting L3AF_", *w);
                         return -EINVAL;
                 }
                 for (const char *k = *w; k < eq; k++)
                         if ((!g_ascii_isalnum(*k) && *k != '_') || g_ascii_isdigit(**w)) {
-                                *ret_error = g_strdup_printf("'%s': a variable name has letters, digits and '_', "
-                                                             "and does not start with a digit", *w);
+                                conf_error(ctx, key->name, "'%s': a variable name has letters, digits and '_', "
+                                           "and does not start with a digit", *w);
                                 return -EINVAL;
                         }
         }
-        c->environment = TAKE_PTR(words);
+        g_strfreev(*environment);
+        *environment = TAKE_PTR(words);
         return 0;
 }
 
-static int parse_memory(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_memory_max(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
-        if (parse_bytes(v, &c->memory_max) < 0) {
-                *ret_error = g_strdup_printf("'%s' is not a size in bytes (4096, 64K, 64M, 1G)", v);
+        if (parse_bytes(value, field) < 0) {
+                conf_error(ctx, key->name, "'%s' is not a size in bytes (4096, 64K, 64M, 1G)", value);
                 return -EINVAL;
         }
         return 0;
 }
 
-static int parse_cpu_quota(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_cpu_quota(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
         guint64 percent;
-        size_t n = strlen(v);
-        g_autofree char *digits = n > 1 ? g_strndup(v, n - 1) : NULL;
+        size_t n = strlen(value);
+        g_autofree char *digits = n > 1 ? g_strndup(value, n - 1) : NULL;
 
-        if (n < 2 || v[n - 1] != '%' || !g_ascii_string_to_unsigned(digits, 10, 1, 100000, &percent, NULL)) {
-                *ret_error = g_strdup_printf("'%s' is not a percentage of one CPU (\"20%%\", \"200%%\")", v);
+        if (n < 2 || value[n - 1] != '%' || !g_ascii_string_to_unsigned(digits, 10, 1, 100000, &percent, NULL)) {
+                conf_error(ctx, key->name, "'%s' is not a percentage of one CPU (\"20%%\", \"200%%\")", value);
                 return -EINVAL;
         }
         /* systemd.resource-control(5): CPUQuota= is CPU time per wall-clock second. */
-        c->cpu_quota_usec = percent * 10000;
+        *(uint64_t *) field = percent * 10000;
         return 0;
 }
 
-static int parse_tasks(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_tasks_max(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
         guint64 n;
 
-        if (!g_ascii_string_to_unsigned(v, 10, 1, UINT32_MAX, &n, NULL)) {
-                *ret_error = g_strdup_printf("'%s' is not a number of tasks", v);
+        if (!g_ascii_string_to_unsigned(value, 10, 1, UINT32_MAX, &n, NULL)) {
+                conf_error(ctx, key->name, "'%s' is not a number of tasks", value);
                 return -EINVAL;
         }
-        c->tasks_max = n;
+        *(uint64_t *) field = n;
         return 0;
 }
 
-static int parse_restart(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_restart(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
-        if (!g_strv_contains(restart_values, v)) {
-                *ret_error = g_strdup_printf("'%s' is not a Restart= of systemd.service(5) "
-                                             "(no, on-success, on-failure, on-abnormal, on-watchdog, on-abort, always)", v);
+        char **restart = field;
+
+        if (!g_strv_contains(restart_values, value)) {
+                conf_error(ctx, key->name, "'%s' is not a Restart= of systemd.service(5) "
+                           "(no, on-success, on-failure, on-abnormal, on-watchdog, on-abort, always)", value);
                 return -EINVAL;
         }
-        g_free(c->restart);
-        c->restart = g_strdup(v);
+        g_free(*restart);
+        *restart = g_strdup(value);
         return 0;
 }
 
-static int parse_restart_sec(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_restart_sec(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
-        if (parse_usec(v, &c->restart_usec) < 0) {
-                *ret_error = g_strdup_printf("'%s' is not a time span (\"500ms\", \"2s\")", v);
+        if (parse_usec(value, field) < 0) {
+                conf_error(ctx, key->name, "'%s' is not a time span (\"500ms\", \"2s\")", value);
                 return -EINVAL;
         }
         return 0;
 }
 
-static int parse_user(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_user(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
         /* The user names systemd accepts (valid_user_group_name() in its strict mode). */
-        bool ok = strlen(v) <= 31 && (g_ascii_isalpha(v[0]) || v[0] == '_');
+        bool ok = strlen(value) <= 31 && (g_ascii_isalpha(value[0]) || value[0] == '_');
+        char **user = field;
 
-        for (const char *k = v; ok && *k; k++)
+        for (const char *k = value; ok && *k; k++)
                 ok = g_ascii_isalnum(*k) || *k == '_' || *k == '-';
         if (!ok) {
-                *ret_error = g_strdup_printf("'%s' is not a user name", v);
+                conf_error(ctx, key->name, "'%s' is not a user name", value);
                 return -EINVAL;
         }
-        c->user = g_strdup(v);
+        g_free(*user);
+        *user = g_strdup(value);
         return 0;
 }
 
-static int parse_private_network(CompanionSpec *c, const char *v, char **ret_error)
+int config_parse_yes_no(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
-        int b = parse_boolean(v);
+        int b = parse_boolean(value);
 
         if (b < 0) {
-                *ret_error = g_strdup_printf("'%s' is not a boolean (yes or no)", v);
+                conf_error(ctx, key->name, "'%s' is not a boolean (yes or no)", value);
                 return -EINVAL;
         }
-        c->private_network = b;
+        *(bool *) field = b;
         return 0;
 }
 
-static int parse_convention(CompanionSpec *c, const char *v, char **ret_error)
+CompanionConvention companion_convention_from_string(const char *s)
 {
-        for (int i = 0; i < _COMPANION_CONVENTION_MAX; i++)
-                if (streq(v, conventions[i])) {
-                        c->convention = i;
-                        return 0;
-                }
-        *ret_error = g_strdup_printf("'%s' is not a convention (l3afd or l3af)", v);
-        return -EINVAL;
+        for (int i = 0; s && i < _COMPANION_CONVENTION_MAX; i++)
+                if (streq(s, conventions[i]))
+                        return (CompanionConvention) i;
+        return _COMPANION_CONVENTION_INVALID;
 }
-
-/* The keys of [Companion], in one table (l3af.d(5), l3af-package(5)). */
-static const struct {
-        const char *key;
-        int (*parse)(CompanionSpec *c, const char *value, char **ret_error);
-} companion_keys[] = {
-        { "ExecStart",      parse_exec },
-        { "Environment",    parse_environment },
-        { "MemoryMax",      parse_memory },
-        { "CPUQuota",       parse_cpu_quota },
-        { "TasksMax",       parse_tasks },
-        { "Restart",        parse_restart },
-        { "RestartSec",     parse_restart_sec },
-        { "User",           parse_user },
-        { "PrivateNetwork", parse_private_network },
-        { "Convention",     parse_convention },
-};
 
 bool companion_spec_key_is_known(const char *key)
 {
-        for (size_t i = 0; i < ELEMENTSOF(companion_keys); i++)
-                if (streq(key, companion_keys[i].key))
-                        return true;
-        return false;
+        return conf_key_lookup(conf_keys, CONF_COMPANION, key) != NULL;
 }
 
 int companion_spec_parse(GKeyFile *kf, const char *group, GPtrArray *warnings, CompanionSpec **ret,
                          char **ret_error)
 {
         g_autoptr(CompanionSpec) c = g_new0(CompanionSpec, 1);
-        g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+        g_autoptr(GPtrArray) problems = problems_new();
+        /* No file: the problems read "[GROUP] KEY=: message", as the callers quote them. */
+        ConfContext ctx = {
+                .group = group,
+                .strip = true,
+                .empty_is_unset = true,
+                .value_max = COMPANION_VALUE_MAX,
+                .value_max_message = "value missing or longer than %zu bytes",
+                .value_max_limit_only = true,
+                .problems = problems,
+        };
+        int r;
 
         c->memory_max = c->cpu_quota_usec = c->tasks_max = c->restart_usec = UINT64_MAX;
         c->restart = g_strdup("on-failure");
-        for (char **k = keys; k && *k; k++) {
-                g_autofree char *v = g_key_file_get_string(kf, group, *k, NULL);
-                g_autofree char *error = NULL;
-                size_t i;
+        r = conf_parse_group(kf, conf_keys, CONF_COMPANION, &ctx, c, NULL);
+        for (guint i = 0; i < problems->len; i++) {
+                const Problem *p = problems->pdata[i];
 
-                for (i = 0; i < ELEMENTSOF(companion_keys); i++)
-                        if (streq(*k, companion_keys[i].key))
-                                break;
-                if (i == ELEMENTSOF(companion_keys)) {
-                        if (warnings)
-                                g_ptr_array_add(warnings, g_strdup_printf("[%s] %s=: unknown key, ignored", group, *k));
-                        continue;
-                }
-                if (!v || strlen(v) > COMPANION_VALUE_MAX) {
-                        *ret_error = g_strdup_printf("[%s] %s=: value missing or longer than %d bytes", group, *k,
-                                                     COMPANION_VALUE_MAX);
+                if (!p->warning && r < 0) {
+                        *ret_error = g_strdup(p->text);
                         return -EINVAL;
                 }
-                g_strstrip(v);
-                if (isempty(v))
-                        continue;
-                if (companion_keys[i].parse(c, v, &error) < 0) {
-                        *ret_error = g_strdup_printf("[%s] %s=: %s", group, *k, error);
-                        return -EINVAL;
-                }
-        }
-        if (!c->exec || !c->exec[0]) {
-                *ret_error = g_strdup_printf("[%s] ExecStart=: missing", group);
-                return -EINVAL;
+                if (p->warning && warnings)
+                        g_ptr_array_add(warnings, g_strdup(p->text));
         }
         *ret = TAKE_PTR(c);
         return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The configuration keys of drop-ins, AddProgram and l3afd.conf, in one table
+ * The configuration keys of drop-ins (with their [Companion] and [Metric NAME]
+ * groups, which manifests share), AddProgram and l3afd.conf, in one table
  * (conf-parser.h); the manifest's are in src/package/manifest-keys.c. To add a key:
  * add its field to the place's struct, a row here, and its paragraph in the place's
  * man page (test-conf-keys checks that).
@@ -20,6 +21,9 @@ static int xdp_mode_from(const char *s) { return xdp_mode_from_string(s); }
 static int foreign_policy_from(const char *s) { return foreign_policy_from_string(s); }
 static int tcx_pass_policy_from(const char *s) { return tcx_pass_policy_from_string(s); }
 static int package_layout_from(const char *s) { return package_layout_from_string(s); }
+static int convention_from(const char *s) { return companion_convention_from_string(s); }
+static int metric_type_from(const char *s) { return metric_type_from_string(s); }
+static int metric_aggregate_from(const char *s) { return metric_aggregate_from_string(s); }
 
 static bool repository_url_is_valid(const char *s)
 {
@@ -38,6 +42,11 @@ static const ConfEnum statistics_enum = {
         statistics_mode_from_string,
         "unknown value '%s' (no; yes: the kernel counts each chain; programs: also l3afd counts each program)",
 };
+static const ConfEnum convention_enum = { convention_from, "'%s' is not a convention (l3afd or l3af)" };
+static const ConfEnum metric_type_enum = { metric_type_from, "unknown type '%s' (counter or gauge)" };
+static const ConfEnum metric_aggregate_enum = {
+        metric_aggregate_from, "unknown aggregation '%s' (none: one series per key; sum: their sum)",
+};
 static const ConfEnum log_level_enum = { log_level_from_string, "unknown level '%s' (err, warning, notice, info, debug)" };
 
 static const ConfCheck ifname_check = { ifname_is_valid, "'%s' is not a valid interface name" };
@@ -54,6 +63,11 @@ static const ConfCheck package_relative_check = {
         "'%s' is not a relative path inside the package (no leading '/', no '..')",
 };
 static const ConfCheck map_name_check = { map_name_is_valid, "'%s' is not a valid map name (" MAP_NAME_RULE ")" };
+static const ConfCheck metric_field_check = {
+        metric_field_is_valid, "'%s' is not a member name (letters, digits, '_'; '.' between nested members)",
+};
+static const ConfCheck metric_help_check = { metric_help_is_valid, "not one line of printable text" };
+static const ConfCheck metric_program_check = { metric_program_is_valid, "'%s' is not a program name" };
 static const ConfCheck url_check = { repository_url_is_valid, "'%s' is not a file:///, http:// or https:// URL" };
 
 static const ConfRange priority_range = { 0, PRIORITY_MAX };
@@ -68,6 +82,8 @@ static const ConfTimespan fetch_span = { 1000, "'%s' is not a time span of at le
 #define PROGRAM (CONF_DROPIN_PROGRAM | CONF_ADD_PROGRAM)
 #define P(field) offsetof(ProgramSpec, field)
 #define S(field) offsetof(Settings, field)
+#define C(field) offsetof(CompanionSpec, field)
+#define M(field) offsetof(MetricSpec, field)
 
 const ConfKey conf_keys[] = {
         /* [Program] of a drop-in; Interface= and Hook= first: they name the chain later problems block.
@@ -107,6 +123,38 @@ const ConfKey conf_keys[] = {
           "log or restore" },
         { "TCXPass", PROGRAM, config_parse_enum, &tcx_pass_enum, P(tcx_pass), P(tcx_pass_set), NULL,
           "next or pass" },
+
+        /* [Companion] of a drop-in or a manifest (companion-spec.h); AddProgram takes them as Companion.KEY */
+        { "ExecStart", CONF_COMPANION, config_parse_exec, NULL, C(exec), 0, "missing",
+          "the executable and its arguments" },
+        { "Environment", CONF_COMPANION, config_parse_environment, NULL, C(environment), 0, NULL,
+          "VAR=value words" },
+        { "MemoryMax", CONF_COMPANION, config_parse_memory_max, NULL, C(memory_max), 0, NULL,
+          "bytes (K, M, G, T)" },
+        { "CPUQuota", CONF_COMPANION, config_parse_cpu_quota, NULL, C(cpu_quota_usec), 0, NULL,
+          "a percentage of one CPU" },
+        { "TasksMax", CONF_COMPANION, config_parse_tasks_max, NULL, C(tasks_max), 0, NULL, "tasks" },
+        { "Restart", CONF_COMPANION, config_parse_restart, NULL, C(restart), 0, NULL,
+          "as systemd.service(5); on-failure" },
+        { "RestartSec", CONF_COMPANION, config_parse_restart_sec, NULL, C(restart_usec), 0, NULL,
+          "the wait before a restart" },
+        { "User", CONF_COMPANION, config_parse_user, NULL, C(user), 0, NULL, "a user; none: a dynamic user" },
+        { "PrivateNetwork", CONF_COMPANION, config_parse_yes_no, NULL, C(private_network), 0, NULL,
+          "its own network namespace" },
+        { "Convention", CONF_COMPANION, config_parse_enum, &convention_enum, C(convention), 0, NULL,
+          "l3afd or l3af" },
+
+        /* [Metric NAME] of a drop-in or a manifest (metric-decl.h); Map= is checked last */
+        { "Map", CONF_METRIC, config_parse_string, &map_name_check, M(map), 0, NULL, "the map read" },
+        { "Key", CONF_METRIC, config_parse_metric_keys, NULL, M(keys), 0, NULL, "keys separated by ';', or all" },
+        { "Field", CONF_METRIC, config_parse_string, &metric_field_check, M(field), 0, NULL,
+          "a member of the value" },
+        { "Type", CONF_METRIC, config_parse_enum, &metric_type_enum, M(type), 0, NULL, "counter or gauge" },
+        { "Aggregate", CONF_METRIC, config_parse_enum, &metric_aggregate_enum, M(aggregate), 0, NULL,
+          "none or sum" },
+        { "Help", CONF_METRIC, config_parse_string, &metric_help_check, M(help), 0, NULL, "one line" },
+        { "Program", CONF_METRIC, config_parse_string, &metric_program_check, M(program), 0, NULL,
+          "a manifest's program it reads" },
 
         /* [Daemon] of l3afd.conf */
         { "PinRoot", CONF_DAEMON, config_parse_path, NULL, S(pin_root), 0, NULL, "where pins live" },

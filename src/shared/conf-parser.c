@@ -56,7 +56,7 @@ int parse_size(const char *s, uint64_t *ret)
 
 static const char *const man_pages[] = {
         "l3af.d.5.scd", "org.l3af.Chain1.5.scd", "l3af-package.5.scd", "l3af-package.5.scd",
-        "l3afd.conf.5.scd", "l3afd.conf.5.scd",
+        "l3afd.conf.5.scd", "l3afd.conf.5.scd", "l3af.d.5.scd", "l3af.d.5.scd",
 };
 
 const char *conf_place_man_page(ConfPlace place)

@@ -4,10 +4,12 @@
  * conf-parser tables (src/shared/conf-parser.h): each row gives a key's name, the
  * places it is allowed, a parse callback with its argument, the offset of the field it
  * fills in the place's target struct, and a doc string. One table per library, beside
- * the structs it fills: conf_keys (conf-keys.c: drop-ins, AddProgram, l3afd.conf) and
+ * the structs it fills: conf_keys (conf-keys.c: drop-ins with their [Companion] and
+ * [Metric NAME] groups, AddProgram, l3afd.conf) and
  * manifest_conf_keys (manifest-keys.c, in src/package: l3af-package.conf). They drive
  * the drop-in parser (dropin.c), the package manifest (manifest.c), the daemon
- * settings (settings.c) and AddProgram's settings (bus-chain.c, l3afctl).
+ * settings (settings.c), AddProgram's settings (bus-chain.c, l3afctl), companions
+ * (companion-spec.c) and metrics (metric-decl.c).
  */
 #pragma once
 
@@ -15,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "chain-id.h"
 
 /* Parses a time span such as "1s", "500ms", "2.5", "1min". */
 int parse_sec(const char *s, uint64_t *ret);
@@ -33,14 +37,16 @@ typedef enum ConfPlace {
         CONF_MANIFEST_PROGRAM = 1 << 3,  /* [Program NAME] of l3af-package.conf: ManifestProgram */
         CONF_DAEMON           = 1 << 4,  /* [Daemon] of l3afd.conf: Settings, l3afd.conf(5) */
         CONF_PACKAGES         = 1 << 5,  /* [Packages] of l3afd.conf: Settings */
-        _CONF_PLACE_ALL       = (1 << 6) - 1,
+        CONF_COMPANION        = 1 << 6,  /* [Companion] of a drop-in or a manifest: CompanionSpec, l3af.d(5) */
+        CONF_METRIC           = 1 << 7,  /* [Metric NAME] of a drop-in or a manifest: MetricSpec, l3af.d(5) */
+        _CONF_PLACE_ALL       = (1 << 8) - 1,
 } ConfPlace;
 
 /* Where a problem goes, and how values are read. */
 typedef struct ConfContext {
         const char *file;      /* names the file (or the manifest's origin) in messages; NULL: the
                                 * error kept in *error is the bare message (a bus reply quotes the value) */
-        const char *chain;     /* "IFACE/HOOK" the problems block, or NULL */
+        const ChainId *chain;  /* the chain the problems block, or NULL */
         const char *group;     /* the group as written ("Program", "Program NAME", "Daemon") */
         const char *root;      /* prefix of absolute paths (--root=DIR), or NULL */
         bool strip;            /* strip white space around values before parsing */
@@ -105,7 +111,8 @@ typedef struct ConfTimespan {
 
 /*
  * The keys of the places whose structs live in src/shared (CONF_DROPIN_PROGRAM,
- * CONF_ADD_PROGRAM, CONF_DAEMON, CONF_PACKAGES), in the order drop-ins are written.
+ * CONF_ADD_PROGRAM, CONF_DAEMON, CONF_PACKAGES, CONF_COMPANION, CONF_METRIC), in the
+ * order drop-ins are written.
  * NULL-name terminated. The manifest's: manifest_conf_keys (manifest.h).
  */
 extern const ConfKey conf_keys[];

@@ -155,19 +155,11 @@ bool ifname_is_valid(const char *s)
         return true;
 }
 
-char *chain_key(const char *ifname, Hook hook)
+int program_spec_chain_id(const ProgramSpec *p, ChainId *ret)
 {
-        return g_strdup_printf("%s/%s", ifname, hook_to_string(hook));
-}
-
-char *probe_key(const char *name)
-{
-        return g_strdup_printf("probe:%s", name);
-}
-
-char *program_spec_key(const ProgramSpec *p)
-{
-        return p->standalone ? probe_key(p->name) : chain_key(p->ifname, p->hook);
+        if (p->standalone)
+                return -ENOENT;
+        return chain_id_init(ret, p->ifname, p->hook);
 }
 
 /* Keys that mean nothing to a probe on its own. */
@@ -392,7 +384,9 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
 {
         static const char *const chain_keys[] = { "Interface", "Hook", "Attach", "Name", NULL };
         g_autoptr(ProgramSpec) p = g_new0(ProgramSpec, 1);
-        g_autofree char *chain = NULL;
+        g_autofree char *probe = NULL;
+        guint probe_since = 0;
+        ChainId chain;
         ConfContext ctx = {
                 .file = path,
                 .group = PROGRAM_GROUP,
@@ -422,10 +416,12 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         if (p->standalone) {
                 g_autofree char *name = g_key_file_get_string(kf, PROGRAM_GROUP, "Name", NULL);
 
-                if (name && program_name_is_valid(g_strstrip(name)))
-                        ctx.chain = chain = probe_key(name);
-        } else if (p->ifname && p->hook >= 0)
-                ctx.chain = chain = chain_key(p->ifname, p->hook);
+                if (name && program_name_is_valid(g_strstrip(name))) {
+                        probe = TAKE_PTR(name);
+                        probe_since = problems->len;
+                }
+        } else if (program_spec_chain_id(p, &chain) >= 0)
+                ctx.chain = &chain;
         if (conf_parse_key(kf, conf_key_lookup(conf_keys, CONF_DROPIN_PROGRAM, "Attach"), &ctx, p) < 0)
                 bad = true;
         check_target(kf, p, &ctx, interface_bad, &bad);
@@ -437,6 +433,9 @@ int dropin_parse_keyfile(GKeyFile *kf, const char *path, GPtrArray *problems, Pr
         check_source(kf, p, &ctx, &bad);
         check_hook(p, &ctx, &bad);
         parse_map_groups(kf, p, &ctx, &bad);
+        /* What a probe on its own's drop-in gets wrong holds back that probe. */
+        if (probe)
+                problems_set_probe(problems, probe_since, probe);
 
         if (bad)
                 return -EINVAL;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain-id.h"
 #include "companion-spec.h"
 #include "hook.h"
 #include "map-def.h"
@@ -120,14 +121,11 @@ typedef struct ConfContext ConfContext;
 typedef struct ConfKey ConfKey;
 int config_parse_hook(const ConfContext *ctx, const ConfKey *key, const char *value, void *field);
 
-/* "IFACE/HOOK", the key of a chain. */
-char *chain_key(const char *ifname, Hook hook);
-
-/* "probe:NAME", the key of a probe on its own (no interface name holds ':'). */
-char *probe_key(const char *name);
-
-/* The key of the chain a spec belongs to, or its probe_key() when it stands alone. */
-char *program_spec_key(const ProgramSpec *p);
+/*
+ * The chain a spec belongs to. Returns 0, or -ENOENT for a probe on its own
+ * (it belongs to no chain), -EINVAL when Interface= or Hook= is missing or bad.
+ */
+int program_spec_chain_id(const ProgramSpec *p, ChainId *ret);
 
 /*
  * Parses one drop-in. Every problem found is added to 'problems' (with the

@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf-text.h"
+#include "conf-parser.h"
 #include "metric-decl.h"
 #include "pin-path.h"
 #include "problem.h"
@@ -87,126 +88,75 @@ bool metric_name_is_valid(const char *s)
 }
 
 /* The keys of a [Metric NAME] group, as a table: the setter parses one value into the spec. */
-typedef int (*MetricKeySetter)(MetricSpec *m, const char *value, char **error);
-
-static int set_map(MetricSpec *m, const char *v, char **error)
+bool metric_field_is_valid(const char *s)
 {
-        if (!map_name_is_valid(v)) {
-                *error = g_strdup_printf("'%s' is not a valid map name (%s)", v, MAP_NAME_RULE);
-                return -EINVAL;
-        }
-        g_free(m->map);
-        m->map = g_strdup(v);
-        return 0;
+        for (const char *c = s; *c; c++)
+                if (!g_ascii_isalnum(*c) && !strchr("_.", *c))
+                        return false;
+        return true;
 }
 
-static int set_key(MetricSpec *m, const char *v, char **error)
+bool metric_help_is_valid(const char *s)
+{
+        for (const char *c = s; *c; c++)
+                if (!g_ascii_isprint(*c))
+                        return false;
+        return true;
+}
+
+bool metric_program_is_valid(const char *s)
+{
+        for (const char *c = s; *c; c++)
+                if (!g_ascii_isalnum(*c) && !strchr("_.-", *c))
+                        return false;
+        return true;
+}
+
+int config_parse_metric_keys(const ConfContext *ctx, const ConfKey *key, const char *value, void *field)
 {
         g_auto(GStrv) parts = NULL;
         g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+        char ***ret = field;
 
-        if (streq(v, "all"))
+        if (streq(value, "all"))
                 return 0;
-        parts = g_strsplit(v, ";", -1);
+        parts = g_strsplit(value, ";", -1);
         for (char **p = parts; *p; p++) {
                 char *k = g_strstrip(*p);
 
                 if (isempty(k))
                         continue;
                 if (keys->len >= METRIC_KEYS_MAX) {
-                        *error = g_strdup_printf("more than %d keys", METRIC_KEYS_MAX);
+                        conf_error(ctx, key->name, "more than %d keys", METRIC_KEYS_MAX);
                         return -E2BIG;
                 }
                 g_ptr_array_add(keys, g_strdup(k));
         }
         if (keys->len == 0) {
-                *error = g_strdup("no key (give keys separated by ';', or all)");
+                conf_error(ctx, key->name, "no key (give keys separated by ';', or all)");
                 return -EINVAL;
         }
         g_ptr_array_add(keys, NULL);
-        g_strfreev(m->keys);
-        m->keys = (char **) g_ptr_array_free(TAKE_PTR(keys), FALSE);
+        g_strfreev(*ret);
+        *ret = (char **) g_ptr_array_free(TAKE_PTR(keys), FALSE);
         return 0;
 }
 
-static int set_field(MetricSpec *m, const char *v, char **error)
-{
-        for (const char *c = v; *c; c++)
-                if (!g_ascii_isalnum(*c) && !strchr("_.", *c)) {
-                        *error = g_strdup_printf("'%s' is not a member name (letters, digits, '_'; '.' between "
-                                                 "nested members)", v);
-                        return -EINVAL;
-                }
-        g_free(m->field);
-        m->field = g_strdup(v);
-        return 0;
-}
-
-static int set_type(MetricSpec *m, const char *v, char **error)
-{
-        m->type = metric_type_from_string(v);
-        if (m->type < 0) {
-                *error = g_strdup_printf("unknown type '%s' (counter or gauge)", v);
-                return -EINVAL;
-        }
-        return 0;
-}
-
-static int set_aggregate(MetricSpec *m, const char *v, char **error)
-{
-        m->aggregate = metric_aggregate_from_string(v);
-        if (m->aggregate < 0) {
-                *error = g_strdup_printf("unknown aggregation '%s' (none: one series per key; sum: their sum)", v);
-                return -EINVAL;
-        }
-        return 0;
-}
-
-static int set_help(MetricSpec *m, const char *v, char **error)
-{
-        for (const char *c = v; *c; c++)
-                if (!g_ascii_isprint(*c)) {
-                        *error = g_strdup("not one line of printable text");
-                        return -EINVAL;
-                }
-        g_free(m->help);
-        m->help = g_strdup(v);
-        return 0;
-}
-
-static int set_program(MetricSpec *m, const char *v, char **error)
-{
-        for (const char *c = v; *c; c++)
-                if (!g_ascii_isalnum(*c) && !strchr("_.-", *c)) {
-                        *error = g_strdup_printf("'%s' is not a program name", v);
-                        return -EINVAL;
-                }
-        g_free(m->program);
-        m->program = g_strdup(v);
-        return 0;
-}
-
-/* A key given twice is listed twice by g_key_file_get_keys(), with its last value each time: setters replace. */
-static const struct {
-        const char *key;
-        MetricKeySetter set;
-} metric_keys[] = {
-        { "Map", set_map },
-        { "Key", set_key },
-        { "Field", set_field },
-        { "Type", set_type },
-        { "Aggregate", set_aggregate },
-        { "Help", set_help },
-        { "Program", set_program },
-};
-
-int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const char *chain, GPtrArray *problems,
+int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const ChainId *chain, GPtrArray *problems,
                       MetricSpec **ret)
 {
         g_autoptr(MetricSpec) m = g_new0(MetricSpec, 1);
-        g_auto(GStrv) keys = NULL;
         const char *name = group + strlen(METRIC_GROUP_PREFIX);
-        bool bad = false;
+        ConfContext ctx = {
+                .file = path,
+                .chain = chain,
+                .group = group,
+                .strip = true,
+                .value_max = METRIC_VALUE_MAX,
+                .value_max_message = "value missing or too long",
+                .value_max_limit_only = true,
+                .problems = problems,
+        };
 
         if (!metric_name_is_valid(name)) {
                 problems_add(problems, false, path, chain, group, NULL,
@@ -215,33 +165,13 @@ int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const c
                 return -EINVAL;
         }
         m->name = g_strdup(name);
-
-        keys = g_key_file_get_keys(kf, group, NULL, NULL);
-        for (char **k = keys; k && *k; k++) {
-                bool known = false;
-
-                for (size_t i = 0; i < ELEMENTSOF(metric_keys); i++) {
-                        g_autofree char *v = NULL, *error = NULL;
-
-                        if (!streq(*k, metric_keys[i].key))
-                                continue;
-                        known = true;
-                        v = g_key_file_get_value(kf, group, *k, NULL);
-                        if (!v || strlen(v) > 4096 || metric_keys[i].set(m, g_strstrip(v), &error) < 0) {
-                                problems_add(problems, false, path, chain, group, *k, "%s",
-                                             error ? error : "value missing or too long");
-                                bad = true;
-                        }
-                }
-                if (!known)
-                        problems_add(problems, true, path, chain, group, *k, "unknown key, ignored");
-        }
-        if (!m->map && !bad) {
-                problems_add(problems, false, path, chain, group, "Map", "missing");
-                bad = true;
-        }
-        if (bad)
+        if (conf_parse_group(kf, conf_keys, CONF_METRIC, &ctx, m, NULL) < 0)
                 return -EINVAL;
+        /* Map= is asked for only when the rest is right, so one mistake makes one problem. */
+        if (!m->map) {
+                problems_add(problems, false, path, chain, group, "Map", "missing");
+                return -EINVAL;
+        }
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -337,7 +267,7 @@ static int btf_find_field(const struct btf *btf, uint32_t id, const char *field,
         return 0;
 }
 
-int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const char *chain,
+int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const ChainId *chain,
                       GPtrArray *problems)
 {
         g_autofree char *group = g_strdup_printf(METRIC_GROUP_PREFIX "%s", m->name);

@@ -28,10 +28,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain-id.h"
+
 #define METRIC_GROUP_PREFIX "Metric "
 #define METRIC_NAME_MAX 64
 #define METRICS_PER_PROGRAM_MAX 64
 #define METRIC_KEYS_MAX 256
+#define METRIC_VALUE_MAX 4096
 
 typedef enum MetricType {
         METRIC_COUNTER,
@@ -74,12 +77,29 @@ void metric_spec_free(MetricSpec *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MetricSpec, metric_spec_free)
 
 bool metric_name_is_valid(const char *s);
+/* Field=: a member name, letters, digits, '_', '.' between nested members. */
+bool metric_field_is_valid(const char *s);
+/* Help=: one line of printable ASCII. */
+bool metric_help_is_valid(const char *s);
+/* Program= (manifests): letters, digits, '_', '.', '-'. */
+bool metric_program_is_valid(const char *s);
 
 /*
- * Parses the [Metric NAME] group 'group' of a drop-in. Problems name 'path',
- * the group and the key. Returns 0 and the spec, or -EINVAL.
+ * Key= for the key table's CONF_METRIC rows (conf-parser.h): char**, keys
+ * separated by ';' (at most METRIC_KEYS_MAX), as text the map's BTF parses
+ * later; "all" leaves the field NULL (every key). Returns 0, -EINVAL or
+ * -E2BIG after conf_error().
  */
-int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const char *chain, GPtrArray *problems,
+typedef struct ConfContext ConfContext;
+typedef struct ConfKey ConfKey;
+int config_parse_metric_keys(const ConfContext *ctx, const ConfKey *key, const char *value, void *field);
+
+/*
+ * Parses the [Metric NAME] group 'group' of a drop-in or a manifest with the
+ * key table's CONF_METRIC rows (conf-keys.c). Problems name 'path', the group
+ * and the key, and block 'chain' (may be NULL). Returns 0 and the spec, or -EINVAL.
+ */
+int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const ChainId *chain, GPtrArray *problems,
                       MetricSpec **ret);
 
 /*
@@ -91,5 +111,5 @@ int metric_spec_parse(GKeyFile *kf, const char *group, const char *path, const c
  * Problems name 'path', the group and the key. Returns 0, or -ENOENT (no
  * such map), -ERANGE (index out of range), -EINVAL.
  */
-int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const char *chain,
+int metric_spec_check(MetricSpec *m, struct bpf_object *obj, const char *path, const ChainId *chain,
                       GPtrArray *problems);

@@ -6,6 +6,8 @@ void problem_free(Problem *p)
         if (!p)
                 return;
         g_free(p->file);
+        g_free(p->chain_id);
+        g_free(p->probe);
         g_free(p->chain);
         g_free(p->text);
         g_free(p->program);
@@ -17,7 +19,7 @@ GPtrArray *problems_new(void)
         return g_ptr_array_new_with_free_func((GDestroyNotify) problem_free);
 }
 
-void problems_add(GPtrArray *problems, bool warning, const char *file, const char *chain,
+void problems_add(GPtrArray *problems, bool warning, const char *file, const ChainId *chain,
                   const char *group, const char *key, const char *format, ...)
 {
         g_autofree char *message = NULL;
@@ -38,7 +40,10 @@ void problems_add(GPtrArray *problems, bool warning, const char *file, const cha
         g_string_append(s, message);
 
         p->file = g_strdup(file);
-        p->chain = g_strdup(chain);
+        if (chain) {
+                p->chain_id = g_memdup2(chain, sizeof(*chain));
+                p->chain = g_strdup(CHAIN_ID_TO_STRING(chain));
+        }
         p->text = g_string_free(s, FALSE);
         p->warning = warning;
         g_ptr_array_add(problems, p);
@@ -68,4 +73,16 @@ void problems_set_kind(GPtrArray *problems, guint since, ProblemKind kind)
 {
         for (guint i = since; i < problems->len; i++)
                 ((Problem *) problems->pdata[i])->kind = kind;
+}
+
+void problems_set_probe(GPtrArray *problems, guint since, const char *probe)
+{
+        for (guint i = since; probe && i < problems->len; i++) {
+                Problem *p = problems->pdata[i];
+
+                if (!p->chain_id && !p->probe) {
+                        p->probe = g_strdup(probe);
+                        p->chain = g_strdup_printf("probe:%s", probe);
+                }
+        }
 }

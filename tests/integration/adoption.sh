@@ -76,6 +76,60 @@ program_dropin 05-other other l3t0 5 "$SAMPLES/count.bpf.o"
 daemon_reload
 assert_contains "$T/daemon.log" "generation 4 is live: other" "the next change is generation 4, and applies"
 
+# Single splices (plan.h) killed around their one switch: killed before it,
+# the next start finds the old generation running, leaves nothing of the
+# change behind and makes it again; killed after it (or after the old
+# instance's release), it adopts the new generation at its own number and has
+# nothing to change. A removal loads no instance that would say so: its
+# record in the meta map does.
+splice_crash() {  # splice_crash POINT before|after WHAT COMMAND...: COMMAND edits the drop-ins
+        local point=$1 side=$2 what=$3 gen before running lives adopted rc=0
+        shift 3
+        gen=$(grep -oE "Chain l3t0/xdp (generation [0-9]+ is live|adopted from pins at generation [0-9]+)" \
+                "$T/daemon.log" | tail -1 | grep -oE "generation [0-9]+" | cut -d' ' -f2)
+        before=$(chain_ids l3t0)
+        daemon_stop TERM
+        L3AF_TEST_CRASH_AT=$point daemon_start
+        "$@"
+        kill -HUP "$DAEMON_PID"
+        wait "$DAEMON_PID" || rc=$?; DAEMON_PID=
+        assert_eq "$rc" 137 "$what: l3afd died at $point"
+        running=$(chain_ids l3t0)
+        lives=$(log_count "is live")
+        daemon_start
+        adopted=$(grep -o "Chain l3t0/xdp adopted from pins at generation [0-9]*" "$T/daemon.log" | tail -1 | awk '{print $NF}')
+        if [ "$side" = before ]; then
+                assert_eq "$running" "$before" "$what, killed before the switch: generation $gen still ran"
+                assert_eq "$adopted" "$gen" "$what: the next start adopted generation $gen"
+                assert_eq "$(log_count "is live")" $((lives + 1)) "$what: the next start made the change"
+                grep "Chain l3t0/xdp generation" "$T/daemon.log" | tail -2 | sed -n 1p | \
+                        contains "generation $((gen + 1)): splice" || fail "$what: not made again as generation $((gen + 1)), a splice"
+        else
+                assert_ne "$running" "$before" "$what, killed after the switch: the new generation ran"
+                assert_eq "$adopted" $((gen + 1)) "$what: the next start adopted it as generation $((gen + 1))"
+                assert_eq "$(log_count "is live")" "$lives" "$what: the next start had nothing to change"
+                assert_eq "$(chain_ids l3t0)" "$running" "$what: with the same programs"
+        fi
+        # A splice: at most one instance is new, every other one kept its id.
+        assert_eq "$(comm -13 <(echo $before | tr ' ' '\n' | sort) <(echo $running | tr ' ' '\n' | sort) | wc -l | \
+                awk '{print ($1 <= 1)}')" 1 "$what: a splice, at most one new instance"
+        assert_eq "$(find "$(chain_dir l3t0)/programs" -name prog | wc -l)" "$(chain_ids l3t0 | wc -w)" \
+                "$what: no instance is left over"
+}
+sink_v2() { program_dropin 30-sink-l3t0 sink l3t0 30 "$SAMPLES/sink.bpf.o" "Type=xdp
+"; }
+sink_v1() { program_dropin 30-sink-l3t0 sink l3t0 30 "$SAMPLES/sink.bpf.o"; }
+portdrop_in() { program_dropin 20-portdrop-l3t0 portdrop l3t0 20 "$SAMPLES/portdrop.bpf.o"; }
+portdrop_v2() { program_dropin 20-portdrop-l3t0 portdrop l3t0 20 "$SAMPLES/portdrop.bpf.o" "Type=xdp
+"; }
+splice_crash change-staged before "replacing the tail" sink_v2
+splice_crash change-switched after "removing portdrop" rm "$DROPINS/20-portdrop-l3t0.conf"
+splice_crash change-released after "replacing the tail again" sink_v1
+splice_crash change-switched after "inserting portdrop" portdrop_in
+splice_crash change-staged before "removing count" rm "$DROPINS/10-count-l3t0.conf"
+splice_crash change-released after "removing the head" rm "$DROPINS/05-other.conf"
+splice_crash change-switched after "replacing the head" portdrop_v2
+
 # Removing a chain's drop-ins detaches it and removes its pins.
 rm "$DROPINS/10-count-l3t1.conf"
 daemon_reload

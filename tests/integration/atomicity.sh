@@ -5,6 +5,11 @@
 # metadata and the last one looks the path up among the generations the test
 # declared (pc_valid). Zero violations, and every packet sent is checked (none
 # skipped the chain or was lost).
+# Issue 15: one insert, remove or replace at any position is a single splice
+# (one pointer moves: the predecessor's next map, or the root's slot); a
+# reorder or several programs at once load a new prefix. Both must be in the
+# mix, and a second version of a program records its id plus 100, so the
+# path tells the versions apart.
 source "$(dirname "$0")/lib.sh"
 
 CHANGES=${L3AF_ATOMICITY_CHANGES:-2000}
@@ -31,12 +36,16 @@ write_chain() {
         done
 }
 
-declare_valid() { "$TESTTOOL" pc-valid "$(chain_dir l3t0)/maps/pc_valid" "${chain[@]}"; }
+declare_valid() {
+        local id path=()
+        for id in "${chain[@]}"; do path+=($((id + (${variant[$id]} - 1) * 100))); done
+        "$TESTTOOL" pc-valid "$(chain_dir l3t0)/maps/pc_valid" "${path[@]}"
+}
 
 in_chain() { local x; for x in "${chain[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 
 mutate() {
-        local n=${#chain[@]} op=$((RANDOM % 4)) i j id tmp free=()
+        local n=${#chain[@]} op=$((RANDOM % 5)) i j id tmp free=()
         for id in $(seq $POOL); do in_chain "$id" || free+=("$id"); done
         # keep between 1 and POOL programs
         [ "$op" = 0 ] && [ ${#free[@]} = 0 ] && op=1
@@ -56,6 +65,19 @@ mutate() {
         3)  # replace one by the other version of its object
                 id=${chain[$((RANDOM % n))]}
                 variant[$id]=$((3 - ${variant[$id]})) ;;
+        4)  # several at once: another version of two programs, and one more (or one fewer)
+                id=${chain[$((RANDOM % n))]}
+                variant[$id]=$((3 - ${variant[$id]}))
+                id=${chain[$((RANDOM % n))]}
+                variant[$id]=$((3 - ${variant[$id]}))
+                if [ ${#free[@]} -gt 0 ]; then
+                        id=${free[$((RANDOM % ${#free[@]}))]}
+                        i=$((RANDOM % (n + 1)))
+                        chain=("${chain[@]:0:$i}" "$id" "${chain[@]:$i}")
+                elif [ "$n" -gt 2 ]; then
+                        i=$((RANDOM % n))
+                        chain=("${chain[@]:0:$i}" "${chain[@]:$((i + 1))}")
+                fi ;;
         esac
 }
 
@@ -89,6 +111,11 @@ generations=$(log_count "is live")
 info "sent $sent packets over $generations generations"
 
 [ "$(log_count "change failed")" = 0 ] || fail "some changes failed"
+splices=$(log_count ": splice, ")
+prefixes=$(log_count ": new prefix, ")
+info "$splices single splices, $prefixes new prefixes"
+[ "$splices" -ge $((CHANGES / 4)) ] || fail "only $splices of $CHANGES changes were single splices"
+[ "$prefixes" -ge $((CHANGES / 10)) ] || fail "only $prefixes of $CHANGES changes loaded a new prefix"
 [ "$generations" -ge "$CHANGES" ] || fail "only $generations generations went live for $CHANGES changes"
 assert_eq "$violations" 0 "no packet saw a half-changed chain"
 assert_eq "$no_meta" 0 "every packet carried its path"

@@ -11,9 +11,11 @@ unshare --mount --net --pid --fork --mount-proc true 2>/dev/null || { echo "SKIP
 HERE=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 P=$(mktemp -d /tmp/l3af-leftovers.XXXXXXXX)
-trap 'rm -rf "$P"' EXIT
+CHILD=
+# A failed check must not leave the child test behind, blocked on its fifo.
+trap '[ -n "$CHILD" ] && kill -KILL -- "$CHILD" $(pgrep -P "$CHILD") 2>/dev/null; rm -rf "$P"' EXIT
 
-roots() { bpftool prog show 2>/dev/null | grep -c "name l3af_root_" || true; }
+prog_alive() { bpftool prog show id "$1" >/dev/null 2>&1; }
 host_state() {
         {
                 ip -o link show | awk -F': ' '{print $2}' | sort
@@ -23,26 +25,27 @@ host_state() {
         } | tr '\n' ' '
 }
 
-# Waits until the kernel has freed every root program the child made.
-wait_roots() {
-        local want=$1
+# Waits until the kernel has freed the program the child attached. (By its
+# id: other tests may be loading and freeing programs at the same time.)
+wait_prog_gone() {
         for _ in $(seq 200); do
-                [ "$(roots)" -le "$want" ] && return 0
+                prog_alive "$1" || return 0
                 sleep 0.05
         done
-        fail "$(( $(roots) - want )) root program(s) still in the kernel"
+        fail "the child's program $1 is still in the kernel"
 }
 
 run_child() {  # run_child MODE
-        local mode=$1 before roots_before child ns_init i
+        local mode=$1 before prog child ns_init i
         before=$(host_state)
-        roots_before=$(roots)
         rm -f "$P/go"; mkfifo "$P/go"; exec 8<>"$P/go"
         bash "$HERE/helpers/child.sh" "$mode" > "$P/child.out" 2>&1 <&8 &
         child=$!
+        CHILD=$child
         for i in $(seq 300); do grep -q READY "$P/child.out" && break; sleep 0.1; done
         grep -q READY "$P/child.out" || { cat "$P/child.out"; fail "the child test did not get ready"; }
-        [ "$(roots)" -gt "$roots_before" ] || fail "the child attached no root program (the check would be vacuous)"
+        prog=$(sed -n 's/^READY [^ ]* \([0-9][0-9]*\)$/\1/p' "$P/child.out")
+        [ -n "$prog" ] && prog_alive "$prog" || fail "the child attached no program (the check would be vacuous): $(cat "$P/child.out")"
         if [ "$mode" = kill ]; then
                 ns_init=$(pgrep -P "$child" | sed -n 1p)
                 kill -KILL "$ns_init"
@@ -50,9 +53,10 @@ run_child() {  # run_child MODE
                 echo go >&8  # let it fail now
         fi
         wait "$child" || true
+        CHILD=
         exec 8>&-
         [ "$mode" = fail ] && ! grep -q "FAIL: a deliberately failing assertion" "$P/child.out" && fail "the child did not fail as planned"
-        wait_roots "$roots_before"
+        wait_prog_gone "$prog"
         [ "$(host_state)" = "$before" ] || fail "after a child run ($mode): host state changed
 before: $before
 after:  $(host_state)"

@@ -45,6 +45,8 @@ static const struct {
         { CONF_MANIFEST_PROGRAM, "\n## [Program NAME]\n", "\n#", "*%s=*" },
         { CONF_DAEMON, "\n# [Daemon]\n", "\n#", "*%s=*" },
         { CONF_PACKAGES, "\n# [Packages]\n", "\n#", "*%s=*" },
+        { CONF_COMPANION, "\n# [Companion]\n", "\n#", "*%s=*" },
+        { CONF_METRIC, "\n# [Metric NAME]\n", "\n#", "*%s=*" },
 };
 
 static char *man_part(ConfPlace place, const char **format)
@@ -181,7 +183,8 @@ static char **shell_words(const char *text, const char *name)
         return g_strsplit_set(value, " \t", -1);
 }
 
-/* l3afctl's add: its man page and its bash completion offer Priority= and every AddProgram key. */
+/* l3afctl's add: its man page and its bash completion offer Priority=, every AddProgram key and every
+ * [Companion] key as Companion.KEY=. */
 static void test_l3afctl_add(void)
 {
         g_autofree char *man = source_file("man/l3afctl.1.scd");
@@ -202,6 +205,14 @@ static void test_l3afctl_add(void)
 
                 if (!strstr(add, mark))
                         g_error("l3afctl(1) add does not name %s", mark);
+                if (!g_strv_contains((const char *const *) keys, word))
+                        g_error("the bash completion of l3afctl add does not offer %s", word);
+        }
+        /* AddProgram takes the keys of [Companion] as Companion.KEY settings. */
+        g_assert_nonnull(strstr(add, "*Companion.*_KEY_*=*"));
+        for (const char *const *k = conf_place_keys(conf_keys, CONF_COMPANION); *k; k++) {
+                g_autofree char *word = g_strdup_printf("Companion.%s=", *k);
+
                 if (!g_strv_contains((const char *const *) keys, word))
                         g_error("the bash completion of l3afctl add does not offer %s", word);
         }

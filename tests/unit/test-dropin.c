@@ -348,6 +348,36 @@ static void test_companion(void)
         g_assert_cmpstr(e, ==, "[Companion] ExecStart=: 'bin/x' is relative: only a Package= has files to be relative to");
 }
 
+/* A chain's identity: checked on the way in, hashed and ordered as its text, "IFACE/HOOK", is. */
+static void test_chain_id(void)
+{
+        ChainId a, b, c, d;
+        char buf[CHAIN_ID_STRING_MAX];
+
+        g_assert_cmpint(chain_id_init(&a, "eth0", HOOK_XDP), ==, 0);
+        g_assert_cmpint(chain_id_init(&b, "eth0", HOOK_TC_INGRESS), ==, 0);
+        g_assert_cmpint(chain_id_init(&c, "eth0.100", HOOK_XDP), ==, 0);
+        g_assert_cmpint(chain_id_init(&d, "eth0", HOOK_XDP), ==, 0);
+        g_assert_cmpstr(chain_id_to_string(&b, buf), ==, "eth0/tc-ingress");
+        g_assert_cmpstr(CHAIN_ID_TO_STRING(&c), ==, "eth0.100/xdp");
+        g_assert_true(chain_id_equal(&a, &d));
+        g_assert_cmpuint(chain_id_hash(&a), ==, chain_id_hash(&d));
+        g_assert_false(chain_id_equal(&a, &b));
+        g_assert_false(chain_id_equal(&a, &c));
+        /* "eth0.100/xdp" < "eth0/tc-ingress" < "eth0/xdp", as strcmp() orders the texts. */
+        g_assert_cmpint(chain_id_compare(&c, &b), <, 0);
+        g_assert_cmpint(chain_id_compare(&b, &a), <, 0);
+        g_assert_cmpint(chain_id_compare(&a, &d), ==, 0);
+        /* IF_NAMESIZE - 1 bytes fit, IF_NAMESIZE do not; nor does an empty name or a hook that is none. */
+        g_assert_cmpint(chain_id_init(&d, "abcdefghijklmno", HOOK_XDP), ==, 0);
+        g_assert_cmpint(chain_id_init(&d, "abcdefghijklmnop", HOOK_XDP), ==, -EINVAL);
+        g_assert_cmpint(chain_id_init(&d, "", HOOK_XDP), ==, -EINVAL);
+        g_assert_cmpint(chain_id_init(&d, NULL, HOOK_XDP), ==, -EINVAL);
+        g_assert_cmpint(chain_id_init(&d, "eth0", _HOOK_MAX), ==, -EINVAL);
+        g_assert_cmpint(chain_id_init(&d, "eth0", _HOOK_INVALID), ==, -EINVAL);
+        g_assert_cmpstr(d.ifname, ==, "abcdefghijklmno");
+}
+
 int main(int argc, char **argv)
 {
         int r;
@@ -368,6 +398,7 @@ int main(int argc, char **argv)
         g_test_add_func("/dropin/probes", test_probes);
         g_test_add_func("/dropin/probe-sections", test_sections);
         g_test_add_func("/dropin/companion", test_companion);
+        g_test_add_func("/dropin/chain-id", test_chain_id);
         r = g_test_run();
         g_rmdir(tmpdir);
         g_free(tmpdir);

@@ -40,8 +40,10 @@ static char *prepare_errors(ProgramSpec *p)
 {
         g_autoptr(GPtrArray) problems = problems_new();
         GString *s = g_string_new(NULL);
+        ChainId chain;
 
-        (void) program_prepare(p, "eth9/xdp", problems);
+        g_assert_cmpint(chain_id_init(&chain, "eth9", HOOK_XDP), ==, 0);
+        (void) program_prepare(p, &chain, problems);
         for (guint i = 0; i < problems->len; i++) {
                 Problem *pr = problems->pdata[i];
                 const char *t = strstr(pr->text, ".conf: ");
@@ -166,14 +168,16 @@ static void test_order(void)
         g_autoptr(GHashTable) chains = NULL;
         g_autofree char *e = NULL;
         ChainSpec *c;
+        ChainId id;
 
+        g_assert_cmpint(chain_id_init(&id, "eth9", HOOK_XDP), ==, 0);
         g_ptr_array_add(specs, spec("zeta", "count", 10, NULL));
         g_ptr_array_add(specs, spec("alpha", "count", 10, NULL));
         g_ptr_array_add(specs, spec("last", "sink", 50, NULL));
         g_ptr_array_add(specs, spec("first", "count", 1, NULL));
         e = build(specs, &chains);
         g_assert_cmpstr(e, ==, "");
-        c = g_hash_table_lookup(chains, "eth9/xdp");
+        c = g_hash_table_lookup(chains, &id);
         g_assert_nonnull(c);
         g_assert_cmpuint(c->programs->len, ==, 4);
         g_assert_cmpstr(((ProgramSpec *) c->programs->pdata[0])->name, ==, "first");

@@ -73,6 +73,55 @@ static void test_create_and_clear(void)
         assert_plan("a b", "", 0, 0, 2, false);
 }
 
+static void splice(const char *cur, const char *want, bool expect, SpliceKind kind, size_t at)
+{
+        g_auto(GStrv) c = g_strsplit(cur, " ", -1), w = g_strsplit(want, " ", -1);
+        ChainSplice s = { .kind = _SPLICE_KIND_MAX, .at = 99 };
+        bool r;
+
+        r = chain_plan_splice((const char *const *) c, *cur ? g_strv_length(c) : 0, (const char *const *) w,
+                              *want ? g_strv_length(w) : 0, &s);
+        g_assert_cmpint(r, ==, expect);
+        if (!expect)
+                return;
+        g_assert_cmpint(s.kind, ==, kind);
+        g_assert_cmpuint(s.at, ==, at);
+}
+
+static void test_splice(void)
+{
+        /* One pointer moves: the predecessor of 'at' (or the root's slot) is the switch point. */
+        splice("a b c", "a b@2 c", true, SPLICE_REPLACE, 1);
+        splice("a b c", "x b c", true, SPLICE_REPLACE, 0);
+        splice("a b c", "a b c@2", true, SPLICE_REPLACE, 2);
+        splice("a b c", "a x c", true, SPLICE_REPLACE, 1);
+        splice("a", "a@2", true, SPLICE_REPLACE, 0);
+        splice("a b c", "a b x c", true, SPLICE_INSERT, 2);
+        splice("a b c", "x a b c", true, SPLICE_INSERT, 0);
+        splice("a b c", "a b c x", true, SPLICE_INSERT, 3);
+        splice("", "a", true, SPLICE_INSERT, 0);
+        splice("a b c", "a c", true, SPLICE_REMOVE, 1);
+        splice("a b c", "b c", true, SPLICE_REMOVE, 0);
+        splice("a b c", "a b", true, SPLICE_REMOVE, 2);
+        splice("a", "", true, SPLICE_REMOVE, 0);
+}
+
+static void test_not_splice(void)
+{
+        /* Nothing to do, or more than one pointer: a new prefix. */
+        splice("a b c", "a b c", false, 0, 0);
+        splice("", "", false, 0, 0);
+        splice("a b c", "b a c", false, 0, 0);
+        splice("a b c", "a c b", false, 0, 0);
+        splice("a b c", "a@2 b c@2", false, 0, 0);
+        splice("a b c", "a@2 b@2 c", false, 0, 0);
+        splice("a b c", "a", false, 0, 0);
+        splice("a b c", "x a b c y", false, 0, 0);
+        splice("a b c", "a x y c", false, 0, 0);
+        splice("a b c d", "a x d", false, 0, 0);
+        splice("a b", "c d", false, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -85,5 +134,7 @@ int main(int argc, char **argv)
         g_test_add_func("/plan/replace", test_replace);
         g_test_add_func("/plan/reorder", test_reorder);
         g_test_add_func("/plan/create-and-clear", test_create_and_clear);
+        g_test_add_func("/plan/splice", test_splice);
+        g_test_add_func("/plan/not-splice", test_not_splice);
         return g_test_run();
 }

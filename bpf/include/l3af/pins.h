@@ -47,7 +47,15 @@
 #define L3AF_META_NAME_MAX 64
 #define L3AF_META_SOURCE_MAX 256
 
-/* Key "" holds the chain's own record; other keys are program names. */
+/*
+ * Key "" holds the chain's own record; other keys are program names, but
+ * for L3AF_META_KEY_SWITCH (no program's name starts with ':'): a removal in
+ * flight, which loads no instance that would carry its generation. Its
+ * generation is the removal's, its source the id of the instance it takes
+ * out of the chain, in decimal. Once no walk from the slot reaches that
+ * instance, the removal is live. The next record of the chain drops it.
+ */
+#define L3AF_META_KEY_SWITCH ":switch"
 
 #define L3AF_META_F_FRAGS 0x1u     /* the chain runs multi-buffer XDP */
 #define L3AF_META_F_TCX_PASS 0x2u  /* tc: the root keeps TC_ACT_OK as TCX_PASS (TCXPass=pass) */
