@@ -1859,7 +1859,8 @@ static int attach_live(Chain *c, XdpMode mode, bool created, char **ret_error)
         return 0;
 }
 
-int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
+/* A change that is not known to be none (chain_apply()): a splice, a new prefix, a new root, or no load. */
+static int apply_change(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
 {
         g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
         g_autoptr(GPtrArray) attached = g_ptr_array_new();
@@ -1871,13 +1872,6 @@ int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_p
         uint64_t gen;
         int r, head_fd = -EBADF;
         uint32_t zero = 0;
-
-        g_return_val_if_fail(programs->len > 0, -EINVAL);
-        c->error_kind = PROBLEM_INVALID_CONFIGURATION;
-
-        r = apply_unchanged(c, programs, mode, c->id.hook == HOOK_XDP ? c->tcx_pass : tcx_pass, ret_error);
-        if (r <= 0)
-                return r;
 
         if (c->root_fd < 0) {
                 c->counting = counting;
@@ -1962,6 +1956,18 @@ fail:
 fail_new:
         chain_remove(c);
         return r;
+}
+
+int chain_apply(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass, char **ret_error)
+{
+        int r;
+
+        g_return_val_if_fail(programs->len > 0, -EINVAL);
+        c->error_kind = PROBLEM_INVALID_CONFIGURATION;
+        r = apply_unchanged(c, programs, mode, c->id.hook == HOOK_XDP ? c->tcx_pass : tcx_pass, ret_error);
+        if (r <= 0)
+                return r;
+        return apply_change(c, programs, mode, tcx_pass, ret_error);
 }
 
 int chain_predict(const char *pin_root, const ChainId *id, GPtrArray *programs, XdpMode mode, TcxPassPolicy tcx_pass,
