@@ -799,19 +799,25 @@ int chain_adopt(Chain *c, char **ret_error)
         return r;
 }
 
-/* 1: our link is attached to the interface; 0: certainly not; -errno: cannot tell. */
+/*
+ * 1: our link is attached to the interface and runs our program
+ * (chain_attached_id()); 0: certainly not (a program swapped in behind our
+ * link is not ours); -errno: cannot tell.
+ */
 static int chain_attached(Chain *c)
 {
-        uint32_t ifindex = 0;
+        uint32_t ifindex = 0, prog = 0;
         unsigned now;
         int r;
 
         if (c->link_fd < 0)
                 return 0;
         r = link_ifindex(c->link_fd, &ifindex);
+        if (r >= 0)
+                r = link_prog_id(c->link_fd, &prog);
         if (r < 0)
                 return r;
-        if (ifindex == 0)
+        if (ifindex == 0 || prog != chain_attached_id(c))
                 return 0;
         now = if_nametoindex(c->id.ifname);
         if (now == 0)
