@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A chain in the kernel: the root program attached to (interface, hook)
- * through a pinned bpf_link, its one-slot program array, and the current
+ * A chain in the kernel: a pinned bpf_link at (interface, hook), which runs
+ * the chain's head instance (XDP) or its root program; the root and its
+ * one-slot program array, which holds the head; and the current
  * generation's instances linked through their next maps. See pins.h for the
  * layout and plan.h for how a change is built.
  */
