@@ -4,14 +4,17 @@
  * each chain length N, with BPF_PROG_TEST_RUN on a 64-byte UDP frame (ns per
  * packet, as the kernel measures it):
  *
- *   ours   the chain l3afd built: its root, tail-calling the N instances;
+ *   ours   the chain l3afd built, from what its link runs at the hook: its
+ *          head instance for an XDP chain attached by its head, else its
+ *          root tail-calling the N instances;
  *   head   the same chain from its head instance, without the root;
  *   bare   a bare tail-call chain of N instances of the same object's "count",
  *          loaded and linked here by hand (back to front, as l3afd does), no
  *          root, no l3afd: the floor;
  *   mono   the same work in one program (mono.bpf.o: N per-CPU counters).
  *
- *   bench-floor run COUNT_OBJ MONO_OBJ ROUNDS REPEAT N:ROOT_PIN...
+ *   bench-floor run COUNT_OBJ MONO_OBJ ROUNDS REPEAT N:CHAIN_DIR...
+ *       (CHAIN_DIR: the chain's pin directory, with its link, root and slot)
  *       prints per N "cost N ours head bare mono" (medians of ROUNDS, ns), then
  *       "layout KIND N pages span direct" for ours and bare: how many 4 KiB
  *       pages and bytes (first to last byte) the chain's JIT images cover, and
@@ -329,29 +332,42 @@ static int do_run(const char *count_obj, const char *mono_obj, unsigned rounds, 
         static struct chain bare[MAX_SIZES];
         static long t[MAX_SIZES][4][MAX_ROUNDS];
         struct bpf_object *mono[MAX_SIZES] = {};
-        int fd[MAX_SIZES][4];
+        int fd[MAX_SIZES][4], ours_skip[MAX_SIZES];
         unsigned n[MAX_SIZES];
         int sizes = argc, passes = getenv("L3AF_FLOOR_PASSES") ? atoi(getenv("L3AF_FLOOR_PASSES")) : 1;
 
         if (sizes > MAX_SIZES || rounds < 1 || rounds > MAX_ROUNDS)
                 return -E2BIG;
         for (int s = 0; s < sizes; s++) {
-                char *colon = strchr(argv[s], ':');
+                char *colon = strchr(argv[s], ':'), path[4096];
+                struct bpf_link_info link = {};
+                uint32_t len = sizeof(link);
                 struct image root;
-                int r;
+                int r, link_fd, root_fd;
 
                 if (!colon || (n[s] = atoi(argv[s])) < 1 || n[s] > MAX_N)
                         return -EINVAL;
-                fd[s][0] = bpf_obj_get(colon + 1);
+                snprintf(path, sizeof(path), "%s/link", colon + 1);
+                link_fd = bpf_obj_get(path);
+                if (link_fd < 0 || bpf_obj_get_info_by_fd(link_fd, &link, &len) < 0)
+                        return fail(-errno, path);
+                close(link_fd);
+                fd[s][0] = bpf_prog_get_fd_by_id(link.prog_id);  /* what the hook runs */
                 if (fd[s][0] < 0)
-                        return fail(-errno, colon + 1);
-                r = image_get(fd[s][0], &root);
+                        return fail(-errno, "the program our link runs");
+                snprintf(path, sizeof(path), "%s/root", colon + 1);
+                root_fd = bpf_obj_get(path);
+                if (root_fd < 0)
+                        return fail(-errno, path);
+                r = image_get(root_fd, &root);  /* the root's slot holds the chain's head */
+                close(root_fd);
                 if (r < 0)
                         return r;
                 free(root.bytes);
                 fd[s][1] = bpf_prog_get_fd_by_id(root.next_id);
                 if (fd[s][1] < 0)
                         return fail(-errno, "the head of our chain");
+                ours_skip[s] = root.id == link.prog_id;
                 r = chain_load(count_obj, n[s], false, 0, &bare[s]);
                 if (r < 0)
                         return fail(r, "loading a bare chain");
@@ -376,7 +392,7 @@ static int do_run(const char *count_obj, const char *mono_obj, unsigned rounds, 
                                median(t[s][1], rounds), median(t[s][2], rounds), median(t[s][3], rounds));
         }
         for (int s = 0; s < sizes; s++) {
-                print_layout("ours", n[s], fd[s][0], 1);
+                print_layout("ours", n[s], fd[s][0], ours_skip[s]);
                 print_layout("bare", n[s], fd[s][2], 0);
                 chain_close(&bare[s]);
                 bpf_object__close(mono[s]);

@@ -7,6 +7,7 @@
 #   L3AF_FLOOR_SIZES="7 8 9" L3AF_FLOOR_LOADS=5 bench/run.sh floor
 #       (default 1 to 12, 16, 24, 32, over 5 fresh loads; L3AF_FLOOR_PASSES=3 measures each load 3 times;
 #       the raw figures stay in BUILD/bench-floor.txt)
+#   L3AF_DAEMON=OTHER/l3afd bench/run.sh floor   (another build's daemon with this build's bench tools)
 # Needs root and a build in ./build. Runs in private namespaces like the tests.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,7 @@ if [ -z "${L3AF_BENCH_SANDBOXED:-}" ]; then
 fi
 
 WHAT=${*:-datapath floor control changes reload service watchdog}
-L3AFD=$B/src/l3afd/l3afd
+L3AFD=${L3AF_DAEMON:-$B/src/l3afd/l3afd}  # L3AF_DAEMON: another build's l3afd, to compare
 source "$SRC/tools/private-tmp.sh"
 private_tmp "$SRC" "$B"
 T=$(mktemp -d "$PRIVATE_TMP/l3af-bench.XXXXXX")
@@ -192,14 +193,14 @@ if [[ " $WHAT " == *" floor "* ]]; then
                 done
                 start
                 args=()
-                for n in $SIZES; do args+=("$n:$PINS/floor$n/xdp/root"); done
+                for n in $SIZES; do args+=("$n:$PINS/floor$n/xdp"); done
                 "$B/bench/bench-floor" run "$B/bpf/count.bpf.o" "$B/bench/mono.bpf.o" 7 1000000 "${args[@]}" | \
                         sed "s/^/$load /" >> "$T/floor"
                 stop
         done
         # Every figure, with the layouts and any further pass (L3AF_FLOOR_PASSES), stays in the build tree.
         cp "$T/floor" "$B/bench-floor.txt"
-        printf '\nPer load, ns per packet (ours / head without the root / bare / one program):\n\n| programs |'
+        printf '\nPer load, ns per packet (ours as attached / head without the root / bare / one program):\n\n| programs |'
         for load in $(seq "$LOADS"); do printf ' load %s |' "$load"; done
         printf '\n|---:|'; for load in $(seq "$LOADS"); do printf -- '---|'; done; printf '\n'
         for n in $SIZES; do
@@ -210,7 +211,7 @@ if [[ " $WHAT " == *" floor "* ]]; then
                 printf '\n'
         done
         printf '\nOver the %s loads: median (min-max) of each load'"'"'s median, ns per packet; ours / bare is the median of the per-load ratios:\n\n' "$LOADS"
-        printf '| programs | ours (root + N) | head (N, no root) | bare (N) | one program | ours / bare | head / bare |\n|---:|---:|---:|---:|---:|---:|---:|\n'
+        printf '| programs | ours (as attached) | head (N, no root) | bare (N) | one program | ours / bare | head / bare |\n|---:|---:|---:|---:|---:|---:|---:|\n'
         for n in $SIZES; do
                 awk -v n="$n" '
                         function med(a, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }

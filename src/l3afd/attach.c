@@ -112,29 +112,33 @@ static char *mtu_error(int ifindex)
                                interface_mtu(ifindex));
 }
 
-int root_replace(int link_fd, int root_fd, Hook hook, char **ret_error)
+int link_switch(int link_fd, int prog_fd, int old_fd, Hook hook, char **ret_error)
 {
+        LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = old_fd);
         uint32_t ifindex = 0;
         int r;
 
-        if (bpf_link_update(link_fd, root_fd, NULL) >= 0)
+        if (bpf_link_update(link_fd, prog_fd, &opts) >= 0)
                 return 0;
         r = negative_errno();
         (void) link_ifindex(link_fd, &ifindex);
         if (r == -ERANGE && hook == HOOK_XDP)
                 *ret_error = mtu_error((int) ifindex);
+        else if (r == -EPERM)
+                *ret_error = g_strdup("cannot switch our link to the new generation: the link no longer runs the "
+                                      "program l3afd attached (something else swapped it); nothing was changed");
         else
-                *ret_error = g_strdup_printf("cannot switch the link to the new root: %s", g_strerror(-r));
+                *ret_error = g_strdup_printf("cannot switch our link to the new generation: %s", g_strerror(-r));
         return r;
 }
 
-int root_attach(int root_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error)
+int hook_attach(int prog_fd, Hook hook, int ifindex, XdpMode mode, int *ret_link_fd, char **ret_error)
 {
         /* On tcx our root goes first: a program before it would see packets before the chain. */
         LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = hook == HOOK_XDP ? xdp_flags(mode) : L3AF_BPF_F_BEFORE);
         int fd, r;
 
-        fd = bpf_link_create(root_fd, ifindex, hook_attach_type(hook), &opts);
+        fd = bpf_link_create(prog_fd, ifindex, hook_attach_type(hook), &opts);
         if (fd >= 0) {
                 *ret_link_fd = fd;
                 return 0;
@@ -179,6 +183,17 @@ int link_ifindex(int link_fd, uint32_t *ret)
                 return r;
         /* xdp and tcx links both report their ifindex first in the union. */
         *ret = info.xdp.ifindex;
+        return 0;
+}
+
+int link_prog_id(int link_fd, uint32_t *ret)
+{
+        struct bpf_link_info info;
+        int r = bpf_link_info_of_fd(link_fd, &info);
+
+        if (r < 0)
+                return r;
+        *ret = info.prog_id;
         return 0;
 }
 

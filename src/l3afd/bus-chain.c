@@ -58,7 +58,7 @@ int method_list_chains(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 Chain *ch = chains->pdata[i];
 
                 r = sd_bus_message_append(reply, "(sssuut)", ch->id.ifname, hook_to_string(ch->id.hook),
-                                          bus_chain_state(ch), ch->root_id, (uint32_t) ch->instances->len,
+                                          bus_chain_state(ch), chain_attached_id(ch), (uint32_t) ch->instances->len,
                                           (uint64_t) ch->generation);
         }
         if (r >= 0)
@@ -82,7 +82,7 @@ int method_get_chain(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "stus", bus_chain_state(ch), (uint64_t) ch->generation,
-                                          ch->root_id, ch->error ? ch->error : "");
+                                          chain_attached_id(ch), ch->error ? ch->error : "");
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(suussss)");
         for (guint i = 0; r >= 0 && i < ch->instances->len; i++) {

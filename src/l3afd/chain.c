@@ -48,6 +48,7 @@ static void chain_close(Chain *c)
         c->counting = false;
         c->root_id = 0;
         c->ifindex = 0;
+        c->head_attached = false;
         g_ptr_array_set_size(c->instances, 0);
         g_clear_pointer(&c->applied, g_ptr_array_unref);
 }
@@ -74,12 +75,58 @@ static char *pin_path(Chain *c, const char *name)
         return g_build_filename(c->dir, name, NULL);
 }
 
+/* The head instance; NULL for a chain with no program. */
+static Instance *chain_head(const Chain *c)
+{
+        return c->instances->len > 0 ? c->instances->pdata[0] : NULL;
+}
+
+uint32_t chain_attached_id(const Chain *c)
+{
+        const Instance *head = chain_head(c);
+
+        return c->head_attached && head ? head->prog_id : c->root_id;
+}
+
+/*
+ * Whether our link is to run the head instance 'head_fd' (-EBADF: the chain
+ * has none) itself rather than the root: on XDP, where the root only
+ * tail-calls its slot, so the chain costs what a bare tail-call chain of its
+ * instances costs (bench/README.md, "Our extra hop"). tc keeps its root,
+ * which maps the chain's verdict for tcx: without it TC_ACT_STOLEN and
+ * TC_ACT_TRAP would let the packet on. A chain with no program keeps the
+ * root, whose empty slot passes, and so does a chain that counts each
+ * program ('counting', Statistics=programs): its counting root reads the
+ * clock when the chain returns (counting.h).
+ */
+static bool chain_wants_head(const Chain *c, bool counting, int head_fd)
+{
+        return c->id.hook == HOOK_XDP && !counting && head_fd >= 0;
+}
+
+/*
+ * The program our link runs (chain_attached_id()): not owned, but a head
+ * with no pin of its own (adopted as "?") is opened by id into *owned.
+ * Returns the fd or -errno.
+ */
+static int chain_link_prog(Chain *c, int *owned)
+{
+        Instance *head = chain_head(c);
+
+        if (!c->head_attached || !head)
+                return c->root_fd;
+        if (head->prog_fd >= 0)
+                return head->prog_fd;
+        *owned = bpf_prog_get_fd_by_id(head->prog_id);
+        return *owned >= 0 ? *owned : negative_errno();
+}
+
 LogFields chain_log_fields(const Chain *c, const char *const *extra)
 {
         return (LogFields) {
                 .interface = c->id.ifname,
                 .hook = hook_to_string(c->id.hook),
-                .prog_id = c->root_id,
+                .prog_id = chain_attached_id(c),
                 .generation = c->generation,
                 .extra = extra,
         };
@@ -376,6 +423,20 @@ static int slot_get(int map_fd, uint32_t *ret_id)
 }
 
 /*
+ * Points the switch point 'map_fd' (the root's slot or an instance's next
+ * map) at 'prog_fd', or empties it for -EBADF: one map update, which a
+ * packet sees whole or not at all. Returns 0 or -errno.
+ */
+static int switch_point_set(int map_fd, int prog_fd)
+{
+        uint32_t zero = 0;
+        int r = prog_fd >= 0 ? bpf_map_update_elem(map_fd, &zero, &prog_fd, BPF_ANY) :
+                               bpf_map_delete_elem(map_fd, &zero);
+
+        return r < 0 ? negative_errno() : 0;
+}
+
+/*
  * A crash during chain_swap_root() leaves root-new: if the link already runs
  * it, the swap happened and is completed, and 1 is returned (the chain's
  * kind, multi-buffer on XDP or TCXPass= on tc, is then the other one than
@@ -408,6 +469,15 @@ static int chain_recover_swap(Chain *c, char **ret_error)
                 r = bpf_link_info_of_fd(link_fd, &info);
                 if (r < 0)
                         return pin_error(ret_error, "inspect the link pinned at", link, r);
+        }
+        if (link_fd >= 0 && info.prog_id != new_id && info.prog_id != 0) {
+                /* A chain attached by its head: the link runs the head the new root's slot holds. */
+                _cleanup_close_ int slot_new_fd = bpf_pin_open(slot_new);
+                uint32_t head_id = 0;
+
+                if (slot_new_fd >= 0 && slot_get(slot_new_fd, &head_id) >= 0 && head_id != 0 &&
+                    head_id == info.prog_id)
+                        new_id = head_id;
         }
         if (link_fd >= 0 && info.prog_id == new_id) {
                 log_info("Chain %s: completing a root swap a stop interrupted.", CHAIN_TEXT(c));
@@ -458,18 +528,18 @@ static int chain_recover_link(Chain *c, char **ret_error)
 }
 
 /*
- * Walks the chain from its slot (pinned at 'slot'), through each instance's
- * next map, and moves the instances it reaches from 'by_id' (program id ->
- * Instance*) to c->instances, in chain order. A program with no pin ends the
- * walk as a placeholder named "?", which the next plan rebuilds. Returns 0 or
- * -errno with *ret_error set.
+ * Walks the chain from the program with id 'head' (0: from its slot, pinned
+ * at 'slot'), through each instance's next map, and moves the instances it
+ * reaches from 'by_id' (program id -> Instance*) to c->instances, in chain
+ * order. A program with no pin ends the walk as a placeholder named "?",
+ * which the next plan rebuilds. Returns 0 or -errno with *ret_error set.
  */
-static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, char **ret_error)
+static int walk_instances(Chain *c, GHashTable *by_id, const char *slot, uint32_t head, char **ret_error)
 {
-        uint32_t id;
+        uint32_t id = head;
         int r;
 
-        r = slot_get(c->slot_fd, &id);
+        r = head != 0 ? 0 : slot_get(c->slot_fd, &id);
         if (r < 0)
                 return pin_error(ret_error, "read the program array pinned at", slot, r);
         for (int n = 0; id != 0; n++) {
@@ -558,6 +628,40 @@ static void remove_unreached(Chain *c, GHashTable *by_id)
 }
 
 /*
+ * Walks the chain packets run (walk_instances()): from the instance our link
+ * runs, 'link_prog', when it is one in 'by_id' (an XDP chain attached by its
+ * head), else from the root's slot (pinned at 'slot'). The link is the truth:
+ * a stop between the slot's update and the link's leaves the slot ahead of
+ * it, and the slot is put back in line. Returns 0 or -errno with *ret_error
+ * set.
+ */
+static int walk_running(Chain *c, GHashTable *by_id, const char *slot, uint32_t link_prog, char **ret_error)
+{
+        uint32_t head = 0, in_slot = 0;
+        int r;
+
+        if (link_prog != 0 && link_prog != c->root_id && g_hash_table_contains(by_id, GUINT_TO_POINTER(link_prog)))
+                head = link_prog;
+        r = walk_instances(c, by_id, slot, head, ret_error);
+        if (r < 0)
+                return r;
+        c->head_attached = head != 0;
+        if (!c->head_attached)
+                return 0;
+        r = slot_get(c->slot_fd, &in_slot);
+        if (r < 0)
+                return pin_error(ret_error, "read the program array pinned at", slot, r);
+        if (in_slot == head)
+                return 0;
+        log_info("Chain %s: the root's slot holds program %u, the link runs the head %u: a stop came between "
+                 "their updates; the slot follows the link.", CHAIN_TEXT(c), in_slot, head);
+        r = switch_point_set(c->slot_fd, instance_target_fd(chain_head(c)));
+        if (r < 0)
+                return pin_error(ret_error, "update the program array pinned at", slot, r);
+        return 0;
+}
+
+/*
  * After a switch: the next switch at an instance's next map waits for the
  * grace period that starts now (plan.h). Without one, such a switch is not
  * made (c->grace_unsure): changes take a new prefix instead.
@@ -600,7 +704,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         g_autofree char *link = pin_path(c, "link");
         g_autoptr(GHashTable) by_id = NULL;
         uint64_t removal_gen;
-        uint32_t removal_id;
+        uint32_t removal_id, link_prog = 0;
         bool swapped;
         int r;
 
@@ -637,6 +741,8 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
                 return pin_error(ret_error, "inspect the program pinned at", root, r);
         if (c->link_fd >= 0) {
                 r = link_ifindex(c->link_fd, &c->ifindex);
+                if (r >= 0)
+                        r = link_prog_id(c->link_fd, &link_prog);
                 if (r < 0)
                         return pin_error(ret_error, "inspect the link pinned at", link, r);
         }
@@ -654,7 +760,7 @@ static int chain_adopt_pins(Chain *c, char **ret_error)
         r = index_instances(c, true, &by_id, ret_error);
         if (r < 0)
                 return r;
-        r = walk_instances(c, by_id, slot, ret_error);
+        r = walk_running(c, by_id, slot, link_prog, ret_error);
         if (r < 0)
                 return r;
 
@@ -696,19 +802,25 @@ int chain_adopt(Chain *c, char **ret_error)
         return r;
 }
 
-/* 1: our link is attached to the interface; 0: certainly not; -errno: cannot tell. */
+/*
+ * 1: our link is attached to the interface and runs our program
+ * (chain_attached_id()); 0: certainly not (a program swapped in behind our
+ * link is not ours); -errno: cannot tell.
+ */
 static int chain_attached(Chain *c)
 {
-        uint32_t ifindex = 0;
+        uint32_t ifindex = 0, prog = 0;
         unsigned now;
         int r;
 
         if (c->link_fd < 0)
                 return 0;
         r = link_ifindex(c->link_fd, &ifindex);
+        if (r >= 0)
+                r = link_prog_id(c->link_fd, &prog);
         if (r < 0)
                 return r;
-        if (ifindex == 0)
+        if (ifindex == 0 || prog != chain_attached_id(c))
                 return 0;
         now = if_nametoindex(c->id.ifname);
         if (now == 0)
@@ -751,7 +863,11 @@ static int chain_create_root(Chain *c)
         return 0;
 }
 
-int chain_attach(Chain *c, char **ret_error)
+/*
+ * Attaches 'prog_fd' (the head instance with 'head', else the root) with a
+ * new pinned link, in place of ours. Returns 0 or -errno with *ret_error set.
+ */
+static int chain_attach_prog(Chain *c, int prog_fd, bool head, char **ret_error)
 {
         g_autofree char *link = pin_path(c, "link");
         _cleanup_close_ int fd = -EBADF;
@@ -772,7 +888,7 @@ int chain_attach(Chain *c, char **ret_error)
         }
         (void) unlink(link);
 
-        r = root_attach(c->root_fd, c->id.hook, (int) ifindex, c->mode, &fd, ret_error);
+        r = hook_attach(prog_fd, c->id.hook, (int) ifindex, c->mode, &fd, ret_error);
         if (r < 0)
                 return r;
         if (bpf_obj_pin(fd, link) < 0) {
@@ -783,6 +899,58 @@ int chain_attach(Chain *c, char **ret_error)
         }
         c->link_fd = TAKE_FD(fd);
         c->ifindex = ifindex;
+        c->head_attached = head;
+        return 0;
+}
+
+int chain_attach(Chain *c, char **ret_error)
+{
+        Instance *head = chain_head(c);
+        int head_fd = head ? instance_target_fd(head) : -EBADF;
+        bool want = chain_wants_head(c, c->counting, head_fd);
+
+        return chain_attach_prog(c, want ? head_fd : c->root_fd, want, ret_error);
+}
+
+/*
+ * Makes our attached link run 'prog_fd' (the head instance with 'head', else
+ * the root) instead of the program it runs, from one packet to the next:
+ * one bpf_link_update() with BPF_F_REPLACE (link_switch()), which fails
+ * with -EPERM and changes nothing when something else swapped the program
+ * behind our link. Nothing is done when the link runs it already. Returns
+ * 0 or -errno with *ret_error set.
+ */
+static int chain_link_switch(Chain *c, int prog_fd, bool head, char **ret_error)
+{
+        _cleanup_close_ int owned = -EBADF;
+        struct bpf_prog_info old = {};
+        uint32_t old_id = chain_attached_id(c), new_id = 0;
+        int old_fd, r;
+
+        r = bpf_prog_id_of_fd(prog_fd, &new_id);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot inspect the program to attach: %s", g_strerror(-r));
+                return r;
+        }
+        if (new_id == old_id) {
+                c->head_attached = head;
+                return 0;
+        }
+        old_fd = chain_link_prog(c, &owned);
+        if (old_fd < 0) {
+                *ret_error = g_strdup_printf("cannot open the program our link runs (id %u): %s", old_id,
+                                            g_strerror(-old_fd));
+                return old_fd;
+        }
+        r = link_switch(c->link_fd, prog_fd, old_fd, c->id.hook, ret_error);
+        if (r < 0)
+                return r;
+        c->head_attached = head;
+        /* The kernel's counts (Statistics=yes) stay with the program our link let go of. */
+        if (bpf_prog_info_of_fd(old_fd, &old) >= 0) {
+                c->retired_packets += old.run_cnt;
+                c->retired_run_time_ns += old.run_time_ns;
+        }
         return 0;
 }
 
@@ -814,24 +982,28 @@ static int chain_install_link(Chain *c, int *fd, uint32_t ifindex, char **ret_er
         return 0;
 }
 
-/* Attaches root_fd in 'mode' and makes it the chain's link; on failure nothing is attached by it. */
-static int chain_attach_as(Chain *c, int root_fd, XdpMode mode, char **ret_error)
+/* Attaches prog_fd (the head instance with 'head') in 'mode' and makes it the chain's link; on failure
+ * nothing is attached by it. */
+static int chain_attach_as(Chain *c, int prog_fd, bool head, XdpMode mode, char **ret_error)
 {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = root_attach(root_fd, c->id.hook, (int) c->ifindex, mode, &fd, ret_error);
+        r = hook_attach(prog_fd, c->id.hook, (int) c->ifindex, mode, &fd, ret_error);
         if (r < 0)
                 return r;
         r = chain_install_link(c, &fd, c->ifindex, ret_error);
         if (r < 0)
                 (void) bpf_link_detach(fd);
+        else
+                c->head_attached = head;
         return r;
 }
 
 /*
- * Makes the attached chain run root_fd (its own root or a new one) in 'mode'
- * at the XDP hook, never leaving the hook without our root:
+ * Makes the attached chain's link run prog_fd (its own root or a new one,
+ * or with 'head' a head instance) in 'mode' at the XDP hook, never leaving
+ * the hook without our chain:
  *
  * - Nothing changes in the kernel when the root already runs the way 'mode'
  *   asks: the same mode, or auto where the kernel already chose native (auto
@@ -851,34 +1023,36 @@ static int chain_attach_as(Chain *c, int root_fd, XdpMode mode, char **ret_error
  * Returns 0 or -errno with *ret_error naming the reason; c->mode is 'mode'
  * only on success.
  */
-static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
+static int chain_relink(Chain *c, int prog_fd, bool head, XdpMode mode, char **ret_error)
 {
         g_autofree char *error = NULL, *back_error = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, owned = -EBADF;
         XdpMode cur = mode, now = mode;
         uint64_t features = 0;
         uint32_t id = 0;
-        int r, k;
+        bool was_head = c->head_attached;
+        int r, k, old_fd;
 
         if (c->id.hook != HOOK_XDP || mode == c->mode)
                 goto same;
 
-        r = xdp_attached_mode((int) c->ifindex, c->root_id, &cur);
+        r = xdp_attached_mode((int) c->ifindex, chain_attached_id(c), &cur);
         if (r < 0) {
-                *ret_error = g_strdup_printf("cannot tell which XDP mode the root (id %u) runs in: %s", c->root_id,
-                                            g_strerror(-r));
+                *ret_error = g_strdup_printf("cannot tell which XDP mode our program (id %u) runs in: %s",
+                                            chain_attached_id(c), g_strerror(-r));
                 return r;
         }
         if (mode == cur || (mode == XDP_MODE_AUTO && cur == XDP_MODE_NATIVE))
                 goto same;
 
-        r = root_attach(root_fd, c->id.hook, (int) c->ifindex, mode, &fd, &error);
+        r = hook_attach(prog_fd, c->id.hook, (int) c->ifindex, mode, &fd, &error);
         if (r >= 0) {
                 r = chain_install_link(c, &fd, c->ifindex, ret_error);
                 if (r < 0) {
                         (void) bpf_link_detach(fd);
                         return r;
                 }
+                c->head_attached = head;
                 goto changed;
         }
         if (r == -EBUSY && mode == XDP_MODE_AUTO)
@@ -898,12 +1072,18 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
                 return -EOPNOTSUPP;
         }
 
+        old_fd = chain_link_prog(c, &owned);
+        if (old_fd < 0) {
+                *ret_error = g_strdup_printf("cannot open the program our link runs (id %u): %s",
+                                            chain_attached_id(c), g_strerror(-old_fd));
+                return old_fd;
+        }
         (void) bpf_link_detach(c->link_fd);
         crash_point("relink-detached");
-        r = chain_attach_as(c, root_fd, mode, &error);
+        r = chain_attach_as(c, prog_fd, head, mode, &error);
         if (r >= 0)
                 goto changed;
-        k = chain_attach_as(c, c->root_fd, cur, &back_error);
+        k = chain_attach_as(c, old_fd, was_head, cur, &back_error);
         if (k < 0)
                 *ret_error = g_strdup_printf("cannot attach in %s mode: %s; attaching again in %s mode failed too "
                                              "(%s): the chain is not attached",
@@ -914,24 +1094,36 @@ static int chain_relink(Chain *c, int root_fd, XdpMode mode, char **ret_error)
         return r;
 
 changed:
-        if (bpf_prog_id_of_fd(root_fd, &id) >= 0)
+        if (bpf_prog_id_of_fd(prog_fd, &id) >= 0)
                 (void) xdp_attached_mode((int) c->ifindex, id, &now);
-        log_info("Chain %s: the root runs in %s mode (Mode=%s), was %s.", CHAIN_TEXT(c), xdp_mode_to_string(now),
+        log_info("Chain %s: the %s runs in %s mode (Mode=%s), was %s.", CHAIN_TEXT(c), head ? "head" : "root",
+                 xdp_mode_to_string(now),
                  xdp_mode_to_string(mode), xdp_mode_to_string(cur));
         c->mode = mode;
         return 0;
 same:
-        if (root_fd != c->root_fd) {
-                r = root_replace(c->link_fd, root_fd, c->id.hook, ret_error);
-                if (r < 0)
-                        return r;
-        }
+        r = chain_link_switch(c, prog_fd, head, ret_error);
+        if (r < 0)
+                return r;
         if (mode != c->mode)
-                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the root in %s mode.",
-                         CHAIN_TEXT(c),
-                         xdp_mode_to_string(mode), xdp_mode_to_string(cur));
+                log_info("Chain %s: Mode=%s changes nothing in the kernel, which runs the %s in %s mode.",
+                         CHAIN_TEXT(c), xdp_mode_to_string(mode), head ? "head" : "root", xdp_mode_to_string(cur));
         c->mode = mode;
         return 0;
+}
+
+/* chain_relink() of the program our link runs. */
+static int chain_relink_same(Chain *c, XdpMode mode, char **ret_error)
+{
+        _cleanup_close_ int owned = -EBADF;
+        int fd = chain_link_prog(c, &owned);
+
+        if (fd < 0) {
+                *ret_error = g_strdup_printf("cannot open the program our link runs (id %u): %s",
+                                             chain_attached_id(c), g_strerror(-fd));
+                return fd;
+        }
+        return chain_relink(c, fd, c->head_attached, mode, ret_error);
 }
 
 /*
@@ -970,10 +1162,13 @@ static int chain_reattach(Chain *c, XdpMode mode, char **ret_error)
  * slot-new first, then the link switches in one step, then they are renamed
  * over root and slot: a start that finds root-new knows from the link which
  * side of the switch a crash left (chain_recover_swap()); the switch also
- * changes the XDP mode to 'mode' (chain_relink()). With 'reattach', the
- * caller attaches the new root afresh instead.
+ * changes the XDP mode to 'mode' (chain_relink()). The link switches to
+ * 'head_fd', the new slot's head, when the chain is attached by its head
+ * (chain_wants_head()), else to the new root. With 'reattach', the caller
+ * attaches afresh instead.
  */
-static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, TcxPassPolicy tcx_pass, bool counting,
+static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, int head_fd, bool frags, TcxPassPolicy tcx_pass,
+                           bool counting,
                            bool reattach, XdpMode mode, char **ret_error)
 {
         g_autofree char *root = pin_path(c, "root"), *slot = pin_path(c, "slot");
@@ -995,7 +1190,9 @@ static int chain_swap_root(Chain *c, int *root_fd, int *slot_fd, bool frags, Tcx
         }
         crash_point("swap-pinned");
         if (!reattach) {
-                r = chain_relink(c, *root_fd, mode, ret_error);
+                bool head = chain_wants_head(c, counting, head_fd);
+
+                r = chain_relink(c, head ? head_fd : *root_fd, head, mode, ret_error);
                 if (r < 0)
                         goto fail;
         }
@@ -1398,7 +1595,7 @@ static int apply_without_loading(Chain *c, GPtrArray *programs, XdpMode mode, bo
         int r;
 
         if (relink) {
-                r = chain_relink(c, c->root_fd, mode, ret_error);
+                r = chain_relink_same(c, mode, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -1549,7 +1746,7 @@ static int ready_hook(Chain *c, XdpMode mode, bool created, bool relink, bool ne
                 g_clear_pointer(ret_error, g_free);
                 *reattach = !chain_is_attached(c);
         } else if (relink && !new_root) {
-                r = chain_relink(c, c->root_fd, mode, ret_error);
+                r = chain_relink_same(c, mode, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -1662,20 +1859,6 @@ static void commit_generation(Chain *c, GPtrArray *programs, const ChainPlan *pl
         settle_generation(c, programs, gen, ret_error);
 }
 
-/*
- * Points the switch point 'map_fd' (the root's slot or an instance's next
- * map) at 'prog_fd', or empties it for -EBADF: one map update, which a
- * packet sees whole or not at all. Returns 0 or -errno.
- */
-static int switch_point_set(int map_fd, int prog_fd)
-{
-        uint32_t zero = 0;
-        int r = prog_fd >= 0 ? bpf_map_update_elem(map_fd, &zero, &prog_fd, BPF_ANY) :
-                               bpf_map_delete_elem(map_fd, &zero);
-
-        return r < 0 ? negative_errno() : 0;
-}
-
 /* Ends the staging of maps for generation 'gen' (map_pins_settle()): they take their place, or with !commit go. */
 static void settle_staged_maps(Chain *c, uint64_t gen, bool commit)
 {
@@ -1758,7 +1941,7 @@ static int apply_splice(Chain *c, GPtrArray *programs, const SpliceSites *t, cha
         Instance *inst = NULL;
         uint64_t gen = c->generation + 1;
         LogFields f = chain_log_fields(c, NULL);
-        int r;
+        int r, target;
 
         if (t->load < 0)
                 r = meta_record_removal(c, gen, c->instances->pdata[t->release_at]);
@@ -1784,13 +1967,24 @@ static int apply_splice(Chain *c, GPtrArray *programs, const SpliceSites *t, cha
                         goto fail;
                 }
         }
-        /* The switch: one update of the predecessor's next map (or the root's slot) makes the generation live. */
-        r = switch_point_set(t->pred ? t->pred->next_fd : c->slot_fd,
-                             inst ? instance_target_fd(inst) : t->succ ? instance_target_fd(t->succ) : -EBADF);
+        /* The switch: one update of the predecessor's next map (or the root's slot, and our link's program for
+         * a chain attached by its head) makes the generation live. */
+        target = inst ? instance_target_fd(inst) : t->succ ? instance_target_fd(t->succ) : -EBADF;
+        r = switch_point_set(t->pred ? t->pred->next_fd : c->slot_fd, target);
         if (r < 0) {
                 *ret_error = g_strdup_printf("cannot switch %s to the new generation: %s",
                                              t->pred ? "the predecessor's next map" : "the root", g_strerror(-r));
                 goto fail;
+        }
+        if (!t->pred && (c->head_attached || chain_wants_head(c, c->counting, target))) {
+                bool head = chain_wants_head(c, c->counting, target);
+
+                crash_point("switch-slot");
+                r = chain_link_switch(c, head ? target : c->root_fd, head, ret_error);
+                if (r < 0) {
+                        (void) switch_point_set(c->slot_fd, instance_target_fd(chain_head(c)));
+                        goto fail;
+                }
         }
         note_switch(c);
         crash_point("change-switched");
@@ -1840,16 +2034,46 @@ static int write_running_entries(Chain *c, GPtrArray *programs, const SpliceSite
 }
 
 /*
- * Attaches the root of a chain whose new generation is live but which was not attached, in 'mode'.
+ * The flip of a new prefix whose head is 'head_fd', in front of the running
+ * root: the root's slot first, which is the switch while the root is
+ * attached; then, for a chain attached by its head or to be
+ * (chain_wants_head()), our link's program, which is the switch then. On
+ * failure the slot holds the running head again. Returns 0 or -errno with
+ * *ret_error set.
+ */
+static int flip_prefix(Chain *c, int head_fd, bool counting, bool reattach, char **ret_error)
+{
+        bool head = chain_wants_head(c, counting, head_fd);
+        Instance *old = chain_head(c);
+        int r;
+
+        r = switch_point_set(c->slot_fd, head_fd);
+        if (r < 0) {
+                *ret_error = g_strdup_printf("cannot switch the root to the new generation: %s", g_strerror(-r));
+                return r;
+        }
+        if (reattach || (!c->head_attached && !head))
+                return 0;
+        crash_point("switch-slot");
+        r = chain_link_switch(c, head ? head_fd : c->root_fd, head, ret_error);
+        if (r < 0)
+                (void) switch_point_set(c->slot_fd, old ? instance_target_fd(old) : -EBADF);
+        return r;
+}
+
+/*
+ * Attaches a chain whose new generation is live but which was not attached, in 'mode': its head instance
+ * 'head_fd' on XDP (chain_wants_head()), else its root.
  * Returns 0, or -errno when a chain this change 'created' cannot attach (it goes). A chain that existed
  * stays pinned whatever happens, and attaching is retried when the interface is back.
  */
-static int attach_live(Chain *c, XdpMode mode, bool created, char **ret_error)
+static int attach_live(Chain *c, int head_fd, XdpMode mode, bool created, char **ret_error)
 {
+        bool head = chain_wants_head(c, c->counting, head_fd);
         int r;
 
         c->mode = mode;
-        r = chain_attach(c, ret_error);
+        r = chain_attach_prog(c, head ? head_fd : c->root_fd, head, ret_error);
         if (r < 0 && created)
                 return r;
         if (r < 0) {
@@ -1871,7 +2095,6 @@ static int apply_change(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPoli
         ChainPlan plan;
         uint64_t gen;
         int r, head_fd = -EBADF;
-        uint32_t zero = 0;
 
         if (c->root_fd < 0) {
                 c->counting = counting;
@@ -1919,24 +2142,25 @@ static int apply_change(Chain *c, GPtrArray *programs, XdpMode mode, TcxPassPoli
         if (r < 0)
                 goto fail;
 
-        /* The flip: one update makes the whole new generation live (or one link update, with a new root). */
-        if (bpf_map_update_elem(new_root ? new_slot_fd : c->slot_fd, &zero, &head_fd, BPF_ANY) < 0) {
-                r = negative_errno();
-                *ret_error = g_strdup_printf("cannot switch the root to the new generation: %s", g_strerror(-r));
-                goto fail;
-        }
+        /* The flip: one update makes the new generation live (flip_prefix(), or a new root's link update). */
         if (new_root) {
-                r = chain_swap_root(c, &new_root_fd, &new_slot_fd, frags, tcx_pass, counting, reattach, mode,
-                                    ret_error);
+                r = switch_point_set(new_slot_fd, head_fd);
                 if (r < 0)
-                        goto fail;
-        }
+                        *ret_error = g_strdup_printf("cannot link the new root to the new generation: %s",
+                                                    g_strerror(-r));
+                else
+                        r = chain_swap_root(c, &new_root_fd, &new_slot_fd, head_fd, frags, tcx_pass, counting,
+                                            reattach, mode, ret_error);
+        } else
+                r = flip_prefix(c, head_fd, counting, reattach, ret_error);
+        if (r < 0)
+                goto fail;
         note_switch(c);
         crash_point("change-switched");
         settle_staged_maps(c, gen, true);  /* maps staged for the new generation take their place */
 
         if (reattach) {
-                r = attach_live(c, mode, created, ret_error);
+                r = attach_live(c, head_fd, mode, created, ret_error);
                 if (r < 0)
                         goto fail_new;
         }
@@ -1995,7 +2219,7 @@ int chain_predict(const char *pin_root, const ChainId *id, GPtrArray *programs, 
                 return r;
         r = index_instances(c, false, &by_id, &error);
         if (r >= 0)
-                r = walk_instances(c, by_id, slot, &error);
+                r = walk_instances(c, by_id, slot, 0, &error);
         if (r < 0)
                 return r;
 

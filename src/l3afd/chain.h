@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A chain in the kernel: the root program attached to (interface, hook)
- * through a pinned bpf_link, its one-slot program array, and the current
+ * A chain in the kernel: a pinned bpf_link at (interface, hook), which runs
+ * the chain's head instance (XDP) or its root program; the root and its
+ * one-slot program array, which holds the head; and the current
  * generation's instances linked through their next maps. See pins.h for the
  * layout and plan.h for how a change is built.
  */
@@ -36,6 +37,10 @@ typedef struct Chain {
         int root_fd, slot_fd, meta_fd, link_fd;
         uint32_t root_id;
         uint32_t ifindex;     /* where our link is attached; 0: not attached */
+        bool head_attached;   /* XDP: our link runs the head instance itself, with no root in front of it
+                               * (chain_attached_id()); the root's slot holds the same head */
+        uint64_t retired_packets, retired_run_time_ns;  /* the kernel's counts (Statistics=yes) of the programs
+                                                         * our link ran before the one it runs, since this start */
 
         GPtrArray *instances; /* Instance*, head first */
         uint64_t generation;
@@ -131,7 +136,16 @@ int chain_remove(Chain *c);
 
 bool chain_is_attached(Chain *c);
 
-/* The journal fields of the chain (log.h): interface, hook, root program id, generation, and 'extra' (may be NULL). */
+/*
+ * The id of the program our link runs when the chain is as l3afd made it:
+ * on XDP, where the root would only tail-call its slot, the chain's head
+ * instance itself (Statistics=no or yes, at least one program); on tc, where
+ * the root maps the chain's verdict for tcx, the root. 0: no chain.
+ */
+uint32_t chain_attached_id(const Chain *c);
+
+/* The journal fields of the chain (log.h): interface, hook, the id of the program our link runs
+ * (chain_attached_id()), generation, and 'extra' (may be NULL). */
 LogFields chain_log_fields(const Chain *c, const char *const *extra);
 
 /* One of CHAIN_STATES: what l3afctl, ListChains and the metrics call the chain's state. */

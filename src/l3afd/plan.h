@@ -40,6 +40,14 @@
  *   linked to its successor, sharing the unchanged suffix, and the root's
  *   slot flips to the new head. No existing pointer but the root's moves.
  *
+ * The root's slot is the chain's first pointer while our link runs the
+ * root. An XDP chain's link runs the head instance itself (no root hop:
+ * chain.c, chain_wants_head()); its first pointer is then the link, and a
+ * switch there updates the slot (which packets no longer read) and then the
+ * link, with one bpf_link_update(BPF_F_REPLACE): the same one step for
+ * packets, which read the link's program before anything else, so it needs
+ * no grace period either.
+ *
  * chain_plan() gives the new prefix; chain_plan_splice() says whether a
  * single splice does the same change. chain.c takes the splice where it can
  * (and the new prefix for changes that touch more than the chain's

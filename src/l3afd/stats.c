@@ -217,20 +217,24 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
 {
         g_autoptr(ChainStats) st = g_new0(ChainStats, 1);
         struct bpf_prog_info info = {};
+        _cleanup_close_ int fd = -EBADF;
 
         if (ch->root_fd < 0)
                 return -ENODEV;
+        fd = bpf_prog_get_fd_by_id(chain_attached_id(ch));
         st->ifname = g_strdup(ch->id.ifname);
         st->hook = ch->id.hook;
         st->generation = ch->generation;
-        st->root_id = ch->root_id;
+        st->root_id = chain_attached_id(ch);
         st->programs = g_ptr_array_new_with_free_func((GDestroyNotify) program_stats_free);
         st->samples = g_ptr_array_new_with_free_func((GDestroyNotify) metric_sample_free);
         st->errors = g_ptr_array_new_with_free_func(g_free);
 
-        if (bpf_prog_info_of_fd(ch->root_fd, &info) >= 0) {
-                st->packets = info.run_cnt;
-                st->run_time_ns = info.run_time_ns;
+        /* The kernel counts the program the hook enters: the root, or the head instance of an XDP chain
+         * attached by its head, plus those our link ran before it since this start. */
+        if (fd >= 0 && bpf_prog_info_of_fd(fd, &info) >= 0) {
+                st->packets = ch->retired_packets + info.run_cnt;
+                st->run_time_ns = ch->retired_run_time_ns + info.run_time_ns;
         }
         st->per_program = ch->counting;
         if (!ch->statistics)

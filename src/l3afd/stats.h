@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Statistics of a chain, read from the kernel when asked: the kernel's run
- * count and run time of the chain (its root program's bpf_prog_info.run_cnt
- * and run_time_ns, which the kernel keeps only while BPF_ENABLE_STATS is held
+ * count and run time of the chain (bpf_prog_info.run_cnt and run_time_ns of
+ * the program its link runs, chain_attached_id(): the root, or the head
+ * instance of an XDP chain, plus the heads l3afd switched away from since it
+ * started, which the kernel keeps only while BPF_ENABLE_STATS is held
  * or the kernel.bpf_stats_enabled sysctl is on), and the metrics its drop-ins
  * declare over the programs' maps (metric-decl.h).
  *
  * The kernel counts a program's runs where a hook (or BPF_PROG_TEST_RUN)
  * enters it: __bpf_prog_run() in include/linux/filter.h adds to prog->stats
  * around the call, and a tail call jumps into the next program without it.
- * So the root's figures are the chain's: every packet entering the chain,
- * and the time of the whole chain, every program in it included. The
- * programs behind the root are never counted by the kernel (their run_cnt
+ * So the attached program's figures are the chain's: every packet entering
+ * the chain, and the time of the whole chain, every program in it included.
+ * The programs behind it are never counted by the kernel (their run_cnt
  * stays 0 whatever the traffic): with Statistics=programs, l3afd counts them
  * itself with a counting hop in front of each (counting.h), where the chain
  * has at most 16 programs.

@@ -26,7 +26,8 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
         if (attached)
                 (void) foreign_inspect(ch->id.hook, (int) if_nametoindex(ch->id.ifname), attached, &info);
 
-        root = g_strdup_printf("L3AF_ROOT_PROG_ID=%u", ch->root_id);
+        /* Ours: what our link runs, the root or an XDP chain's head instance (chain_attached_id()). */
+        root = g_strdup_printf("L3AF_ROOT_PROG_ID=%u", chain_attached_id(ch));
         f_id = g_strdup_printf("L3AF_FOREIGN_PROG_ID=%u", attached);
         f_name = g_strdup_printf("L3AF_FOREIGN_PROG_NAME=%s", info.name);
         f_tag = g_strdup_printf("L3AF_FOREIGN_PROG_TAG=%s", info.tag);
@@ -41,8 +42,8 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
                 if (!attached)
                         log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
                                        "Chain %s is displaced: our link was detached and nothing runs at the hook "
-                                       "(our root is program %u; found by %s).",
-                                       CHAIN_TEXT(ch), ch->root_id, why);
+                                       "(our %s is program %u; found by %s).",
+                                       CHAIN_TEXT(ch), ch->head_attached ? "head" : "root", chain_attached_id(ch), why);
                 else {
                         if (info.holder_pid)
                                 holder = g_strdup_printf("held by pid %d (%s)", (int) info.holder_pid, info.holder_comm);
@@ -51,10 +52,10 @@ static void report_foreign(Context *c, Chain *ch, uint32_t attached, const char 
                                                                  "attached through netlink");
                         log_structured(LOG_WARNING, 0, L3AF_MSG_FOREIGN_PROGRAM, &f,
                                        "Chain %s is displaced by a foreign program: id %u, name '%s', tag %s, %s%s%s "
-                                       "(our root is program %u; found by %s).",
+                                       "(our %s is program %u; found by %s).",
                                        CHAIN_TEXT(ch), attached, info.name, info.tag, holder,
                                        info.link_id ? ", link " : "", info.link_id ? strchr(f_link, '=') + 1 : "",
-                                       ch->root_id, why);
+                                       ch->head_attached ? "head" : "root", chain_attached_id(ch), why);
                 }
         }
         c->foreign_reports++;
@@ -157,7 +158,7 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         LogFields f = chain_log_fields(ch, NULL);
         int r;
 
-        if (attached && attached != ch->root_id) {
+        if (attached && attached != chain_attached_id(ch)) {
                 ForeignInfo info;
 
                 (void) foreign_inspect(ch->id.hook, (int) if_nametoindex(ch->id.ifname), attached, &info);
@@ -182,15 +183,15 @@ static void restore(Context *c, Chain *ch, uint32_t attached)
         context_mark_foreign_program(c, ch, attached, NULL, "restored");
         f = chain_log_fields(ch, NULL);
         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
-                       "Chain %s restored (OnForeignProgram=restore): our root %u is attached again, generation "
+                       "Chain %s restored (OnForeignProgram=restore): our %s %u is attached again, generation "
                        "%" G_GUINT64_FORMAT " unchanged.",
-                       CHAIN_TEXT(ch), ch->root_id, ch->generation);
+                       CHAIN_TEXT(ch), ch->head_attached ? "head" : "root", chain_attached_id(ch), ch->generation);
 }
 
 /* Checks one chain now; 'why' says what prompted it ("netlink", "sweep", ...). */
 static void watchdog_check(Context *c, Chain *ch, const char *why)
 {
-        uint32_t attached = 0, link_if = 0, declared = 0;
+        uint32_t attached = 0, link_if = 0, link_prog = 0, declared = 0;
         bool changed = false;
         int r;
 
@@ -212,7 +213,7 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
          * so a link found detached here on a device found present below was
          * detached by someone, not by the device leaving.
          */
-        if (ch->link_fd >= 0 && link_ifindex(ch->link_fd, &link_if) < 0)
+        if (ch->link_fd >= 0 && (link_ifindex(ch->link_fd, &link_if) < 0 || link_prog_id(ch->link_fd, &link_prog) < 0))
                 return;  /* only a definite answer may lead to a restore: look again later */
         if (ch->ifindex != 0) {
                 r = device_check(c, ch);
@@ -230,8 +231,9 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
         }
         if (ch->id.hook == HOOK_XDP && link_if == declared && ch->ifindex == declared)
                 /* While our link holds the XDP hook the kernel lets nothing else attach there:
-                 * no need for a netlink dump (what bpf_xdp_query costs) on the healthy path. */
-                attached = ch->root_id;
+                 * no need for a netlink dump (what bpf_xdp_query costs) on the healthy path. What
+                 * runs is the program behind our link (someone may have swapped it). */
+                attached = link_prog;
         else if (hook_query(ch->id.hook, (int) declared, &attached) < 0)
                 return;
 
@@ -242,14 +244,14 @@ static void watchdog_check(Context *c, Chain *ch, const char *why)
                 changed = true;
         }
 
-        if (link_if == ch->ifindex && attached == ch->root_id) {
+        if (link_if == ch->ifindex && attached == chain_attached_id(ch)) {
                 if (ch->displaced) {
                         LogFields f = chain_log_fields(ch, NULL);
 
                         ch->displaced = false;
                         ch->foreign_id = 0;
                         log_structured(LOG_NOTICE, 0, L3AF_MSG_CHAIN_RESTORED, &f,
-                                       "Chain %s runs our root again.", CHAIN_TEXT(ch));
+                                       "Chain %s runs our %s again.", CHAIN_TEXT(ch), ch->head_attached ? "head" : "root");
                         context_mark_status(c);
                 }
                 return;

@@ -34,7 +34,7 @@ done
 echo "ok - the runtime drop-ins are in /run/l3af.d"
 assert_matches "$ROOT/run/l3af.d/api-l3t0:xdp:portdrop.conf" '^0=\{7777, 1\}$' "the map entry is declared in the drop-in"
 assert_eq "$(chain_ids l3t0 | wc -w)" 2 "two programs in the chain"
-assert_eq "$(xdp_id l3t0)" "$("$TESTTOOL" prog-id "$(chain_dir l3t0)/root")" "our root is attached"
+assert_eq "$(xdp_id l3t0)" "$(entry_id l3t0)" "our chain's head is attached"
 
 send 300 5555
 send 200 7777

@@ -34,9 +34,9 @@ program_dropin 10-count-1 count l3d1 10 "$SAMPLES/count.bpf.o" "OnForeignProgram
 "
 daemon_start --bus-address="$PLAIN_BUS"
 for _ in $(seq 100); do busctl --address="$PLAIN_BUS" status org.l3af.Chain1 >/dev/null 2>&1 && break; sleep 0.05; done
-ROOT0=$("$TESTTOOL" prog-id "$(chain_dir l3d0)/root")
+ROOT0=$(entry_id l3d0)  # what our XDP links run: the chain's head instance, no root in front
 TCROOT0=$("$TESTTOOL" prog-id "$(chain_dir l3d0 tc-ingress)/root")
-ROOT1=$("$TESTTOOL" prog-id "$(chain_dir l3d1)/root")
+ROOT1=$(entry_id l3d1)
 IDS0=$(chain_ids l3d0)
 count0() { "$TESTTOOL" sum "$(prog_maps l3d0 xdp count)/stats" 0; }
 tccount0() { "$TESTTOOL" sum "$(prog_maps l3d0 tc-ingress count)/stats" 0; }
@@ -52,7 +52,7 @@ done
 echo "ok - 20 departures of l3d1 journaled as such, and 20 returns"
 assert_eq "$(journal_count "$FOREIGN_MSG" L3AF_INTERFACE=l3d1)" 0 "no departure was taken for a foreign program"
 assert_eq "$(journal_count "$FAILED_MSG" L3AF_INTERFACE=l3d1)" 0 "and no restore was tried on a departing device"
-assert_eq "$(xdp_id l3d1)" "$ROOT1" "l3d1 runs our root"
+assert_eq "$(xdp_id l3d1)" "$ROOT1" "l3d1 runs our chain's head"
 send 50 5555 20000 1
 assert_eq "$(count1)" 50 "and traffic through the last l3d1 is counted"
 
@@ -81,7 +81,7 @@ assert_eq "$(journal_count "$FOREIGN_MSG" L3AF_INTERFACE=l3d0)" 0 "a rename is n
 program_dropin 10-sink-r sink l3r0 10 "$SAMPLES/sink.bpf.o"
 daemon_reload
 assert_eq "$(chain_state l3r0 xdp)" live "a chain declared for l3r0 is live"
-assert_eq "$(xdp_id l3r0)" "$("$TESTTOOL" prog-id "$(chain_dir l3r0)/root")" "and its root runs there"
+assert_eq "$(xdp_id l3r0)" "$(entry_id l3r0)" "and its head runs there"
 rm "$DROPINS/10-sink-r.conf"
 daemon_reload
 assert_eq "$(xdp_id l3r0)" 0 "removed again"
@@ -93,7 +93,7 @@ ip link set l3d0 up
 wait_journal 1 5 "$RESTORED_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=xdp
 wait_journal 1 5 "$RESTORED_MSG" L3AF_INTERFACE=l3d0 L3AF_HOOK=tc-ingress
 echo "ok - the return of l3d0 is journaled on both hooks"
-assert_eq "$(xdp_id l3d0)" "$ROOT0" "our XDP root is back on l3d0"
+assert_eq "$(xdp_id l3d0)" "$ROOT0" "our XDP chain's head is back on l3d0"
 assert_eq "$("$TESTTOOL" tcx-ids l3d0 ingress)" "$TCROOT0" "and our tcx root"
 assert_eq "$(chain_ids l3d0)" "$IDS0" "with the same programs"
 # Taking the link down flushed our neighbour entries: without one, the first
@@ -110,7 +110,7 @@ assert_eq "$(tccount0)" $((tb + 100)) "on both hooks ($tb)"
 if ip link property add dev l3d2 altname l3alt-two 2>/dev/null; then
         program_dropin 10-count-alt count l3alt-two 10 "$SAMPLES/count.bpf.o"
         daemon_reload
-        ALTROOT=$("$TESTTOOL" prog-id "$(chain_dir l3alt-two)/root")
+        ALTROOT=$(entry_id l3alt-two)
         assert_eq "$(xdp_id l3d2)" "$ALTROOT" "a chain declared by alternative name runs on its device"
         send 30 5555 20000 2
         assert_eq "$("$TESTTOOL" sum "$(prog_maps l3alt-two xdp count)/stats" 0)" 30 "and counts its traffic"

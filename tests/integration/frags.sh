@@ -118,7 +118,8 @@ lives=$(log_count "is live")
 daemon_start
 assert_contains "$T/daemon.log" "Chain l3t1/xdp: completing a root swap a stop interrupted." "the next start completes the swap"
 assert_eq "$(log_count "is live")" "$lives" "and has nothing left to change"
-assert_eq "$("$TESTTOOL" prog-id "$(chain_dir l3t1)/root")" "$after" "the pinned root is the one that runs"
+assert_eq "$(entry_id l3t1)" "$after" "the pinned chain's head is the one that runs (no root in front)"
+assert_eq "$("$TESTTOOL" slot-id "$(chain_dir l3t1)/slot")" "$after" "and the pinned root's slot holds it"
 rm "$DROPINS/62-g3.conf"
 daemon_reload
 assert_contains "$T/daemon.log" "Chain l3t1/xdp generation 7 is live (multi-buffer)" "the chain changes as before: it knew it was single-buffer"

@@ -257,3 +257,10 @@ chain_dir() { echo "$PINS/$1/${2:-xdp}"; }
 prog_maps() { echo "$PINS/$1/${2:-xdp}/programs/$3/maps"; }   # IFACE HOOK PROGRAM
 chain_ids() { "$TESTTOOL" chain-ids "$(chain_dir "$1" "${2:-xdp}")"; }
 xdp_id() { "$TESTTOOL" xdp-id "$1"; }
+# The program a chain's link is to run (IFACE [HOOK]): on XDP the chain's head instance itself, with no root
+# in front of it; on tc, or for a chain with no program, its root.
+entry_id() {
+        local hook=${2:-xdp} head
+        head=$(chain_ids "$1" "$hook" | cut -d' ' -f1)
+        if [ "$hook" = xdp ] && [ -n "$head" ]; then echo "$head"; else "$TESTTOOL" prog-id "$(chain_dir "$1" "$hook")/root"; fi
+}

@@ -94,7 +94,7 @@ assert_eq "$(count l3m1 m)" $((before + 30)) "every packet after the failed chan
 
 set_mode 30-m auto
 ctl_reload || fail "generic -> auto on a macvlan failed"
-assert_contains "$T/daemon.log" "Chain l3m1/xdp: Mode=auto changes nothing in the kernel, which runs the root in generic mode." "auto on a macvlan is the generic mode it runs in"
+assert_contains "$T/daemon.log" "Chain l3m1/xdp: Mode=auto changes nothing in the kernel, which runs the head in generic mode." "auto on a macvlan is the generic mode it runs in"
 assert_eq "$(link_id l3m1)" "$LINKM" "the link stays"
 assert_eq "$(mode_of l3m1)" "generic $ROOTM" "with the same root"
 
@@ -109,7 +109,7 @@ GEN=$(send_bg 5555 5000 "$T/sent" 2); sleep 0.3
 set_mode 40-a native
 ctl_reload || fail "auto -> native failed"
 sleep 0.3; send_stop "$GEN"; sleep 0.2
-assert_contains "$T/daemon.log" "Chain l3t2/xdp: Mode=native changes nothing in the kernel, which runs the root in native mode." "auto -> native is nothing to the kernel"
+assert_contains "$T/daemon.log" "Chain l3t2/xdp: Mode=native changes nothing in the kernel, which runs the head in native mode." "auto -> native is nothing to the kernel"
 assert_eq "$(link_id l3t2)" "$LINKA" "the link stays"
 assert_eq "$(count l3t2 a)" $((base + $(cat "$T/sent"))) "no packet missed the chain ($(cat "$T/sent") sent)"
 
@@ -127,7 +127,7 @@ sleep 0.3; send_stop "$GEN"; sleep 0.2
 sent=$(cat "$T/sent"); seen=$(( $(count l3t2 a) - base ))
 [ "$seen" -le "$sent" ] && [ "$seen" -gt 0 ] || fail "the chain saw $seen of $sent packets"
 info "two switches between native and generic at 5000 packets/s: $((sent - seen)) of $sent packets passed while the hook changed"
-assert_contains "$T/daemon.log" "Chain l3t2/xdp: the root runs in generic mode (Mode=generic), was native." "the switch is logged"
+assert_contains "$T/daemon.log" "Chain l3t2/xdp: the head runs in generic mode (Mode=generic), was native." "the switch is logged"
 
 # 5. A mode change with a new root: the chain turns multi-buffer and native in one reload.
 rm "$DROPINS/10-c0.conf"

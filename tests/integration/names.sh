@@ -47,7 +47,7 @@ bus_daemon_start
 assert_contains "$T/daemon.log" "0 problem(s)" "every chain applied"
 assert_contains "$T/daemon.log" "Chain $IF/xdp generation 1 is live: rate.limit" "the chain on $IF is live"
 assert_contains "$T/daemon.log" "Chain $IF/tc-ingress generation 1 is live: tc.count" "so is its tc-ingress chain"
-assert_eq "$(xdp_id "$IF")" "$("$TESTTOOL" prog-id "$CH/root")" "our root is attached to $IF"
+assert_eq "$(xdp_id "$IF")" "$("$TESTTOOL" chain-ids "$CH" | cut -d' ' -f1)" "our chain's head is attached to $IF"
 for p in rate:2elimit/maps/stats rate_limit/maps/stats dot:2eted/maps/cfg:2edrop sink/maps/sink_protocols; do
         [ -e "$CH/programs/$p" ] || fail "no pin $CH/programs/$p: $(find "$PINS")"
 done

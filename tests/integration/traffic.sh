@@ -16,7 +16,7 @@ daemon_start
 ids=$(chain_ids l3t0)
 assert_eq "$(echo $ids | wc -w)" 3 "three programs in the l3t0 chain"
 assert_ne "$(xdp_id l3t0)" 0 "a program is attached to l3t0"
-assert_eq "$(xdp_id l3t0)" "$("$TESTTOOL" prog-id "$(chain_dir l3t0)/root")" "the attached program is our root"
+assert_eq "$(xdp_id l3t0)" "$(entry_id l3t0)" "the attached program is the chain's head instance, no root in front"
 ip link show l3t0 | sed -n 1p | contains -w xdp || fail "l3t0: not attached in native mode"
 ip link show l3t1 | sed -n 1p | contains -w xdpgeneric || fail "l3t1: Mode=generic did not attach in generic mode"
 echo "ok - modes: l3t0 native, l3t1 generic"

@@ -9,6 +9,8 @@
 #     back, program ids and map contents unchanged, traffic flows again.
 #  3. interface gone and back: re-attached without any call, traffic flows,
 #     journaled both ways.
+#  4. a program swapped in behind our own link: found by the sweep, which
+#     reads what our link runs (an XDP chain's head instance), and restored.
 source "$(dirname "$0")/lib.sh"
 
 journal_start
@@ -29,8 +31,10 @@ for _ in $(seq 100); do busctl --address="$PLAIN_BUS" status org.l3af.Chain1 >/d
 sleep 0.3
 assert_eq "$(chain_state l3t0 xdp)" live "ListChains shows l3t0 live"
 
-ROOT0=$("$TESTTOOL" prog-id "$(chain_dir l3t0)/root")
-ROOT1=$("$TESTTOOL" prog-id "$(chain_dir l3t1)/root")
+# What our links run: an XDP chain's head instance, with no root in front of it.
+ROOT0=$(entry_id l3t0)
+ROOT1=$(entry_id l3t1)
+assert_eq "$(xdp_id l3t0)" "$ROOT0" "l3t0 runs the chain's head instance"
 IDS0=$(chain_ids l3t0); IDS1=$(chain_ids l3t1)
 FOREIGN_MSG=MESSAGE_ID=9ae394e0f2e641c1acf90e14dae77b2a
 RESTORED_MSG=MESSAGE_ID=17b8ab6877f348708a0445cd50e22b0c
@@ -43,7 +47,7 @@ heal0() {
         ip link set dev l3t0 xdpgeneric off 2>/dev/null || true
         ip link set dev l3t0 xdpdrv off 2>/dev/null || true
         daemon_reload
-        assert_eq "$(xdp_id l3t0)" "$ROOT0" "reload put our root back on l3t0"
+        assert_eq "$(xdp_id l3t0)" "$ROOT0" "reload put our chain's head back on l3t0"
         assert_eq "$(chain_state l3t0 xdp)" live "and ListChains shows it live again"
 }
 
@@ -60,7 +64,7 @@ echo "ok - and signalled on the bus (ForeignProgramDetected, program $FID)"
 assert_eq "$(chain_state l3t0 xdp)" displaced "ListChains shows l3t0 displaced"
 assert_eq "$(jfield L3AF_INTERFACE "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" l3t0 "the entry names the interface"
 assert_eq "$(jfield L3AF_HOOK "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" xdp "the entry names the hook"
-assert_eq "$(jfield L3AF_ROOT_PROG_ID "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" "$ROOT0" "the entry gives our root's id"
+assert_eq "$(jfield L3AF_ROOT_PROG_ID "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" "$ROOT0" "the entry gives the id of our program at the hook (the chain's head)"
 assert_eq "$(jfield L3AF_FOREIGN_PROG_NAME "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" sink "the entry gives the foreign program's name"
 tag=$(bpftool prog show id "$FID" | grep -o 'tag [0-9a-f]*' | cut -d' ' -f2)
 assert_eq "$(jfield L3AF_FOREIGN_PROG_TAG "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" "$tag" "the entry gives its tag"
@@ -111,7 +115,7 @@ read -r FID _ < <("$FOREIGN" replace "$(chain_dir l3t1)/link" l3t1 "$SAMPLES/sin
 wait_journal 1 5 "$RESTORED_MSG" L3AF_INTERFACE=l3t1
 assert_eq "$(reports L3AF_INTERFACE=l3t1)" 1 "the displacement of l3t1 was journaled"
 assert_eq "$(jfield L3AF_FOREIGN_PROG_ID "$FOREIGN_MSG" L3AF_INTERFACE=l3t1)" "$FID" "with the foreign program's id"
-assert_eq "$(xdp_id l3t1)" "$ROOT1" "restore: our root is attached to l3t1 again"
+assert_eq "$(xdp_id l3t1)" "$ROOT1" "restore: our chain's head is attached to l3t1 again"
 ip link show l3t1 | sed -n 1p | contains -w xdpgeneric && fail "restore left the foreign generic program"
 assert_eq "$(chain_ids l3t1)" "$IDS1" "restore: the chain's program ids are unchanged"
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)" "$before" "restore: the counters kept their values"
@@ -130,3 +134,18 @@ assert_eq "$(chain_ids l3t1)" "$IDS1" "with the same programs"
 send 100 5555 20000 1
 assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)" $((before + 200)) "traffic flows, counted on from before"
 assert_eq "$(reports L3AF_INTERFACE=l3t1)" 1 "an interface coming back is no foreign program"
+
+# --- 4. a program swapped in behind our own link (bpf_link_update through its pin): our link still holds
+# the hook, but runs someone else's program; the sweep reads what our link runs, and restore puts ours back ---
+before=$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)
+read -r FID _ < <("$FOREIGN" swap "$(chain_dir l3t1)/link" "$SAMPLES/sink.bpf.o")
+assert_eq "$(xdp_id l3t1)" "$FID" "the foreign program runs behind our link"
+wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
+assert_eq "$(jfield L3AF_DETECTED_BY "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" sweep "a program swapped behind our link is found by the sweep"
+assert_eq "$(jfield L3AF_ROOT_PROG_ID "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" "$ROOT1" "the entry gives our head's id"
+wait_journal 3 5 "$RESTORED_MSG" L3AF_INTERFACE=l3t1
+assert_eq "$(xdp_id l3t1)" "$ROOT1" "restore: our chain's head runs at l3t1 again"
+assert_eq "$(chain_ids l3t1)" "$IDS1" "restore: the chain's program ids are unchanged"
+send 100 5555 20000 1
+assert_eq "$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)" $((before + 100)) "restore: traffic flows through the chain again"
+assert_eq "$(reports L3AF_INTERFACE=l3t1)" 2 "two displacements of l3t1, two reports"

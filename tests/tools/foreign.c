@@ -9,6 +9,7 @@
  *   foreign tcx-first IFACE OBJECT  attach a tc program first on tcx ingress, hold it
  *   foreign replace-link PIN IFACE OBJECT   detach PIN, attach with a link at once, hold it
  *   foreign tcx-last IFACE OBJECT ingress|egress   attach a tc program last on tcx, hold it
+ *   foreign swap PIN OBJECT        make a pinned bpf_link run our program (bpf_link_update) and exit
  *
  * On attach it prints "<program id> <CLOCK_REALTIME usec after attaching>".
  */
@@ -109,6 +110,20 @@ int main(int argc, char **argv)
                 fflush(stdout);
                 while (by_link)
                         pause();
+                return 0;
+        }
+        if (argc == 4 && !strcmp(argv[1], "swap")) {
+                /* Someone with access to the pin swaps the program behind l3afd's own link. */
+                int link;
+
+                if (load(argv[3], &fd, &id) < 0)
+                        return 1;
+                link = bpf_obj_get(argv[2]);
+                if (link < 0 || bpf_link_update(link, fd, NULL) < 0) {
+                        fprintf(stderr, "foreign: swap %s: %s\n", argv[2], strerror(errno));
+                        return 1;
+                }
+                printf("%u %llu\n", id, now_usec());
                 return 0;
         }
         if (argc == 5 && !strcmp(argv[1], "tcx-last")) {

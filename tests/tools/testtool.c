@@ -8,7 +8,10 @@
  *   testtool pc-valid PIN ID...     declare a valid path (pathcheck sample)
  *   testtool xdp-id IFACE           id of the XDP program attached (0: none)
  *   testtool prog-id PIN            id of a pinned program
- *   testtool chain-ids DIR          ids of a chain's programs, walking slot and next maps (counting hops skipped)
+ *   testtool chain-ids DIR          ids of a chain's programs, as packets run them: from the link's program
+ *                                   when it is not the root (else the root's slot), through the next maps
+ *                                   (counting hops skipped)
+ *   testtool slot-id PIN            id of the program in slot 0 of a program array (0: empty)
  *   testtool link-ifindex PIN       ifindex of a pinned link (0: detached)
  *   testtool tcx-ids IFACE ingress|egress   ids of the tcx programs, in order
  *   testtool xdp-mode IFACE         "native ID", "generic ID" or "none 0": the mode XDP runs in
@@ -193,15 +196,52 @@ static uint32_t prog_id(int fd)
         return info.id;
 }
 
+/* Key 0 of the one-slot program array 'fd' (0: empty). */
+static uint32_t slot_id(int fd)
+{
+        uint32_t key = 0, id = 0;
+
+        if (bpf_map_lookup_elem(fd, &key, &id) < 0)
+                return 0;
+        return id;
+}
+
+/* The id of the program a pinned link runs; 0 when there is no such pin. */
+static uint32_t link_prog_id(const char *pin)
+{
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+        int fd = bpf_obj_get(pin);
+
+        if (fd < 0)
+                return 0;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                exit(die("link info"));
+        close(fd);
+        return info.prog_id;
+}
+
+/*
+ * The chain packets run: from the program the chain's link runs when that is
+ * not its root (an XDP chain attached by its head), else from the root's
+ * slot; then through each program's next map.
+ */
 static int cmd_chain_ids(const char *dir)
 {
         char path[4096];
-        uint32_t key = 0, id = 0;
-        int fd, n = 0, printed = 0;
+        uint32_t id, linked;
+        int n = 0, printed = 0;
 
-        snprintf(path, sizeof(path), "%s/slot", dir);
-        fd = open_pin(path);
-        while (bpf_map_lookup_elem(fd, &key, &id) == 0 && n++ < 128) {
+        snprintf(path, sizeof(path), "%s/link", dir);
+        linked = link_prog_id(path);
+        snprintf(path, sizeof(path), "%s/root", dir);
+        if (linked != 0 && linked != prog_id(open_pin(path)))
+                id = linked;
+        else {
+                snprintf(path, sizeof(path), "%s/slot", dir);
+                id = slot_id(open_pin(path));
+        }
+        while (id != 0 && n++ < 128) {
                 int pfd = bpf_prog_get_fd_by_id(id);
                 struct bpf_prog_info info = {};
                 __u32 len = sizeof(info), map_ids[16];
@@ -231,10 +271,10 @@ static int cmd_chain_ids(const char *dir)
                         if (mfd >= 0)
                                 close(mfd);
                 }
-                close(fd);
                 if (next < 0)
                         break;
-                fd = next;
+                id = slot_id(next);
+                close(next);
         }
         printf("\n");
         return 0;
@@ -306,6 +346,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[1], "chain-ids"))
                 return cmd_chain_ids(argv[2]);
+        if (!strcmp(argv[1], "slot-id")) {
+                printf("%u\n", slot_id(open_pin(argv[2])));
+                return 0;
+        }
         if (!strcmp(argv[1], "tcx-ids") && argc >= 4)
                 return cmd_tcx_ids(argv[2], argv[3]);
         if (!strcmp(argv[1], "xdp-mode"))

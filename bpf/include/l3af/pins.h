@@ -3,9 +3,10 @@
  * The pin layout l3afd keeps under its pin root (default /sys/fs/bpf/l3af).
  * A restarted daemon rebuilds its picture of every chain from these alone.
  *
- *   <root>/<ifname>/<hook>/link        bpf_link of the root program
+ *   <root>/<ifname>/<hook>/link        bpf_link at the hook: runs the chain's head instance (XDP,
+ *                                      Statistics=no or yes) or the root (tc, counting, no program)
  *   <root>/<ifname>/<hook>/root        the root program
- *   <root>/<ifname>/<hook>/slot        root's one-slot program array
+ *   <root>/<ifname>/<hook>/slot        root's one-slot program array: the chain's head
  *   <root>/<ifname>/<hook>/meta        hash map: l3af_meta_key -> l3af_meta
  *   <root>/<ifname>/<hook>/stats       while counting per program (l3af/stats.h): per-CPU
  *                                      array, stats slot -> struct l3af_prog_stats
@@ -36,8 +37,9 @@
  * and byte outside printable ASCII is ':' and two lower-case hex digits
  * ("eth0.100" -> "eth0:2e100"); names without them are their own encoding.
  *
- * The chain's order is found by walking from slot[0] through each instance's
- * next map; instances no walk reaches are leftovers and are removed.
+ * The chain's order is found by walking from the link's program when it is an
+ * instance (else from slot[0]) through each instance's next map; instances no
+ * walk reaches are leftovers and are removed.
  */
 #ifndef L3AF_PINS_H
 #define L3AF_PINS_H
