@@ -88,6 +88,28 @@ uint32_t chain_attached_id(const Chain *c)
         return c->head_attached && head ? head->prog_id : c->root_id;
 }
 
+void chain_entry_counts(const Chain *c, const struct bpf_prog_info *info, uint64_t *ret_packets,
+                        uint64_t *ret_run_time_ns)
+{
+        bool based = info->id == c->counted_id;
+
+        *ret_packets = info->run_cnt - (based ? MIN(c->counted_base_packets, info->run_cnt) : 0);
+        *ret_run_time_ns = info->run_time_ns - (based ? MIN(c->counted_base_run_time_ns, info->run_time_ns) : 0);
+}
+
+/* From now on, the counts of the program our link runs are this start's (chain_entry_counts()). */
+static void count_entry_from_now(Chain *c, int prog_fd)
+{
+        struct bpf_prog_info info = {};
+
+        c->counted_id = 0;
+        if (prog_fd < 0 || bpf_prog_info_of_fd(prog_fd, &info) < 0)
+                return;
+        c->counted_id = info.id;
+        c->counted_base_packets = info.run_cnt;
+        c->counted_base_run_time_ns = info.run_time_ns;
+}
+
 /*
  * Whether our link is to run the head instance 'head_fd' (-EBADF: the chain
  * has none) itself rather than the root: on XDP, where the root only
@@ -789,8 +811,12 @@ int chain_adopt(Chain *c, char **ret_error)
 
         chain_close(c);
         r = chain_adopt_pins(c, &error);
-        if (r >= 0)
+        if (r >= 0) {
+                _cleanup_close_ int entry = bpf_prog_get_fd_by_id(chain_attached_id(c));
+
                 note_switch(c);  /* packets of a generation the last daemon switched away from may still run */
+                count_entry_from_now(c, entry);  /* what it counted under the last daemon is not this start's */
+        }
         if (r < 0) {
                 /* Whatever it was, nothing was removed: let go of what was opened, and of what was read. */
                 chain_close(c);
@@ -946,11 +972,16 @@ static int chain_link_switch(Chain *c, int prog_fd, bool head, char **ret_error)
         if (r < 0)
                 return r;
         c->head_attached = head;
-        /* The kernel's counts (Statistics=yes) stay with the program our link let go of. */
+        /* The kernel's counts (Statistics=yes) stay with the program our link let go of: keep what it
+         * counted in this start, and count the new one from here (it may have run before: the root). */
         if (bpf_prog_info_of_fd(old_fd, &old) >= 0) {
-                c->retired_packets += old.run_cnt;
-                c->retired_run_time_ns += old.run_time_ns;
+                uint64_t packets, run_time_ns;
+
+                chain_entry_counts(c, &old, &packets, &run_time_ns);
+                c->retired_packets += packets;
+                c->retired_run_time_ns += run_time_ns;
         }
+        count_entry_from_now(c, prog_fd);
         return 0;
 }
 

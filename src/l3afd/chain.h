@@ -41,6 +41,8 @@ typedef struct Chain {
                                * (chain_attached_id()); the root's slot holds the same head */
         uint64_t retired_packets, retired_run_time_ns;  /* the kernel's counts (Statistics=yes) of the programs
                                                          * our link ran before the one it runs, since this start */
+        uint32_t counted_id;  /* the program our link runs, as of its last switch or adoption, and its */
+        uint64_t counted_base_packets, counted_base_run_time_ns;  /* counts then: what it had counted before */
 
         GPtrArray *instances; /* Instance*, head first */
         uint64_t generation;
@@ -143,6 +145,15 @@ bool chain_is_attached(Chain *c);
  * the root maps the chain's verdict for tcx, the root. 0: no chain.
  */
 uint32_t chain_attached_id(const Chain *c);
+
+/*
+ * The kernel's counts (Statistics=yes) of the program our link runs, 'info'
+ * (its bpf_prog_info), that fall in this start of l3afd: what it counted
+ * since it became the chain's entry in this start (a switch, or adoption,
+ * which sets the base), all of it for a program this start loaded.
+ */
+void chain_entry_counts(const Chain *c, const struct bpf_prog_info *info, uint64_t *ret_packets,
+                        uint64_t *ret_run_time_ns);
 
 /* The journal fields of the chain (log.h): interface, hook, the id of the program our link runs
  * (chain_attached_id()), generation, and 'extra' (may be NULL). */

@@ -233,8 +233,11 @@ int chain_stats_collect(Chain *ch, ChainStats **ret)
         /* The kernel counts the program the hook enters: the root, or the head instance of an XDP chain
          * attached by its head, plus those our link ran before it since this start. */
         if (fd >= 0 && bpf_prog_info_of_fd(fd, &info) >= 0) {
-                st->packets = ch->retired_packets + info.run_cnt;
-                st->run_time_ns = ch->retired_run_time_ns + info.run_time_ns;
+                uint64_t packets, run_time_ns;
+
+                chain_entry_counts(ch, &info, &packets, &run_time_ns);
+                st->packets = ch->retired_packets + packets;
+                st->run_time_ns = ch->retired_run_time_ns + run_time_ns;
         }
         st->per_program = ch->counting;
         if (!ch->statistics)
