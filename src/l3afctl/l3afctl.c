@@ -65,6 +65,7 @@ static void help(void)
                "  add IFACE HOOK NAME KEY=VALUE...\n"
                "                                Add or replace a program; keys as in l3af.d(5):\n");
         help_add_keys();
+        printf("%32s%s\n", "", "and [Companion] keys as Companion.KEY=");
         printf("  remove IFACE HOOK NAME        Remove a program\n"
                "  reload                        Read the drop-ins again and apply them\n"
                "  probes [IFACE/HOOK]           List probes: beside chain programs (of one chain)\n"
