@@ -97,17 +97,17 @@ void chain_entry_counts(const Chain *c, const struct bpf_prog_info *info, uint64
         *ret_run_time_ns = info->run_time_ns - (based ? MIN(c->counted_base_run_time_ns, info->run_time_ns) : 0);
 }
 
-/* From now on, the counts of the program our link runs are this start's (chain_entry_counts()). */
-static void count_entry_from_now(Chain *c, int prog_fd)
+/*
+ * From the moment 'info' was read, the counts of the program it describes,
+ * which our link runs, are this start's (chain_entry_counts()). Read it
+ * before the program starts to run at the hook: an XDP link update runs the
+ * new program at once and only then waits for the kernel's grace period.
+ */
+static void count_entry_from(Chain *c, const struct bpf_prog_info *info)
 {
-        struct bpf_prog_info info = {};
-
-        c->counted_id = 0;
-        if (prog_fd < 0 || bpf_prog_info_of_fd(prog_fd, &info) < 0)
-                return;
-        c->counted_id = info.id;
-        c->counted_base_packets = info.run_cnt;
-        c->counted_base_run_time_ns = info.run_time_ns;
+        c->counted_id = info->id;
+        c->counted_base_packets = info->run_cnt;
+        c->counted_base_run_time_ns = info->run_time_ns;
 }
 
 /*
@@ -813,9 +813,11 @@ int chain_adopt(Chain *c, char **ret_error)
         r = chain_adopt_pins(c, &error);
         if (r >= 0) {
                 _cleanup_close_ int entry = bpf_prog_get_fd_by_id(chain_attached_id(c));
+                struct bpf_prog_info info = {};
 
                 note_switch(c);  /* packets of a generation the last daemon switched away from may still run */
-                count_entry_from_now(c, entry);  /* what it counted under the last daemon is not this start's */
+                if (entry >= 0 && bpf_prog_info_of_fd(entry, &info) >= 0)
+                        count_entry_from(c, &info);  /* what it counted under the last daemon is not this start's */
         }
         if (r < 0) {
                 /* Whatever it was, nothing was removed: let go of what was opened, and of what was read. */
@@ -949,7 +951,7 @@ int chain_attach(Chain *c, char **ret_error)
 static int chain_link_switch(Chain *c, int prog_fd, bool head, char **ret_error)
 {
         _cleanup_close_ int owned = -EBADF;
-        struct bpf_prog_info old = {};
+        struct bpf_prog_info old = {}, new = {};
         uint32_t old_id = chain_attached_id(c), new_id = 0;
         int old_fd, r;
 
@@ -962,6 +964,8 @@ static int chain_link_switch(Chain *c, int prog_fd, bool head, char **ret_error)
                 c->head_attached = head;
                 return 0;
         }
+        if (bpf_prog_info_of_fd(prog_fd, &new) < 0)
+                new = (struct bpf_prog_info) {};  /* then counted whole */
         old_fd = chain_link_prog(c, &owned);
         if (old_fd < 0) {
                 *ret_error = g_strdup_printf("cannot open the program our link runs (id %u): %s", old_id,
@@ -981,7 +985,7 @@ static int chain_link_switch(Chain *c, int prog_fd, bool head, char **ret_error)
                 c->retired_packets += packets;
                 c->retired_run_time_ns += run_time_ns;
         }
-        count_entry_from_now(c, prog_fd);
+        count_entry_from(c, &new);
         return 0;
 }
 

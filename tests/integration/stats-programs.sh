@@ -211,12 +211,28 @@ ctl --json stats l3t0 xdp > "$T/off.json"
 python3 -c 'import json,sys; st = json.load(open(sys.argv[1]))[0]; assert "Statistics=programs" in st["programs_not_counted"], st; assert st["packets"] == 30, st; assert not any("runs" in p for p in st["programs"]), st' \
         "$T/off.json" || fail "Statistics=yes: $(cat "$T/off.json")"
 echo "ok - Statistics=yes: stats count the chain (the 30 packets of this start), and say its programs are not counted"
+chain_packets() { ctl --json stats l3t0 xdp | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["packets"])'; }
+# Traffic while the head changes (the link switches to a new head instance,
+# and the kernel runs it before the switch returns): the total counts every
+# packet, before, during and after.
+before=$(chain_packets)
+SENDER=$(send_bg 5001 5000 "$T/head-sent")
+sleep 0.3
+program_dropin 05-head-l3t0 head l3t0 5 "$SAMPLES/count.bpf.o"
+daemon_reload
+sleep 0.3
+send_stop "$SENDER"
+sleep 0.2
+sent=$(cat "$T/head-sent")
+[ "$sent" -gt 0 ] || fail "no traffic during the head change"
+assert_eq "$(chain_packets)" $((before + sent)) "Statistics=yes: the total counts all $sent packets sent across a head change"
+rm "$DROPINS/05-head-l3t0.conf"
+daemon_reload
 printf '[Daemon]\nStatistics=programs\n' > "$ROOT/etc/l3af/l3afd.conf"
 daemon_stop
 start
 # The chain's totals are this start's: what the head counted under the last
 # daemon is not carried into them (the counts would no longer agree).
-chain_packets() { ctl --json stats l3t0 xdp | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["packets"])'; }
 assert_eq "$(chain_packets)" 0 "Statistics=programs again: the chain's total starts from zero"
 send 10 5001 20000 0
 sleep 0.2
