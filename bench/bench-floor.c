@@ -52,28 +52,7 @@
 #define MAX_ROUNDS 64
 #define MAX_SIZES 64
 
-static unsigned char frame[64];
-
-static void build_frame(void)
-{
-        struct ethhdr *eth = (void *) frame;
-        struct iphdr *ip = (void *) (eth + 1);
-        struct udphdr *udp = (void *) (ip + 1);
-
-        memset(eth->h_dest, 0x02, ETH_ALEN);
-        memset(eth->h_source, 0x04, ETH_ALEN);
-        eth->h_proto = htons(ETH_P_IP);
-        ip->version = 4;
-        ip->ihl = 5;
-        ip->ttl = 64;
-        ip->protocol = IPPROTO_UDP;
-        ip->tot_len = htons(sizeof(frame) - sizeof(*eth));
-        ip->saddr = htonl(0x0a000002);
-        ip->daddr = htonl(0x0a000001);
-        udp->source = htons(40000);
-        udp->dest = htons(5555);
-        udp->len = htons(sizeof(frame) - sizeof(*eth) - sizeof(*ip));
-}
+#include "bench-frame.h"
 
 /* Logs "bench-floor: WHAT: ERROR" and returns r (-errno). */
 static int fail(int r, const char *what)
