@@ -139,7 +139,9 @@ assert_eq "$(reports L3AF_INTERFACE=l3t1)" 1 "an interface coming back is no for
 # the hook, but runs someone else's program; the sweep reads what our link runs, and restore puts ours back ---
 before=$("$TESTTOOL" sum "$(prog_maps l3t1 xdp count)/stats" 0)
 read -r FID _ < <("$FOREIGN" swap "$(chain_dir l3t1)/link" "$SAMPLES/sink.bpf.o")
-assert_eq "$(xdp_id l3t1)" "$FID" "the foreign program runs behind our link"
+# (Not read back from the hook: with a sweep every 200 ms the restore may come
+# first. The journal entry below names the program the sweep found running.)
+[ -n "$FID" ] && [ "$FID" != "$ROOT1" ] || fail "the foreign program was not swapped in behind our link ($FID)"
 wait_journal 1 5 "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID"
 assert_eq "$(jfield L3AF_DETECTED_BY "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" sweep "a program swapped behind our link is found by the sweep"
 assert_eq "$(jfield L3AF_ROOT_PROG_ID "$FOREIGN_MSG" L3AF_FOREIGN_PROG_ID="$FID")" "$ROOT1" "the entry gives our head's id"
